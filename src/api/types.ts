@@ -1,0 +1,87 @@
+/**
+ * Plain-data types shared by the page and the worker: connect options, session facts, channel states and
+ * the disconnect codes. Everything here crosses the comlink boundary by structured clone, so it is data
+ * only: no classes, no functions, no bigints.
+ */
+
+/** Why a session ended. `clean` is true only for `client` (the page asked to disconnect). */
+export const DisconnectCode = {
+  /** disconnect() was called, or the element left the page. */
+  Client: 'client',
+  /** The server refused the password (SPICE_LINK_ERR_PERMISSION_DENIED). */
+  AuthFailed: 'auth-failed',
+  /** The server answered the link with another error, closed during the link, or needs TLS/SASL. */
+  LinkRefused: 'link-refused',
+  /** The connection to a linked session closed. */
+  TransportClosed: 'transport-closed',
+  /** The peer sent bytes that are not valid SPICE (bad magic, truncated or absurd messages). */
+  Protocol: 'protocol',
+  /** The WebSocket could not be opened at all. */
+  Unreachable: 'unreachable',
+  /** The server did not complete the link in time. */
+  Timeout: 'timeout',
+  /** The server needs something this client cannot do (SASL only, TLS port). */
+  Unsupported: 'unsupported',
+} as const;
+export type DisconnectCode = (typeof DisconnectCode)[keyof typeof DisconnectCode];
+
+export interface DisconnectDetail {
+  code: DisconnectCode;
+  reason: string;
+  clean: boolean;
+}
+
+export const ChannelTypeName = {
+  1: 'main',
+  2: 'display',
+  3: 'inputs',
+  4: 'cursor',
+  5: 'playback',
+  6: 'record',
+  7: 'tunnel',
+  8: 'smartcard',
+  9: 'usbredir',
+  10: 'port',
+  11: 'webdav',
+} as const satisfies Record<number, string>;
+export type ChannelTypeName = (typeof ChannelTypeName)[keyof typeof ChannelTypeName];
+
+export type ChannelState = 'listed' | 'linking' | 'linked' | 'failed' | 'closed';
+
+export interface ChannelInfo {
+  /** Name of the SPICE channel type, e.g. `display`; `unknown-N` for a type this client does not know. */
+  type: ChannelTypeName | `unknown-${number}`;
+  /** The numeric SPICE channel type (SPICE_CHANNEL_*). */
+  typeId: number;
+  id: number;
+  state: ChannelState;
+  /** Why a channel failed or closed, when it did. */
+  error?: string;
+}
+
+export type MouseModeName = 'server' | 'client';
+
+export interface SessionInfo {
+  sessionId: number;
+  channels: ChannelInfo[];
+  displayChannelsHint: number;
+  mouseModes: MouseModeName[];
+  mouseMode: MouseModeName;
+  agentConnected: boolean;
+  /** From MAIN_NAME / MAIN_UUID when the server sends them. */
+  name?: string;
+  uuid?: string;
+}
+
+export interface ConnectOptions {
+  /** ws:// or wss:// URL of the SPICE server's port or of a websockify-style proxy; every channel opens it. */
+  url: string;
+  /** Held in worker memory for the session only (every channel link needs the ticket); never stored. */
+  password?: string;
+  /** How long one channel may take to link, in milliseconds (default 15000). */
+  linkTimeoutMs?: number;
+  /** Channel types to link; default: every type this client implements. */
+  linkChannelTypes?: ChannelTypeName[];
+}
+
+export type SessionState = 'connecting' | 'connected' | 'disconnecting' | 'disconnected';

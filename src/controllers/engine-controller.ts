@@ -1,0 +1,89 @@
+/**
+ * EngineController: owns the SPICE worker for one host element. connect() starts a fresh worker (one per
+ * session, so nothing of a past session survives), wraps it with comlink and passes one long-lived event
+ * sink; when the session ends (any `disconnected` event) the worker is terminated. The host's removal
+ * from the page ends the session.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
+import type { EngineApi, EngineEvent } from '../api/engine-api.js';
+import type { ConnectOptions } from '../api/types.js';
+
+export type WorkerFactory = () => Worker;
+
+export const defaultWorkerFactory: WorkerFactory = () =>
+  new Worker(new URL('../../workers/spice.worker.ts', import.meta.url), { type: 'module', name: 'spice-engine' });
+
+export class EngineController implements ReactiveController {
+  private worker: Worker | null = null;
+  private remote: Remote<EngineApi> | null = null;
+  /** Bumped per session so late events of an old worker are ignored. */
+  private generation = 0;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly onEvent: (event: EngineEvent) => void,
+    private readonly workerFactory: WorkerFactory = defaultWorkerFactory,
+  ) {
+    host.addController(this);
+  }
+
+  get active(): boolean {
+    return this.worker !== null;
+  }
+
+  /** Starts a session in a new worker; resolves when it connected or ended (see events). */
+  async connect(options: ConnectOptions, canvas?: OffscreenCanvas): Promise<void> {
+    this.stop();
+    const generation = ++this.generation;
+    const worker = this.workerFactory();
+    this.worker = worker;
+    const remote = wrap<EngineApi>(worker);
+    this.remote = remote;
+    worker.addEventListener('error', (e) => {
+      if (generation !== this.generation) return;
+      this.onEvent({ type: 'disconnected', code: 'protocol', reason: `the engine worker failed: ${e.message || 'script error'}`, clean: false });
+      this.stop();
+    });
+    const sink = proxy((event: EngineEvent) => {
+      if (generation !== this.generation) return;
+      this.onEvent(event);
+      if (event.type === 'disconnected') queueMicrotask(() => generation === this.generation && this.stop());
+    });
+    try {
+      await remote.connect(options, sink, canvas ? transfer(canvas, [canvas]) : undefined);
+    } catch (e) {
+      if (generation !== this.generation) return;
+      this.onEvent({ type: 'disconnected', code: 'protocol', reason: `the engine failed: ${(e as Error).message ?? e}`, clean: false });
+      this.stop();
+    }
+  }
+
+  /** Ends the session cleanly (the engine sends `disconnected` with code `client`). */
+  async disconnect(): Promise<void> {
+    const remote = this.remote;
+    if (!remote) return;
+    try {
+      await Promise.race([remote.disconnect(), new Promise((r) => setTimeout(r, 1000))]);
+    } finally {
+      this.stop();
+    }
+  }
+
+  /** Sockets the current worker holds open (0 without a worker). */
+  async openSockets(): Promise<number> {
+    return this.remote ? this.remote.openSockets() : 0;
+  }
+
+  hostDisconnected(): void {
+    void this.disconnect();
+  }
+
+  private stop(): void {
+    this.remote?.[releaseProxy]();
+    this.remote = null;
+    this.worker?.terminate();
+    this.worker = null;
+    this.host.requestUpdate();
+  }
+}

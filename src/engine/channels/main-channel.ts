@@ -1,0 +1,125 @@
+/**
+ * MainChannel: the session's first channel. It reads INIT (session id, mouse modes, agent state),
+ * asks for the channel list (ATTACH_CHANNELS), reports the initial CHANNELS_LIST and every later single
+ * addition, follows MOUSE_MODE, requests client (absolute) mouse mode when the server offers it, and
+ * keeps the agent connection state and tokens (AGENT_CONNECTED[_TOKENS], AGENT_DISCONNECTED, AGENT_TOKEN).
+ */
+import type { MouseModeName } from '../../api/types.js';
+import { MainCap, MainMsg, MainMsgc, MouseMode } from '../../protocol/constants.js';
+import { check } from '../../protocol/errors.js';
+import {
+  parseChannelsList,
+  parseMainInit,
+  parseMouseMode,
+  parseName,
+  parseU32,
+  parseUuid,
+  writeAgentStart,
+  writeMouseModeRequest,
+  type ChannelId,
+  type MainInit,
+} from '../../protocol/main.js';
+import { Channel, type ChannelOwner } from '../channel.js';
+
+export interface MainChannelEvents {
+  init(init: MainInit): void;
+  channelsList(channels: ChannelId[], initial: boolean): void;
+  mouseMode(current: MouseModeName, supported: MouseModeName[]): void;
+  agent(connected: boolean): void;
+  identity(facts: { name?: string; uuid?: string }): void;
+}
+
+/** Tokens we grant the server for agent → client data: unlimited, as spice-gtk does. */
+const AGENT_TOKENS_TO_SERVER = 0xffffffff;
+
+export function mouseModeNames(mask: number): MouseModeName[] {
+  const out: MouseModeName[] = [];
+  if (mask & MouseMode.Server) out.push('server');
+  if (mask & MouseMode.Client) out.push('client');
+  return out;
+}
+
+export class MainChannel extends Channel {
+  private initReceived = false;
+  private listReceived = false;
+  agentConnected = false;
+  /** AGENT_DATA messages we may still send (each costs one token). */
+  agentTokens = 0;
+
+  constructor(
+    owner: ChannelOwner,
+    private readonly events: MainChannelEvents,
+  ) {
+    super(owner, 1, 0, 0);
+  }
+
+  protected channelCaps(): number[] {
+    return [MainCap.NameAndUuid, MainCap.AgentConnectedTokens];
+  }
+
+  protected handleMessage(type: number, body: Uint8Array): void {
+    switch (type) {
+      case MainMsg.Init:
+        return this.onInit(body);
+      case MainMsg.ChannelsList: {
+        check(this.initReceived, 'CHANNELS_LIST before INIT');
+        const initial = !this.listReceived;
+        this.listReceived = true;
+        return this.events.channelsList(parseChannelsList(body), initial);
+      }
+      case MainMsg.MouseMode: {
+        const m = parseMouseMode(body);
+        return this.events.mouseMode(m.current === MouseMode.Client ? 'client' : 'server', mouseModeNames(m.supported));
+      }
+      case MainMsg.AgentConnected:
+        return this.agentUp(this.agentTokens);
+      case MainMsg.AgentConnectedTokens:
+        return this.agentUp(parseU32(body));
+      case MainMsg.AgentDisconnected:
+        parseU32(body);
+        this.agentConnected = false;
+        return this.events.agent(false);
+      case MainMsg.AgentToken:
+        this.agentTokens = Math.min(this.agentTokens + parseU32(body), 0xffffffff);
+        return;
+      case MainMsg.AgentData:
+        // Agent messages (monitors, clipboard, display config) are handled by the agent layer once it exists.
+        return this.logUnknown(type, body);
+      case MainMsg.Name:
+        return this.events.identity({ name: parseName(body) });
+      case MainMsg.Uuid:
+        return this.events.identity({ uuid: parseUuid(body) });
+      case MainMsg.MultiMediaTime:
+        parseU32(body);
+        return;
+      case MainMsg.MigrateBegin:
+      case MainMsg.MigrateBeginSeamless:
+      case MainMsg.MigrateSwitchHost:
+        this.owner.log('warn', 'the server announced a migration; this client does not follow migrations yet');
+        return;
+      default:
+        return this.logUnknown(type, body);
+    }
+  }
+
+  private onInit(body: Uint8Array): void {
+    check(!this.initReceived, 'a second MAIN_INIT');
+    const init = parseMainInit(body);
+    this.initReceived = true;
+    this.agentTokens = init.agentTokens;
+    this.events.init(init);
+    if (init.agentConnected) this.agentUp(init.agentTokens);
+    this.send(MainMsgc.AttachChannels);
+    if (init.supportedMouseModes & MouseMode.Client && init.currentMouseMode !== MouseMode.Client) {
+      this.send(MainMsgc.MouseModeRequest, writeMouseModeRequest(MouseMode.Client));
+    }
+  }
+
+  private agentUp(tokens: number): void {
+    this.agentTokens = tokens;
+    if (this.agentConnected) return;
+    this.agentConnected = true;
+    this.send(MainMsgc.AgentStart, writeAgentStart(AGENT_TOKENS_TO_SERVER));
+    this.events.agent(true);
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * Session: one connection to a SPICE server, from connect to the single `disconnected` event. It links
+ * the main channel, learns the session id, links every listed channel of the types this client handles
+ * (also channels announced later), reports channel states, and funnels every failure through `fail`,
+ * which closes every socket exactly once. States move only connecting → connected → disconnected (or
+ * connecting → disconnected).
+ */
+import type { EngineEventSink } from '../api/engine-api.js';
+import {
+  ChannelTypeName,
+  DisconnectCode,
+  type ChannelInfo,
+  type ConnectOptions,
+  type MouseModeName,
+  type SessionInfo,
+  type SessionState,
+} from '../api/types.js';
+import type { ChannelId, MainInit } from '../protocol/main.js';
+import { Channel, PassiveChannel, type ChannelOwner } from './channel.js';
+import { DisplayChannel } from './channels/display-channel.js';
+import { MainChannel, mouseModeNames } from './channels/main-channel.js';
+import type { TransportFactory } from './transport.js';
+
+const DEFAULT_LINK_TYPES: ChannelTypeName[] = ['display', 'inputs', 'cursor', 'usbredir'];
+/** A hostile server could announce endless channels; real ones have a few dozen at most. */
+const MAX_CHANNELS = 256;
+
+export function channelTypeName(type: number): ChannelInfo['type'] {
+  return (ChannelTypeName as Record<number, ChannelTypeName>)[type] ?? `unknown-${type}`;
+}
+
+export class Session implements ChannelOwner {
+  readonly url: string;
+  readonly linkTimeoutMs: number;
+  private state: SessionState = 'connecting';
+  private secret: string;
+  private readonly main: MainChannel;
+  private readonly channels = new Map<string, { info: ChannelInfo; channel: Channel | null }>();
+  private readonly linkTypes: Set<string>;
+  private init: MainInit | null = null;
+  private facts: { name?: string; uuid?: string } = {};
+  private mouse: { mode: MouseModeName; supported: MouseModeName[] } = { mode: 'server', supported: [] };
+  private agentConnected = false;
+  private settle!: () => void;
+  readonly done: Promise<void>;
+
+  constructor(
+    options: ConnectOptions,
+    private readonly sink: EngineEventSink,
+    readonly transportFactory: TransportFactory,
+    private readonly displayCanvas?: OffscreenCanvas,
+  ) {
+    this.url = options.url;
+    this.secret = options.password ?? '';
+    this.linkTimeoutMs = options.linkTimeoutMs ?? 15000;
+    this.linkTypes = new Set(options.linkChannelTypes ?? DEFAULT_LINK_TYPES);
+    this.done = new Promise((resolve) => (this.settle = resolve));
+    this.main = new MainChannel(this, {
+      init: (init) => this.onInit(init),
+      channelsList: (list, initial) => this.onChannelsList(list, initial),
+      mouseMode: (mode, supported) => {
+        this.mouse = { mode, supported };
+        this.emit({ type: 'mouse-mode', mode, supported });
+      },
+      agent: (connected) => {
+        this.agentConnected = connected;
+        if (this.state === 'connected') this.emit({ type: 'agent', connected });
+      },
+      identity: (facts) => Object.assign(this.facts, facts),
+    });
+  }
+
+  /** Opens the main channel; `done` resolves once connected or disconnected. */
+  start(): Promise<void> {
+    this.emit({ type: 'state', state: 'connecting' });
+    this.main.open();
+    return this.done;
+  }
+
+  get openSockets(): number {
+    let n = this.main.closed ? 0 : 1;
+    for (const { channel } of this.channels.values()) if (channel && !channel.closed) n++;
+    return n;
+  }
+
+  disconnect(): void {
+    this.fail(DisconnectCode.Client, 'disconnected by the client');
+  }
+
+  // ChannelOwner
+
+  password(): string {
+    return this.secret;
+  }
+
+  channelLinked(channel: Channel): void {
+    if (channel === this.main) return;
+    this.setChannelState(channel, 'linked');
+  }
+
+  channelFailed(channel: Channel, code: DisconnectCode, reason: string): void {
+    if (channel === this.main || code === DisconnectCode.Protocol) return this.fail(code, reason);
+    // A secondary channel that cannot link (busy usbredir slot, unavailable channel) does not end the
+    // session; one that drops after linking usually means the server went away, which main reports.
+    this.setChannelState(channel, channel.linked ? 'closed' : 'failed', reason);
+    this.log(code === DisconnectCode.TransportClosed ? 'info' : 'warn', reason);
+  }
+
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
+    this.emit({ type: 'log', level, message });
+  }
+
+  notify(severity: 'info' | 'warn' | 'error', message: string): void {
+    this.emit({ type: 'notify', severity, message });
+  }
+
+  // Internals
+
+  private emit(event: Parameters<EngineEventSink>[0]): void {
+    if (this.state === 'disconnected' && event.type !== 'disconnected') return;
+    try {
+      this.sink(event);
+    } catch {
+      // The page's sink is gone (its port closed): nothing to tell.
+    }
+  }
+
+  private fail(code: DisconnectCode, reason: string): void {
+    if (this.state === 'disconnected') return;
+    this.state = 'disconnected';
+    this.secret = '';
+    this.main.close();
+    for (const entry of this.channels.values()) entry.channel?.close();
+    this.emit({ type: 'disconnected', code, reason, clean: code === DisconnectCode.Client });
+    this.settle();
+  }
+
+  private onInit(init: MainInit): void {
+    this.init = init;
+    this.mouse = { mode: init.currentMouseMode === 2 ? 'client' : 'server', supported: mouseModeNames(init.supportedMouseModes) };
+  }
+
+  private onChannelsList(list: ChannelId[], initial: boolean): void {
+    for (const { type, id } of list) {
+      const key = `${type}:${id}`;
+      if (type === 1 || this.channels.has(key)) continue;
+      if (this.channels.size >= MAX_CHANNELS) return this.fail(DisconnectCode.Protocol, `the server announced more than ${MAX_CHANNELS} channels`);
+      const info: ChannelInfo = { type: channelTypeName(type), typeId: type, id, state: 'listed' };
+      const channel = this.linkTypes.has(info.type) ? this.createChannel(type, id) : null;
+      this.channels.set(key, { info, channel });
+      if (channel) {
+        info.state = 'linking';
+        channel.open();
+      }
+    }
+    if (!initial) this.emitChannels();
+    this.maybeConnected();
+  }
+
+  private createChannel(type: number, id: number): Channel {
+    const sessionId = this.init!.sessionId;
+    if (type === 2) {
+      return new DisplayChannel(this, id, sessionId, { surface: (displayId, width, height) => this.emit({ type: 'surface', displayId, width, height }) }, id === 0 ? this.displayCanvas : undefined);
+    }
+    return new PassiveChannel(this, type, id, sessionId);
+  }
+
+  private setChannelState(channel: Channel, state: ChannelInfo['state'], error?: string): void {
+    const entry = this.channels.get(channel.describe());
+    if (!entry) return;
+    entry.info.state = state;
+    if (error) entry.info.error = error;
+    if (this.state === 'connected') this.emitChannels();
+    else this.maybeConnected();
+  }
+
+  /** Connected once the initial list arrived and every channel in it linked or failed. */
+  private maybeConnected(): void {
+    if (this.state !== 'connecting' || !this.init) return;
+    for (const { info } of this.channels.values()) if (info.state === 'linking') return;
+    this.state = 'connected';
+    this.emit({ type: 'state', state: 'connected' });
+    this.emit({ type: 'connected', session: this.sessionInfo() });
+    this.settle();
+  }
+
+  private channelList(): ChannelInfo[] {
+    const list: ChannelInfo[] = [{ type: 'main', typeId: 1, id: 0, state: this.main.closed ? 'closed' : 'linked' }];
+    for (const { info } of this.channels.values()) list.push({ ...info });
+    return list;
+  }
+
+  private emitChannels(): void {
+    this.emit({ type: 'channels', channels: this.channelList() });
+  }
+
+  private sessionInfo(): SessionInfo {
+    const init = this.init!;
+    return {
+      sessionId: init.sessionId,
+      channels: this.channelList(),
+      displayChannelsHint: init.displayChannelsHint,
+      mouseModes: this.mouse.supported,
+      mouseMode: this.mouse.mode,
+      agentConnected: this.agentConnected,
+      ...this.facts,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Transport: the byte pipe of one SPICE channel. In the worker it is a WebSocket (binary frames, the
+ * `binary` subprotocol that spice-server and websockify accept); unit tests inject scripted transports.
+ */
+
+export interface TransportHandlers {
+  onOpen(): void;
+  onData(bytes: Uint8Array): void;
+  /** Called once, whether the peer closed, the network failed or close() was called. */
+  onClose(info: { opened: boolean; reason: string }): void;
+}
+
+export interface Transport {
+  send(bytes: Uint8Array): void;
+  close(): void;
+  /** Bytes queued but not yet sent (WebSocket.bufferedAmount). */
+  readonly buffered: number;
+}
+
+export type TransportFactory = (url: string, handlers: TransportHandlers) => Transport;
+
+/** Opens a WebSocket to `url`. */
+export const webSocketTransport: TransportFactory = (url, handlers) => {
+  let opened = false;
+  let closed = false;
+  const ws = new WebSocket(url, ['binary']);
+  ws.binaryType = 'arraybuffer';
+  const finish = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    handlers.onClose({ opened, reason });
+  };
+  ws.onopen = () => {
+    opened = true;
+    handlers.onOpen();
+  };
+  ws.onmessage = (e: MessageEvent) => {
+    if (!closed && e.data instanceof ArrayBuffer) handlers.onData(new Uint8Array(e.data));
+  };
+  ws.onerror = () => finish(opened ? 'WebSocket error' : 'could not open the WebSocket');
+  ws.onclose = (e: CloseEvent) => finish(`WebSocket closed (${e.code}${e.reason ? ` ${e.reason}` : ''})`);
+  return {
+    send(bytes) {
+      if (!closed && ws.readyState === WebSocket.OPEN) ws.send(bytes);
+    },
+    close() {
+      if (closed) return;
+      ws.close();
+      finish('closed by client');
+    },
+    get buffered() {
+      return ws.bufferedAmount;
+    },
+  };
+};

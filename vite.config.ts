@@ -1,0 +1,22 @@
+/**
+ * Library build: ESM entries `index` (exports, no side effects) and `define` (registers the elements);
+ * the engine worker is emitted as its own chunk by Vite's `new Worker(new URL(...))` handling.
+ */
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    target: 'es2022',
+    lib: {
+      entry: { index: 'src/index.ts', define: 'src/define.ts' },
+      formats: ['es'],
+    },
+    rollupOptions: {
+      external: [/^lit($|\/)/, /^@lit\//, 'idb-keyval'],
+    },
+  },
+  worker: { format: 'es' },
+});
