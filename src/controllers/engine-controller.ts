@@ -19,6 +19,8 @@ export class EngineController implements ReactiveController {
   private remote: Remote<EngineApi> | null = null;
   /** Bumped per session so late events of an old worker are ignored. */
   private generation = 0;
+  /** Resolves pending calls of a worker that stop() terminated (comlink would leave them pending forever). */
+  private stopped: () => void = () => {};
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -40,6 +42,7 @@ export class EngineController implements ReactiveController {
     this.worker = worker;
     const remote = wrap<EngineApi>(worker);
     this.remote = remote;
+    const terminated = new Promise<void>((resolve) => (this.stopped = resolve));
     worker.addEventListener('error', (e) => {
       if (generation !== this.generation) return;
       this.onEvent({ type: 'disconnected', code: 'protocol', reason: `the engine worker failed: ${e.message || 'script error'}`, clean: false });
@@ -51,7 +54,7 @@ export class EngineController implements ReactiveController {
       if (event.type === 'disconnected') queueMicrotask(() => generation === this.generation && this.stop());
     });
     try {
-      await remote.connect(options, sink, canvas ? transfer(canvas, [canvas]) : undefined);
+      await Promise.race([remote.connect(options, sink, canvas ? transfer(canvas, [canvas]) : undefined), terminated]);
     } catch (e) {
       if (generation !== this.generation) return;
       this.onEvent({ type: 'disconnected', code: 'protocol', reason: `the engine failed: ${(e as Error).message ?? e}`, clean: false });
@@ -64,7 +67,7 @@ export class EngineController implements ReactiveController {
     const remote = this.remote;
     if (!remote) return;
     try {
-      await Promise.race([remote.disconnect(), new Promise((r) => setTimeout(r, 1000))]);
+      await Promise.race([remote.disconnect(), new Promise((r) => setTimeout(r, 1000)), new Promise<void>((r) => (this.stopped = chain(this.stopped, r)))]);
     } finally {
       this.stop();
     }
@@ -80,10 +83,19 @@ export class EngineController implements ReactiveController {
   }
 
   private stop(): void {
+    this.stopped();
+    this.stopped = () => {};
     this.remote?.[releaseProxy]();
     this.remote = null;
     this.worker?.terminate();
     this.worker = null;
     this.host.requestUpdate();
   }
+}
+
+function chain(a: () => void, b: () => void): () => void {
+  return () => {
+    a();
+    b();
+  };
 }

@@ -23,7 +23,14 @@ export type TransportFactory = (url: string, handlers: TransportHandlers) => Tra
 export const webSocketTransport: TransportFactory = (url, handlers) => {
   let opened = false;
   let closed = false;
-  const ws = new WebSocket(url, ['binary']);
+  let ws: WebSocket;
+  try {
+    ws = new WebSocket(url, ['binary']);
+  } catch (e) {
+    // A malformed URL or a port the browser blocks throws synchronously: report it like a failed open.
+    queueMicrotask(() => handlers.onClose({ opened: false, reason: `invalid WebSocket URL ${url}: ${(e as Error).message}` }));
+    return { send() {}, close() {}, buffered: 0 };
+  }
   ws.binaryType = 'arraybuffer';
   const finish = (reason: string) => {
     if (closed) return;
