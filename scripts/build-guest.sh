@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# Builds the tiny test guest used by the end-to-end tests: a Debian kernel
+# (/boot/vmlinuz-<ver> from linux-image-amd64) plus an initramfs made of
+# busybox-static and the few kernel modules the tests need (virtio console for
+# the SPICE agent port, EHCI/UHCI for usb-redir, qxl, cdc-acm, usbhid), with
+# their dependencies resolved by `modprobe -S <ver> --show-depends`.
+#
+# Its /init reports to the serial console (see the heredoc below for the exact
+# line formats): "GUEST READY", "AGENT: <hex>" for every chunk read from the
+# agent port, "USBDEV ..." once a second per USB device, and the CDC-ACM
+# loopback result lines "ACM ...".
+#
+# Output is cached in <repo>/.cache/guest/<kernel-version>-<script-hash>/ and
+# the script prints two lines on stdout:  KERNEL=<path>  and  INITRD=<path>.
+# Environment: GUEST_KERNEL_VERSION (default: newest /boot/vmlinuz-* that has
+# /lib/modules/<ver>), GUEST_CACHE_DIR (default <repo>/.cache/guest),
+# GUEST_REBUILD=1 to ignore the cache.
+set -euo pipefail
+
+script_path=$(readlink -f "${BASH_SOURCE[0]}")
+repo_root=$(cd "$(dirname "$script_path")/.." && pwd)
+cache_root=${GUEST_CACHE_DIR:-$repo_root/.cache/guest}
+
+log() { echo "build-guest: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+PATH=$PATH:/usr/sbin:/sbin
+
+# ---- pick the kernel -------------------------------------------------------
+kver=${GUEST_KERNEL_VERSION:-}
+if [[ -z $kver ]]; then
+  for k in $(ls -1 /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V -r); do
+    if [[ -d /lib/modules/$k/kernel ]]; then kver=$k; break; fi
+  done
+fi
+[[ -n $kver ]] || die "no /boot/vmlinuz-<ver> with /lib/modules/<ver> (install linux-image-amd64)"
+[[ -r /boot/vmlinuz-$kver ]] || die "/boot/vmlinuz-$kver is missing or unreadable"
+
+script_hash=$(sha256sum "$script_path" | cut -c1-16)
+out_dir=$cache_root/$kver-$script_hash
+if [[ -z ${GUEST_REBUILD:-} && -s $out_dir/initrd.img && -s $out_dir/vmlinuz ]]; then
+  echo "KERNEL=$out_dir/vmlinuz"
+  echo "INITRD=$out_dir/initrd.img"
+  exit 0
+fi
+
+# ---- tools -------------------------------------------------------------------
+busybox_bin=
+for b in /bin/busybox /usr/bin/busybox; do [[ -x $b ]] && { busybox_bin=$b; break; }; done
+[[ -n $busybox_bin ]] || die "busybox not found (install busybox-static)"
+if ldd "$busybox_bin" >/dev/null 2>&1; then
+  die "$busybox_bin is dynamically linked; install busybox-static"
+fi
+for t in cpio depmod modprobe gzip; do
+  command -v "$t" >/dev/null || die "$t not found (install cpio kmod)"
+done
+
+start=$(date +%s.%N)
+mkdir -p "$cache_root"
+work=$(mktemp -d "$cache_root/.build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,lib/modules/"$kver"}
+
+# ---- busybox ----------------------------------------------------------------
+cp "$busybox_bin" "$root/bin/busybox"
+for applet in $("$busybox_bin" --list); do
+  [[ $applet == busybox ]] && continue
+  ln -sf busybox "$root/bin/$applet"
+done
+# Device nodes the kernel wants before /init runs (only possible as root; /init
+# re-opens /dev/console after mounting devtmpfs anyway).
+mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
+mknod -m 666 "$root/dev/null" c 1 3 2>/dev/null || true
+
+# ---- kernel modules -----------------------------------------------------------
+modules=(virtio_pci virtio_console ehci-pci uhci-hcd qxl cdc_acm usbhid)
+: > "$root/etc/modules.order"
+for m in "${modules[@]}"; do
+  deps=$(modprobe -S "$kver" --show-depends "$m" 2>&1) || die "modprobe --show-depends $m: $deps"
+  while read -r kind path _; do
+    [[ $kind == insmod ]] || continue      # "builtin <name>" lines need nothing
+    rel=${path#/lib/modules/$kver/}
+    if [[ ! -e $root/lib/modules/$kver/$rel ]]; then
+      mkdir -p "$(dirname "$root/lib/modules/$kver/$rel")"
+      cp "$path" "$root/lib/modules/$kver/$rel"
+      # busybox insmod/modprobe cannot always read compressed modules: unpack.
+      case $rel in
+        *.ko.xz)  xz -d "$root/lib/modules/$kver/$rel";   rel=${rel%.xz} ;;
+        *.ko.zst) zstd -q -d --rm "$root/lib/modules/$kver/$rel"; rel=${rel%.zst} ;;
+        *.ko.gz)  gzip -d "$root/lib/modules/$kver/$rel"; rel=${rel%.gz} ;;
+      esac
+      echo "/lib/modules/$kver/$rel" >> "$root/etc/modules.order"
+    fi
+  done <<< "$deps"
+done
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+  [[ -e /lib/modules/$kver/$f ]] && cp "/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
+done
+depmod -b "$root" "$kver"
+printf '%s\n' "${modules[@]}" > "$root/etc/modules"
+
+# ---- the ACM test pattern: bytes 0..255 -------------------------------------
+for ((i = 0; i < 256; i++)); do printf "\\$(printf '%03o' "$i")"; done > "$root/etc/acm-pattern"
+[[ $(stat -c %s "$root/etc/acm-pattern") == 256 ]] || die "acm pattern is not 256 bytes"
+
+# ---- /init ---------------------------------------------------------------------
+cat > "$root/init" <<'INIT'
+#!/bin/sh
+# Test guest init. Serial console line formats (one line each):
+#   GUEST BOOT <kernel release>           init started
+#   GUEST MODULE-FAIL <module>            a module failed to load
+#   GUEST FB <dev>...                     framebuffer devices found (one per QXL)
+#   GUEST AGENT-PORT <dev>|none           the SPICE agent port held open read-write
+#   GUEST READY                           everything above is done
+#   AGENT: <hex>                          bytes read from the agent port (each read
+#                                         split into lines of at most 32 bytes)
+#   USBDEV <name> <vid>:<pid> speed=<speed> product=<product>   every second, each device
+#   USBTICK <n>                           after each listing round (n counts rounds)
+#   ACM DEVICE <dev>                      a CDC-ACM tty appeared
+#   ACM SENT <count> <md5>                acmtest=N: N bytes, byte i = i mod 256, were written
+#   ACM RESULT <count> <md5>              bytes read back (count < N means 20 s timeout)
+#   ACM DONE <dev>
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
+mkdir -p /dev/pts /tmp/lock
+mount -t devpts devpts /dev/pts 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+
+# say: print stdin (or args) to the console as one block, serialised across
+# the background loops with a mkdir lock so lines never interleave.
+say() {
+  while ! mkdir /tmp/lock/console 2>/dev/null; do usleep 5000; done
+  if [ $# -gt 0 ]; then echo "$*"; else cat; fi
+  rmdir /tmp/lock/console
+}
+
+say "GUEST BOOT $(uname -r)"
+for m in $(cat /etc/modules); do
+  modprobe "$m" 2>/dev/null || echo "$m" >> /tmp/modfail
+done
+if [ -s /tmp/modfail ]; then
+  # fall back to insmod in dependency order
+  for f in $(cat /etc/modules.order); do insmod "$f" 2>/dev/null; done
+  for m in $(cat /tmp/modfail); do
+    n=$(echo "$m" | tr - _)
+    grep -q "^$n " /proc/modules || say "GUEST MODULE-FAIL $m"
+  done
+fi
+
+acmtest=0
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in acmtest=*) acmtest=${arg#acmtest=} ;; esac
+done
+
+# Wait a little for devices to settle (virtio ports, framebuffers).
+i=0
+while [ $i -lt 30 ]; do
+  ls /dev/vport* >/dev/null 2>&1 && ls /dev/fb* >/dev/null 2>&1 && break
+  usleep 100000; i=$((i + 1))
+done
+say "GUEST FB $(ls /dev/fb* 2>/dev/null | tr '\n' ' ')"
+
+# ---- agent port: hold it open read-write and dump what arrives --------------
+agentdev=none
+for p in /sys/class/virtio-ports/*; do
+  [ -e "$p/name" ] || continue
+  if [ "$(cat "$p/name")" = com.redhat.spice.0 ]; then agentdev=/dev/${p##*/}; fi
+done
+if [ "$agentdev" = none ] && [ -e /dev/vport0p1 ]; then agentdev=/dev/vport0p1; fi
+if [ "$agentdev" != none ]; then
+  exec 3<>"$agentdev"
+  (
+    while :; do
+      dd bs=4096 count=1 <&3 >/tmp/agent.chunk 2>/dev/null
+      if [ -s /tmp/agent.chunk ]; then
+        xxd -p -c 32 /tmp/agent.chunk | sed 's/^/AGENT: /' | say
+      else
+        usleep 200000   # host side closed: reads return 0 at once
+      fi
+    done
+  ) &
+fi
+say "GUEST AGENT-PORT $agentdev"
+
+# ---- CDC-ACM loopback test -----------------------------------------------------
+acm_test() {
+  dev=$1; n=$2
+  say "ACM DEVICE $dev"
+  if [ "$n" -gt 0 ] 2>/dev/null; then
+    exec 4<>"$dev"
+    stty raw -echo -ixon -ixoff <&4 2>/dev/null
+    # payload: /etc/acm-pattern (bytes 0..255) repeated, cut to n bytes
+    cp /etc/acm-pattern /tmp/acm.pat
+    while [ "$(stat -c %s /tmp/acm.pat)" -lt "$n" ]; do
+      cat /tmp/acm.pat /tmp/acm.pat > /tmp/acm.pat2; mv /tmp/acm.pat2 /tmp/acm.pat
+    done
+    head -c "$n" /tmp/acm.pat > /tmp/acm.tx
+    rm -f /tmp/acm.pat /tmp/acm.rx
+    timeout 20 head -c "$n" <&4 > /tmp/acm.rx &
+    reader=$!
+    timeout 20 cat /tmp/acm.tx >&4
+    say "ACM SENT $n $(md5sum < /tmp/acm.tx | cut -d' ' -f1)"
+    wait $reader
+    say "ACM RESULT $(stat -c %s /tmp/acm.rx) $(md5sum < /tmp/acm.rx | cut -d' ' -f1)"
+    exec 4<&-
+  fi
+  say "ACM DONE $dev"
+}
+
+say "GUEST READY"
+
+# ---- main loop: USB listing every second, ACM watcher ------------------------
+tick=0
+acm_seen=""
+while :; do
+  out=""
+  for d in /sys/bus/usb/devices/*; do
+    [ -e "$d/idVendor" ] || continue
+    prod=""
+    [ -e "$d/product" ] && prod=$(cat "$d/product")
+    out="${out}USBDEV ${d##*/} $(cat "$d/idVendor"):$(cat "$d/idProduct") speed=$(cat "$d/speed") product=${prod}
+"
+  done
+  tick=$((tick + 1))
+  printf '%sUSBTICK %s\n' "$out" "$tick" | say
+  for t in /dev/ttyACM*; do
+    [ -e "$t" ] || continue
+    case " $acm_seen " in *" $t "*) continue ;; esac
+    acm_seen="$acm_seen $t"
+    acm_test "$t" "$acmtest" &
+  done
+  # forget ttys that went away so a re-plugged device is tested again
+  keep=""
+  for t in $acm_seen; do [ -e "$t" ] && keep="$keep $t"; done
+  acm_seen=$keep
+  sleep 1
+done
+INIT
+chmod 755 "$root/init"
+
+# ---- pack -------------------------------------------------------------------------
+(cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) | gzip -6 > "$work/initrd.img"
+cp "/boot/vmlinuz-$kver" "$work/vmlinuz"
+mkdir "$work/pack"
+mv "$work/initrd.img" "$work/vmlinuz" "$work/pack/"
+# Publish atomically. A concurrent build that got there first wins; with
+# GUEST_REBUILD the old build is moved aside first.
+if [[ -n ${GUEST_REBUILD:-} && -d $out_dir ]]; then mv -T "$out_dir" "$work/old" 2>/dev/null || true; fi
+mv -T "$work/pack" "$out_dir" 2>/dev/null || true
+[[ -s $out_dir/initrd.img && -s $out_dir/vmlinuz ]] || die "could not publish $out_dir"
+# drop stale builds of other script versions
+for d in "$cache_root"/*; do
+  [[ -d $d && $d != "$out_dir" ]] && rm -rf "$d"
+done
+end=$(date +%s.%N)
+log "built $out_dir ($(du -h "$out_dir/initrd.img" | cut -f1) initrd) in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s"
+echo "KERNEL=$out_dir/vmlinuz"
+echo "INITRD=$out_dir/initrd.img"

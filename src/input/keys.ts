@@ -1,0 +1,310 @@
+/**
+ * Keyboard semantics for the inputs channel: W3C `KeyboardEvent.code` -> set-1 scan code (table in
+ * scancodes.ts, generated), how each scan code goes on the wire, which keys are held (so the engine can
+ * release them all when the page loses focus), lock-LED sync, and ready-made key combos.
+ *
+ * Numbering (spice-gtk's key API convention): plain make codes 0x01..0x7F; E0-prefixed keys 0x100 | code;
+ * SCANCODE_PAUSE and SCANCODE_PRINT_SCREEN for the two multi-byte keys; MAKE_ONLY_SCANCODES (0xF1, 0xF2:
+ * Lang2/Lang1) for keys that send one byte on press and nothing on release.
+ * Wire packing [protocol.md §5; gtk:spice-util.c spice_make_scancode]:
+ *  - KEY_DOWN/KEY_UP carry a u32 whose bytes (LSB first, up to the first 0) are fed to the guest keyboard:
+ *    plain: down = code, up = code | 0x80; extended: down = 0xE0 | code << 8, up = 0xE0 | (code | 0x80) << 8.
+ *  - Pause (E1 1D 45 E1 9D C5, press only), PrintScreen (E0 2A E0 37 / E0 B7 E0 AA) and make-only keys go
+ *    as raw bytes in KEY_SCANCODE.
+ */
+import {
+  InputsMsgc,
+  type InputsMessage,
+  KeyboardModifier,
+  KEYBOARD_MODIFIER_MASK,
+  writeKeyDown,
+  writeKeyScancode,
+  writeKeyUp,
+} from '../protocol/inputs.js';
+import { Writer } from '../protocol/writer.js';
+import { MAKE_ONLY_SCANCODES, SCANCODES, SCANCODE_PAUSE, SCANCODE_PRINT_SCREEN, UNMAPPED_CODES } from './scancodes.js';
+
+export { MAKE_ONLY_SCANCODES, SCANCODES, SCANCODE_PAUSE, SCANCODE_PRINT_SCREEN, UNMAPPED_CODES };
+export type { InputsMessage };
+
+const PAUSE_BYTES = [0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5] as const;
+const PRINT_SCREEN_DOWN = [0xe0, 0x2a, 0xe0, 0x37] as const;
+const PRINT_SCREEN_UP = [0xe0, 0xb7, 0xe0, 0xaa] as const;
+
+/** Scan codes of the lock keys, for lock sync by key taps. */
+export const LOCK_SCANCODES = {
+  ScrollLock: 0x46,
+  NumLock: 0x45,
+  CapsLock: 0x3a,
+} as const;
+
+/**
+ * The set-1 scan code of a physical key, or undefined for codes without one (UNMAPPED_CODES) and codes this
+ * table does not know. Layout-independent: `KeyboardEvent.code` names the key, the guest applies its layout.
+ */
+export function scancodeForCode(code: string): number | undefined {
+  return SCANCODES.get(code);
+}
+
+/** True for scan codes with the E0 prefix (0x100 | code), PrintScreen included. */
+export function isExtended(scancode: number): boolean {
+  return scancode >= 0x101 && scancode <= 0x17f;
+}
+
+/** True for keys that have no release: Pause and the make-only keys. A keyboard tracker never holds them. */
+export function isPressOnly(scancode: number): boolean {
+  return scancode === SCANCODE_PAUSE || MAKE_ONLY_SCANCODES.has(scancode);
+}
+
+/** True for keys whose press or release needs more than a make/break pair (sent with KEY_SCANCODE). */
+export function needsRawBytes(scancode: number): boolean {
+  return scancode === SCANCODE_PAUSE || scancode === SCANCODE_PRINT_SCREEN || MAKE_ONLY_SCANCODES.has(scancode);
+}
+
+function checkScancode(scancode: number): void {
+  const ok =
+    Number.isInteger(scancode) &&
+    ((scancode >= 0x01 && scancode <= 0x7f) ||
+      (scancode >= 0x101 && scancode <= 0x17f) ||
+      scancode === SCANCODE_PAUSE ||
+      MAKE_ONLY_SCANCODES.has(scancode));
+  if (!ok) throw new RangeError(`not a scan code: 0x${scancode.toString(16)}`);
+}
+
+/**
+ * The u32 of KEY_DOWN / KEY_UP for a key with a plain make/break pair (spice_make_scancode). Throws a
+ * RangeError for Pause, PrintScreen and make-only keys, which need {@link scancodeBytes} in KEY_SCANCODE.
+ */
+export function packScancode(scancode: number, down: boolean): number {
+  checkScancode(scancode);
+  if (needsRawBytes(scancode)) throw new RangeError(`scan code 0x${scancode.toString(16)} needs KEY_SCANCODE`);
+  const code = scancode & 0x7f;
+  const byte = down ? code : code | 0x80;
+  return scancode >= 0x100 ? (0xe0 | (byte << 8)) >>> 0 : byte;
+}
+
+/**
+ * The raw set-1 bytes a real keyboard sends for a press or a release, in wire order. Empty for the release of
+ * a press-only key. This is what goes into KEY_SCANCODE (and what the u32 of KEY_DOWN/KEY_UP unpacks to).
+ */
+export function scancodeBytes(scancode: number, down: boolean): number[] {
+  checkScancode(scancode);
+  if (scancode === SCANCODE_PAUSE) return down ? [...PAUSE_BYTES] : [];
+  if (scancode === SCANCODE_PRINT_SCREEN) return down ? [...PRINT_SCREEN_DOWN] : [...PRINT_SCREEN_UP];
+  if (MAKE_ONLY_SCANCODES.has(scancode)) return down ? [scancode] : [];
+  const code = scancode & 0x7f;
+  const byte = down ? code : code | 0x80;
+  return scancode >= 0x100 ? [0xe0, byte] : [byte];
+}
+
+/**
+ * The message for pressing or releasing one key: KEY_DOWN / KEY_UP with the packed u32, or KEY_SCANCODE with
+ * raw bytes for Pause, PrintScreen and make-only keys. Null when there is nothing to send (the release of a
+ * press-only key).
+ */
+export function keyMessage(scancode: number, down: boolean): InputsMessage | null {
+  const w = new Writer(8);
+  if (needsRawBytes(scancode)) {
+    const bytes = scancodeBytes(scancode, down);
+    if (bytes.length === 0) return null;
+    writeKeyScancode(w, bytes);
+    return { type: InputsMsgc.KeyScancode, body: w.finish() };
+  }
+  const packed = packScancode(scancode, down);
+  if (down) writeKeyDown(w, packed);
+  else writeKeyUp(w, packed);
+  return { type: down ? InputsMsgc.KeyDown : InputsMsgc.KeyUp, body: w.finish() };
+}
+
+// ---- key steps, sequences and combos ----
+
+/** One press or release. */
+export interface KeyStep {
+  type: 'down' | 'up';
+  scancode: number;
+}
+
+/**
+ * `sendKeys` semantics: press every key in order, then release them in reverse order. Codes are W3C
+ * `KeyboardEvent.code` names; an unknown or unmapped code throws a RangeError (nothing half-sent).
+ */
+export function keySequence(codes: readonly string[]): KeyStep[] {
+  const scancodes = codes.map((code) => {
+    const sc = scancodeForCode(code);
+    if (sc === undefined) throw new RangeError(`no scan code for KeyboardEvent.code "${code}"`);
+    return sc;
+  });
+  return scancodeSequence(scancodes);
+}
+
+/** {@link keySequence} for scan codes. */
+export function scancodeSequence(scancodes: readonly number[]): KeyStep[] {
+  for (const sc of scancodes) checkScancode(sc);
+  const steps: KeyStep[] = scancodes.map((scancode) => ({ type: 'down', scancode }));
+  for (let i = scancodes.length - 1; i >= 0; i--) steps.push({ type: 'up', scancode: scancodes[i]! });
+  return steps;
+}
+
+/** Ready combos, by name, as the codes pressed in order. */
+export const COMBOS = {
+  'ctrl-alt-del': ['ControlLeft', 'AltLeft', 'Delete'],
+  'ctrl-alt-backspace': ['ControlLeft', 'AltLeft', 'Backspace'],
+  'ctrl-alt-f1': ['ControlLeft', 'AltLeft', 'F1'],
+  'ctrl-alt-f2': ['ControlLeft', 'AltLeft', 'F2'],
+  'ctrl-alt-f3': ['ControlLeft', 'AltLeft', 'F3'],
+  'ctrl-alt-f4': ['ControlLeft', 'AltLeft', 'F4'],
+  'ctrl-alt-f5': ['ControlLeft', 'AltLeft', 'F5'],
+  'ctrl-alt-f6': ['ControlLeft', 'AltLeft', 'F6'],
+  'ctrl-alt-f7': ['ControlLeft', 'AltLeft', 'F7'],
+  'ctrl-alt-f8': ['ControlLeft', 'AltLeft', 'F8'],
+  'ctrl-alt-f9': ['ControlLeft', 'AltLeft', 'F9'],
+  'ctrl-alt-f10': ['ControlLeft', 'AltLeft', 'F10'],
+  'ctrl-alt-f11': ['ControlLeft', 'AltLeft', 'F11'],
+  'ctrl-alt-f12': ['ControlLeft', 'AltLeft', 'F12'],
+  'alt-tab': ['AltLeft', 'Tab'],
+  'print-screen': ['PrintScreen'],
+} as const satisfies Record<string, readonly string[]>;
+export type ComboName = keyof typeof COMBOS;
+
+/** True if `name` is one of {@link COMBOS} (for names arriving across the worker boundary). */
+export function isComboName(name: string): name is ComboName {
+  return Object.hasOwn(COMBOS, name);
+}
+
+/** The steps of a ready combo. */
+export function combo(name: ComboName): KeyStep[] {
+  if (!isComboName(name)) throw new RangeError(`unknown key combo "${String(name)}"`);
+  return keySequence(COMBOS[name]);
+}
+
+/** The messages for a list of steps, one per step (KEY_DOWN/KEY_UP, or KEY_SCANCODE where needed). */
+export function stepMessages(steps: readonly KeyStep[]): InputsMessage[] {
+  const out: InputsMessage[] = [];
+  for (const step of steps) {
+    const msg = keyMessage(step.scancode, step.type === 'down');
+    if (msg) out.push(msg);
+  }
+  return out;
+}
+
+/**
+ * All steps as one KEY_SCANCODE message, so the guest gets the whole combo at once (as spice-gtk does for
+ * press-and-release). Needs server cap KEY_SCANCODE; without it use {@link stepMessages}.
+ */
+export function atomicStepsMessage(steps: readonly KeyStep[]): InputsMessage | null {
+  const bytes: number[] = [];
+  for (const step of steps) bytes.push(...scancodeBytes(step.scancode, step.type === 'down'));
+  if (bytes.length === 0) return null;
+  return { type: InputsMsgc.KeyScancode, body: writeKeyScancode(new Writer(bytes.length), bytes).finish() };
+}
+
+// ---- held keys ----
+
+/**
+ * Which keys are held, in the order they went down. The page's keydown/keyup decide what to send; this lets
+ * the engine release everything when focus is lost (blur, visibility change, pointer-lock exit) so the guest
+ * never sees a stuck modifier. Press-only keys (Pause, Lang1/Lang2) are never held.
+ */
+export class KeyboardState {
+  private readonly held = new Set<number>();
+
+  /**
+   * Records a press. Returns true for a first press, false for an auto-repeat of a held key. Repeats are
+   * still to be forwarded as KEY_DOWN: PS/2 guests rely on the keyboard's typematic repeat.
+   */
+  press(scancode: number): boolean {
+    checkScancode(scancode);
+    if (isPressOnly(scancode)) return true;
+    if (this.held.has(scancode)) return false;
+    this.held.add(scancode);
+    return true;
+  }
+
+  /** Records a release. Returns false if the key was not held (then a KEY_UP is usually not worth sending). */
+  release(scancode: number): boolean {
+    return this.held.delete(scancode);
+  }
+
+  isDown(scancode: number): boolean {
+    return this.held.has(scancode);
+  }
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  /** Held scan codes in press order. */
+  pressed(): number[] {
+    return [...this.held];
+  }
+
+  /** Forgets every held key and returns their releases, most recent first. */
+  releaseAll(): KeyStep[] {
+    const steps: KeyStep[] = [...this.held].reverse().map((scancode) => ({ type: 'up', scancode }));
+    this.held.clear();
+    return steps;
+  }
+}
+
+// ---- lock LEDs ----
+
+/** Lock state as booleans (what the page reads with `KeyboardEvent.getModifierState`). */
+export interface LockState {
+  scrollLock: boolean;
+  numLock: boolean;
+  capsLock: boolean;
+}
+
+/** LockState -> KEY_MODIFIERS bits. */
+export function locksToModifiers(locks: LockState): number {
+  return (
+    (locks.scrollLock ? KeyboardModifier.ScrollLock : 0) |
+    (locks.numLock ? KeyboardModifier.NumLock : 0) |
+    (locks.capsLock ? KeyboardModifier.CapsLock : 0)
+  );
+}
+
+/** KEY_MODIFIERS bits -> LockState (unknown bits ignored). */
+export function modifiersToLocks(modifiers: number): LockState {
+  return {
+    scrollLock: (modifiers & KeyboardModifier.ScrollLock) !== 0,
+    numLock: (modifiers & KeyboardModifier.NumLock) !== 0,
+    capsLock: (modifiers & KeyboardModifier.CapsLock) !== 0,
+  };
+}
+
+/**
+ * The lock keys to tap (press+release each) to take the guest from `from` to `to`, for guests that ignore
+ * KEY_MODIFIERS. Order: Caps, Num, Scroll.
+ */
+export function lockKeysToToggle(from: number, to: number): number[] {
+  const diff = (from ^ to) & KEYBOARD_MODIFIER_MASK;
+  const out: number[] = [];
+  if (diff & KeyboardModifier.CapsLock) out.push(LOCK_SCANCODES.CapsLock);
+  if (diff & KeyboardModifier.NumLock) out.push(LOCK_SCANCODES.NumLock);
+  if (diff & KeyboardModifier.ScrollLock) out.push(LOCK_SCANCODES.ScrollLock);
+  return out;
+}
+
+/**
+ * Lock sync both ways. The guest's state arrives in INIT and KEY_MODIFIERS ({@link LockSync.fromGuest}); the
+ * page offers the local state when it gains focus ({@link LockSync.fromLocal}) and gets back the bits to send
+ * in KEY_MODIFIERS, or null when the guest already agrees. Call fromLocal on focus, not on every key: while a
+ * lock key itself is going through, local and guest state briefly disagree (spice-gtk syncs on focus-in too).
+ */
+export class LockSync {
+  /** The guest's last reported lock bits, or undefined before INIT. */
+  guest: number | undefined = undefined;
+
+  fromGuest(modifiers: number): LockState {
+    this.guest = modifiers & KEYBOARD_MODIFIER_MASK;
+    return modifiersToLocks(this.guest);
+  }
+
+  fromLocal(locks: LockState): number | null {
+    const want = locksToModifiers(locks);
+    if (this.guest === want) return null;
+    this.guest = want; // assume the guest follows; its KEY_MODIFIERS reply corrects us if not
+    return want;
+  }
+}

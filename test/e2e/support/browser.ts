@@ -1,0 +1,29 @@
+/**
+ * Headless Debian Chromium for end-to-end tests, driven by playwright-core (which never downloads a
+ * browser). `openConsolePage` opens the e2e test page; its `window.spiceTest` drives `<spice-console>`.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
+}
+
+/** Opens the e2e page and waits until the element is defined. Page errors fail loudly in the log. */
+export async function openConsolePage(browser: Browser, origin: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+  await page.goto(`${origin}/test/e2e/page/index.html`);
+  await page.waitForFunction(() => (window as any).spiceTest?.ready === true, null, { timeout: 60_000 });
+  return page;
+}

@@ -1,0 +1,93 @@
+/**
+ * The tiny Linux guest booted by QEMU in end-to-end tests: a Debian kernel and
+ * a busybox initramfs built by scripts/build-guest.sh (cached under
+ * .cache/guest/ keyed by kernel version and script hash). This module only
+ * runs the script, once per process, and documents the guest's serial
+ * console contract as constants and parsers the tests can share.
+ */
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { execTracked } from './procs.js';
+
+export interface GuestImage {
+  /** Path of the kernel (a copy of /boot/vmlinuz-<ver>). */
+  kernel: string;
+  /** Path of the gzip'd cpio initramfs. */
+  initrd: string;
+}
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const buildGuestScript = resolve(repoRoot, 'scripts/build-guest.sh');
+
+let pending: Promise<GuestImage> | undefined;
+
+/** Builds (or finds in the cache) the guest kernel + initramfs. */
+export function ensureGuest(): Promise<GuestImage> {
+  pending ??= (async () => {
+    const r = await execTracked('bash', [buildGuestScript], { cwd: repoRoot, timeoutMs: 5 * 60_000 });
+    const kernel = /^KERNEL=(.+)$/m.exec(r.stdout)?.[1];
+    const initrd = /^INITRD=(.+)$/m.exec(r.stdout)?.[1];
+    if (r.code !== 0 || !kernel || !initrd) {
+      throw new Error(`scripts/build-guest.sh failed (code ${r.code}):\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-1000)}`);
+    }
+    return { kernel, initrd };
+  })();
+  pending.catch(() => (pending = undefined));
+  return pending;
+}
+
+/** Serial-console lines printed by the guest's /init (one line each). */
+export const GUEST = {
+  /** Printed once: modules loaded, agent port held open. */
+  ready: /^GUEST READY\s*$/m,
+  /** `GUEST AGENT-PORT /dev/vport0p1` (or `none`). */
+  agentPort: /^GUEST AGENT-PORT (\S+)/m,
+  /** `GUEST FB /dev/fb0 /dev/fb1` */
+  framebuffers: /^GUEST FB (.*)$/m,
+  /** Bytes read from the agent port, hex, at most 32 bytes a line. */
+  agentLine: /^AGENT: ([0-9a-f]+)\s*$/gm,
+  /** `USBDEV <name> <vid>:<pid> speed=<speed> product=<product>` once a second per device. */
+  usbDevice: /^USBDEV (\S+) ([0-9a-f]{4}):([0-9a-f]{4}) speed=(\S+) product=(.*)$/gm,
+  /** `ACM SENT <count> <md5>` / `ACM RESULT <count> <md5>` (kernel cmdline acmtest=N). */
+  acmSent: /^ACM SENT (\d+) ([0-9a-f]{32})/m,
+  acmResult: /^ACM RESULT (\d+) ([0-9a-f]{32})/m,
+} as const;
+
+/** All bytes the guest has read from the agent port so far, in order. */
+export function agentBytes(serial: string): Uint8Array {
+  const hex = [...serial.matchAll(GUEST.agentLine)].map((m) => m[1]).join('');
+  return Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
+}
+
+export interface UsbDeviceLine {
+  name: string;
+  vendorId: number;
+  productId: number;
+  speed: string;
+  product: string;
+}
+
+/** The USB devices of the last complete listing round in the serial log (root hubs included). */
+export function lastUsbListing(serial: string): UsbDeviceLine[] {
+  const ticks = [...serial.matchAll(/^USBTICK \d+\s*$/gm)];
+  if (ticks.length === 0) return [];
+  const end = ticks[ticks.length - 1]!.index!;
+  const start = ticks.length > 1 ? ticks[ticks.length - 2]!.index! : 0;
+  return [...serial.slice(start, end).matchAll(GUEST.usbDevice)].map((m) => ({
+    name: m[1]!,
+    vendorId: parseInt(m[2]!, 16),
+    productId: parseInt(m[3]!, 16),
+    speed: m[4]!,
+    product: m[5]!.trim(),
+  }));
+}
+
+/** The payload the guest writes for `acmtest=n`: byte i is i mod 256. */
+export function acmPayload(n: number): Uint8Array {
+  return Uint8Array.from({ length: n }, (_, i) => i & 0xff);
+}
+
+export function md5Hex(data: Uint8Array): string {
+  return createHash('md5').update(data).digest('hex');
+}
