@@ -7,8 +7,8 @@ import { encryptTicket, parseLinkHeader, parseLinkReply, writeAuth, writeLinkMes
 import { Writer } from '../../../src/protocol/writer.js';
 
 const webCrypto = async (spki: Uint8Array, data: Uint8Array) => {
-  const key = await crypto.subtle.importKey('spki', spki, { name: 'RSA-OAEP', hash: 'SHA-1' }, false, ['encrypt']);
-  return crypto.subtle.encrypt({ name: 'RSA-OAEP' }, key, data);
+  const key = await crypto.subtle.importKey('spki', spki as Uint8Array<ArrayBuffer>, { name: 'RSA-OAEP', hash: 'SHA-1' }, false, ['encrypt']);
+  return crypto.subtle.encrypt({ name: 'RSA-OAEP' }, key, data as Uint8Array<ArrayBuffer>);
 };
 
 function linkReply(error: number, pubKey: Uint8Array, common: number[], channel: number[]): Uint8Array {
