@@ -55,6 +55,8 @@ export abstract class Channel {
   private ackWindow = 0;
   private ackCount = 0;
   private readonly unknownTypes = new Set<number>();
+  private readonly backlog: SpiceMessage[] = [];
+  private busy = false;
   /** Whether the server agreed to the mini header on this channel. */
   protected miniHeader = false;
   protected serverCaps: number[] = [];
@@ -69,8 +71,11 @@ export abstract class Channel {
 
   /** Capabilities this channel type announces (SPICE_*_CAP_* bit indices). */
   protected abstract channelCaps(): number[];
-  /** A channel-specific message (type >= 101). Throwing a ProtocolError fails the channel. */
-  protected abstract handleMessage(type: number, body: Uint8Array): void;
+  /**
+   * A channel-specific message (type >= 101). Throwing (or rejecting with) a ProtocolError fails the
+   * channel; returning a promise holds later messages until it settles.
+   */
+  protected abstract handleMessage(type: number, body: Uint8Array): void | Promise<void>;
   /** Called once after the link succeeded, before any message is handled. */
   protected onLinked(): void {}
   /** Called once when the channel closes for any reason. */
@@ -109,6 +114,7 @@ export abstract class Channel {
     this.transport?.close();
     this.transport = null;
     this.queue.clear();
+    this.backlog.length = 0;
     this.onClosed();
   }
 
@@ -157,8 +163,7 @@ export abstract class Channel {
         this.advanceLink();
       }
     } catch (e) {
-      if (e instanceof ProtocolError) this.fail('protocol', `channel ${this.describe()}: ${e.message}`);
-      else this.fail('protocol', `channel ${this.describe()}: internal error: ${(e as Error).message ?? e}`);
+      this.failFrom(e);
     }
   }
 
@@ -214,13 +219,49 @@ export abstract class Channel {
     else this.fail('link-refused', text);
   }
 
+  /**
+   * Handles messages strictly in order. A handler may return a promise (an image that decodes
+   * asynchronously): later messages wait in `backlog` until it settles, and the ACK for a message is sent
+   * only after it was processed, so a slow client throttles the server instead of queueing without bound.
+   */
   private dispatch(messages: SpiceMessage[]): void {
-    for (const { type, body } of messages) {
-      if (this.phase !== 'ready') return;
-      if (type < 101) this.handleBaseMessage(type, body);
-      else this.handleMessage(type, body);
+    for (const m of messages) this.backlog.push(m);
+    if (!this.busy) this.pump();
+  }
+
+  private pump(): void {
+    while (this.backlog.length && this.phase === 'ready') {
+      const { type, body } = this.backlog.shift()!;
+      let pending: void | Promise<void>;
+      try {
+        pending = type < 101 ? this.handleBaseMessage(type, body) : this.handleMessage(type, body);
+      } catch (e) {
+        return this.failFrom(e);
+      }
+      if (pending) {
+        this.busy = true;
+        pending.then(
+          () => {
+            this.busy = false;
+            if (this.phase !== 'ready') return;
+            this.countForAck();
+            this.pump();
+          },
+          (e) => {
+            this.busy = false;
+            this.failFrom(e);
+          },
+        );
+        return;
+      }
       this.countForAck();
     }
+  }
+
+  private failFrom(e: unknown): void {
+    this.backlog.length = 0;
+    if (e instanceof ProtocolError) this.fail('protocol', `channel ${this.describe()}: ${e.message}`);
+    else this.fail('protocol', `channel ${this.describe()}: internal error: ${(e as Error)?.message ?? e}`);
   }
 
   /** ACK after the message was processed, so a slow client throttles the server (protocol.md §2.2). */

@@ -17,8 +17,8 @@ import {
 } from '../api/types.js';
 import type { ChannelId, MainInit } from '../protocol/main.js';
 import { Channel, PassiveChannel, type ChannelOwner } from './channel.js';
-import { DisplayChannel } from './channels/display-channel.js';
 import { MainChannel, mouseModeNames } from './channels/main-channel.js';
+import { channelFactories, type SessionServices } from './channels/registry.js';
 import type { TransportFactory } from './transport.js';
 
 const DEFAULT_LINK_TYPES: ChannelTypeName[] = ['display', 'inputs', 'cursor', 'usbredir'];
@@ -158,11 +158,28 @@ export class Session implements ChannelOwner {
   }
 
   private createChannel(type: number, id: number): Channel {
+    const factory = channelFactories[type];
     const sessionId = this.init!.sessionId;
-    if (type === 2) {
-      return new DisplayChannel(this, id, sessionId, { surface: (displayId, width, height) => this.emit({ type: 'surface', displayId, width, height }) }, id === 0 ? this.displayCanvas : undefined);
-    }
-    return new PassiveChannel(this, type, id, sessionId);
+    return factory ? factory(this, id, sessionId, this.services) : new PassiveChannel(this, type, id, sessionId);
+  }
+
+  private readonly services: SessionServices = {
+    emit: (event) => this.emit(event),
+    displayCanvas: (id) => (id === 0 ? this.displayCanvas : undefined),
+    channel: (type, id) => this.channel(type, id),
+  };
+
+  /** A channel of this session by type and id (the main channel is type 1, id 0). */
+  channel(type: number, id: number): Channel | undefined {
+    if (type === 1) return id === 0 ? this.main : undefined;
+    return this.channels.get(`${type}:${id}`)?.channel ?? undefined;
+  }
+
+  /** Every linked channel of `type`. */
+  linkedChannels(type: number): Channel[] {
+    const out: Channel[] = [];
+    for (const { channel } of this.channels.values()) if (channel && channel.type === type && channel.linked) out.push(channel);
+    return out;
   }
 
   private setChannelState(channel: Channel, state: ChannelInfo['state'], error?: string): void {
