@@ -3,6 +3,7 @@
  * answers through one long-lived event sink with plain-data `EngineEvent`s tagged by `type`.
  */
 import type { ChannelInfo, ConnectOptions, DisconnectDetail, MouseModeName, SessionInfo, SessionState } from './types.js';
+import type { CursorShape, InputEvent, KeyboardLocks } from './input.js';
 
 export type EngineEvent =
   | { type: 'state'; state: SessionState }
@@ -11,9 +12,28 @@ export type EngineEvent =
   | { type: 'mouse-mode'; mode: MouseModeName; supported: MouseModeName[] }
   | { type: 'agent'; connected: boolean }
   | { type: 'surface'; displayId: number; width: number; height: number }
+  | { type: 'monitors'; displayId: number; heads: MonitorHead[]; maxAllowed: number }
+  /** The guest's pointer shape for display channel `channelId` (INIT, SET, RESET). `shape` null: show the page's default pointer. */
+  | { type: 'cursor'; channelId: number; shape: CursorShape | null; visible: boolean; x: number | null; y: number | null }
+  | { type: 'cursor-hidden'; channelId: number }
+  /** The guest moved its pointer (guest pixels of that display); matters in server mouse mode. */
+  | { type: 'cursor-move'; channelId: number; x: number; y: number }
+  /** The guest's lock keys (inputs INIT and KEY_MODIFIERS). */
+  | { type: 'keyboard-locks'; locks: KeyboardLocks }
   | { type: 'notify'; severity: 'info' | 'warn' | 'error'; message: string }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }
   | ({ type: 'disconnected' } & DisconnectDetail);
+
+/** One head of a display channel's MONITORS_CONFIG: a rectangle of surface `surfaceId`. */
+export interface MonitorHead {
+  monitorId: number;
+  surfaceId: number;
+  width: number;
+  height: number;
+  x: number;
+  y: number;
+  flags: number;
+}
 
 export type EngineEventSink = (event: EngineEvent) => void;
 
@@ -28,4 +48,19 @@ export interface EngineApi {
   disconnect(): Promise<void>;
   /** Number of open sockets (diagnostics and leak tests). */
   openSockets(): Promise<number>;
+  /** User input in order (keys by scan code, pointer in guest pixels); ignored while no inputs channel is linked. */
+  input(batch: InputEvent[]): Promise<void>;
+  /**
+   * Presses the keys (KeyboardEvent.code names, e.g. ['ControlLeft', 'AltLeft', 'Delete']) in order and
+   * releases them in reverse. Rejects with a RangeError for a code without a scan code; nothing is sent then.
+   */
+  sendKeys(codes: string[]): Promise<void>;
+  /** Releases every key and pointer button the engine holds down in the guest (focus lost, page hidden). */
+  releaseAll(): Promise<void>;
+  /** Asks the server for a mouse mode; the answer arrives as a `mouse-mode` event. */
+  requestMouseMode(mode: MouseModeName): Promise<void>;
+  /** The primary surface of display channel `displayId` as RGBA (rows top-down), or null before it exists. */
+  screenshot(displayId: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null>;
+  /** Diagnostics: image types decoded per display channel, frames presented. */
+  displayStats(): Promise<{ displayId: number; imageTypes: number[]; frames: number; messages: Record<number, number> }[]>;
 }

@@ -82,6 +82,20 @@ export interface ConnectOptions {
   linkTimeoutMs?: number;
   /** Channel types to link; default: every type this client implements. */
   linkChannelTypes?: ChannelTypeName[];
+  /** Ask the server for one image compression (PREFERRED_COMPRESSION) instead of its own setting. */
+  preferredCompression?: ImageCompressionName;
 }
+
+/** SPICE_IMAGE_COMPRESSION_* by name. */
+export const ImageCompression = {
+  off: 1,
+  'auto-glz': 2,
+  'auto-lz': 3,
+  quic: 4,
+  glz: 5,
+  lz: 6,
+  lz4: 7,
+} as const;
+export type ImageCompressionName = keyof typeof ImageCompression;
 
 export type SessionState = 'connecting' | 'connected' | 'disconnecting' | 'disconnected';

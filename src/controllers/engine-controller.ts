@@ -78,6 +78,11 @@ export class EngineController implements ReactiveController {
     return this.remote ? this.remote.openSockets() : 0;
   }
 
+  /** The engine, for calls that need no lifecycle handling (screenshots, stats, input); null when idle. */
+  get api(): Remote<EngineApi> | null {
+    return this.remote;
+  }
+
   hostDisconnected(): void {
     void this.disconnect();
   }

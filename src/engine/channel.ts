@@ -56,6 +56,8 @@ export abstract class Channel {
   private ackCount = 0;
   private readonly unknownTypes = new Set<number>();
   private readonly backlog: SpiceMessage[] = [];
+  /** Messages received per type (diagnostics). */
+  readonly received = new Map<number, number>();
   private busy = false;
   /** Whether the server agreed to the mini header on this channel. */
   protected miniHeader = false;
@@ -86,6 +88,10 @@ export abstract class Channel {
   }
   get closed(): boolean {
     return this.phase === 'closed';
+  }
+  /** Whether the link ever completed (stays true after the channel closed). */
+  get wasLinked(): boolean {
+    return this.framer !== null;
   }
 
   hasServerCap(cap: number): boolean {
@@ -232,13 +238,14 @@ export abstract class Channel {
   private pump(): void {
     while (this.backlog.length && this.phase === 'ready') {
       const { type, body } = this.backlog.shift()!;
+      this.received.set(type, (this.received.get(type) ?? 0) + 1);
       let pending: void | Promise<void>;
       try {
         pending = type < 101 ? this.handleBaseMessage(type, body) : this.handleMessage(type, body);
       } catch (e) {
         return this.failFrom(e);
       }
-      if (pending) {
+      if (pending instanceof Promise) {
         this.busy = true;
         pending.then(
           () => {

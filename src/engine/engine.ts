@@ -2,8 +2,11 @@
  * Engine: what the worker exposes through comlink (EngineApi). It holds at most one Session; a new
  * connect() ends the previous session first. The transport factory is injectable for tests.
  */
+import { transfer } from 'comlink';
 import type { EngineApi, EngineEventSink } from '../api/engine-api.js';
-import type { ConnectOptions } from '../api/types.js';
+import type { InputEvent } from '../api/input.js';
+import type { ConnectOptions, MouseModeName } from '../api/types.js';
+import { keySequence } from '../input/keys.js';
 import { Session } from './session.js';
 import { webSocketTransport, type TransportFactory } from './transport.js';
 
@@ -26,5 +29,31 @@ export class Engine implements EngineApi {
 
   async openSockets(): Promise<number> {
     return this.session?.openSockets ?? 0;
+  }
+
+  async input(batch: InputEvent[]): Promise<void> {
+    this.session?.input(batch);
+  }
+
+  async sendKeys(codes: string[]): Promise<void> {
+    if (this.session) this.session.sendKeys(codes);
+    else keySequence(codes); // still reject unknown codes
+  }
+
+  async releaseAll(): Promise<void> {
+    this.session?.releaseAll();
+  }
+
+  async requestMouseMode(mode: MouseModeName): Promise<void> {
+    this.session?.requestMouseMode(mode);
+  }
+
+  async screenshot(displayId: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
+    const shot = this.session?.displayChannel(displayId)?.screenshot() ?? null;
+    return shot ? transfer(shot, [shot.rgba.buffer]) : null;
+  }
+
+  async displayStats(): Promise<{ displayId: number; imageTypes: number[]; frames: number; messages: Record<number, number> }[]> {
+    return (this.session?.displayChannels() ?? []).map((c) => ({ displayId: c.id, imageTypes: c.imageTypes(), frames: c.framesPresented, messages: Object.fromEntries(c.received) }));
   }
 }

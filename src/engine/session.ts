@@ -9,16 +9,23 @@ import type { EngineEventSink } from '../api/engine-api.js';
 import {
   ChannelTypeName,
   DisconnectCode,
+  ImageCompression,
   type ChannelInfo,
   type ConnectOptions,
   type MouseModeName,
   type SessionInfo,
   type SessionState,
 } from '../api/types.js';
-import type { ChannelId, MainInit } from '../protocol/main.js';
+import type { InputEvent } from '../api/input.js';
+import { keySequence } from '../input/keys.js';
+import { MainMsgc, MouseMode } from '../protocol/constants.js';
+import { writeMouseModeRequest, type ChannelId, type MainInit } from '../protocol/main.js';
 import { Channel, PassiveChannel, type ChannelOwner } from './channel.js';
 import { MainChannel, mouseModeNames } from './channels/main-channel.js';
-import { channelFactories, type SessionServices } from './channels/registry.js';
+import type { GlzDictionary } from '../codecs/glz.js';
+import { DisplayChannel } from './channels/display-channel.js';
+import { InputsChannel } from './channels/inputs-channel.js';
+import { channelFactories, createGlzDictionary, type SessionServices } from './channels/registry.js';
 import type { TransportFactory } from './transport.js';
 
 const DEFAULT_LINK_TYPES: ChannelTypeName[] = ['display', 'inputs', 'cursor', 'usbredir'];
@@ -42,6 +49,7 @@ export class Session implements ChannelOwner {
   private mouse: { mode: MouseModeName; supported: MouseModeName[] } = { mode: 'server', supported: [] };
   private agentConnected = false;
   private settle!: () => void;
+  private readonly glzDictionary: GlzDictionary = createGlzDictionary();
   readonly done: Promise<void>;
 
   constructor(
@@ -54,6 +62,7 @@ export class Session implements ChannelOwner {
     this.secret = options.password ?? '';
     this.linkTimeoutMs = options.linkTimeoutMs ?? 15000;
     this.linkTypes = new Set(options.linkChannelTypes ?? DEFAULT_LINK_TYPES);
+    if (options.preferredCompression) this.services.preferredCompression = ImageCompression[options.preferredCompression];
     this.done = new Promise((resolve) => (this.settle = resolve));
     this.main = new MainChannel(this, {
       init: (init) => this.onInit(init),
@@ -102,7 +111,7 @@ export class Session implements ChannelOwner {
     if (channel === this.main || code === DisconnectCode.Protocol) return this.fail(code, reason);
     // A secondary channel that cannot link (busy usbredir slot, unavailable channel) does not end the
     // session; one that drops after linking usually means the server went away, which main reports.
-    this.setChannelState(channel, channel.linked ? 'closed' : 'failed', reason);
+    this.setChannelState(channel, channel.wasLinked ? 'closed' : 'failed', reason);
     this.log(code === DisconnectCode.TransportClosed ? 'info' : 'warn', reason);
   }
 
@@ -129,6 +138,7 @@ export class Session implements ChannelOwner {
     if (this.state === 'disconnected') return;
     this.state = 'disconnected';
     this.secret = '';
+    this.glzDictionary.clear();
     this.main.close();
     for (const entry of this.channels.values()) entry.channel?.close();
     this.emit({ type: 'disconnected', code, reason, clean: code === DisconnectCode.Client });
@@ -167,7 +177,18 @@ export class Session implements ChannelOwner {
     emit: (event) => this.emit(event),
     displayCanvas: (id) => (id === 0 ? this.displayCanvas : undefined),
     channel: (type, id) => this.channel(type, id),
+    glz: () => this.glzDictionary,
   };
+
+  /** The display channels' primary surfaces and stats (for screenshots, tests and diagnostics). */
+  displayChannel(id: number): DisplayChannel | undefined {
+    const c = this.channel(2, id);
+    return c instanceof DisplayChannel ? c : undefined;
+  }
+
+  displayChannels(): DisplayChannel[] {
+    return this.linkedChannels(2).filter((c): c is DisplayChannel => c instanceof DisplayChannel);
+  }
 
   /** A channel of this session by type and id (the main channel is type 1, id 0). */
   channel(type: number, id: number): Channel | undefined {
@@ -180,6 +201,34 @@ export class Session implements ChannelOwner {
     const out: Channel[] = [];
     for (const { channel } of this.channels.values()) if (channel && channel.type === type && channel.linked) out.push(channel);
     return out;
+  }
+
+  /** The linked inputs channel (servers have one, id 0), if any. */
+  private inputsChannel(): InputsChannel | undefined {
+    return this.linkedChannels(3).find((c): c is InputsChannel => c instanceof InputsChannel);
+  }
+
+  /** Page input, in order; dropped while no inputs channel is linked. */
+  input(batch: InputEvent[]): void {
+    this.inputsChannel()?.input(batch);
+  }
+
+  /** Presses `codes` in order and releases them in reverse; throws RangeError for an unknown code. */
+  sendKeys(codes: string[]): void {
+    const inputs = this.inputsChannel();
+    if (inputs) inputs.sendKeys(codes);
+    else keySequence(codes); // still reject unknown codes
+  }
+
+  /** Releases every key and button held down in the guest. */
+  releaseAll(): void {
+    this.inputsChannel()?.releaseAll();
+  }
+
+  /** MOUSE_MODE_REQUEST; the server answers with MOUSE_MODE (the `mouse-mode` event) if it changes. */
+  requestMouseMode(mode: MouseModeName): void {
+    if (this.state !== 'connected' || !this.mouse.supported.includes(mode)) return;
+    this.main.send(MainMsgc.MouseModeRequest, writeMouseModeRequest(mode === 'client' ? MouseMode.Client : MouseMode.Server));
   }
 
   private setChannelState(channel: Channel, state: ChannelInfo['state'], error?: string): void {

@@ -15,7 +15,7 @@
 import {
   InputsMsgc,
   type InputsMessage,
-  KeyboardModifier,
+  KeyboardModifierFlags,
   KEYBOARD_MODIFIER_MASK,
   writeKeyDown,
   writeKeyScancode,
@@ -258,18 +258,18 @@ export interface LockState {
 /** LockState -> KEY_MODIFIERS bits. */
 export function locksToModifiers(locks: LockState): number {
   return (
-    (locks.scrollLock ? KeyboardModifier.ScrollLock : 0) |
-    (locks.numLock ? KeyboardModifier.NumLock : 0) |
-    (locks.capsLock ? KeyboardModifier.CapsLock : 0)
+    (locks.scrollLock ? KeyboardModifierFlags.ScrollLock : 0) |
+    (locks.numLock ? KeyboardModifierFlags.NumLock : 0) |
+    (locks.capsLock ? KeyboardModifierFlags.CapsLock : 0)
   );
 }
 
 /** KEY_MODIFIERS bits -> LockState (unknown bits ignored). */
 export function modifiersToLocks(modifiers: number): LockState {
   return {
-    scrollLock: (modifiers & KeyboardModifier.ScrollLock) !== 0,
-    numLock: (modifiers & KeyboardModifier.NumLock) !== 0,
-    capsLock: (modifiers & KeyboardModifier.CapsLock) !== 0,
+    scrollLock: (modifiers & KeyboardModifierFlags.ScrollLock) !== 0,
+    numLock: (modifiers & KeyboardModifierFlags.NumLock) !== 0,
+    capsLock: (modifiers & KeyboardModifierFlags.CapsLock) !== 0,
   };
 }
 
@@ -280,9 +280,9 @@ export function modifiersToLocks(modifiers: number): LockState {
 export function lockKeysToToggle(from: number, to: number): number[] {
   const diff = (from ^ to) & KEYBOARD_MODIFIER_MASK;
   const out: number[] = [];
-  if (diff & KeyboardModifier.CapsLock) out.push(LOCK_SCANCODES.CapsLock);
-  if (diff & KeyboardModifier.NumLock) out.push(LOCK_SCANCODES.NumLock);
-  if (diff & KeyboardModifier.ScrollLock) out.push(LOCK_SCANCODES.ScrollLock);
+  if (diff & KeyboardModifierFlags.CapsLock) out.push(LOCK_SCANCODES.CapsLock);
+  if (diff & KeyboardModifierFlags.NumLock) out.push(LOCK_SCANCODES.NumLock);
+  if (diff & KeyboardModifierFlags.ScrollLock) out.push(LOCK_SCANCODES.ScrollLock);
   return out;
 }
 

@@ -16,41 +16,12 @@
  */
 import type { Reader } from './reader.js';
 import { check } from './errors.js';
+import { CursorFlags, CursorType } from './constants.js';
 
-// Local ids until src/protocol/constants.ts (generated from enums.h) exists; the lead reconciles the names.
-
-/** Server -> client message types (SPICE_MSG_CURSOR_*). The cursor channel has no client messages of its own. */
-export const CursorMsg = {
-  Init: 101,
-  Reset: 102,
-  Set: 103,
-  Move: 104,
-  Hide: 105,
-  Trail: 106,
-  InvalOne: 107,
-  InvalAll: 108,
-} as const;
-export type CursorMsg = (typeof CursorMsg)[keyof typeof CursorMsg];
-
-/** SPICE_CURSOR_TYPE_*. */
-export const CursorType = {
-  Alpha: 0,
-  Mono: 1,
-  Color4: 2,
-  Color8: 3,
-  Color16: 4,
-  Color24: 5,
-  Color32: 6,
-} as const;
-export type CursorType = (typeof CursorType)[keyof typeof CursorType];
-
-/** SPICE_CURSOR_FLAGS_* (u16). NONE: no cursor at all (and no header follows). */
-export const CursorFlags = {
-  None: 1,
-  CacheMe: 2,
-  FromCache: 4,
-} as const;
-export type CursorFlags = (typeof CursorFlags)[keyof typeof CursorFlags];
+// Ids and flags come from the generated constants (enums.h), re-exported so cursor code has one import.
+// CursorMsg: SPICE_MSG_CURSOR_*; the cursor channel has no client messages of its own. CursorFlags.None
+// means no cursor at all (and no header follows).
+export { CursorFlags, CursorMsg, CursorType } from './constants.js';
 
 /** Largest width or height we accept. Real cursors are 32..256 px; anything bigger is hostile or broken. */
 export const MAX_CURSOR_SIZE = 512;

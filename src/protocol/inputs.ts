@@ -7,78 +7,23 @@
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 import { check } from './errors.js';
+import { InputsMsgc, KeyboardModifierFlags, MouseButtonMask, SPICE_INPUT_MOTION_ACK_BUNCH, type MouseButton } from './constants.js';
 
-// Local ids until src/protocol/constants.ts (generated from enums.h) exists; the lead reconciles the names.
+// Ids and flags come from the generated constants (enums.h / protocol.h), re-exported here so the inputs
+// code has one import.
+export { InputsCap, InputsMsg, InputsMsgc, KeyboardModifierFlags, MouseButton, MouseButtonMask } from './constants.js';
 
-/** Server -> client message types (SPICE_MSG_INPUTS_*). */
-export const InputsMsg = {
-  Init: 101,
-  KeyModifiers: 102,
-  MouseMotionAck: 111,
-} as const;
-export type InputsMsg = (typeof InputsMsg)[keyof typeof InputsMsg];
-
-/** Client -> server message types (SPICE_MSGC_INPUTS_*). */
-export const InputsMsgc = {
-  KeyDown: 101,
-  KeyUp: 102,
-  KeyModifiers: 103,
-  KeyScancode: 104,
-  MouseMotion: 111,
-  MousePosition: 112,
-  MousePress: 113,
-  MouseRelease: 114,
-} as const;
-export type InputsMsgc = (typeof InputsMsgc)[keyof typeof InputsMsgc];
-
-/** Inputs channel capabilities (bit index). KEY_SCANCODE: the server accepts raw byte sequences. */
-export const InputsCap = {
-  KeyScancode: 0,
-} as const;
-export type InputsCap = (typeof InputsCap)[keyof typeof InputsCap];
-
-/** Keyboard lock state bits (SPICE_KEYBOARD_MODIFIER_FLAGS_*), used both ways in KEY_MODIFIERS. */
-export const KeyboardModifier = {
-  ScrollLock: 1,
-  NumLock: 2,
-  CapsLock: 4,
-} as const;
-export type KeyboardModifier = (typeof KeyboardModifier)[keyof typeof KeyboardModifier];
 /** All defined lock bits; anything else in a server message is ignored. */
-export const KEYBOARD_MODIFIER_MASK = 0x7;
+export const KEYBOARD_MODIFIER_MASK = KeyboardModifierFlags.Mask;
+export const MOUSE_BUTTON_MASK_ALL = MouseButtonMask.Mask;
 
-/** Mouse buttons (SPICE_MOUSE_BUTTON_*). Up/Down are the wheel, sent as press+release. */
-export const MouseButton = {
-  Left: 1,
-  Middle: 2,
-  Right: 3,
-  Up: 4,
-  Down: 5,
-  Side: 6,
-  Extra: 7,
-} as const;
-export type MouseButton = (typeof MouseButton)[keyof typeof MouseButton];
-
-/** Button state bits (SPICE_MOUSE_BUTTON_MASK_*): bit (button - 1). */
-export const MouseButtonMask = {
-  Left: 1,
-  Middle: 2,
-  Right: 4,
-  Up: 8,
-  Down: 16,
-  Side: 32,
-  Extra: 64,
-} as const;
-export type MouseButtonMask = (typeof MouseButtonMask)[keyof typeof MouseButtonMask];
-export const MOUSE_BUTTON_MASK_ALL = 0x7f;
-
-/** The mask bit of a button. */
+/** The mask bit of a button (bit button - 1; none for MouseButton.Invalid). */
 export function buttonMask(button: MouseButton): number {
-  return 1 << (button - 1);
+  return button >= 1 && button <= 7 ? 1 << (button - 1) : 0;
 }
 
 /** The server sends one MOUSE_MOTION_ACK per this many MOUSE_MOTION/MOUSE_POSITION messages (protocol.h). */
-export const INPUT_MOTION_ACK_BUNCH = 4;
+export const INPUT_MOTION_ACK_BUNCH = SPICE_INPUT_MOTION_ACK_BUNCH;
 
 // ---- client -> server bodies ----
 

@@ -9,19 +9,46 @@ export const styles = css`
     font: var(--spice-console-font, 14px system-ui, sans-serif);
     min-height: 120px;
     overflow: hidden;
+    outline: none;
   }
+  /* The console has the keyboard: every key goes to the guest, so say so. */
+  :host(:focus) {
+    outline: 2px solid var(--spice-console-focus-ring, #3b82f6);
+    outline-offset: -2px;
+  }
+  /* The host's box is the screen's room: fit and fill size the guest to it (give the element a height). */
   [part='base'] {
-    position: relative;
-    width: 100%;
-    height: 100%;
+    position: absolute;
+    inset: 0;
     display: flex;
-    align-items: center;
-    justify-content: center;
+    overflow: auto;
+  }
+  /* margin: auto centres the screen when smaller and keeps it scrollable from its edge when larger. */
+  #screen {
+    margin: auto;
+    touch-action: none;
+    user-select: none;
+    -webkit-user-select: none;
   }
   canvas {
     display: block;
-    max-width: 100%;
-    max-height: 100%;
+    image-rendering: pixelated;
+  }
+  [part='hint'] {
+    position: absolute;
+    top: 8px;
+    left: 50%;
+    transform: translateX(-50%);
+    padding: 4px 10px;
+    border-radius: 4px;
+    background: rgba(0, 0, 0, 0.65);
+    font-size: 0.85em;
+    white-space: nowrap;
+    pointer-events: none;
+  }
+  [part='cursor'] {
+    position: absolute;
+    pointer-events: none;
     image-rendering: pixelated;
   }
   [part='status'] {

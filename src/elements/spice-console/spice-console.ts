@@ -4,8 +4,13 @@
  */
 import { LitElement, html, type PropertyValues } from 'lit';
 import type { EngineEvent } from '../../api/engine-api.js';
-import type { ChannelInfo, DisconnectDetail, SessionInfo, SessionState } from '../../api/types.js';
+import type { ChannelInfo, DisconnectDetail, ImageCompressionName, SessionInfo, SessionState } from '../../api/types.js';
 import { EngineController, type WorkerFactory } from '../../controllers/engine-controller.js';
+import type { KeyboardLocks } from '../../api/input.js';
+import type { MouseModeName } from '../../api/types.js';
+import { InteractionController } from '../../controllers/interaction-controller.js';
+import type { ComboName } from '../../input/keys.js';
+import type { ScaleMode } from '../../input/viewport.js';
 import { styles } from './spice-console.styles.js';
 
 export interface SpiceConsoleEventMap {
@@ -13,6 +18,10 @@ export interface SpiceConsoleEventMap {
   'spice-disconnected': CustomEvent<DisconnectDetail>;
   'spice-channels': CustomEvent<{ channels: ChannelInfo[] }>;
   'spice-state': CustomEvent<{ state: SessionState | 'idle' }>;
+  'spice-resize': CustomEvent<{ displayId: number; width: number; height: number }>;
+  'spice-mouse-mode': CustomEvent<{ mode: MouseModeName; supported: MouseModeName[] }>;
+  'spice-pointer-lock': CustomEvent<{ locked: boolean }>;
+  'spice-keyboard-locks': CustomEvent<KeyboardLocks>;
 }
 
 /**
@@ -25,10 +34,17 @@ export interface SpiceConsoleEventMap {
  *   `protocol`, `unreachable`, `timeout`, `unsupported`. `clean` is true only for `client`.
  * @fires spice-channels - A channel was added, linked, failed or closed after connect. `detail.channels`.
  * @fires spice-state - `detail.state`: `connecting`, `connected`, `disconnected`.
+ * @fires spice-resize - A guest display changed size: `{ displayId, width, height }` in guest pixels.
+ * @fires spice-mouse-mode - The server switched mouse mode: `{ mode, supported }` (`client` | `server`).
+ * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left: `{ locked }`.
+ * @fires spice-keyboard-locks - The guest's lock keys: `{ capsLock, numLock, scrollLock }`.
  *
  * @csspart base - The wrapper around the screen.
  * @csspart screen - The canvas of display channel 0.
  * @csspart status - The status line shown while not connected.
+ * @csspart hint - How to take or leave the pointer, shown in server mouse mode.
+ * @csspart cursor - The guest cursor drawn while the pointer is locked (server mouse mode).
+ * @cssproperty --spice-console-focus-ring - Outline shown while the console has the keyboard.
  * @cssproperty --spice-console-background - Colour around the screen.
  */
 export class SpiceConsole extends LitElement {
@@ -36,6 +52,10 @@ export class SpiceConsole extends LitElement {
   static override properties = {
     url: { type: String, reflect: true },
     autoconnect: { type: Boolean, reflect: true },
+    imageCompression: { type: String, attribute: 'image-compression' },
+    scale: { type: String, reflect: true },
+    viewOnly: { type: Boolean, reflect: true, attribute: 'view-only' },
+    mouseMode: { type: String, attribute: 'mouse-mode' },
     state: { type: String, reflect: true },
     statusText: { state: true },
   };
@@ -44,6 +64,23 @@ export class SpiceConsole extends LitElement {
   declare url: string;
   /** Connect as soon as the element is on the page and has a url. */
   declare autoconnect: boolean;
+  /**
+   * Image compression to ask the server for (`off`, `auto-glz`, `auto-lz`, `quic`, `glz`, `lz`, `lz4`);
+   * empty keeps the server's own setting. Read at connect().
+   */
+  declare imageCompression: ImageCompressionName | '';
+  /**
+   * How the guest screen fits the element: `fit` (default; largest size that fits, aspect kept), `fill`
+   * (stretched to the element) or `none` (one guest pixel per device pixel, scrolling if larger).
+   */
+  declare scale: ScaleMode;
+  /** Show the guest but send it no keyboard, mouse or touch input. */
+  declare viewOnly: boolean;
+  /**
+   * The mouse mode to ask the server for: `client` (default: absolute pointer, the local cursor is the
+   * guest's shape) or `server` (relative motion under Pointer Lock). The current mode is `session.mouseMode`.
+   */
+  declare mouseMode: MouseModeName;
   /** `idle` until the first connect(), then the session state. Read-only for pages. */
   declare state: SessionState | 'idle';
   declare private statusText: string;
@@ -58,6 +95,7 @@ export class SpiceConsole extends LitElement {
   session: SessionInfo | null = null;
 
   private readonly engine: EngineController;
+  private readonly interaction: InteractionController;
   private canvas: HTMLCanvasElement | null = null;
   private ended = true;
 
@@ -65,9 +103,19 @@ export class SpiceConsole extends LitElement {
     super();
     this.url = '';
     this.autoconnect = false;
+    this.imageCompression = '';
     this.state = 'idle';
     this.statusText = 'Not connected';
+    this.scale = 'fit';
+    this.viewOnly = false;
+    this.mouseMode = 'client';
     this.engine = new EngineController(this, (e) => this.onEngineEvent(e), workerFactory);
+    this.interaction = new InteractionController(this, {
+      engine: this.engine,
+      canvas: () => this.canvas,
+      container: () => this.renderRoot.querySelector<HTMLElement>('[part="base"]'),
+      emit: (name, detail) => this.emit(name, detail),
+    });
   }
 
   /** Opens the session to `url`. Resolves when connected or ended; the events tell which. */
@@ -80,7 +128,10 @@ export class SpiceConsole extends LitElement {
     await this.updateComplete;
     const canvas = this.freshCanvas();
     const offscreen = canvas?.transferControlToOffscreen();
-    await this.engine.connect({ url: this.url, password: this.password }, offscreen);
+    await this.engine.connect(
+      { url: this.url, password: this.password, ...(this.imageCompression ? { preferredCompression: this.imageCompression } : {}) },
+      offscreen,
+    );
   }
 
   /** Closes the session; `spice-disconnected` follows with code `client` (unless it had ended already). */
@@ -95,6 +146,74 @@ export class SpiceConsole extends LitElement {
     return this.engine.openSockets();
   }
 
+  /** Diagnostics per display channel: image types decoded, frames presented, messages received by type. */
+  async displayStats(): Promise<{ displayId: number; imageTypes: number[]; frames: number; messages: Record<number, number> }[]> {
+    return (await this.engine.api?.displayStats()) ?? [];
+  }
+
+  /**
+   * The guest screen of display channel `displayId` as it is drawn now: RGBA pixels, rows top-down.
+   * Null before the first frame.
+   */
+  async screenshot(displayId = 0): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
+    return (await this.engine.api?.screenshot(displayId)) ?? null;
+  }
+
+  /**
+   * Presses keys in order and releases them in reverse, by `KeyboardEvent.code` name (e.g.
+   * `['ControlLeft', 'AltLeft', 'Delete']`). Rejects with a RangeError for an unknown code. Nothing is sent
+   * when not connected or view-only.
+   */
+  sendKeys(codes: readonly string[]): Promise<void> {
+    return this.interaction.sendKeys(codes);
+  }
+
+  /**
+   * Sends a ready combo: `ctrl-alt-del`, `ctrl-alt-backspace`, `ctrl-alt-f1` … `ctrl-alt-f12`, `alt-tab`,
+   * `print-screen`.
+   */
+  sendCombo(name: ComboName): Promise<void> {
+    return this.interaction.sendCombo(name);
+  }
+
+  /** Releases every key and button held down in the guest. */
+  releaseInput(): void {
+    this.interaction.keyboard.releaseAll();
+  }
+
+  /**
+   * Focuses the console and, where the browser allows (Chromium, in fullscreen), locks the keyboard so
+   * system shortcuts (Alt+Tab, Ctrl+W, Esc) reach the guest. Fullscreen takes the lock by itself.
+   */
+  grabKeyboard(): Promise<void> {
+    return this.interaction.grabKeyboard();
+  }
+
+  /** Undoes grabKeyboard(). */
+  releaseKeyboard(): void {
+    this.interaction.releaseKeyboard();
+  }
+
+  /** Whether grabKeyboard() is in effect. */
+  get keyboardGrabbed(): boolean {
+    return this.interaction.keyboardGrabbed;
+  }
+
+  /** Leaves Pointer Lock (server mouse mode); Esc and Ctrl+Alt do the same. */
+  releasePointer(): void {
+    this.interaction.pointer.unlock();
+  }
+
+  /** Whether the pointer is locked to the console (server mouse mode). */
+  get pointerLocked(): boolean {
+    return this.interaction.pointer.locked;
+  }
+
+  /** The guest's Caps/Num/Scroll Lock state as it last reported it, or null. */
+  get keyboardLocks(): KeyboardLocks | null {
+    return this.interaction.guestLocks;
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.autoconnect && this.url && this.ended) void this.connect();
@@ -106,6 +225,8 @@ export class SpiceConsole extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('viewOnly') && this.viewOnly) this.interaction.inputDisabled();
+    if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
     if ((changed.has('url') || changed.has('autoconnect')) && this.autoconnect && this.url && this.ended && this.isConnected) {
       void this.connect();
     }
@@ -114,6 +235,7 @@ export class SpiceConsole extends LitElement {
   protected override render() {
     return html`<div part="base">
       <div id="screen"></div>
+      ${this.interaction.overlay()}
       <div part="status" role="status" ?hidden=${this.state === 'connected'}>${this.statusText}</div>
     </div>`;
   }
@@ -129,10 +251,12 @@ export class SpiceConsole extends LitElement {
     canvas.height = 0;
     holder.append(canvas);
     this.canvas = canvas;
+    this.interaction.refresh();
     return canvas;
   }
 
   private onEngineEvent(e: EngineEvent): void {
+    this.interaction.handle(e);
     switch (e.type) {
       case 'connected':
         this.session = e.session;

@@ -1,68 +1,383 @@
 /**
- * DisplayChannel: one display channel (one QXL device). It sends DISPLAY_INIT right after the link (the
- * server waits for it), follows the primary surface's lifecycle and sizes the canvas the page handed over.
- * Drawing commands are the display issue's work: until then they are skipped by size, and the primary
- * surface is cleared to black so the canvas shows the guest's resolution.
+ * DisplayChannel: one display channel (one QXL device) drawn entirely in the worker. It sends DISPLAY_INIT
+ * (pixmap cache, GLZ window) right after the link, keeps the channel's surfaces, applies every draw command
+ * to them through the ImageResolver and Surface, shows the primary surface through the Presenter after
+ * MARK, follows the cache invalidations, monitors config and video streams. Commands run strictly in order;
+ * an image that decodes asynchronously (JPEG, a GLZ image waiting for another channel) holds the ones after
+ * it, and the channel ACKs only processed messages.
  */
-import { DisplayMsg, DisplayMsgc, SurfaceFlags } from '../../protocol/constants.js';
-import { check } from '../../protocol/errors.js';
-import { parseSurfaceCreate, parseSurfaceDestroy, writeDisplayInit } from '../../protocol/display.js';
+import { DisplayCap, DisplayMsg, DisplayMsgc, SurfaceFlags } from '../../protocol/constants.js';
+import { check, ProtocolError } from '../../protocol/errors.js';
+import * as msg from '../../protocol/display.js';
+import type { Brush, DisplayBase, QMask, SpiceImage } from '../../protocol/display.js';
+import type { GlzDictionary } from '../../codecs/glz.js';
+import { ImageResolver } from '../../display/images.js';
+import { Ropd } from '../../display/rop.js';
+import { Surface, type Mask, type Paint, type PixelSource } from '../../display/surface.js';
 import { Channel, type ChannelOwner } from '../channel.js';
+import { decodeJpeg } from '../jpeg.js';
+import { Presenter } from '../presenter.js';
+import type { StreamHost, Streams } from '../streams.js';
 
-/** Largest surface we accept: beyond any real monitor, small enough never to exhaust memory. */
+/** Largest surface side we accept: beyond any real monitor. */
 const MAX_SURFACE_SIDE = 16384;
+/** All surfaces of one channel together; beyond this a server is broken or hostile. */
+const MAX_SURFACE_PIXELS = 128 * 1024 * 1024;
+/** What we announce in DISPLAY_INIT: 16 Mi pixels of pixmap cache (64 MiB), as spice-gtk does in spirit. */
+export const PIXMAP_CACHE_PIXELS = 16 * 1024 * 1024;
 
-export interface DisplayChannelEvents {
+export interface DisplayChannelOptions {
+  canvas: OffscreenCanvas | undefined;
+  glz: GlzDictionary;
+  /** The GLZ window size to announce (pixels); the dictionary holds at most this much. */
+  glzWindowPixels: number;
+  /** SPICE_IMAGE_COMPRESSION_* to request with PREFERRED_COMPRESSION, or undefined for the server's. */
+  preferredCompression?: number;
   surface(displayId: number, width: number, height: number): void;
+  monitors(displayId: number, heads: msg.MonitorsConfigHead[], maxAllowed: number): void;
+  /** Video streams, when the engine supports them. */
+  streams?: (host: StreamHost) => Streams;
 }
 
+type Draw = void | Promise<void>;
+
 export class DisplayChannel extends Channel {
+  private readonly surfaces = new Map<number, Surface>();
+  private surfacePixels = 0;
+  private readonly images: ImageResolver;
+  private readonly presenter: Presenter;
+  private readonly streams: Streams | null;
+
   constructor(
     owner: ChannelOwner,
     id: number,
     connectionId: number,
-    private readonly events: DisplayChannelEvents,
-    private readonly canvas: OffscreenCanvas | undefined,
+    private readonly options: DisplayChannelOptions,
   ) {
     super(owner, 2, id, connectionId);
+    this.presenter = new Presenter(options.canvas);
+    this.images = new ImageResolver({
+      pixmapCachePixels: PIXMAP_CACHE_PIXELS,
+      glz: options.glz,
+      surface: (sid) => this.surfaces.get(sid),
+      jpeg: decodeJpeg,
+      later: (fn, ms) => void setTimeout(fn, ms),
+    });
+    this.streams = options.streams
+      ? options.streams({
+          surface: (sid) => this.surfaces.get(sid),
+          changed: (sid) => this.changed(sid),
+          send: (type, body) => this.send(type, body),
+          log: (level, message) => this.owner.log(level, message),
+        })
+      : null;
   }
 
   protected channelCaps(): number[] {
-    return [];
+    const caps: number[] = [DisplayCap.SizedStream, DisplayCap.MonitorsConfig, DisplayCap.Lz4Compression, DisplayCap.PrefCompression];
+    if (this.streams) caps.push(DisplayCap.StreamReport, ...this.streams.codecCaps());
+    return caps;
   }
 
   protected override onLinked(): void {
-    // Pixmap cache id is per display channel until the cache is shared across channels (protocol.md §4.4).
     this.send(
       DisplayMsgc.Init,
-      writeDisplayInit({ pixmapCacheId: this.id + 1, pixmapCacheSize: 20 * 1024 * 1024, glzDictionaryId: 0, glzDictionaryWindowSize: 0 }),
+      msg.writeDisplayInit({
+        // Pixmap caches are per channel (distinct ids); the GLZ dictionary is the session's (shared id).
+        pixmapCacheId: this.id + 1,
+        pixmapCacheSize: PIXMAP_CACHE_PIXELS,
+        glzDictionaryId: 1,
+        glzDictionaryWindowSize: this.options.glzWindowPixels,
+      }),
     );
+    if (this.options.preferredCompression !== undefined && this.hasServerCap(DisplayCap.PrefCompression)) {
+      this.send(DisplayMsgc.PreferredCompression, msg.writePreferredCompression(this.options.preferredCompression));
+    }
+    this.streams?.linked(this.serverCapsList());
   }
 
-  protected handleMessage(type: number, body: Uint8Array): void {
+  protected override onClosed(): void {
+    this.streams?.destroyAll();
+    this.surfaces.clear();
+    this.presenter.clearPrimary();
+  }
+
+  /** A copy of the primary surface's pixels (RGBA), for screenshots and tests. */
+  screenshot(): { width: number; height: number; rgba: Uint8Array } | null {
+    const primary = this.primary();
+    if (!primary) return null;
+    return { width: primary.width, height: primary.height, rgba: new Uint8Array(primary.pixels.buffer.slice(0)) };
+  }
+
+  get framesPresented(): number {
+    return this.presenter.frames;
+  }
+
+  /** Image types decoded so far on this channel. */
+  imageTypes(): number[] {
+    return [...this.images.seenTypes].sort((a, b) => a - b);
+  }
+
+  private serverCapsList(): number[] {
+    const caps: number[] = [];
+    for (let c = 0; c < 32; c++) if (this.hasServerCap(c)) caps.push(c);
+    return caps;
+  }
+
+  private primary(): Surface | undefined {
+    return this.surfaces.get(0);
+  }
+
+  protected handleMessage(type: number, body: Uint8Array): Draw {
     switch (type) {
-      case DisplayMsg.SurfaceCreate: {
-        const s = parseSurfaceCreate(body);
-        check(s.width > 0 && s.height > 0 && s.width <= MAX_SURFACE_SIDE && s.height <= MAX_SURFACE_SIDE, () => `surface of ${s.width}x${s.height}`);
-        if (s.flags & SurfaceFlags.Primary) {
-          if (this.canvas) {
-            this.canvas.width = s.width;
-            this.canvas.height = s.height;
-            const ctx = this.canvas.getContext('2d');
-            if (ctx) {
-              ctx.fillStyle = '#000';
-              ctx.fillRect(0, 0, s.width, s.height);
-            }
-          }
-          this.events.surface(this.id, s.width, s.height);
-        }
+      case DisplayMsg.SurfaceCreate:
+        return this.surfaceCreate(msg.parseSurfaceCreate(body));
+      case DisplayMsg.SurfaceDestroy:
+        return this.surfaceDestroy(msg.parseSurfaceDestroy(body).surfaceId);
+      case DisplayMsg.Mode: {
+        const m = msg.parseMode(body);
+        return this.surfaceCreate({ surfaceId: 0, width: m.width, height: m.height, format: m.bits === 16 ? 16 : 32, flags: SurfaceFlags.Primary });
+      }
+      case DisplayMsg.Mark:
+        this.presenter.mark();
+        return;
+      case DisplayMsg.Reset:
+        this.presenter.unmark();
+        this.images.invalidateAllPalettes();
+        return;
+      case DisplayMsg.CopyBits: {
+        const m = msg.parseCopyBits(body);
+        this.target(m.base).copyBits(m.srcPos, m.base.box, m.base.clip);
+        return this.changed(m.base.surfaceId);
+      }
+      case DisplayMsg.DrawFill:
+        return this.drawFill(msg.parseDrawFill(body));
+      case DisplayMsg.DrawCopy:
+        return this.drawCopy(msg.parseDrawCopy(body), 'src');
+      case DisplayMsg.DrawBlend:
+        return this.drawCopy(msg.parseDrawCopy(body), 'src');
+      case DisplayMsg.DrawOpaque:
+        return this.drawOpaque(msg.parseDrawOpaque(body));
+      case DisplayMsg.DrawBlackness:
+        return this.drawMaskOnly(msg.parseDrawMaskOnly(body), Ropd.OpBlackness);
+      case DisplayMsg.DrawWhiteness:
+        return this.drawMaskOnly(msg.parseDrawMaskOnly(body), Ropd.OpWhiteness);
+      case DisplayMsg.DrawInvers:
+        return this.drawMaskOnly(msg.parseDrawMaskOnly(body), Ropd.OpInvers);
+      case DisplayMsg.DrawRop3:
+        return this.drawRop3(msg.parseDrawRop3(body));
+      case DisplayMsg.DrawTransparent:
+        return this.drawTransparent(msg.parseDrawTransparent(body));
+      case DisplayMsg.DrawAlphaBlend:
+        return this.drawAlphaBlend(msg.parseDrawAlphaBlend(body));
+      case DisplayMsg.DrawStroke:
+        return this.drawStroke(msg.parseDrawStroke(body));
+      case DisplayMsg.DrawText:
+        return this.drawText(msg.parseDrawText(body));
+      case DisplayMsg.InvalList:
+        for (const { type: t, id } of msg.parseInvalList(body)) if (t === 1) this.images.invalidate(id);
+        return;
+      case DisplayMsg.InvalAllPixmaps:
+        this.images.invalidateAllPixmaps();
+        return;
+      case DisplayMsg.InvalPalette:
+        this.images.invalidatePalette(msg.parseInvalOne(body));
+        return;
+      case DisplayMsg.InvalAllPalettes:
+        this.images.invalidateAllPalettes();
+        return;
+      case DisplayMsg.MonitorsConfig: {
+        const m = msg.parseMonitorsConfig(body);
+        this.options.monitors(this.id, m.heads, m.maxAllowed);
         return;
       }
-      case DisplayMsg.SurfaceDestroy:
-        parseSurfaceDestroy(body);
-        return;
+      case DisplayMsg.StreamCreate:
+        return this.streamsOrSkip(type, body)?.create(msg.parseStreamCreate(body));
+      case DisplayMsg.StreamData:
+        return this.streamsOrSkip(type, body)?.data(msg.parseStreamData(body, false));
+      case DisplayMsg.StreamDataSized:
+        return this.streamsOrSkip(type, body)?.data(msg.parseStreamData(body, true));
+      case DisplayMsg.StreamClip:
+        return this.streamsOrSkip(type, body)?.clip(msg.parseStreamClip(body));
+      case DisplayMsg.StreamDestroy:
+        return this.streamsOrSkip(type, body)?.destroy(msg.parseStreamDestroy(body).id);
+      case DisplayMsg.StreamDestroyAll:
+        return this.streams?.destroyAll();
+      case DisplayMsg.StreamActivateReport:
+        return this.streamsOrSkip(type, body)?.activateReport(msg.parseStreamActivateReport(body));
       default:
         this.logUnknown(type, body);
     }
+  }
+
+  private streamsOrSkip(type: number, body: Uint8Array): Streams | null {
+    if (!this.streams) this.logUnknown(type, body);
+    return this.streams;
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Surfaces
+
+  private surfaceCreate(m: msg.SurfaceCreate): void {
+    check(m.width > 0 && m.height > 0 && m.width <= MAX_SURFACE_SIDE && m.height <= MAX_SURFACE_SIDE, () => `surface ${m.surfaceId} of ${m.width}x${m.height}`);
+    this.surfaceDestroy(m.surfaceId);
+    check(this.surfacePixels + m.width * m.height <= MAX_SURFACE_PIXELS, () => `surfaces of more than ${MAX_SURFACE_PIXELS} pixels`);
+    const surface = new Surface(m.surfaceId, m.width, m.height, m.format);
+    this.surfaces.set(m.surfaceId, surface);
+    this.surfacePixels += m.width * m.height;
+    if (m.flags & SurfaceFlags.Primary) {
+      check(m.surfaceId === 0, () => `primary surface with id ${m.surfaceId}`);
+      this.presenter.setPrimary(surface);
+      this.options.surface(this.id, m.width, m.height);
+    }
+  }
+
+  private surfaceDestroy(id: number): void {
+    const s = this.surfaces.get(id);
+    if (!s) return;
+    this.surfacePixels -= s.width * s.height;
+    this.surfaces.delete(id);
+    if (id === 0) this.presenter.clearPrimary();
+  }
+
+  private target(base: DisplayBase): Surface {
+    const s = this.surfaces.get(base.surfaceId);
+    if (!s) throw new ProtocolError(`draw on unknown surface ${base.surfaceId}`);
+    return s;
+  }
+
+  private changed(surfaceId: number): void {
+    if (surfaceId === 0) this.presenter.schedule();
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Images, brushes, masks: resolved before the draw, awaited only when a decoder is asynchronous
+
+  /** Resolves images (null stays null) and runs `draw` with them, synchronously when possible. */
+  private withImages(images: (SpiceImage | null)[], draw: (sources: (PixelSource | null)[]) => void): Draw {
+    const resolved = images.map((img) => (img ? this.images.resolve(img) : null));
+    if (!resolved.some((r) => r instanceof Promise)) return draw(resolved as (PixelSource | null)[]);
+    return Promise.all(resolved).then((sources) => {
+      if (!this.closed) draw(sources);
+    });
+  }
+
+  private static mask(q: QMask, source: PixelSource | null): Mask | null {
+    return source ? { source, pos: q.pos, invert: (q.flags & 1) !== 0 } : null;
+  }
+
+  private paint(brush: Brush, surface: Surface, pattern: PixelSource | null): Paint | null {
+    if (brush.type === 'solid') return { kind: 'solid', color: surface.color(brush.color) };
+    if (brush.type === 'pattern' && pattern) return { kind: 'pattern', source: pattern, pos: brush.pos };
+    return null;
+  }
+
+  private static pattern(brush: Brush): SpiceImage | null {
+    return brush.type === 'pattern' ? brush.pattern : null;
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Draw commands
+
+  private drawFill(m: msg.DrawFill): Draw {
+    const surface = this.target(m.base);
+    return this.withImages([DisplayChannel.pattern(m.brush), m.mask.bitmap], ([pattern, maskSrc]) => {
+      const paint = this.paint(m.brush, surface, pattern ?? null);
+      if (!paint) return;
+      const mask = DisplayChannel.mask(m.mask, maskSrc ?? null);
+      if (paint.kind === 'solid' && !mask && (m.rop === Ropd.OpPut || m.rop === 0)) surface.fillSolid(m.base.box, m.base.clip, paint.color);
+      else surface.fill(m.base.box, m.base.clip, paint, m.rop, mask);
+      this.changed(m.base.surfaceId);
+    });
+  }
+
+  private drawCopy(m: msg.DrawCopy, source: 'src'): Draw {
+    const surface = this.target(m.base);
+    return this.withImages([m.src, m.mask.bitmap], ([src, maskSrc]) => {
+      if (!src) return;
+      const from = src.words === surface.words ? surface.snapshot() : src;
+      surface.copy(from, m.srcArea, m.base.box, m.base.clip, m.rop, m.scaleMode, DisplayChannel.mask(m.mask, maskSrc ?? null), source);
+      this.changed(m.base.surfaceId);
+    });
+  }
+
+  private drawOpaque(m: msg.DrawOpaque): Draw {
+    const surface = this.target(m.base);
+    return this.withImages([m.src, DisplayChannel.pattern(m.brush), m.mask.bitmap], ([src, pattern, maskSrc]) => {
+      const paint = this.paint(m.brush, surface, pattern ?? null);
+      const mask = DisplayChannel.mask(m.mask, maskSrc ?? null);
+      if (paint) surface.fill(m.base.box, m.base.clip, paint, Ropd.OpPut, mask);
+      if (src) surface.copy(src.words === surface.words ? surface.snapshot() : src, m.srcArea, m.base.box, m.base.clip, m.rop, m.scaleMode, mask);
+      this.changed(m.base.surfaceId);
+    });
+  }
+
+  private drawMaskOnly(m: msg.DrawMaskOnly, op: number): Draw {
+    const surface = this.target(m.base);
+    return this.withImages([m.mask.bitmap], ([maskSrc]) => {
+      surface.fill(m.base.box, m.base.clip, { kind: 'solid', color: 0 }, op, DisplayChannel.mask(m.mask, maskSrc ?? null));
+      this.changed(m.base.surfaceId);
+    });
+  }
+
+  private drawRop3(m: msg.DrawRop3): Draw {
+    const surface = this.target(m.base);
+    return this.withImages([m.src, DisplayChannel.pattern(m.brush), m.mask.bitmap], ([src, pattern, maskSrc]) => {
+      if (!src) return;
+      const paint = this.paint(m.brush, surface, pattern ?? null) ?? { kind: 'solid', color: 0 };
+      surface.rop3(src.words === surface.words ? surface.snapshot() : src, m.srcArea, m.base.box, m.base.clip, paint, m.rop3, DisplayChannel.mask(m.mask, maskSrc ?? null));
+      this.changed(m.base.surfaceId);
+    });
+  }
+
+  private drawTransparent(m: msg.DrawTransparent): Draw {
+    const surface = this.target(m.base);
+    return this.withImages([m.src], ([src]) => {
+      if (!src) return;
+      surface.transparent(src.words === surface.words ? surface.snapshot() : src, m.srcArea, m.base.box, m.base.clip, m.srcColor);
+      this.changed(m.base.surfaceId);
+    });
+  }
+
+  private drawAlphaBlend(m: msg.DrawAlphaBlend): Draw {
+    const surface = this.target(m.base);
+    return this.withImages([m.src], ([src]) => {
+      if (!src) return;
+      const hasAlpha = (m.alphaFlags & 2) !== 0 || src.hasAlpha;
+      surface.alphaBlend(src.words === surface.words ? surface.snapshot() : src, m.srcArea, m.base.box, m.base.clip, m.alpha, hasAlpha);
+      this.changed(m.base.surfaceId);
+    });
+  }
+
+  private drawStroke(m: msg.DrawStroke): Draw {
+    const surface = this.target(m.base);
+    return this.withImages([DisplayChannel.pattern(m.brush)], ([pattern]) => {
+      const paint = this.paint(m.brush, surface, pattern ?? null);
+      if (!paint) return;
+      // Path points are 28.4 fixed point; segments are polylines (bezier flags drawn as polylines too).
+      for (const seg of m.path) {
+        for (let i = 1; i < seg.points.length; i++) {
+          const a = seg.points[i - 1]!;
+          const b = seg.points[i]!;
+          surface.line(a.x >> 4, a.y >> 4, b.x >> 4, b.y >> 4, m.base.clip, m.base.box, paint, m.foreMode);
+        }
+      }
+      this.changed(m.base.surfaceId);
+    });
+  }
+
+  private drawText(m: msg.DrawText): Draw {
+    const surface = this.target(m.base);
+    return this.withImages([DisplayChannel.pattern(m.foreBrush), DisplayChannel.pattern(m.backBrush)], ([forePattern, backPattern]) => {
+      const back = this.paint(m.backBrush, surface, backPattern ?? null);
+      if (back && m.backArea.right > m.backArea.left) surface.fill(m.backArea, m.base.clip, back, m.backMode || Ropd.OpPut, null);
+      const fore = this.paint(m.foreBrush, surface, forePattern ?? null);
+      if (fore) {
+        for (const g of m.glyphs) {
+          surface.glyph(g.renderPos.x + g.glyphOrigin.x, g.renderPos.y + g.glyphOrigin.y, g.width, g.height, m.bpp, g.data, m.base.box, m.base.clip, fore, m.foreMode || Ropd.OpPut);
+        }
+      }
+      this.changed(m.base.surfaceId);
+    });
   }
 }

@@ -5,7 +5,7 @@ import { ProtocolError } from '../../../src/protocol/errors.js';
 import {
   InputsMsg,
   InputsMsgc,
-  KeyboardModifier,
+  KeyboardModifierFlags,
   MouseButton,
   MouseButtonMask,
   buttonMask,
@@ -67,7 +67,7 @@ describe('inputs channel builders', () => {
   });
 
   it('should write KEY_MODIFIERS as a u16 of the lock bits', () => {
-    expect(bytes((w) => writeKeyModifiers(w, KeyboardModifier.CapsLock | KeyboardModifier.ScrollLock))).toEqual([5, 0]);
+    expect(bytes((w) => writeKeyModifiers(w, KeyboardModifierFlags.CapsLock | KeyboardModifierFlags.ScrollLock))).toEqual([5, 0]);
     expect(bytes((w) => writeKeyModifiers(w, 0xffff))).toEqual([7, 0]);
   });
 

@@ -19,7 +19,7 @@ import {
   stepMessages,
   type KeyStep,
 } from '../../../src/input/keys.js';
-import { InputsMsgc, KeyboardModifier } from '../../../src/protocol/inputs.js';
+import { InputsMsgc, KeyboardModifierFlags } from '../../../src/protocol/inputs.js';
 
 const hex = (b: Uint8Array | number[]): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 
@@ -204,7 +204,7 @@ describe('lock modifiers', () => {
     expect(locksToModifiers({ scrollLock: true, numLock: false, capsLock: false })).toBe(1);
     expect(locksToModifiers({ scrollLock: false, numLock: true, capsLock: false })).toBe(2);
     expect(locksToModifiers({ scrollLock: false, numLock: false, capsLock: true })).toBe(4);
-    expect(modifiersToLocks(KeyboardModifier.NumLock | KeyboardModifier.CapsLock)).toEqual({
+    expect(modifiersToLocks(KeyboardModifierFlags.NumLock | KeyboardModifierFlags.CapsLock)).toEqual({
       scrollLock: false,
       numLock: true,
       capsLock: true,
@@ -220,7 +220,7 @@ describe('lock modifiers', () => {
 
   it('should ask to send KEY_MODIFIERS only when the local state differs from the guest', () => {
     const sync = new LockSync();
-    expect(sync.fromGuest(KeyboardModifier.NumLock)).toEqual({ scrollLock: false, numLock: true, capsLock: false });
+    expect(sync.fromGuest(KeyboardModifierFlags.NumLock)).toEqual({ scrollLock: false, numLock: true, capsLock: false });
     expect(sync.fromLocal({ scrollLock: false, numLock: true, capsLock: false })).toBeNull();
     expect(sync.fromLocal({ scrollLock: false, numLock: true, capsLock: true })).toBe(6);
     expect(sync.fromLocal({ scrollLock: false, numLock: true, capsLock: true })).toBeNull();

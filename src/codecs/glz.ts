@@ -1,0 +1,327 @@
+/**
+ * GLZ images (SPICE_IMAGE_TYPE_GLZ_RGB): LZ whose matches may reach into earlier images. Owns the payload
+ * header, the decoder, and `GlzDictionary`, the window of recent images that spice-server's GLZ encoder
+ * references by image id. One dictionary per glz_dictionary_id of DISPLAY_INIT: the server shares it across all
+ * display channels of the session, so the channels of one session must share one GlzDictionary.
+ * Written from the format as spice-gtk's decode-glz.c / decode-glz-tmpl.c decode it.
+ *
+ * Payload: big-endian header — magic "  ZL", version 1.1, one byte (type in the low 4 bits, top_down in the
+ * high 4), width, height, stride (u32), image id (u64), win_head_dist (u32) — then the code. A match encodes a
+ * length, a pixel offset and an image distance; distance 0 means "this image, offset pixels back", otherwise
+ * "image (id - distance), from its pixel `offset`" counted in the order that image was decoded (stream order,
+ * before any flip). `id - win_head_dist` is the oldest image the server may still reference.
+ *
+ * Memory: images leave the window once no image after them may reference them (the win_head_dist rule of
+ * spice-gtk, applied only across a gap-free run of ids because display channels deliver out of order), and
+ * never more than `windowPixels` (the DISPLAY_INIT glz_dictionary_window_size) are kept besides the newest
+ * image. A reference to an image that is not there is a ProtocolError.
+ */
+import { ProtocolError } from '../protocol/errors.js';
+import { rgb555Words } from './bitmap.js';
+import { LZ_MAGIC, LZ_VERSION, LzImageType } from './lz.js';
+import {
+  type DecodedImage,
+  type DecodeLimits,
+  ALPHA_MASK,
+  DEFAULT_LIMITS,
+  SHIFT_B,
+  SHIFT_G,
+  SHIFT_R,
+  allocImage,
+  checkDimensions,
+  copyRows,
+  pixelWords,
+} from './types.js';
+
+/** Bytes of the GLZ header. */
+export const GLZ_HEADER_SIZE = 33;
+
+export interface GlzHeader {
+  type: number;
+  topDown: boolean;
+  width: number;
+  height: number;
+  stride: number;
+  /** The image id (server's GLZ dictionary counter). */
+  id: number;
+  /** id - winHeadDist is the oldest image this or later images may reference. */
+  winHeadDist: number;
+}
+
+interface GlzImage {
+  id: number;
+  winHeadDist: number;
+  /** Decoded pixels in stream order (packed RGBA words; alpha byte as decoded, 0 for RGB literals). */
+  pixels: Uint32Array;
+}
+
+function truncated(where: string): ProtocolError {
+  return new ProtocolError(`glz: payload truncated in ${where}`);
+}
+
+/** Reads and checks the big-endian GLZ header. */
+export function readGlzHeader(data: Uint8Array): GlzHeader {
+  if (data.length < GLZ_HEADER_SIZE) throw truncated('header');
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const magic = view.getUint32(0, false);
+  if (magic !== LZ_MAGIC) throw new ProtocolError(`glz: bad magic 0x${magic.toString(16)}`);
+  const version = view.getUint32(4, false);
+  if (version !== LZ_VERSION) throw new ProtocolError(`glz: unsupported version 0x${version.toString(16)}`);
+  const tb = view.getUint8(8);
+  const id = view.getBigUint64(21, false);
+  if (id > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtocolError(`glz: image id ${id} too large`);
+  return {
+    type: tb & 0x0f,
+    topDown: tb >> 4 !== 0,
+    width: view.getUint32(9, false),
+    height: view.getUint32(13, false),
+    stride: view.getUint32(17, false),
+    id: Number(id),
+    winHeadDist: view.getUint32(29, false),
+  };
+}
+
+/**
+ * The GLZ window shared by the display channels of a session: decoded images by id. Create one per
+ * DISPLAY_INIT glz_dictionary_id with the window size sent there (in pixels); `clear()` it when the session
+ * restarts (a new connection starts the server's dictionary again).
+ */
+export class GlzDictionary {
+  private readonly images = new Map<number, GlzImage>();
+  private storedPixels = 0;
+  /** Lowest id not yet seen in the gap-free run that release decisions are based on (spice-gtk's tail_gap). */
+  private tailGap = 0;
+  private windowPixels: number;
+
+  /** @param windowPixels the glz_dictionary_window_size sent in DISPLAY_INIT, in pixels. */
+  constructor(windowPixels: number) {
+    this.windowPixels = Math.max(0, windowPixels);
+  }
+
+  /** Drops every image (new session, or the server reset its dictionary). */
+  clear(): void {
+    this.images.clear();
+    this.storedPixels = 0;
+    this.tailGap = 0;
+  }
+
+  /** Number of images held. */
+  get size(): number {
+    return this.images.size;
+  }
+
+  /** Pixels held across all images. */
+  get pixels(): number {
+    return this.storedPixels;
+  }
+
+  has(id: number): boolean {
+    return this.images.has(id);
+  }
+
+  /**
+   * Ids the image with this header may reference that have not arrived yet (they may still be in flight on
+   * another display channel). Empty when the image can be decoded now. Ids the window already dropped are not
+   * listed: they can never arrive.
+   */
+  missingFor(header: GlzHeader): number[] {
+    const missing: number[] = [];
+    const from = Math.max(header.id - header.winHeadDist, this.tailGap);
+    for (let id = from; id < header.id && missing.length < 64; id++) {
+      if (!this.images.has(id)) missing.push(id);
+    }
+    return missing;
+  }
+
+  /** The image `dist` before `id`, or a ProtocolError if it is not in the window. */
+  lookup(id: number, dist: number): Uint32Array {
+    const image = this.images.get(id - dist);
+    if (!image) throw new ProtocolError(`glz: image ${id} references image ${id - dist}, which is not in the window`);
+    return image.pixels;
+  }
+
+  /** Adds a decoded image, then drops what no later image can reference and what exceeds the window. */
+  add(id: number, winHeadDist: number, pixels: Uint32Array): void {
+    const old = this.images.get(id);
+    if (old) this.storedPixels -= old.pixels.length;
+    this.images.set(id, { id, winHeadDist, pixels });
+    this.storedPixels += pixels.length;
+
+    // Advance the gap-free run; while an earlier id is still missing (in flight on another display channel,
+    // and possibly referencing old images), nothing is released by the win_head_dist rule.
+    while (this.images.has(this.tailGap)) this.tailGap++;
+    const newest = this.images.get(this.tailGap - 1);
+    if (newest) this.release(newest.id - newest.winHeadDist);
+
+    // Hard bound: keep at most windowPixels besides the image just added, dropping the oldest first.
+    if (this.storedPixels - pixels.length > this.windowPixels) {
+      const ids = [...this.images.keys()].sort((a, b) => a - b);
+      for (const old of ids) {
+        if (this.storedPixels - pixels.length <= this.windowPixels) break;
+        if (old === id) continue;
+        this.storedPixels -= this.images.get(old)!.pixels.length;
+        this.images.delete(old);
+      }
+    }
+  }
+
+  /** Drops every image with an id below `oldest`. */
+  private release(oldest: number): void {
+    for (const [id, image] of this.images) {
+      if (id < oldest) {
+        this.storedPixels -= image.pixels.length;
+        this.images.delete(id);
+      }
+    }
+  }
+}
+
+/**
+ * Decodes one GLZ_RGB payload against `dict` and adds the image to it.
+ * @throws ProtocolError on a bad header, an unsupported type (palette and XXXA images are not GLZ-coded by
+ *   spice-server and spice-gtk cannot decode them either), an absurd size, corrupt/truncated code, or a
+ *   reference to an image that is not in the window.
+ */
+export function decodeGlz(data: Uint8Array, dict: GlzDictionary, limits: DecodeLimits = DEFAULT_LIMITS): DecodedImage {
+  const h = readGlzHeader(data);
+  const { type, width, height, topDown } = h;
+  let kind: number;
+  switch (type) {
+    case LzImageType.Rgb32:
+    case LzImageType.Rgb24:
+    case LzImageType.Rgba:
+      kind = KIND_RGB;
+      break;
+    case LzImageType.Rgb16:
+      kind = KIND_RGB16;
+      break;
+    default:
+      throw new ProtocolError(`glz: unsupported image type ${type}`);
+  }
+  checkDimensions('glz', width, height, limits);
+  const n = width * height;
+  const hasAlpha = type === LzImageType.Rgba;
+  const image = allocImage(width, height, hasAlpha);
+  const work = new Uint32Array(n);
+  if (n > 0) {
+    const ip = glzPass(data, GLZ_HEADER_SIZE, work, n, h.id, dict, kind);
+    if (hasAlpha) glzPass(data, ip, work, n, h.id, dict, KIND_ALPHA);
+    copyRows(work, width, pixelWords(image), width, height, topDown, hasAlpha ? 0 : ALPHA_MASK);
+  }
+  dict.add(h.id, h.winHeadDist, work);
+  return image;
+}
+
+const KIND_RGB = 0;
+const KIND_RGB16 = 1;
+const KIND_ALPHA = 2;
+
+/**
+ * One GLZ decode pass over `n` pixels into `out` (stream order). KIND_RGB/KIND_RGB16 write whole pixels
+ * (literal alpha byte 0, copies carry the source's), KIND_ALPHA writes only the alpha bytes. Returns the input
+ * offset after the last code byte used.
+ */
+function glzPass(src: Uint8Array, ip: number, out: Uint32Array, n: number, id: number, dict: GlzDictionary, kind: number): number {
+  const srcLen = src.length;
+  // Length bias (decode-glz-tmpl.c): none for RGB, +1 for RGB16, +2 for the alpha plane.
+  const bias = kind === KIND_RGB ? 0 : kind === KIND_RGB16 ? 1 : 2;
+  const lut = kind === KIND_RGB16 ? rgb555Words() : null;
+  const out8 = kind === KIND_ALPHA ? new Uint8Array(out.buffer, out.byteOffset, n * 4) : null;
+  const sr = SHIFT_R;
+  const sg = SHIFT_G;
+  const sb = SHIFT_B;
+  const rgbOnly = ~ALPHA_MASK;
+  let op = 0;
+  while (op < n) {
+    if (ip >= srcLen) throw truncated('control byte');
+    const ctrl = src[ip++]!;
+    if (ctrl >= 32) {
+      let len = ctrl >> 5;
+      let pixelFlag = (ctrl >> 4) & 1;
+      let pixelOfs = ctrl & 0x0f;
+      if (len === 7) {
+        let code: number;
+        do {
+          if (ip >= srcLen) throw truncated('match length');
+          code = src[ip++]!;
+          len += code;
+        } while (code === 255);
+      }
+      if (ip + 2 > srcLen) throw truncated('match offset');
+      pixelOfs += src[ip++]! << 4;
+      let code = src[ip++]!;
+      const imageFlag = (code >> 6) & 3;
+      let imageDist: number;
+      if (!pixelFlag) {
+        imageDist = code & 0x3f;
+        if (ip + imageFlag > srcLen) throw truncated('image distance');
+        for (let k = 0; k < imageFlag; k++) imageDist += src[ip++]! * 2 ** (6 + 8 * k);
+      } else {
+        pixelFlag = (code >> 5) & 1;
+        pixelOfs += (code & 0x1f) << 12;
+        imageDist = 0;
+        if (ip + imageFlag + pixelFlag > srcLen) throw truncated('image distance');
+        for (let k = 0; k < imageFlag; k++) imageDist += src[ip++]! * 2 ** (8 * k);
+        if (pixelFlag) {
+          code = src[ip++]!;
+          pixelOfs += code * 2 ** 17;
+        }
+      }
+      len += bias;
+      if (len > n - op) throw new ProtocolError(`glz: match of ${len} pixels overruns the image at pixel ${op}`);
+      const end = op + len;
+
+      if (imageDist === 0) {
+        pixelOfs += 1;
+        let ref = op - pixelOfs;
+        if (ref < 0) throw new ProtocolError(`glz: match distance ${pixelOfs} before the start of the image at pixel ${op}`);
+        if (out8 === null) {
+          if (pixelOfs === 1) {
+            out.fill(out[ref]!, op, end);
+            op = end;
+          } else if (pixelOfs >= len && len > 8) {
+            out.copyWithin(op, ref, ref + len);
+            op = end;
+          } else {
+            while (op < end) out[op++] = out[ref++]!;
+          }
+        } else {
+          let d = op * 4 + 3;
+          let r = ref * 4 + 3;
+          for (; op < end; op++, d += 4, r += 4) out8[d] = out8[r]!;
+        }
+      } else {
+        const other = dict.lookup(id, imageDist);
+        if (pixelOfs + len > other.length) {
+          throw new ProtocolError(`glz: reference to pixels ${pixelOfs}..${pixelOfs + len} of an image of ${other.length}`);
+        }
+        if (out8 === null) {
+          out.set(other.subarray(pixelOfs, pixelOfs + len), op);
+          op = end;
+        } else {
+          const o8 = new Uint8Array(other.buffer, other.byteOffset, other.length * 4);
+          let d = op * 4 + 3;
+          let r = pixelOfs * 4 + 3;
+          for (; op < end; op++, d += 4, r += 4) out8[d] = o8[r]!;
+        }
+      }
+    } else {
+      const count = ctrl + 1;
+      if (count > n - op) throw new ProtocolError(`glz: literal run of ${count} pixels overruns the image at pixel ${op}`);
+      const end = op + count;
+      if (out8 !== null) {
+        if (ip + count > srcLen) throw truncated('literal alpha');
+        let d = op * 4 + 3;
+        for (; op < end; op++, d += 4) out8[d] = src[ip++]!;
+      } else if (lut === null) {
+        if (ip + count * 3 > srcLen) throw truncated('literal pixels');
+        for (; op < end; op++, ip += 3) out[op] = (src[ip]! << sb) | (src[ip + 1]! << sg) | (src[ip + 2]! << sr);
+      } else {
+        if (ip + count * 2 > srcLen) throw truncated('literal pixels');
+        // RGB16 literals widen like pixman's x1r5g5b5; the alpha byte stays 0 as in decode-glz.
+        for (; op < end; op++, ip += 2) out[op] = lut[((src[ip]! << 8) | src[ip + 1]!) & 0x7fff]! & rgbOnly;
+      }
+    }
+  }
+  return ip;
+}

@@ -1,0 +1,349 @@
+/**
+ * SPICE LZ images (SPICE_IMAGE_TYPE_LZ_RGB and LZ_PLT, and the alpha plane of JPEG_ALPHA): a FastLZ-style
+ * byte code, one image per payload, no state across images. Owns the payload header and every LZ image type
+ * of spice-common's lz_common.h; written from the format as spice-common's lz.c / lz_decompress_tmpl.c decode it.
+ *
+ * Payload: a header of seven big-endian u32 — magic "  ZL", version 1.1, type, width, height, stride, top_down
+ * — then the code. Each control byte is either a literal run (ctrl < 32: ctrl+1 pixels follow) or a match
+ * (length in the top 3 bits, extended by 255-continued bytes when 7; distance from the low 5 bits and the next
+ * byte, or a 16-bit distance + 8191 when both are all ones). Lengths carry a bias that depends on the type.
+ * RGB types decode whole pixels; RGBA decodes RGB first, then an alpha-only pass; XXXA is the alpha pass
+ * alone; palette types decode one byte per unit (8, 2 or 1 pixel(s) per byte) into rows of `stride` bytes.
+ *
+ * Corrupt or truncated input throws ProtocolError: every read, reference and copy is bounds-checked.
+ */
+import { BitmapFmt } from '../protocol/constants.js';
+import { ProtocolError } from '../protocol/errors.js';
+import { convertRows, rgb555Words } from './bitmap.js';
+import {
+  type DecodedImage,
+  type DecodeLimits,
+  type SpicePalette,
+  ALPHA_MASK,
+  DEFAULT_LIMITS,
+  SHIFT_B,
+  SHIFT_G,
+  SHIFT_R,
+  allocImage,
+  checkDimensions,
+  copyRows,
+  pixelWords,
+} from './types.js';
+
+/** LZ_IMAGE_TYPE_* (spice-common lz_common.h); GLZ shares them. */
+export const LzImageType = {
+  Invalid: 0,
+  Plt1Le: 1,
+  Plt1Be: 2,
+  Plt4Le: 3,
+  Plt4Be: 4,
+  Plt8: 5,
+  Rgb16: 6,
+  Rgb24: 7,
+  Rgb32: 8,
+  Rgba: 9,
+  Xxxa: 10,
+  A8: 11,
+} as const;
+export type LzImageType = (typeof LzImageType)[keyof typeof LzImageType];
+
+/** "  ZL" as the big-endian u32 that starts every LZ and GLZ payload. */
+export const LZ_MAGIC = 0x20205a4c;
+/** Version 1.1. */
+export const LZ_VERSION = 0x00010001;
+/** Bytes of the LZ header (seven u32). */
+export const LZ_HEADER_SIZE = 28;
+
+export interface LzHeader {
+  type: number;
+  width: number;
+  height: number;
+  /** Row length in bytes of the source bitmap; for palette types, the decoded row length in units. */
+  stride: number;
+  topDown: boolean;
+}
+
+/** Pixels per decoded byte of a palette type; 0 for the other types. */
+export function lzPixelsPerByte(type: number): number {
+  switch (type) {
+    case LzImageType.Plt1Le:
+    case LzImageType.Plt1Be:
+      return 8;
+    case LzImageType.Plt4Le:
+    case LzImageType.Plt4Be:
+      return 2;
+    case LzImageType.Plt8:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+function truncated(where: string): ProtocolError {
+  return new ProtocolError(`lz: payload truncated in ${where}`);
+}
+
+/** Reads and checks the big-endian LZ header. */
+export function readLzHeader(data: Uint8Array): LzHeader {
+  if (data.length < LZ_HEADER_SIZE) throw truncated('header');
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const magic = view.getUint32(0, false);
+  if (magic !== LZ_MAGIC) throw new ProtocolError(`lz: bad magic 0x${magic.toString(16)}`);
+  const version = view.getUint32(4, false);
+  if (version !== LZ_VERSION) throw new ProtocolError(`lz: unsupported version 0x${version.toString(16)}`);
+  return {
+    type: view.getUint32(8, false),
+    width: view.getUint32(12, false),
+    height: view.getUint32(16, false),
+    stride: view.getUint32(20, false),
+    topDown: view.getUint32(24, false) !== 0,
+  };
+}
+
+/**
+ * Decodes an LZ_RGB or LZ_PLT payload (starting at the "  ZL" header) to RGBA.
+ * @param palette the image's palette, required for the PLT types.
+ * @throws ProtocolError on a bad header, an absurd size, a missing palette or corrupt/truncated code.
+ */
+export function decodeLz(data: Uint8Array, palette: SpicePalette | null = null, limits: DecodeLimits = DEFAULT_LIMITS): DecodedImage {
+  const h = readLzHeader(data);
+  const { type, width, height, topDown } = h;
+  checkDimensions('lz', width, height, limits);
+  const n = width * height;
+  const ppb = lzPixelsPerByte(type);
+
+  if (ppb !== 0) {
+    if (!palette) throw new ProtocolError(`lz: palette image type ${type} without a palette`);
+    const minStride = Math.ceil(width / ppb);
+    if (h.stride < minStride || h.stride * height > limits.maxPixels) {
+      throw new ProtocolError(`lz: stride ${h.stride} does not fit ${width} pixels of type ${type}`);
+    }
+    const image = allocImage(width, height, false);
+    if (n === 0) return image;
+    const units = new Uint8Array(h.stride * height);
+    lzBytePass(data, LZ_HEADER_SIZE, units, 1, 0, units.length);
+    convertRows(pltBitmapFormat(type), width, height, h.stride, topDown, palette, units, pixelWords(image));
+    return image;
+  }
+
+  switch (type) {
+    case LzImageType.Rgb32:
+    case LzImageType.Rgb24:
+    case LzImageType.Rgb16:
+    case LzImageType.Rgba: {
+      const hasAlpha = type === LzImageType.Rgba;
+      const image = allocImage(width, height, hasAlpha);
+      if (n === 0) return image;
+      // Decode in stream order into a scratch buffer when bottom-up, then flip; straight into the output otherwise.
+      const out = pixelWords(image);
+      const work = topDown ? out : new Uint32Array(n);
+      const ip = lzRgbPass(data, LZ_HEADER_SIZE, work, n, type === LzImageType.Rgb16);
+      if (hasAlpha) {
+        lzBytePass(data, ip, new Uint8Array(work.buffer, work.byteOffset, n * 4), 4, 3, n);
+      }
+      if (!topDown) copyRows(work, width, out, width, height, false, 0);
+      return image;
+    }
+    case LzImageType.Xxxa: {
+      const image = allocImage(width, height, true);
+      if (n === 0) return image;
+      applyAlpha(data, LZ_HEADER_SIZE, image, topDown);
+      return image;
+    }
+    case LzImageType.A8: {
+      const image = allocImage(width, height, true);
+      if (n === 0) return image;
+      const units = new Uint8Array(n);
+      lzBytePass(data, LZ_HEADER_SIZE, units, 1, 0, n);
+      convertRows(BitmapFmt.Fmt8bitA, width, height, width, topDown, null, units, pixelWords(image));
+      return image;
+    }
+    default:
+      throw new ProtocolError(`lz: unsupported image type ${type}`);
+  }
+}
+
+/**
+ * Applies the LZ-coded alpha plane of a JPEG_ALPHA image (type XXXA) to an already decoded RGBA image of the
+ * same size, replacing its alpha bytes; the RGB bytes are kept. `target.hasAlpha` becomes true.
+ * @throws ProtocolError unless the payload is XXXA of exactly target's size, or when it is corrupt.
+ */
+export function decodeLzAlpha(data: Uint8Array, target: DecodedImage): void {
+  const h = readLzHeader(data);
+  if (h.type !== LzImageType.Xxxa) throw new ProtocolError(`lz: alpha plane has type ${h.type}, expected XXXA`);
+  if (h.width !== target.width || h.height !== target.height) {
+    throw new ProtocolError(`lz: alpha plane is ${h.width}x${h.height}, image is ${target.width}x${target.height}`);
+  }
+  if (h.width * h.height === 0) return;
+  applyAlpha(data, LZ_HEADER_SIZE, target, h.topDown);
+  target.hasAlpha = true;
+}
+
+function applyAlpha(data: Uint8Array, ip: number, target: DecodedImage, topDown: boolean): void {
+  const { width, height } = target;
+  const n = width * height;
+  if (topDown) {
+    const px = target.pixels;
+    lzBytePass(data, ip, new Uint8Array(px.buffer, px.byteOffset, px.length), 4, 3, n);
+    return;
+  }
+  const alpha = new Uint8Array(n);
+  lzBytePass(data, ip, alpha, 1, 0, n);
+  const px = target.pixels;
+  for (let y = 0; y < height; y++) {
+    const s = (height - 1 - y) * width;
+    let d = y * width * 4 + 3;
+    for (let x = 0; x < width; x++, d += 4) px[d] = alpha[s + x]!;
+  }
+}
+
+function pltBitmapFormat(type: number): number {
+  switch (type) {
+    case LzImageType.Plt1Le:
+      return BitmapFmt.Fmt1bitLe;
+    case LzImageType.Plt1Be:
+      return BitmapFmt.Fmt1bitBe;
+    case LzImageType.Plt4Le:
+      return BitmapFmt.Fmt4bitLe;
+    case LzImageType.Plt4Be:
+      return BitmapFmt.Fmt4bitBe;
+    default:
+      return BitmapFmt.Fmt8bit;
+  }
+}
+
+/**
+ * The RGB pass: decodes `n` pixels into packed opaque RGBA words. Literals are 3 bytes B,G,R (RGB24/32/RGBA)
+ * or a big-endian x1r5g5b5 u16 (RGB16). Returns the input offset after the last code byte used.
+ */
+export function lzRgbPass(src: Uint8Array, ip: number, out: Uint32Array, n: number, rgb16: boolean): number {
+  const srcLen = src.length;
+  // Length bias after the top-3-bits count: RGB24/32 +0, RGB16 +1 (lz_decompress_tmpl.c: len-- then +1 / +2).
+  const bias = rgb16 ? 1 : 0;
+  const lut = rgb16 ? rgb555Words() : null;
+  const opaque = ALPHA_MASK;
+  const sr = SHIFT_R;
+  const sg = SHIFT_G;
+  const sb = SHIFT_B;
+  let op = 0;
+  while (op < n) {
+    if (ip >= srcLen) throw truncated('control byte');
+    const ctrl = src[ip++]!;
+    if (ctrl >= 32) {
+      let len = (ctrl >> 5) + bias;
+      let ofs = (ctrl & 31) << 8;
+      if (ctrl >= 224) {
+        let code: number;
+        do {
+          if (ip >= srcLen) throw truncated('match length');
+          code = src[ip++]!;
+          len += code;
+        } while (code === 255);
+      }
+      if (ip >= srcLen) throw truncated('match distance');
+      const code = src[ip++]!;
+      if (code === 255 && ofs === 31 << 8) {
+        if (ip + 2 > srcLen) throw truncated('long match distance');
+        ofs = ((src[ip]! << 8) | src[ip + 1]!) + 8191;
+        ip += 2;
+      } else {
+        ofs += code;
+      }
+      ofs += 1;
+      let ref = op - ofs;
+      if (ref < 0) throw new ProtocolError(`lz: match distance ${ofs} before the start of the image at pixel ${op}`);
+      if (len > n - op) throw new ProtocolError(`lz: match of ${len} pixels overruns the image at pixel ${op}`);
+      const end = op + len;
+      if (ofs === 1) {
+        out.fill(out[ref]!, op, end);
+        op = end;
+      } else if (ofs >= len && len > 8) {
+        out.copyWithin(op, ref, ref + len);
+        op = end;
+      } else {
+        while (op < end) out[op++] = out[ref++]!;
+      }
+    } else {
+      const count = ctrl + 1;
+      if (count > n - op) throw new ProtocolError(`lz: literal run of ${count} pixels overruns the image at pixel ${op}`);
+      const end = op + count;
+      if (lut === null) {
+        if (ip + count * 3 > srcLen) throw truncated('literal pixels');
+        for (; op < end; op++, ip += 3) {
+          out[op] = opaque | (src[ip]! << sb) | (src[ip + 1]! << sg) | (src[ip + 2]! << sr);
+        }
+      } else {
+        if (ip + count * 2 > srcLen) throw truncated('literal pixels');
+        for (; op < end; op++, ip += 2) out[op] = lut[((src[ip]! << 8) | src[ip + 1]!) & 0x7fff]!;
+      }
+    }
+  }
+  return ip;
+}
+
+/**
+ * A one-byte-per-unit pass (palette units, A8, or the alpha plane): decodes `n` units into
+ * out[unit*step + offset]. Matches are biased by 2 (lz_decompress_tmpl.c: len-- then +3).
+ * Returns the input offset after the last code byte used.
+ */
+export function lzBytePass(src: Uint8Array, ip: number, out: Uint8Array, step: number, offset: number, n: number): number {
+  const srcLen = src.length;
+  let op = 0;
+  while (op < n) {
+    if (ip >= srcLen) throw truncated('control byte');
+    const ctrl = src[ip++]!;
+    if (ctrl >= 32) {
+      let len = (ctrl >> 5) + 2;
+      let ofs = (ctrl & 31) << 8;
+      if (ctrl >= 224) {
+        let code: number;
+        do {
+          if (ip >= srcLen) throw truncated('match length');
+          code = src[ip++]!;
+          len += code;
+        } while (code === 255);
+      }
+      if (ip >= srcLen) throw truncated('match distance');
+      const code = src[ip++]!;
+      if (code === 255 && ofs === 31 << 8) {
+        if (ip + 2 > srcLen) throw truncated('long match distance');
+        ofs = ((src[ip]! << 8) | src[ip + 1]!) + 8191;
+        ip += 2;
+      } else {
+        ofs += code;
+      }
+      ofs += 1;
+      const ref = op - ofs;
+      if (ref < 0) throw new ProtocolError(`lz: match distance ${ofs} before the start of the image at unit ${op}`);
+      if (len > n - op) throw new ProtocolError(`lz: match of ${len} units overruns the image at unit ${op}`);
+      const end = op + len;
+      if (step === 1) {
+        if (ofs === 1) {
+          out.fill(out[ref]!, op, end);
+          op = end;
+        } else {
+          let r = ref;
+          while (op < end) out[op++] = out[r++]!;
+        }
+      } else {
+        let d = op * step + offset;
+        let r = ref * step + offset;
+        for (; op < end; op++, d += step, r += step) out[d] = out[r]!;
+      }
+    } else {
+      const count = ctrl + 1;
+      if (count > n - op) throw new ProtocolError(`lz: literal run of ${count} units overruns the image at unit ${op}`);
+      if (ip + count > srcLen) throw truncated('literal units');
+      const end = op + count;
+      if (step === 1) {
+        out.set(src.subarray(ip, ip + count), op);
+        ip += count;
+        op = end;
+      } else {
+        let d = op * step + offset;
+        for (; op < end; op++, d += step) out[d] = src[ip++]!;
+      }
+    }
+  }
+  return ip;
+}

@@ -1,0 +1,253 @@
+/**
+ * InteractionController: everything a person does with a <spice-console> — keyboard, mouse, touch, the
+ * guest cursor, scaling and focus — composed from the keyboard, pointer, cursor and viewport controllers
+ * around one InputQueue. The element forwards engine events to `handle` and renders `overlay()`; input
+ * goes to the engine only while connected and not view-only.
+ *
+ * Keyboard lock (navigator.keyboard.lock, Chromium): taken while the keyboard is grabbed (`grabKeyboard`)
+ * or the element is fullscreen, so system shortcuts such as Alt+Tab or Ctrl+W reach the guest. Browsers
+ * honour it only in fullscreen; elsewhere grabbing still focuses the element.
+ */
+import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
+import type { EngineEvent } from '../api/engine-api.js';
+import type { InputEvent, KeyboardLocks } from '../api/input.js';
+import type { MouseModeName } from '../api/types.js';
+import { COMBOS, isComboName, type ComboName } from '../input/keys.js';
+import type { ScaleMode } from '../input/viewport.js';
+import { CursorController } from './cursor-controller.js';
+import type { EngineController } from './engine-controller.js';
+import { InputQueue } from './input-queue.js';
+import { KeyboardController } from './keyboard-controller.js';
+import { PointerController } from './pointer-controller.js';
+import { ViewportController } from './viewport-controller.js';
+
+export interface InteractionHost extends ReactiveControllerHost, HTMLElement {
+  readonly state: string;
+  readonly scale: ScaleMode;
+  readonly viewOnly: boolean;
+  /** The mouse mode to ask for: `client` (default) or `server`. */
+  readonly mouseMode: MouseModeName;
+}
+
+export interface InteractionConfig {
+  engine: EngineController;
+  canvas(): HTMLCanvasElement | null;
+  container(): HTMLElement | null;
+  emit(name: string, detail: unknown): void;
+}
+
+interface KeyboardApi {
+  lock?(codes?: string[]): Promise<void>;
+  unlock?(): void;
+}
+
+export class InteractionController implements ReactiveController {
+  readonly viewport: ViewportController;
+  readonly keyboard: KeyboardController;
+  readonly pointer: PointerController;
+  readonly cursor: CursorController;
+  private readonly queue: InputQueue;
+  /** The server's current mouse mode. */
+  private mode: MouseModeName = 'server';
+  private supported: MouseModeName[] = [];
+  /** The guest's lock keys as it last reported them. */
+  guestLocks: KeyboardLocks | null = null;
+  private grabbed = false;
+  private keyboardLocked = false;
+
+  constructor(
+    private readonly host: InteractionHost,
+    private readonly config: InteractionConfig,
+  ) {
+    host.addController(this);
+    this.queue = new InputQueue((batch) => this.send(batch));
+    this.viewport = new ViewportController(host, { canvas: config.canvas, container: config.container, scale: () => host.scale });
+    this.keyboard = new KeyboardController(host, {
+      enabled: () => this.enabled,
+      send: (...events) => this.queue.push(...events),
+      releaseAll: () => this.releaseAll(),
+      onReleaseCombo: () => this.pointer.unlock(),
+    });
+    this.pointer = new PointerController(host, {
+      enabled: () => this.enabled,
+      mode: () => this.mode,
+      viewport: this.viewport,
+      queue: this.queue,
+      syncLocks: (e) => this.keyboard.syncLocks(e),
+      releaseAll: () => this.releaseAll(),
+      lockChanged: (locked) => {
+        this.host.requestUpdate();
+        this.config.emit('spice-pointer-lock', { locked });
+      },
+    });
+    this.cursor = new CursorController(host, (css) => this.applyCursor(css));
+  }
+
+  /** Input reaches the guest only in a connected session and when not view-only. */
+  get enabled(): boolean {
+    return this.host.state === 'connected' && !this.host.viewOnly;
+  }
+
+  get keyboardGrabbed(): boolean {
+    return this.grabbed;
+  }
+
+  hostConnected(): void {
+    if (!this.host.hasAttribute('tabindex')) this.host.setAttribute('tabindex', '0');
+    document.addEventListener('fullscreenchange', this.onFullscreen);
+  }
+
+  hostDisconnected(): void {
+    document.removeEventListener('fullscreenchange', this.onFullscreen);
+    this.grabbed = false;
+    void this.updateKeyboardLock();
+    this.queue.clear();
+  }
+
+  /** Every engine event passes here first; those about input, cursor and screen size act. */
+  handle(e: EngineEvent): void {
+    if (this.cursor.handle(e)) return;
+    switch (e.type) {
+      case 'connected':
+        this.mode = e.session.mouseMode;
+        this.supported = e.session.mouseModes;
+        queueMicrotask(() => this.requestPreferredMode()); // once the host has taken the connected state
+        return;
+      case 'mouse-mode':
+        this.mode = e.mode;
+        this.supported = e.supported;
+        this.pointer.modeChanged(e.mode);
+        this.queue.flush();
+        this.config.emit('spice-mouse-mode', { mode: e.mode, supported: e.supported });
+        this.host.requestUpdate();
+        return;
+      case 'surface':
+        if (e.displayId === 0) this.viewport.setSurface(e.width, e.height);
+        this.config.emit('spice-resize', { displayId: e.displayId, width: e.width, height: e.height });
+        return;
+      case 'monitors':
+        if (e.displayId === 0) this.viewport.heads = e.heads.map((h) => ({ monitorId: h.monitorId, x: h.x, y: h.y, width: h.width, height: h.height }));
+        return;
+      case 'keyboard-locks':
+        this.guestLocks = e.locks;
+        this.config.emit('spice-keyboard-locks', e.locks);
+        return;
+      case 'disconnected':
+        this.sessionEnded();
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The host's `mouseMode` preference changed: ask the server now if connected. */
+  requestPreferredMode(): void {
+    const want = this.host.mouseMode === 'server' ? 'server' : 'client';
+    if (this.host.state !== 'connected' || this.mode === want || !this.supported.includes(want)) return;
+    void this.config.engine.api?.requestMouseMode(want).catch(() => {});
+  }
+
+  /** Input was switched off (view-only): release what the guest holds. */
+  inputDisabled(): void {
+    this.pointer.unlock();
+    this.queue.clear();
+    this.keyboard.releaseAll();
+  }
+
+  /** Re-applies layout and cursor (a new canvas was made, the scale mode changed). */
+  refresh(): void {
+    this.viewport.apply();
+    this.applyCursor(this.cursor.css);
+  }
+
+  async sendKeys(codes: readonly string[]): Promise<void> {
+    if (!this.enabled) return;
+    this.queue.flush();
+    await this.config.engine.api?.sendKeys([...codes]);
+  }
+
+  async sendCombo(name: ComboName): Promise<void> {
+    if (!isComboName(name)) throw new RangeError(`unknown key combo "${String(name)}"`);
+    await this.sendKeys(COMBOS[name]);
+  }
+
+  releaseAll(): void {
+    this.queue.clear();
+    void this.config.engine.api?.releaseAll().catch(() => {});
+  }
+
+  async grabKeyboard(): Promise<void> {
+    this.grabbed = true;
+    this.host.focus({ preventScroll: true });
+    await this.updateKeyboardLock();
+    this.host.requestUpdate();
+  }
+
+  releaseKeyboard(): void {
+    this.grabbed = false;
+    void this.updateKeyboardLock();
+    this.host.requestUpdate();
+  }
+
+  /** The hint and the guest cursor drawn under Pointer Lock (server mouse mode), inside the screen box. */
+  overlay(): TemplateResult | typeof nothing {
+    if (!this.pointer.locked && !(this.mode === 'server' && this.enabled)) return nothing;
+    const hint = this.pointer.locked ? 'Ctrl+Alt or Esc releases the pointer' : 'Click to control the pointer';
+    const image = this.cursor.image;
+    const pos = this.cursor.position;
+    let cursor: TemplateResult | typeof nothing = nothing;
+    if (this.pointer.locked && image && this.cursor.visible && pos) {
+      const at = this.viewport.toCanvasCss(pos.x, pos.y);
+      cursor = html`<img
+        part="cursor"
+        alt=""
+        src=${image.url}
+        width=${image.width}
+        height=${image.height}
+        style=${styleMap({ left: `${at.left - image.hotX}px`, top: `${at.top - image.hotY}px` })}
+      />`;
+    }
+    return html`<div part="hint" role="note">${hint}</div>${cursor}`;
+  }
+
+  private send(batch: InputEvent[]): void {
+    if (!this.enabled) return;
+    void this.config.engine.api?.input(batch).catch(() => {});
+  }
+
+  private applyCursor(css: string): void {
+    const canvas = this.config.canvas();
+    if (!canvas) return;
+    if (css) canvas.style.setProperty('cursor', css);
+    else canvas.style.removeProperty('cursor');
+  }
+
+  private sessionEnded(): void {
+    this.queue.clear();
+    this.pointer.unlock();
+    this.pointer.reset();
+    this.cursor.reset();
+    this.viewport.reset();
+    this.guestLocks = null;
+    this.mode = 'server';
+    this.supported = [];
+  }
+
+  private readonly onFullscreen = (): void => {
+    void this.updateKeyboardLock();
+  };
+
+  private async updateKeyboardLock(): Promise<void> {
+    const keyboard = (navigator as Navigator & { keyboard?: KeyboardApi }).keyboard;
+    const want = this.grabbed || document.fullscreenElement === this.host;
+    if (want === this.keyboardLocked || !keyboard?.lock || !keyboard.unlock) return;
+    this.keyboardLocked = want;
+    try {
+      if (want) await keyboard.lock();
+      else keyboard.unlock();
+    } catch {
+      this.keyboardLocked = false; // not allowed here (e.g. in a cross-origin frame): focus is all we have
+    }
+  }
+}

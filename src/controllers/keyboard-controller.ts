@@ -1,0 +1,218 @@
+/**
+ * KeyboardController: the keyboard of a <spice-console>. While the host has focus and input is enabled,
+ * every keydown/keyup is turned into a scan code from `KeyboardEvent.code` (the physical key: the guest
+ * applies its own layout, so AltGr, dead keys and shifted characters come out as the guest's keymap says)
+ * and the browser's own action for it is suppressed. When the host loses focus or the page is hidden, the
+ * engine releases every key it holds. Lock keys: the first key or pointer event after gaining focus tells
+ * the guest the page's Caps/Num/Scroll Lock state (KEY_MODIFIERS); the guest's own state comes back as
+ * the `keyboard-locks` event.
+ *
+ * Browser quirks handled here [noVNC core/input/keyboard.js does the same]:
+ *  - Windows reports AltGr as ControlLeft + AltRight with one timestamp: the fake ControlLeft is held back
+ *    briefly and dropped when AltRight follows at the same time.
+ *  - macOS sends CapsLock keydown when it turns on and keyup when it turns off: each is a full tap. While
+ *    Cmd is held macOS sends no keyup for other keys: those are tapped on keydown.
+ *  - Windows delivers only the keyup of PrintScreen: a lone keyup is a tap.
+ *
+ * Ctrl+Alt pressed and released with no other key in between calls `onReleaseCombo` (leave pointer lock),
+ * like spice-gtk's grab-release combo; the keys themselves reach the guest as usual.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { InputEvent, KeyboardLocks } from '../api/input.js';
+import { SCANCODE_PRINT_SCREEN, scancodeForCode } from '../input/keys.js';
+
+export interface KeyboardControllerConfig {
+  /** Whether input goes to the guest now (connected and not view-only). */
+  enabled(): boolean;
+  /** Sends keys and lock state, in order. */
+  send(...events: InputEvent[]): void;
+  /** Releases everything the engine holds down (keys and buttons). */
+  releaseAll(): void;
+  /** Ctrl+Alt was pressed and released alone. */
+  onReleaseCombo?(): void;
+  /** Platform, for the quirks above; default from navigator. */
+  platform?: 'windows' | 'mac' | 'other';
+}
+
+/** How long a possible fake ControlLeft (Windows AltGr) waits for its AltRight. */
+const ALTGR_WINDOW_MS = 100;
+
+function detectPlatform(): 'windows' | 'mac' | 'other' {
+  const nav = navigator as Navigator & { userAgentData?: { platform?: string } };
+  const p = (nav.userAgentData?.platform || navigator.platform || '').toLowerCase();
+  if (p.startsWith('win')) return 'windows';
+  if (p.startsWith('mac') || p === 'iphone' || p === 'ipad') return 'mac';
+  return 'other';
+}
+
+/** The page's lock state as a KeyboardEvent or PointerEvent reports it. */
+export function localLocks(e: { getModifierState(key: string): boolean }): KeyboardLocks {
+  return { capsLock: e.getModifierState('CapsLock'), numLock: e.getModifierState('NumLock'), scrollLock: e.getModifierState('ScrollLock') };
+}
+
+const LOCK_CODES = new Set(['CapsLock', 'NumLock', 'ScrollLock']);
+
+export class KeyboardController implements ReactiveController {
+  /** Codes down on the page (for the quirks and the release combo; the engine tracks what it sent). */
+  private readonly down = new Set<string>();
+  private readonly platform: 'windows' | 'mac' | 'other';
+  private locksPending = true;
+  private fakeCtrl: { timeStamp: number; timer: ReturnType<typeof setTimeout> } | null = null;
+  private comboArmed = false;
+
+  constructor(
+    private readonly host: ReactiveControllerHost & HTMLElement,
+    private readonly config: KeyboardControllerConfig,
+  ) {
+    this.platform = config.platform ?? detectPlatform();
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.host.addEventListener('keydown', this.onKeyDown);
+    this.host.addEventListener('keyup', this.onKeyUp);
+    this.host.addEventListener('focus', this.onFocus);
+    this.host.addEventListener('blur', this.onBlur);
+    document.addEventListener('visibilitychange', this.onVisibility);
+  }
+
+  hostDisconnected(): void {
+    this.host.removeEventListener('keydown', this.onKeyDown);
+    this.host.removeEventListener('keyup', this.onKeyUp);
+    this.host.removeEventListener('focus', this.onFocus);
+    this.host.removeEventListener('blur', this.onBlur);
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    this.reset();
+  }
+
+  /**
+   * Offers the page's lock state from an event that carries it (a pointer event on the screen), if the
+   * guest has not been told since focus was gained.
+   */
+  syncLocks(e: { getModifierState(key: string): boolean }): void {
+    if (!this.locksPending || !this.config.enabled()) return;
+    this.locksPending = false;
+    this.config.send({ type: 'locks', locks: localLocks(e) });
+  }
+
+  /** Releases everything (focus lost, page hidden, input disabled) and forgets page-side state. */
+  releaseAll(): void {
+    this.reset();
+    this.config.releaseAll();
+  }
+
+  private reset(): void {
+    this.down.clear();
+    this.comboArmed = false;
+    this.locksPending = true;
+    if (this.fakeCtrl) clearTimeout(this.fakeCtrl.timer);
+    this.fakeCtrl = null;
+  }
+
+  private readonly onFocus = (): void => {
+    this.locksPending = true;
+  };
+
+  private readonly onBlur = (): void => {
+    this.releaseAll();
+  };
+
+  private readonly onVisibility = (): void => {
+    if (document.visibilityState === 'hidden') this.releaseAll();
+  };
+
+  private readonly onKeyDown = (e: KeyboardEvent): void => {
+    if (!this.config.enabled()) return;
+    const scancode = scancodeForCode(e.code);
+    if (scancode === undefined) return; // unknown key: leave it to the browser
+    e.preventDefault();
+    e.stopPropagation();
+    if (!LOCK_CODES.has(e.code)) this.syncLocks(e);
+    else this.locksPending = false; // the lock key itself brings both sides along
+
+    this.trackCombo(e.code, true);
+    const events: InputEvent[] = [];
+
+    // Windows AltGr: ControlLeft and AltRight arrive with the same timestamp; hold ControlLeft to see.
+    if (this.fakeCtrl) {
+      const fake = this.fakeCtrl;
+      clearTimeout(fake.timer);
+      this.fakeCtrl = null;
+      if (!(e.code === 'AltRight' && e.timeStamp === fake.timeStamp)) {
+        events.push({ type: 'key', scancode: scancodeForCode('ControlLeft')!, down: true });
+      } else {
+        this.down.delete('ControlLeft');
+      }
+    }
+    if (this.platform === 'windows' && e.code === 'ControlLeft' && !this.down.has('ControlLeft')) {
+      this.down.add('ControlLeft');
+      if (events.length) this.config.send(...events);
+      this.fakeCtrl = {
+        timeStamp: e.timeStamp,
+        timer: setTimeout(() => {
+          this.fakeCtrl = null;
+          if (this.config.enabled()) this.config.send({ type: 'key', scancode, down: true });
+        }, ALTGR_WINDOW_MS),
+      };
+      return;
+    }
+
+    this.down.add(e.code);
+    events.push({ type: 'key', scancode, down: true });
+    // A tap right away for keys whose keyup the platform swallows.
+    if (this.platform === 'mac' && (e.code === 'CapsLock' || (e.metaKey && !e.code.startsWith('Meta')))) {
+      events.push({ type: 'key', scancode, down: false });
+      this.down.delete(e.code);
+    }
+    this.config.send(...events);
+  };
+
+  private readonly onKeyUp = (e: KeyboardEvent): void => {
+    if (!this.config.enabled()) return;
+    const scancode = scancodeForCode(e.code);
+    if (scancode === undefined) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const releaseCombo = this.trackCombo(e.code, false);
+
+    if (this.fakeCtrl && e.code === 'ControlLeft') {
+      // Released before the AltGr window closed: a real, quick Ctrl tap.
+      clearTimeout(this.fakeCtrl.timer);
+      this.fakeCtrl = null;
+      this.down.delete(e.code);
+      this.config.send({ type: 'key', scancode, down: true }, { type: 'key', scancode, down: false });
+      return;
+    }
+    if (this.platform === 'mac' && e.code === 'CapsLock') {
+      this.config.send({ type: 'key', scancode, down: true }, { type: 'key', scancode, down: false });
+      return;
+    }
+    const wasDown = this.down.delete(e.code);
+    if (!wasDown && scancode === SCANCODE_PRINT_SCREEN) {
+      this.config.send({ type: 'key', scancode, down: true }, { type: 'key', scancode, down: false });
+    } else {
+      this.config.send({ type: 'key', scancode, down: false });
+    }
+    if (releaseCombo) this.config.onReleaseCombo?.();
+  };
+
+  /** Ctrl+Alt alone: armed when both are down and nothing else, fired when one of them is released. */
+  private trackCombo(code: string, down: boolean): boolean {
+    const isCtrl = code === 'ControlLeft' || code === 'ControlRight';
+    const isAlt = code === 'AltLeft' || code === 'AltRight';
+    if (down) {
+      if (!isCtrl && !isAlt) {
+        this.comboArmed = false;
+        return false;
+      }
+      const ctrl = isCtrl || this.down.has('ControlLeft') || this.down.has('ControlRight');
+      const alt = isAlt || this.down.has('AltLeft') || this.down.has('AltRight');
+      const others = [...this.down].some((c) => !c.startsWith('Control') && !c.startsWith('Alt'));
+      this.comboArmed = ctrl && alt && !others;
+      return false;
+    }
+    const fire = this.comboArmed && (isCtrl || isAlt);
+    if (fire || (!isCtrl && !isAlt)) this.comboArmed = false;
+    return fire;
+  }
+}

