@@ -93,7 +93,7 @@ export class ImageResolver {
       const size = src.width * src.height;
       // The server budgets the cache and evicts with INVAL_LIST; a server that overruns it is broken or
       // hostile, and holding its images would grow memory without bound.
-      if (this.pixmapPixels + size > this.options.pixmapCachePixels * 1.25 + 1024 * 1024) {
+      if (this.pixmapPixels + size > this.options.pixmapCachePixels * 1.25 + 64) {
         throw new ProtocolError(`the server overran the pixmap cache (${this.pixmapPixels + size} pixels)`);
       }
       this.pixmaps.set(descriptor.id, src);

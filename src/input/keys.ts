@@ -3,14 +3,14 @@
  * scancodes.ts, generated), how each scan code goes on the wire, which keys are held (so the engine can
  * release them all when the page loses focus), lock-LED sync, and ready-made key combos.
  *
- * Numbering (spice-gtk's key API convention): plain make codes 0x01..0x7F; E0-prefixed keys 0x100 | code;
- * SCANCODE_PAUSE and SCANCODE_PRINT_SCREEN for the two multi-byte keys; MAKE_ONLY_SCANCODES (0xF1, 0xF2:
- * Lang2/Lang1) for keys that send one byte on press and nothing on release.
+ * Numbering (spice-gtk's key API convention): plain make codes 0x01..0x7F; E0-prefixed keys 0x100 | code.
+ * Every key is one make/break pair: Pause is E0 46 and PrintScreen E0 37, which is what QEMU and Xspice
+ * turn into those keys (their real multi-byte sequences are not: scripts/data/keyboard-codes.txt).
  * Wire packing [protocol.md §5; gtk:spice-util.c spice_make_scancode]:
  *  - KEY_DOWN/KEY_UP carry a u32 whose bytes (LSB first, up to the first 0) are fed to the guest keyboard:
  *    plain: down = code, up = code | 0x80; extended: down = 0xE0 | code << 8, up = 0xE0 | (code | 0x80) << 8.
- *  - Pause (E1 1D 45 E1 9D C5, press only), PrintScreen (E0 2A E0 37 / E0 B7 E0 AA) and make-only keys go
- *    as raw bytes in KEY_SCANCODE.
+ *  - KEY_SCANCODE carries raw bytes; {@link atomicStepsMessage} puts a whole combo in one message so the
+ *    guest gets it at once, with no network delay between a press and its release.
  */
 import {
   InputsMsgc,
@@ -22,14 +22,15 @@ import {
   writeKeyUp,
 } from '../protocol/inputs.js';
 import { Writer } from '../protocol/writer.js';
-import { MAKE_ONLY_SCANCODES, SCANCODES, SCANCODE_PAUSE, SCANCODE_PRINT_SCREEN, UNMAPPED_CODES } from './scancodes.js';
+import { SCANCODES, UNMAPPED_CODES } from './scancodes.js';
 
-export { MAKE_ONLY_SCANCODES, SCANCODES, SCANCODE_PAUSE, SCANCODE_PRINT_SCREEN, UNMAPPED_CODES };
+export { SCANCODES, UNMAPPED_CODES };
 export type { InputsMessage };
 
-const PAUSE_BYTES = [0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5] as const;
-const PRINT_SCREEN_DOWN = [0xe0, 0x2a, 0xe0, 0x37] as const;
-const PRINT_SCREEN_UP = [0xe0, 0xb7, 0xe0, 0xaa] as const;
+/** Pause: E0 46 (keycodemapdb's and spice-gtk's value; QEMU's qcode pause, Xspice's Pause). */
+export const SCANCODE_PAUSE = 0x146;
+/** PrintScreen: E0 37 (QEMU's qcode print, Xspice's Print). */
+export const SCANCODE_PRINT_SCREEN = 0x137;
 
 /** Scan codes of the lock keys, for lock sync by key taps. */
 export const LOCK_SCANCODES = {
@@ -46,70 +47,42 @@ export function scancodeForCode(code: string): number | undefined {
   return SCANCODES.get(code);
 }
 
-/** True for scan codes with the E0 prefix (0x100 | code), PrintScreen included. */
+/** True for scan codes with the E0 prefix (0x100 | code). */
 export function isExtended(scancode: number): boolean {
   return scancode >= 0x101 && scancode <= 0x17f;
 }
 
-/** True for keys that have no release: Pause and the make-only keys. A keyboard tracker never holds them. */
-export function isPressOnly(scancode: number): boolean {
-  return scancode === SCANCODE_PAUSE || MAKE_ONLY_SCANCODES.has(scancode);
-}
-
-/** True for keys whose press or release needs more than a make/break pair (sent with KEY_SCANCODE). */
-export function needsRawBytes(scancode: number): boolean {
-  return scancode === SCANCODE_PAUSE || scancode === SCANCODE_PRINT_SCREEN || MAKE_ONLY_SCANCODES.has(scancode);
+/** True for a number in our scan code numbering. */
+export function isScancode(scancode: number): boolean {
+  return Number.isInteger(scancode) && ((scancode >= 0x01 && scancode <= 0x7f) || isExtended(scancode));
 }
 
 function checkScancode(scancode: number): void {
-  const ok =
-    Number.isInteger(scancode) &&
-    ((scancode >= 0x01 && scancode <= 0x7f) ||
-      (scancode >= 0x101 && scancode <= 0x17f) ||
-      scancode === SCANCODE_PAUSE ||
-      MAKE_ONLY_SCANCODES.has(scancode));
-  if (!ok) throw new RangeError(`not a scan code: 0x${scancode.toString(16)}`);
+  if (!isScancode(scancode)) throw new RangeError(`not a scan code: 0x${Number(scancode).toString(16)}`);
 }
 
-/**
- * The u32 of KEY_DOWN / KEY_UP for a key with a plain make/break pair (spice_make_scancode). Throws a
- * RangeError for Pause, PrintScreen and make-only keys, which need {@link scancodeBytes} in KEY_SCANCODE.
- */
+/** The u32 of KEY_DOWN / KEY_UP for a key (spice_make_scancode). */
 export function packScancode(scancode: number, down: boolean): number {
   checkScancode(scancode);
-  if (needsRawBytes(scancode)) throw new RangeError(`scan code 0x${scancode.toString(16)} needs KEY_SCANCODE`);
   const code = scancode & 0x7f;
   const byte = down ? code : code | 0x80;
   return scancode >= 0x100 ? (0xe0 | (byte << 8)) >>> 0 : byte;
 }
 
 /**
- * The raw set-1 bytes a real keyboard sends for a press or a release, in wire order. Empty for the release of
- * a press-only key. This is what goes into KEY_SCANCODE (and what the u32 of KEY_DOWN/KEY_UP unpacks to).
+ * The raw set-1 bytes of a press or a release, in wire order: what goes into KEY_SCANCODE (and what the
+ * u32 of KEY_DOWN/KEY_UP unpacks to).
  */
 export function scancodeBytes(scancode: number, down: boolean): number[] {
   checkScancode(scancode);
-  if (scancode === SCANCODE_PAUSE) return down ? [...PAUSE_BYTES] : [];
-  if (scancode === SCANCODE_PRINT_SCREEN) return down ? [...PRINT_SCREEN_DOWN] : [...PRINT_SCREEN_UP];
-  if (MAKE_ONLY_SCANCODES.has(scancode)) return down ? [scancode] : [];
   const code = scancode & 0x7f;
   const byte = down ? code : code | 0x80;
   return scancode >= 0x100 ? [0xe0, byte] : [byte];
 }
 
-/**
- * The message for pressing or releasing one key: KEY_DOWN / KEY_UP with the packed u32, or KEY_SCANCODE with
- * raw bytes for Pause, PrintScreen and make-only keys. Null when there is nothing to send (the release of a
- * press-only key).
- */
-export function keyMessage(scancode: number, down: boolean): InputsMessage | null {
-  const w = new Writer(8);
-  if (needsRawBytes(scancode)) {
-    const bytes = scancodeBytes(scancode, down);
-    if (bytes.length === 0) return null;
-    writeKeyScancode(w, bytes);
-    return { type: InputsMsgc.KeyScancode, body: w.finish() };
-  }
+/** The KEY_DOWN or KEY_UP message for pressing or releasing one key. */
+export function keyMessage(scancode: number, down: boolean): InputsMessage {
+  const w = new Writer(4);
   const packed = packScancode(scancode, down);
   if (down) writeKeyDown(w, packed);
   else writeKeyUp(w, packed);
@@ -177,14 +150,9 @@ export function combo(name: ComboName): KeyStep[] {
   return keySequence(COMBOS[name]);
 }
 
-/** The messages for a list of steps, one per step (KEY_DOWN/KEY_UP, or KEY_SCANCODE where needed). */
+/** The messages for a list of steps, one KEY_DOWN/KEY_UP per step. */
 export function stepMessages(steps: readonly KeyStep[]): InputsMessage[] {
-  const out: InputsMessage[] = [];
-  for (const step of steps) {
-    const msg = keyMessage(step.scancode, step.type === 'down');
-    if (msg) out.push(msg);
-  }
-  return out;
+  return steps.map((step) => keyMessage(step.scancode, step.type === 'down'));
 }
 
 /**
@@ -203,7 +171,7 @@ export function atomicStepsMessage(steps: readonly KeyStep[]): InputsMessage | n
 /**
  * Which keys are held, in the order they went down. The page's keydown/keyup decide what to send; this lets
  * the engine release everything when focus is lost (blur, visibility change, pointer-lock exit) so the guest
- * never sees a stuck modifier. Press-only keys (Pause, Lang1/Lang2) are never held.
+ * never sees a stuck modifier.
  */
 export class KeyboardState {
   private readonly held = new Set<number>();
@@ -214,7 +182,6 @@ export class KeyboardState {
    */
   press(scancode: number): boolean {
     checkScancode(scancode);
-    if (isPressOnly(scancode)) return true;
     if (this.held.has(scancode)) return false;
     this.held.add(scancode);
     return true;

@@ -4,8 +4,8 @@
  *
  * Every member is a supertype of the browser's: a real `USBDevice` from `navigator.usb` is assignable to
  * `UsbDeviceLike` (nullable strings and `data` accept both `null` and `undefined`, as typings differ), and a
- * scripted test device only has to implement what is listed. Method parameters are plain `Uint8Array`s,
- * which every browser accepts where the IDL says `BufferSource`.
+ * scripted test device only has to implement what is listed. Data parameters are `Uint8Array`s over a plain
+ * ArrayBuffer, the part of the IDL's `BufferSource` that TypeScript lets both sides agree on.
  */
 
 /** Outcome of a completed transfer ("ok" or a USB-level failure; other failures reject the promise). */
@@ -110,14 +110,14 @@ export interface UsbDeviceLike {
   releaseInterface(interfaceNumber: number): Promise<void>;
   selectAlternateInterface(interfaceNumber: number, alternateSetting: number): Promise<void>;
   controlTransferIn(setup: UsbControlTransferParametersLike, length: number): Promise<UsbInTransferResultLike>;
-  controlTransferOut(setup: UsbControlTransferParametersLike, data?: Uint8Array): Promise<UsbOutTransferResultLike>;
+  controlTransferOut(setup: UsbControlTransferParametersLike, data?: Uint8Array<ArrayBuffer>): Promise<UsbOutTransferResultLike>;
   clearHalt(direction: UsbDirectionLike, endpointNumber: number): Promise<void>;
   transferIn(endpointNumber: number, length: number): Promise<UsbInTransferResultLike>;
-  transferOut(endpointNumber: number, data: Uint8Array): Promise<UsbOutTransferResultLike>;
+  transferOut(endpointNumber: number, data: Uint8Array<ArrayBuffer>): Promise<UsbOutTransferResultLike>;
   isochronousTransferIn(endpointNumber: number, packetLengths: number[]): Promise<UsbIsochronousInTransferResultLike>;
   isochronousTransferOut(
     endpointNumber: number,
-    data: Uint8Array,
+    data: Uint8Array<ArrayBuffer>,
     packetLengths: number[],
   ): Promise<UsbIsochronousOutTransferResultLike>;
   reset(): Promise<void>;

@@ -1,9 +1,9 @@
 /**
  * InputsChannel: the session's keyboard and mouse (channel type 3). The page sends plain `InputEvent`s;
- * this channel decides what goes on the wire: KEY_DOWN/KEY_UP with packed scan codes, KEY_SCANCODE for
- * Pause/PrintScreen and make-only keys, KEY_MODIFIERS to bring the guest's lock keys in line with the
- * page's, MOUSE_POSITION (client mode) or MOUSE_MOTION (server mode) held back by the motion-ack throttle,
- * and MOUSE_PRESS/RELEASE. It remembers which keys and buttons it pressed, so `releaseAll` (focus lost,
+ * this channel decides what goes on the wire: KEY_DOWN/KEY_UP with packed scan codes, one KEY_SCANCODE
+ * per `sendKeys` combo (the guest gets it whole, so a network stall cannot auto-repeat a held key),
+ * KEY_MODIFIERS to bring the guest's lock keys in line with the page's, MOUSE_POSITION (client mode) or
+ * MOUSE_MOTION (server mode) held back by the motion-ack throttle, and MOUSE_PRESS/RELEASE. It remembers which keys and buttons it pressed, so `releaseAll` (focus lost,
  * page hidden) leaves nothing stuck in the guest. The guest's lock state (INIT, KEY_MODIFIERS) goes back
  * to the page as `locks`.
  */
@@ -11,15 +11,7 @@ import type { InputEvent, KeyboardLocks, PointerButton } from '../../api/input.j
 import { InputsCap, InputsMsg, InputsMsgc, MouseButton, parseInputsInit, parseKeyModifiers, writeKeyModifiers, type InputsMessage } from '../../protocol/inputs.js';
 import { Reader } from '../../protocol/reader.js';
 import { Writer } from '../../protocol/writer.js';
-import {
-  KeyboardState,
-  LockSync,
-  keyMessage,
-  keySequence,
-  needsRawBytes,
-  scancodeBytes,
-  type KeyStep,
-} from '../../input/keys.js';
+import { KeyboardState, LockSync, atomicStepsMessage, isScancode, keyMessage, keySequence } from '../../input/keys.js';
 import { MotionThrottle, pointerMessage, type PointerMessage } from '../../input/motion.js';
 import { Channel, type ChannelOwner } from '../channel.js';
 
@@ -109,14 +101,18 @@ export class InputsChannel extends Channel {
    */
   sendKeys(codes: readonly string[]): void {
     const steps = keySequence(codes);
-    if (!this.linked) return;
-    for (const step of steps) this.step(step);
+    if (!this.linked || steps.length === 0) return;
+    // The combo leaves its keys released in the guest, even one the user is holding: so do our books.
+    for (const step of steps) if (step.type === 'up') this.keyboard.release(step.scancode);
+    const atomic = this.hasServerCap(InputsCap.KeyScancode) ? atomicStepsMessage(steps) : null;
+    if (atomic) this.sendMessage(atomic);
+    else for (const step of steps) this.sendMessage(keyMessage(step.scancode, step.type === 'down'));
   }
 
   /** Releases every key and button this channel holds down in the guest. */
   releaseAll(): void {
     if (!this.linked) return;
-    for (const step of this.keyboard.releaseAll()) this.step(step);
+    for (const step of this.keyboard.releaseAll()) this.sendMessage(keyMessage(step.scancode, false));
     this.sendPointer(this.pointer.releaseAll());
   }
 
@@ -131,35 +127,10 @@ export class InputsChannel extends Channel {
   }
 
   private key(scancode: number, down: boolean): void {
-    try {
-      if (down) this.keyboard.press(scancode); // an auto-repeat is sent again: guests rely on typematic repeat
-      else if (!this.keyboard.release(scancode)) return; // never pressed here (e.g. pressed before focus)
-    } catch {
-      return; // not a scan code: the page sent garbage, nothing to do
-    }
-    this.sendKey(scancode, down);
-  }
-
-  private step(step: KeyStep): void {
-    if (step.type === 'down') this.keyboard.press(step.scancode);
-    else this.keyboard.release(step.scancode);
-    this.sendKey(step.scancode, step.type === 'down');
-  }
-
-  private sendKey(scancode: number, down: boolean): void {
-    if (needsRawBytes(scancode) && !this.hasServerCap(InputsCap.KeyScancode)) {
-      // A server without KEY_SCANCODE still feeds every non-zero byte of a KEY_DOWN's u32 to the guest,
-      // LSB first (protocol.md §5): carry the raw bytes four at a time.
-      const bytes = scancodeBytes(scancode, down);
-      for (let i = 0; i < bytes.length; i += 4) {
-        const w = new Writer(4);
-        for (let j = 0; j < 4; j++) w.u8(bytes[i + j] ?? 0);
-        this.send(InputsMsgc.KeyDown, w.finish());
-      }
-      return;
-    }
-    const message = keyMessage(scancode, down);
-    if (message) this.sendMessage(message);
+    if (!isScancode(scancode)) return; // the page sent something else: nothing to do
+    if (down) this.keyboard.press(scancode); // an auto-repeat is sent again: guests rely on typematic repeat
+    else if (!this.keyboard.release(scancode)) return; // never pressed here (e.g. pressed before focus)
+    this.sendMessage(keyMessage(scancode, down));
   }
 
   private sendPointer(messages: PointerMessage[]): void {

@@ -3,6 +3,9 @@
  * absurd sizes. A decoder must either return an image of the announced size or throw a ProtocolError — never
  * another error, never a hang, never an absurd allocation.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeBitmap } from '../../../src/codecs/bitmap.js';
 import { GlzDictionary, decodeGlz } from '../../../src/codecs/glz.js';
@@ -131,6 +134,22 @@ describe('corrupt and truncated payloads', () => {
     const decode: Decode = (b) => decodeLz4(b, W, H);
     it(`should fail cleanly on truncated LZ4 format ${format}`, () => cutEverywhere(decode, payload, payload.length));
     it(`should fail cleanly on corrupted LZ4 format ${format}`, () => flipRandomly(decode, payload, format, 400));
+  }
+
+  // Real payloads from Xspice (if present): corrupt them too, they exercise code paths synthetic ones miss.
+  const xspice = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/codecs/xspice');
+  for (const [file, make] of [
+    ['quic-002-quic.bin', (): Decode => decodeQuic],
+    ['lz-003-lz_rgb.bin', (): Decode => (b) => decodeLz(b)],
+    ['lz4-001-lz4.bin', (): Decode => (b) => decodeLz4(b, 136, 136)],
+  ] as const) {
+    const full = path.join(xspice, file);
+    it.skipIf(!fs.existsSync(full))(`should fail cleanly on the captured ${file} corrupted and cut`, () => {
+      const payload = new Uint8Array(fs.readFileSync(full));
+      flipRandomly(make(), payload, file.length, 60);
+      const step = Math.max(1, Math.floor(payload.length / 60));
+      for (let cut = 0; cut < payload.length - 16; cut += step) safe(make(), payload.subarray(0, cut));
+    });
   }
 
   it('should fail cleanly on short BITMAP data at every length', () => {

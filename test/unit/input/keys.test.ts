@@ -8,6 +8,7 @@ import {
   atomicStepsMessage,
   combo,
   isComboName,
+  isScancode,
   keyMessage,
   keySequence,
   lockKeysToToggle,
@@ -56,36 +57,30 @@ describe('scan code packing', () => {
     expect(hex(keyMessage(scancodeForCode('MetaLeft')!, false)!.body)).toBe('e0 db 00 00');
   });
 
-  it('should send Pause as E1 1D 45 E1 9D C5 in KEY_SCANCODE on press and nothing on release', () => {
-    const press = keyMessage(SCANCODE_PAUSE, true)!;
-    expect(press.type).toBe(InputsMsgc.KeyScancode);
-    expect(hex(press.body)).toBe('e1 1d 45 e1 9d c5');
-    expect(keyMessage(SCANCODE_PAUSE, false)).toBeNull();
-    expect(scancodeBytes(SCANCODE_PAUSE, false)).toEqual([]);
+  it('should send Pause as E0 46 / E0 C6, the pair QEMU and Xspice both read as Pause', () => {
+    expect(SCANCODE_PAUSE).toBe(scancodeForCode('Pause'));
+    expect(keyMessage(SCANCODE_PAUSE, true).type).toBe(InputsMsgc.KeyDown);
+    expect(hex(keyMessage(SCANCODE_PAUSE, true).body)).toBe('e0 46 00 00');
+    expect(hex(keyMessage(SCANCODE_PAUSE, false).body)).toBe('e0 c6 00 00');
   });
 
-  it('should send PrintScreen as E0 2A E0 37 down and E0 B7 E0 AA up in KEY_SCANCODE', () => {
-    const down = keyMessage(SCANCODE_PRINT_SCREEN, true)!;
-    expect(down.type).toBe(InputsMsgc.KeyScancode);
-    expect(hex(down.body)).toBe('e0 2a e0 37');
-    const up = keyMessage(SCANCODE_PRINT_SCREEN, false)!;
-    expect(up.type).toBe(InputsMsgc.KeyScancode);
-    expect(hex(up.body)).toBe('e0 b7 e0 aa');
+  it('should send PrintScreen as E0 37 / E0 B7 without the fake shift', () => {
+    expect(SCANCODE_PRINT_SCREEN).toBe(scancodeForCode('PrintScreen'));
+    expect(hex(keyMessage(SCANCODE_PRINT_SCREEN, true).body)).toBe('e0 37 00 00');
+    expect(hex(keyMessage(SCANCODE_PRINT_SCREEN, false).body)).toBe('e0 b7 00 00');
   });
 
-  it('should send make-only keys as their single byte on press and nothing on release', () => {
-    const lang1 = scancodeForCode('Lang1')!;
-    expect(hex(keyMessage(lang1, true)!.body)).toBe('f2');
-    expect(keyMessage(lang1, true)!.type).toBe(InputsMsgc.KeyScancode);
-    expect(keyMessage(lang1, false)).toBeNull();
+  it('should send the Korean Lang1/Lang2 keys as keycodemapdb pairs 0x72/0x71', () => {
+    expect(hex(keyMessage(scancodeForCode('Lang1')!, true).body)).toBe('72 00 00 00');
+    expect(hex(keyMessage(scancodeForCode('Lang1')!, false).body)).toBe('f2 00 00 00');
+    expect(hex(keyMessage(scancodeForCode('Lang2')!, true).body)).toBe('71 00 00 00');
   });
 
-  it('should refuse to pack multi-byte keys into a u32 and reject non-scancodes', () => {
-    expect(() => packScancode(SCANCODE_PAUSE, true)).toThrow(RangeError);
-    expect(() => packScancode(SCANCODE_PRINT_SCREEN, true)).toThrow(RangeError);
-    expect(() => packScancode(0xf2, true)).toThrow(RangeError);
-    for (const bad of [0, 0x80, 0x9e, 0x100, 0x180, 0x200, -1, 1.5, Number.NaN]) {
+  it('should reject numbers that are not scan codes', () => {
+    for (const bad of [0, 0x80, 0x9e, 0x100, 0x180, 0x200, 0xe11d45, -1, 1.5, Number.NaN]) {
       expect(() => scancodeBytes(bad, true), String(bad)).toThrow(RangeError);
+      expect(() => packScancode(bad, true), String(bad)).toThrow(RangeError);
+      expect(isScancode(bad), String(bad)).toBe(false);
     }
   });
 
@@ -148,8 +143,7 @@ describe('key sequences and combos', () => {
       expect(steps[2]).toEqual({ type: 'down', scancode: scancodeForCode(`F${n}`) });
     }
     expect(hex(atomicStepsMessage(combo('alt-tab'))!.body)).toBe('38 0f 8f b8');
-    expect(hex(atomicStepsMessage(combo('print-screen'))!.body)).toBe('e0 2a e0 37 e0 b7 e0 aa');
-    expect(stepMessages(combo('print-screen')).map((m) => m.type)).toEqual([InputsMsgc.KeyScancode, InputsMsgc.KeyScancode]);
+    expect(stepMessages(combo('print-screen')).map((m) => hex(m.body))).toEqual(['e0 37 00 00', 'e0 b7 00 00']);
   });
 
   it('should tell combo names from other strings', () => {
@@ -158,8 +152,12 @@ describe('key sequences and combos', () => {
     expect(() => combo('nope' as never)).toThrow(RangeError);
   });
 
-  it('should skip the release of press-only keys in step messages', () => {
-    expect(stepMessages(keySequence(['Pause'])).map((m) => hex(m.body))).toEqual(['e1 1d 45 e1 9d c5']);
+  it('should put a whole combo in one KEY_SCANCODE, bytes in press-then-release order', () => {
+    const m = atomicStepsMessage(combo('ctrl-alt-del'))!;
+    expect(m.type).toBe(InputsMsgc.KeyScancode);
+    expect(hex(m.body)).toBe('1d 38 e0 53 e0 d3 b8 9d');
+    expect(hex(atomicStepsMessage(combo('print-screen'))!.body)).toBe('e0 37 e0 b7');
+    expect(atomicStepsMessage([])).toBeNull();
   });
 });
 
@@ -191,11 +189,11 @@ describe('KeyboardState', () => {
     expect(kb.releaseAll()).toEqual([]);
   });
 
-  it('should never hold press-only keys', () => {
+  it('should hold Pause like any key and refuse non-scancodes', () => {
     const kb = new KeyboardState();
     expect(kb.press(SCANCODE_PAUSE)).toBe(true);
-    expect(kb.press(0xf2)).toBe(true);
-    expect(kb.size).toBe(0);
+    expect(kb.pressed()).toEqual([0x146]);
+    expect(() => kb.press(0xf2)).toThrow(RangeError);
   });
 });
 
