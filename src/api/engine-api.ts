@@ -61,6 +61,23 @@ export interface EngineApi {
   requestMouseMode(mode: MouseModeName): Promise<void>;
   /** The primary surface of display channel `displayId` as RGBA (rows top-down), or null before it exists. */
   screenshot(displayId: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null>;
-  /** Diagnostics: image types decoded per display channel, frames presented. */
-  displayStats(): Promise<{ displayId: number; imageTypes: number[]; frames: number; messages: Record<number, number> }[]>;
+  /** Diagnostics: image types decoded per display channel, frames presented, video streams. */
+  displayStats(): Promise<{ displayId: number; imageTypes: number[]; frames: number; messages: Record<number, number>; streams?: VideoStreamStats | null }[]>;
+}
+
+/** Diagnostics of one display channel's video streams; records are keyed by SPICE_VIDEO_CODEC_TYPE_*. */
+export interface VideoStreamStats {
+  /** Codec types the client advertised (it can decode). */
+  codecs: number[];
+  /** STREAM_CREATEs received. */
+  created: Record<number, number>;
+  framesReceived: Record<number, number>;
+  framesDrawn: Record<number, number>;
+  /** Frames not drawn: undecodable stream, corrupt frame, decoder too slow, waiting for a key frame. */
+  framesDropped: Record<number, number>;
+  /** Streams reported to the server as undecodable. */
+  undecodable: number;
+  reportsSent: number;
+  /** Streams alive now. */
+  active: number;
 }

@@ -24,7 +24,6 @@ import {
   SHIFT_B,
   SHIFT_G,
   SHIFT_R,
-  SHIFT_A,
   allocImage,
   checkDimensions,
   copyRows,
@@ -140,10 +139,7 @@ export function decodeLz(data: Uint8Array, palette: SpicePalette | null = null, 
       const work = topDown ? out : new Uint32Array(n);
       const ip = lzRgbPass(data, LZ_HEADER_SIZE, work, n, type === LzImageType.Rgb16);
       if (hasAlpha) {
-        // The alpha plane decodes fastest as contiguous bytes (runs become fills), then merges in.
-        const alpha = new Uint8Array(n);
-        lzBytePass(data, ip, alpha, 1, 0, n);
-        mergeAlpha(work, alpha, n);
+        lzBytePass(data, ip, new Uint8Array(work.buffer, work.byteOffset, n * 4), 4, 3, n);
       }
       if (!topDown) copyRows(work, width, out, width, height, false, 0);
       return image;
@@ -199,13 +195,6 @@ function applyAlpha(data: Uint8Array, ip: number, target: DecodedImage, topDown:
     let d = y * width * 4 + 3;
     for (let x = 0; x < width; x++, d += 4) px[d] = alpha[s + x]!;
   }
-}
-
-/** Replaces the alpha byte of each packed pixel word with the matching byte of `alpha`. */
-function mergeAlpha(words: Uint32Array, alpha: Uint8Array, n: number): void {
-  const rgb = ~ALPHA_MASK;
-  const shift = SHIFT_A;
-  for (let i = 0; i < n; i++) words[i] = (words[i]! & rgb) | (alpha[i]! << shift);
 }
 
 function pltBitmapFormat(type: number): number {

@@ -14,6 +14,11 @@
  * widened as (v << 3) | (v >> 2)), GRAY (R = G = B). Output is RGBA top-down; alpha 255 except for RGBA.
  * Corrupt or truncated input throws ProtocolError (the reader never reads past the payload, runs never past
  * the row); work is bounded by the pixel count, so it cannot hang.
+ *
+ * Speed: the row loops are unrolled per channel and keep the left/above pixels in locals; one table lookup
+ * (`Family.table`) gives most codewords' length, residual and signed difference at once; the RGB loops reload
+ * the bit window once per pixel rather than once per codeword; pixels are written as little-endian words
+ * (a big-endian host is refused; no browser platform is one). `out` lets the caller supply the output buffer.
  */
 import { ProtocolError } from '../protocol/errors.js';
 import {
@@ -114,13 +119,22 @@ interface Family {
   bucketEnd: Uint8Array;
   nBuckets: number;
   /**
-   * Fast path: gtab[(l << 10) | top 10 bits of the stream] = (codeword length << 12) | value for codewords
-   * of at most 10 bits under code l, 0 otherwise (then the general decode runs).
+   * Fast path: table[(l << 10) | top 10 bits of the stream] is the decoded codeword (see `entry`) for
+   * codewords of at most 10 bits under code l, 0 otherwise (then `longCodeword` runs).
    */
-  gtab: Uint16Array;
+  table: Int32Array;
 }
 
-const GTAB_BITS = 10;
+/** Bits of the stream that index `Family.table`: no table codeword is longer. */
+const TABLE_BITS = 10;
+
+/**
+ * A decoded codeword as the hot loops use it: length in bits (16..20), the residual's signed difference
+ * (`xlatL2U`, 8..15) and the residual itself (0..7), so one lookup gives all three.
+ */
+function entry(cw: number, xlat: number, v: number): number {
+  return (cw << 16) | (xlat << 8) | v;
+}
 
 function ceilLog2(val: number): number {
   if (val === 1) return 0;
@@ -128,6 +142,32 @@ function ceilLog2(val: number): number {
   val -= 1;
   while ((val >>>= 1)) result++;
   return result;
+}
+
+/** golomb_code_len_and_value: the codeword under code l at the front of `word`, as (length << 16) | value. */
+function golomb(f: Family, l: number, word: number): number {
+  if (word >>> 0 > f.notGRprefixmask[l]!) {
+    const z = Math.clz32(word);
+    const cw = z + 1 + l;
+    return (cw << 16) | (z << l) | ((word >>> (32 - cw)) & BPP_MASK[l]!);
+  }
+  const cw = f.notGRcwlen[l]!;
+  return (cw << 16) | (f.nGR[l]! + ((word >>> (32 - cw)) & f.notGRsuffixmask[l]!));
+}
+
+/**
+ * Decodes any codeword (the table covers the short ones) as an `entry`. A residual beyond the channel's
+ * range only comes from a corrupt stream: 8-bit residuals wrap like quic.c's BYTE store, 5-bit ones (which
+ * quic.c would use to index past its tables) are rejected.
+ */
+function longCodeword(f: Family, l: number, word: number): number {
+  const g = golomb(f, l, word);
+  let v = g & 0xffff;
+  if (v > f.mask) {
+    if (f.mask !== 0xff) throw new ProtocolError('quic: residual out of range (corrupt data)');
+    v &= 0xff;
+  }
+  return entry(g >>> 16, f.xlatL2U[v]!, v);
 }
 
 function makeFamily(bpc: number): Family {
@@ -144,7 +184,7 @@ function makeFamily(bpc: number): Family {
     bucketStart: new Uint8Array(8),
     bucketEnd: new Uint8Array(8),
     nBuckets: 0,
-    gtab: new Uint16Array(8 << GTAB_BITS),
+    table: new Int32Array(8 << TABLE_BITS),
   };
   for (let l = 0; l < bpc; l++) {
     let altprefixlen = MAX_CODE_LEN - bpc;
@@ -180,22 +220,14 @@ function makeFamily(bpc: number): Family {
     nb++;
   } while (bend < levels - 1);
   f.nBuckets = nb;
-  // The table holds exactly what golombDecode gives for every word whose codeword fits in GTAB_BITS bits:
+  // The table holds exactly what `golomb` gives for every word whose codeword fits in TABLE_BITS bits:
   // then neither the GR/escape decision nor the value depends on the bits below.
   for (let l = 0; l < bpc; l++) {
-    for (let t = 0; t < 1 << GTAB_BITS; t++) {
-      const word = (t << (32 - GTAB_BITS)) | 0;
-      let v: number;
-      let cw: number;
-      if (word >>> 0 > f.notGRprefixmask[l]!) {
-        const z = Math.clz32(word);
-        cw = z + 1 + l;
-        v = (z << l) | ((word >>> (32 - cw)) & BPP_MASK[l]!);
-      } else {
-        cw = f.notGRcwlen[l]!;
-        v = f.nGR[l]! + ((word >>> (32 - cw)) & f.notGRsuffixmask[l]!);
-      }
-      if (cw <= GTAB_BITS && v <= f.mask) f.gtab[(l << GTAB_BITS) | t] = (cw << 12) | v;
+    for (let t = 0; t < 1 << TABLE_BITS; t++) {
+      const g = golomb(f, l, (t << (32 - TABLE_BITS)) | 0);
+      const cw = g >>> 16;
+      const v = g & 0xffff;
+      if (cw <= TABLE_BITS && v <= f.mask) f.table[(l << TABLE_BITS) | t] = entry(cw, f.xlatL2U[v]!, v);
     }
   }
   return f;
@@ -244,19 +276,21 @@ const SEG_RGB_ROW = 1;
 const SEG_ONE_ROW0 = 2;
 const SEG_ONE_ROW = 3;
 
-
 function truncated(): ProtocolError {
   return new ProtocolError('quic: payload truncated');
 }
 
 /**
- * A reusable QUIC decoder. Holds the per-image scratch state (model counters, residual rows) so decoding many
- * images allocates only their outputs. Not re-entrant; one per worker is enough.
+ * A reusable QUIC decoder. Holds the per-image scratch state (model counters, residual rows, the stream
+ * words) so decoding many images allocates only their outputs, or nothing when the caller passes `out`.
+ * Not re-entrant; one per worker is enough.
  */
 export class QuicDecoder {
-  // Bit reader: `word` is the 32 bits of the stream starting at bit `bitpos` (bits run MSB-first through
-  // little-endian u32 words). Reading is branch-free (two word loads per step); quic.c fails once it needs a
-  // word past the end, i.e. once bitpos > 32 * (words - 1): `maxBit`. One zero word pads the end.
+  // Bit reader: `word` holds the stream from bit `bitpos` on (bits run MSB-first through little-endian u32
+  // words); a reload (`wordAt`) is branch-free, two word loads. quic.c fails once it needs a word past the
+  // end, i.e. once bitpos > 32 * (words - 1): `maxBit`. One zero word pads the end. The RGB loops reload once
+  // per pixel: table codewords are at most 10 bits, so after two of them the top 10 bits of the shifted word
+  // are still stream bits for the third lookup.
   private words: Int32Array = new Int32Array(1);
   private maxBit = 0;
   private bitpos = 0;
@@ -273,10 +307,10 @@ export class QuicDecoder {
   /** bestcode[channel * 8 + bucket]. */
   private readonly best = new Uint8Array(32);
   /**
-   * The code to use after a residual: lOf[channel * 256 + previous residual] = bestcode of its bucket, kept
-   * in step with `best` so the hot loops do one lookup instead of two.
+   * The code to use after a residual, shifted to index `Family.table`: codeAfter[channel * 256 + previous
+   * residual] = bestcode of its bucket << 10, kept in step with `best` so the hot loops do one lookup.
    */
-  private readonly lOf = new Uint8Array(1024);
+  private readonly codeAfter = new Uint16Array(1024);
   /** counters[(channel * 8 + bucket) * 8 + code]. */
   private readonly counters = new Uint32Array(256);
   private readonly rgbState = new CommonState();
@@ -295,9 +329,10 @@ export class QuicDecoder {
 
   /**
    * Decodes one QUIC payload (starting at the "QUIC" magic) to RGBA.
+   * @param out optional buffer to decode into (see `allocImage`): a pooled buffer saves the allocation.
    * @throws ProtocolError on a bad header, an unknown type, an absurd size, or corrupt/truncated data.
    */
-  decode(data: Uint8Array, limits: DecodeLimits = DEFAULT_LIMITS): DecodedImage {
+  decode(data: Uint8Array, limits: DecodeLimits = DEFAULT_LIMITS, out?: Uint8ClampedArray): DecodedImage {
     // The hot loops pack pixels as little-endian words (every browser and Node platform is little-endian).
     if (!LITTLE_ENDIAN) throw new Error('quic: big-endian hosts are not supported');
     const { type, width, height } = QuicDecoder.readHeader(data);
@@ -325,7 +360,7 @@ export class QuicDecoder {
         throw new ProtocolError(`quic: unknown image type ${type}`);
     }
     checkDimensions('quic', width, height, limits);
-    const image = allocImage(width, height, type === QuicImageType.Rgba);
+    const image = allocImage(width, height, type === QuicImageType.Rgba, out);
     if (width === 0 || height === 0) return image;
 
     this.loadWords(data);
@@ -333,95 +368,76 @@ export class QuicDecoder {
     for (let i = 0; i < 10; i++) this.eat(16);
     this.resetModel(channels, width, bpc);
 
-    const px = new Uint8Array(image.pixels.buffer, image.pixels.byteOffset, image.pixels.length);
+    const px = new Uint8Array(image.pixels.buffer, image.pixels.byteOffset, width * height * 4);
     this.px = px;
     this.px32 = new Uint32Array(image.pixels.buffer, image.pixels.byteOffset, width * height);
-    const rowBytes = width * 4;
-
     try {
-      if (channels === 1) {
-        this.oneRows(0, 0, height, rowBytes);
-      } else {
-        const corr = this.corr;
-        const c0 = corr[0]!;
-        const c1 = corr[1]!;
-        const c2 = corr[2]!;
-        const c3 = corr[3]!;
-        const alpha = channels === 4;
-        c0[0] = c1[0] = c2[0] = 0;
-        this.row(SEG_RGB_ROW0, this.rgbState, 0, 0, 0);
-        if (alpha) {
-          c3[0] = 0;
-          this.row(SEG_ONE_ROW0, this.chState[3]!, 0, 0, 3);
-        }
-        for (let y = 1; y < height; y++) {
-          const cur = y * rowBytes;
-          c0[0] = c0[1]!;
-          c1[0] = c1[1]!;
-          c2[0] = c2[1]!;
-          this.row(SEG_RGB_ROW, this.rgbState, cur - rowBytes, cur, 0);
-          if (alpha) {
-            c3[0] = c3[1]!;
-            this.row(SEG_ONE_ROW, this.chState[3]!, cur - rowBytes, cur, 3);
-          }
-        }
-      }
+      if (channels === 1) this.grayRows(height);
+      else this.rgbRows(height, channels === 4);
     } finally {
       this.px = new Uint8Array(0);
       this.px32 = new Uint32Array(0);
-      this.words = new Int32Array(1);
     }
-
-    const n = width * height;
-    if (type === QuicImageType.Rgb16) {
-      // 5-bit channels widen like pixman's x1r5g5b5 -> x8r8g8b8.
-      const end = n * 4;
-      for (let p = 0; p < end; p += 4) {
-        const r = px[p]!;
-        const g = px[p + 1]!;
-        const b = px[p + 2]!;
-        px[p] = (r << 3) | (r >> 2);
-        px[p + 1] = (g << 3) | (g >> 2);
-        px[p + 2] = (b << 3) | (b >> 2);
-        px[p + 3] = 255;
-      }
-    } else if (type === QuicImageType.Gray) {
-      const end = n * 4;
-      for (let p = 0; p < end; p += 4) {
-        const v = px[p]!;
-        px[p + 1] = v;
-        px[p + 2] = v;
-        px[p + 3] = 255;
-      }
-    }
+    if (type === QuicImageType.Rgb16) widenRgb16(px);
+    else if (type === QuicImageType.Gray) spreadGray(px);
     // RGB32/RGB24 rows were written opaque; RGBA alpha came from its own plane.
     return image;
   }
 
+  /** Copies the payload into `words` (kept across images, grown as needed) plus one zero word of padding. */
   private loadWords(data: Uint8Array): void {
     const n = data.length >>> 2;
     if (n >= 1 << 26) throw new ProtocolError(`quic: payload of ${data.length} bytes is too large`);
-    const words = new Int32Array(n + 1);
-    if (LITTLE_ENDIAN && (data.byteOffset & 3) === 0) {
+    if (this.words.length < n + 1) this.words = new Int32Array(n + 1 + (n >>> 2));
+    const words = this.words;
+    if ((data.byteOffset & 3) === 0) {
       words.set(new Int32Array(data.buffer, data.byteOffset, n));
     } else {
       for (let i = 0, b = 0; i < n; i++, b += 4) {
         words[i] = data[b]! | (data[b + 1]! << 8) | (data[b + 2]! << 16) | (data[b + 3]! << 24);
       }
     }
-    this.words = words;
+    words[n] = 0;
     this.maxBit = (n - 1) * 32;
     this.bitpos = 0;
     this.word = words[0]!;
+  }
+
+  /** The 32 stream bits from `bitpos` on; bitpos must be <= maxBit. */
+  private wordAt(bitpos: number): number {
+    const words = this.words;
+    const k = bitpos >>> 5;
+    return (words[k]! << bitpos) | ((words[k + 1]! >>> 1) >>> (31 - (bitpos & 31)));
   }
 
   /** Drops `len` (1..31) bits from the front of the stream. */
   private eat(len: number): void {
     const bitpos = (this.bitpos += len);
     if (bitpos > this.maxBit) throw truncated();
-    const words = this.words;
-    const k = bitpos >>> 5;
-    this.word = (words[k]! << bitpos) | ((words[k + 1]! >>> 1) >>> (31 - (bitpos & 31)));
+    this.word = this.wordAt(bitpos);
+  }
+
+  /** Decodes the codeword at the front of the stream under code `code` (pre-shifted, see codeAfter). */
+  private codeword(code: number): number {
+    const fam = this.fam;
+    let e = fam.table[code | (this.word >>> 22)]!;
+    if (e === 0) e = longCodeword(fam, code >>> TABLE_BITS, this.word);
+    this.eat(e >>> 16);
+    return e;
+  }
+
+  /**
+   * The slow path of the hot loops: decodes a codeword too long for the table at stream bit `bitpos` and
+   * leaves `this.word` at the bits after it. Returns the `entry`.
+   */
+  private longCodewordAt(bitpos: number, code: number): number {
+    const maxBit = this.maxBit;
+    if (bitpos > maxBit) throw truncated();
+    const e = longCodeword(this.fam, code >>> TABLE_BITS, this.wordAt(bitpos));
+    const next = bitpos + (e >>> 16);
+    if (next > maxBit) throw truncated();
+    this.word = this.wordAt(next);
+    return e;
   }
 
   private resetModel(channels: number, width: number, bpc: number): void {
@@ -433,21 +449,45 @@ export class QuicDecoder {
     }
     this.counters.fill(0);
     this.best.fill(bpc - 1);
-    this.lOf.fill(bpc - 1);
+    this.codeAfter.fill((bpc - 1) << TABLE_BITS);
     this.rgbState.reset();
     for (let c = 0; c < channels && c < 4; c++) this.chState[c]!.reset();
   }
 
-  /** Single-channel images (GRAY): channel 0 at byte offset 0 of each pixel. */
-  private oneRows(ch: number, offset: number, height: number, rowBytes: number): void {
-    const corr = this.corr[ch]!;
-    const st = this.chState[ch]!;
+  /** RGB24/32/16 and RGBA images: per row the RGB channels, then (RGBA) the alpha plane at byte 3. */
+  private rgbRows(height: number, alpha: boolean): void {
+    const rowBytes = this.width * 4;
+    const c0 = this.corr[0]!;
+    const c1 = this.corr[1]!;
+    const c2 = this.corr[2]!;
+    const c3 = this.corr[3]!;
+    c0[0] = c1[0] = c2[0] = c3[0] = 0;
+    this.row(SEG_RGB_ROW0, this.rgbState, 0, 0, 0);
+    if (alpha) this.row(SEG_ONE_ROW0, this.chState[3]!, 0, 0, 3);
+    for (let y = 1; y < height; y++) {
+      const cur = y * rowBytes;
+      c0[0] = c0[1]!;
+      c1[0] = c1[1]!;
+      c2[0] = c2[1]!;
+      this.row(SEG_RGB_ROW, this.rgbState, cur - rowBytes, cur, 0);
+      if (alpha) {
+        c3[0] = c3[1]!;
+        this.row(SEG_ONE_ROW, this.chState[3]!, cur - rowBytes, cur, 3);
+      }
+    }
+  }
+
+  /** GRAY images: channel 0 at byte offset 0 of each pixel (spread to R, G, B afterwards). */
+  private grayRows(height: number): void {
+    const rowBytes = this.width * 4;
+    const corr = this.corr[0]!;
+    const st = this.chState[0]!;
     corr[0] = 0;
-    this.row(SEG_ONE_ROW0, st, 0, 0, offset);
+    this.row(SEG_ONE_ROW0, st, 0, 0, 0);
     for (let y = 1; y < height; y++) {
       corr[0] = corr[1]!;
       const cur = y * rowBytes;
-      this.row(SEG_ONE_ROW, st, cur - rowBytes, cur, offset);
+      this.row(SEG_ONE_ROW, st, cur - rowBytes, cur, 0);
     }
   }
 
@@ -472,6 +512,7 @@ export class QuicDecoder {
     }
   }
 
+  /** Dispatches one row segment; single-channel planes are the alpha (byte 3, channel 3) or gray (byte 0, channel 0). */
   private segment(kind: number, st: CommonState, prev: number, cur: number, offset: number, i: number, end: number): void {
     switch (kind) {
       case SEG_RGB_ROW0:
@@ -513,10 +554,34 @@ export class QuicDecoder {
     if (this.best[bucket] !== bestcode) {
       this.best[bucket] = bestcode;
       const o = ch << 8;
-      this.lOf.fill(bestcode, o + fam.bucketStart[b]!, o + fam.bucketEnd[b]! + 1);
+      this.codeAfter.fill(bestcode << TABLE_BITS, o + fam.bucketStart[b]!, o + fam.bucketEnd[b]! + 1);
     }
     if (bestLen > st.wmTrigger) {
       for (let l = 0; l < bpc; l++) counters[base + l] = counters[base + l]! >>> 1;
+    }
+  }
+
+  /**
+   * The first pixel of a row (index 0) of `channels` channels starting at channel `ch0`: predicted from the
+   * pixel above (or 0 on row 0), coded with the context of the previous row's first residual; then the model
+   * update if the wait count runs out here. The caller's segment continues at index 1.
+   */
+  private firstPixel(st: CommonState, ch0: number, channels: number, prev: number, cur: number, offset: number, row0: boolean): void {
+    const px = this.px;
+    const mask = this.fam.mask;
+    for (let c = 0; c < channels; c++) {
+      const cr = this.corr[ch0 + c]!;
+      const e = this.codeword(this.codeAfter[((ch0 + c) << 8) + cr[0]!]!);
+      cr[1] = e & 0xff;
+      const p = offset + c;
+      px[cur + p] = (((e >>> 8) & 0xff) + (row0 ? 0 : px[prev + p]!)) & mask;
+    }
+    if (channels === 3) px[cur + 3] = 0xff;
+    if (st.waitcnt) {
+      st.waitcnt--;
+    } else {
+      st.waitcnt = st.rand() & BPP_MASK[st.wmidx]!;
+      for (let c = ch0; c < ch0 + channels; c++) this.updateModel(st, c, this.corr[c]![0]!, this.corr[c]![1]!);
     }
   }
 
@@ -554,67 +619,25 @@ export class QuicDecoder {
 
   /** RGB, first row: each channel predicted from the pixel to its left. */
   private rgbRow0Seg(st: CommonState, cur: number, i: number, end: number): void {
-    const fam = this.fam;
+    if (i === 0) {
+      this.firstPixel(st, 0, 3, 0, cur, 0, true);
+      i = 1;
+    }
+    const table = this.fam.table;
+    const mask = this.fam.mask;
+    const codeAfter = this.codeAfter;
     const px32 = this.px32;
-    const curW = cur >> 2;
-    const { nGR, notGRcwlen, notGRprefixmask, notGRsuffixmask, xlatL2U, gtab } = fam;
-    const mask = fam.mask;
-    const lOf = this.lOf;
-    const px = this.px;
-    const corr = this.corr;
-    const c0 = corr[0]!;
-    const c1 = corr[1]!;
-    const c2 = corr[2]!;
+    const c0 = this.corr[0]!;
+    const c1 = this.corr[1]!;
+    const c2 = this.corr[2]!;
     const words = this.words;
     const maxBit = this.maxBit;
     const waitmask = BPP_MASK[st.wmidx]!;
+    const curW = cur >> 2;
     let word = this.word;
     let bitpos = this.bitpos;
     let wk = 0;
-    let stopidx: number;
-
-    if (i === 0) {
-      for (let c = 0; c < 3; c++) {
-        const cr = corr[c]!;
-        const l = lOf[(c << 8) + cr[0]!]!;
-        let v: number;
-        let cw: number;
-        const e = gtab[(l << 10) | (word >>> 22)]!;
-        if (e !== 0) {
-          cw = e >>> 12;
-          v = e & 0xfff;
-        } else {
-          if (word >>> 0 > notGRprefixmask[l]!) {
-            const z = Math.clz32(word);
-            cw = z + 1 + l;
-            v = (z << l) | ((word >>> (32 - cw)) & ((1 << l) - 1));
-          } else {
-            cw = notGRcwlen[l]!;
-            v = nGR[l]! + ((word >>> (32 - cw)) & notGRsuffixmask[l]!);
-          }
-          if (v > mask) {
-            if (mask !== 0xff) throw badResidual();
-            v &= 0xff;
-          }
-        }
-        cr[1] = v;
-        px[cur + c] = xlatL2U[v]!;
-        px[cur + 3] = 0xff;
-        bitpos += cw;
-        if (bitpos > maxBit) throw truncated();
-        wk = bitpos >>> 5;
-        word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
-      }
-      if (st.waitcnt) {
-        st.waitcnt--;
-      } else {
-        st.waitcnt = st.rand() & waitmask;
-        for (let c = 0; c < 3; c++) this.updateModel(st, c, corr[c]![0]!, corr[c]![1]!);
-      }
-      stopidx = ++i + st.waitcnt;
-    } else {
-      stopidx = i + st.waitcnt;
-    }
+    let stopidx = i + st.waitcnt;
 
     for (;;) {
       const segEnd = stopidx < end ? stopidx + 1 : end;
@@ -622,90 +645,53 @@ export class QuicDecoder {
       let r = lw & 0xff;
       let g = (lw >>> 8) & 0xff;
       let b = (lw >>> 16) & 0xff;
+      let v0 = c0[i]!;
+      let v1 = c1[i]!;
+      let v2 = c2[i]!;
       for (; i < segEnd; i++) {
-        let l: number;
-        let e: number;
-        let v: number;
-        let cw: number;
-        l = lOf[c0[i]!]!;
-        e = gtab[(l << 10) | (word >>> 22)]!;
-        if (e !== 0) {
-          cw = e >>> 12;
-          v = e & 0xfff;
-        } else {
-          if (word >>> 0 > notGRprefixmask[l]!) {
-            const z = Math.clz32(word);
-            cw = z + 1 + l;
-            v = (z << l) | ((word >>> (32 - cw)) & ((1 << l) - 1));
-          } else {
-            cw = notGRcwlen[l]!;
-            v = nGR[l]! + ((word >>> (32 - cw)) & notGRsuffixmask[l]!);
-          }
-          if (v > mask) {
-            if (mask !== 0xff) throw badResidual();
-            v &= 0xff;
-          }
+        // Per channel: one table lookup (or the long-codeword slow path), then shift the consumed bits out.
+        let code = codeAfter[v0]!;
+        let e = table[code | (word >>> 22)]!;
+        if (e !== 0) word <<= e >>> 16;
+        else {
+          e = this.longCodewordAt(bitpos, code);
+          word = this.word;
         }
-        c0[i + 1] = v;
-        r = (xlatL2U[v]! + r) & mask;
-        bitpos += cw;
-        if (bitpos > maxBit) throw truncated();
-        wk = bitpos >>> 5;
-        word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
-        l = lOf[256 + c1[i]!]!;
-        e = gtab[(l << 10) | (word >>> 22)]!;
-        if (e !== 0) {
-          cw = e >>> 12;
-          v = e & 0xfff;
-        } else {
-          if (word >>> 0 > notGRprefixmask[l]!) {
-            const z = Math.clz32(word);
-            cw = z + 1 + l;
-            v = (z << l) | ((word >>> (32 - cw)) & ((1 << l) - 1));
-          } else {
-            cw = notGRcwlen[l]!;
-            v = nGR[l]! + ((word >>> (32 - cw)) & notGRsuffixmask[l]!);
-          }
-          if (v > mask) {
-            if (mask !== 0xff) throw badResidual();
-            v &= 0xff;
-          }
+        bitpos += e >>> 16;
+        c0[i + 1] = v0 = e & 0xff;
+        r = (((e >>> 8) & 0xff) + r) & mask;
+
+        code = codeAfter[256 + v1]!;
+        e = table[code | (word >>> 22)]!;
+        if (e !== 0) word <<= e >>> 16;
+        else {
+          e = this.longCodewordAt(bitpos, code);
+          word = this.word;
         }
-        c1[i + 1] = v;
-        g = (xlatL2U[v]! + g) & mask;
-        bitpos += cw;
-        if (bitpos > maxBit) throw truncated();
-        wk = bitpos >>> 5;
-        word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
-        l = lOf[512 + c2[i]!]!;
-        e = gtab[(l << 10) | (word >>> 22)]!;
-        if (e !== 0) {
-          cw = e >>> 12;
-          v = e & 0xfff;
-        } else {
-          if (word >>> 0 > notGRprefixmask[l]!) {
-            const z = Math.clz32(word);
-            cw = z + 1 + l;
-            v = (z << l) | ((word >>> (32 - cw)) & ((1 << l) - 1));
-          } else {
-            cw = notGRcwlen[l]!;
-            v = nGR[l]! + ((word >>> (32 - cw)) & notGRsuffixmask[l]!);
-          }
-          if (v > mask) {
-            if (mask !== 0xff) throw badResidual();
-            v &= 0xff;
-          }
+        bitpos += e >>> 16;
+        c1[i + 1] = v1 = e & 0xff;
+        g = (((e >>> 8) & 0xff) + g) & mask;
+
+        code = codeAfter[512 + v2]!;
+        e = table[code | (word >>> 22)]!;
+        if (e !== 0) word <<= e >>> 16;
+        else {
+          e = this.longCodewordAt(bitpos, code);
+          word = this.word;
         }
-        c2[i + 1] = v;
-        b = (xlatL2U[v]! + b) & mask;
-        bitpos += cw;
+        bitpos += e >>> 16;
+        c2[i + 1] = v2 = e & 0xff;
+        b = (((e >>> 8) & 0xff) + b) & mask;
+
         if (bitpos > maxBit) throw truncated();
         wk = bitpos >>> 5;
         word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
         px32[curW + i] = 0xff000000 | r | (g << 8) | (b << 16);
       }
       if (stopidx >= end) break;
-      for (let c = 0; c < 3; c++) this.updateModel(st, c, corr[c]![stopidx]!, corr[c]![stopidx + 1]!);
+      this.updateModel(st, 0, c0[stopidx]!, c0[stopidx + 1]!);
+      this.updateModel(st, 1, c1[stopidx]!, c1[stopidx + 1]!);
+      this.updateModel(st, 2, c2[stopidx]!, c2[stopidx + 1]!);
       stopidx = i + (st.rand() & waitmask);
     }
     st.waitcnt = stopidx - end;
@@ -715,16 +701,17 @@ export class QuicDecoder {
 
   /** RGB, other rows: predicted from the average of left and above, with runs of repeated pixels. */
   private rgbRowSeg(st: CommonState, prev: number, cur: number, i: number, end: number): void {
-    const fam = this.fam;
-    const { nGR, notGRcwlen, notGRprefixmask, notGRsuffixmask, xlatL2U, gtab } = fam;
-    const mask = fam.mask;
-    const lOf = this.lOf;
-    const px = this.px;
+    if (i === 0) {
+      this.firstPixel(st, 0, 3, prev, cur, 0, false);
+      i = 1;
+    }
+    const table = this.fam.table;
+    const mask = this.fam.mask;
+    const codeAfter = this.codeAfter;
     const px32 = this.px32;
-    const corr = this.corr;
-    const c0 = corr[0]!;
-    const c1 = corr[1]!;
-    const c2 = corr[2]!;
+    const c0 = this.corr[0]!;
+    const c1 = this.corr[1]!;
+    const c2 = this.corr[2]!;
     const words = this.words;
     const maxBit = this.maxBit;
     const waitmask = BPP_MASK[st.wmidx]!;
@@ -733,51 +720,8 @@ export class QuicDecoder {
     let word = this.word;
     let bitpos = this.bitpos;
     let wk = 0;
-    let stopidx: number;
+    let stopidx = i + st.waitcnt;
     let runIndex = 0;
-
-    if (i === 0) {
-      for (let c = 0; c < 3; c++) {
-        const cr = corr[c]!;
-        const l = lOf[(c << 8) + cr[0]!]!;
-        let v: number;
-        let cw: number;
-        const e = gtab[(l << 10) | (word >>> 22)]!;
-        if (e !== 0) {
-          cw = e >>> 12;
-          v = e & 0xfff;
-        } else {
-          if (word >>> 0 > notGRprefixmask[l]!) {
-            const z = Math.clz32(word);
-            cw = z + 1 + l;
-            v = (z << l) | ((word >>> (32 - cw)) & ((1 << l) - 1));
-          } else {
-            cw = notGRcwlen[l]!;
-            v = nGR[l]! + ((word >>> (32 - cw)) & notGRsuffixmask[l]!);
-          }
-          if (v > mask) {
-            if (mask !== 0xff) throw badResidual();
-            v &= 0xff;
-          }
-        }
-        cr[1] = v;
-        px[cur + c] = (xlatL2U[v]! + px[prev + c]!) & mask;
-        px[cur + 3] = 0xff;
-        bitpos += cw;
-        if (bitpos > maxBit) throw truncated();
-        wk = bitpos >>> 5;
-        word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
-      }
-      if (st.waitcnt) {
-        st.waitcnt--;
-      } else {
-        st.waitcnt = st.rand() & waitmask;
-        for (let c = 0; c < 3; c++) this.updateModel(st, c, corr[c]![0]!, corr[c]![1]!);
-      }
-      stopidx = ++i + st.waitcnt;
-    } else {
-      stopidx = i + st.waitcnt;
-    }
 
     for (;;) {
       // Decode up to and including stopidx (or to the end), then update the model at stopidx; a run
@@ -808,89 +752,49 @@ export class QuicDecoder {
           mr = r;
           mg = g;
           mb = b;
-          let l: number;
-          let e: number;
-          let v: number;
-          let cw: number;
-          l = lOf[v0]!;
-          e = gtab[(l << 10) | (word >>> 22)]!;
-          if (e !== 0) {
-            cw = e >>> 12;
-            v = e & 0xfff;
-          } else {
-            if (word >>> 0 > notGRprefixmask[l]!) {
-              const z = Math.clz32(word);
-              cw = z + 1 + l;
-              v = (z << l) | ((word >>> (32 - cw)) & ((1 << l) - 1));
-            } else {
-              cw = notGRcwlen[l]!;
-              v = nGR[l]! + ((word >>> (32 - cw)) & notGRsuffixmask[l]!);
-            }
-            if (v > mask) {
-              if (mask !== 0xff) throw badResidual();
-              v &= 0xff;
-            }
+          // Per channel: one table lookup (or the long-codeword slow path), then shift the consumed bits out.
+          let code = codeAfter[v0]!;
+          let e = table[code | (word >>> 22)]!;
+          if (e !== 0) word <<= e >>> 16;
+          else {
+            e = this.longCodewordAt(bitpos, code);
+            word = this.word;
           }
-          c0[i + 1] = v0 = v;
-          r = (xlatL2U[v]! + ((r + (pw & 0xff)) >>> 1)) & mask;
-          bitpos += cw;
-          if (bitpos > maxBit) throw truncated();
-          wk = bitpos >>> 5;
-          word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
-          l = lOf[256 + v1]!;
-          e = gtab[(l << 10) | (word >>> 22)]!;
-          if (e !== 0) {
-            cw = e >>> 12;
-            v = e & 0xfff;
-          } else {
-            if (word >>> 0 > notGRprefixmask[l]!) {
-              const z = Math.clz32(word);
-              cw = z + 1 + l;
-              v = (z << l) | ((word >>> (32 - cw)) & ((1 << l) - 1));
-            } else {
-              cw = notGRcwlen[l]!;
-              v = nGR[l]! + ((word >>> (32 - cw)) & notGRsuffixmask[l]!);
-            }
-            if (v > mask) {
-              if (mask !== 0xff) throw badResidual();
-              v &= 0xff;
-            }
+          bitpos += e >>> 16;
+          c0[i + 1] = v0 = e & 0xff;
+          r = (((e >>> 8) & 0xff) + ((r + (pw & 0xff)) >>> 1)) & mask;
+
+          code = codeAfter[256 + v1]!;
+          e = table[code | (word >>> 22)]!;
+          if (e !== 0) word <<= e >>> 16;
+          else {
+            e = this.longCodewordAt(bitpos, code);
+            word = this.word;
           }
-          c1[i + 1] = v1 = v;
-          g = (xlatL2U[v]! + ((g + ((pw >>> 8) & 0xff)) >>> 1)) & mask;
-          bitpos += cw;
-          if (bitpos > maxBit) throw truncated();
-          wk = bitpos >>> 5;
-          word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
-          l = lOf[512 + v2]!;
-          e = gtab[(l << 10) | (word >>> 22)]!;
-          if (e !== 0) {
-            cw = e >>> 12;
-            v = e & 0xfff;
-          } else {
-            if (word >>> 0 > notGRprefixmask[l]!) {
-              const z = Math.clz32(word);
-              cw = z + 1 + l;
-              v = (z << l) | ((word >>> (32 - cw)) & ((1 << l) - 1));
-            } else {
-              cw = notGRcwlen[l]!;
-              v = nGR[l]! + ((word >>> (32 - cw)) & notGRsuffixmask[l]!);
-            }
-            if (v > mask) {
-              if (mask !== 0xff) throw badResidual();
-              v &= 0xff;
-            }
+          bitpos += e >>> 16;
+          c1[i + 1] = v1 = e & 0xff;
+          g = (((e >>> 8) & 0xff) + ((g + ((pw >>> 8) & 0xff)) >>> 1)) & mask;
+
+          code = codeAfter[512 + v2]!;
+          e = table[code | (word >>> 22)]!;
+          if (e !== 0) word <<= e >>> 16;
+          else {
+            e = this.longCodewordAt(bitpos, code);
+            word = this.word;
           }
-          c2[i + 1] = v2 = v;
-          b = (xlatL2U[v]! + ((b + ((pw >>> 16) & 0xff)) >>> 1)) & mask;
-          bitpos += cw;
+          bitpos += e >>> 16;
+          c2[i + 1] = v2 = e & 0xff;
+          b = (((e >>> 8) & 0xff) + ((b + ((pw >>> 16) & 0xff)) >>> 1)) & mask;
+
           if (bitpos > maxBit) throw truncated();
           wk = bitpos >>> 5;
           word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
           px32[curW + i] = 0xff000000 | r | (g << 8) | (b << 16);
         }
         if (run || stopidx >= end) break;
-        for (let c = 0; c < 3; c++) this.updateModel(st, c, corr[c]![stopidx]!, corr[c]![stopidx + 1]!);
+        this.updateModel(st, 0, c0[stopidx]!, c0[stopidx + 1]!);
+        this.updateModel(st, 1, c1[stopidx]!, c1[stopidx + 1]!);
+        this.updateModel(st, 2, c2[stopidx]!, c2[stopidx + 1]!);
         stopidx = i + (st.rand() & waitmask);
       }
       if (!run) {
@@ -918,89 +822,35 @@ export class QuicDecoder {
 
   /** A single channel (alpha at byte 3, gray at byte 0), first row. */
   private oneRow0Seg(st: CommonState, ch: number, cur: number, offset: number, i: number, end: number): void {
-    const fam = this.fam;
-    const { nGR, notGRcwlen, notGRprefixmask, notGRsuffixmask, xlatL2U, gtab } = fam;
-    const mask = fam.mask;
-    const lOf = this.lOf;
+    if (i === 0) {
+      this.firstPixel(st, ch, 1, 0, cur, offset, true);
+      i = 1;
+    }
+    const table = this.fam.table;
+    const mask = this.fam.mask;
+    const codeAfter = this.codeAfter;
     const px = this.px;
     const cr = this.corr[ch]!;
     const words = this.words;
     const maxBit = this.maxBit;
     const bOff = ch << 8;
     const waitmask = BPP_MASK[st.wmidx]!;
+    const base = cur + offset;
     let word = this.word;
     let bitpos = this.bitpos;
     let wk = 0;
-    let stopidx: number;
-    const base = cur + offset;
-
-    if (i === 0) {
-      const l = lOf[bOff + cr[0]!]!;
-      let v: number;
-      let cw: number;
-      const e = gtab[(l << 10) | (word >>> 22)]!;
-      if (e !== 0) {
-        cw = e >>> 12;
-        v = e & 0xfff;
-      } else {
-        if (word >>> 0 > notGRprefixmask[l]!) {
-          const z = Math.clz32(word);
-          cw = z + 1 + l;
-          v = (z << l) | ((word >>> (32 - cw)) & ((1 << l) - 1));
-        } else {
-          cw = notGRcwlen[l]!;
-          v = nGR[l]! + ((word >>> (32 - cw)) & notGRsuffixmask[l]!);
-        }
-        if (v > mask) {
-          if (mask !== 0xff) throw badResidual();
-          v &= 0xff;
-        }
-      }
-      cr[1] = v;
-      px[base] = xlatL2U[v]!;
-      bitpos += cw;
-      if (bitpos > maxBit) throw truncated();
-      wk = bitpos >>> 5;
-      word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
-      if (st.waitcnt) {
-        st.waitcnt--;
-      } else {
-        st.waitcnt = st.rand() & waitmask;
-        this.updateModel(st, ch, cr[0]!, cr[1]!);
-      }
-      stopidx = ++i + st.waitcnt;
-    } else {
-      stopidx = i + st.waitcnt;
-    }
+    let stopidx = i + st.waitcnt;
 
     for (;;) {
       const segEnd = stopidx < end ? stopidx + 1 : end;
       for (; i < segEnd; i++) {
-        const l = lOf[bOff + cr[i]!]!;
-        let v: number;
-        let cw: number;
-        const e = gtab[(l << 10) | (word >>> 22)]!;
-        if (e !== 0) {
-          cw = e >>> 12;
-          v = e & 0xfff;
-        } else {
-          if (word >>> 0 > notGRprefixmask[l]!) {
-            const z = Math.clz32(word);
-            cw = z + 1 + l;
-            v = (z << l) | ((word >>> (32 - cw)) & ((1 << l) - 1));
-          } else {
-            cw = notGRcwlen[l]!;
-            v = nGR[l]! + ((word >>> (32 - cw)) & notGRsuffixmask[l]!);
-          }
-          if (v > mask) {
-            if (mask !== 0xff) throw badResidual();
-            v &= 0xff;
-          }
-        }
-        cr[i + 1] = v;
+        const code = codeAfter[bOff + cr[i]!]!;
+        let e = table[code | (word >>> 22)]!;
+        if (e === 0) e = longCodeword(this.fam, code >>> TABLE_BITS, word);
+        cr[i + 1] = e & 0xff;
         const p = base + (i << 2);
-        px[p] = (xlatL2U[v]! + px[p - 4]!) & mask;
-        bitpos += cw;
+        px[p] = (((e >>> 8) & 0xff) + px[p - 4]!) & mask;
+        bitpos += e >>> 16;
         if (bitpos > maxBit) throw truncated();
         wk = bitpos >>> 5;
         word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
@@ -1016,10 +866,13 @@ export class QuicDecoder {
 
   /** A single channel, other rows: average predictor and runs on that channel alone. */
   private oneRowSeg(st: CommonState, ch: number, prev: number, cur: number, offset: number, i: number, end: number): void {
-    const fam = this.fam;
-    const { nGR, notGRcwlen, notGRprefixmask, notGRsuffixmask, xlatL2U, gtab } = fam;
-    const mask = fam.mask;
-    const lOf = this.lOf;
+    if (i === 0) {
+      this.firstPixel(st, ch, 1, prev, cur, offset, false);
+      i = 1;
+    }
+    const table = this.fam.table;
+    const mask = this.fam.mask;
+    const codeAfter = this.codeAfter;
     const px = this.px;
     const cr = this.corr[ch]!;
     const words = this.words;
@@ -1031,47 +884,8 @@ export class QuicDecoder {
     let word = this.word;
     let bitpos = this.bitpos;
     let wk = 0;
-    let stopidx: number;
+    let stopidx = i + st.waitcnt;
     let runIndex = 0;
-
-    if (i === 0) {
-      const l = lOf[bOff + cr[0]!]!;
-      let v: number;
-      let cw: number;
-      const e = gtab[(l << 10) | (word >>> 22)]!;
-      if (e !== 0) {
-        cw = e >>> 12;
-        v = e & 0xfff;
-      } else {
-        if (word >>> 0 > notGRprefixmask[l]!) {
-          const z = Math.clz32(word);
-          cw = z + 1 + l;
-          v = (z << l) | ((word >>> (32 - cw)) & ((1 << l) - 1));
-        } else {
-          cw = notGRcwlen[l]!;
-          v = nGR[l]! + ((word >>> (32 - cw)) & notGRsuffixmask[l]!);
-        }
-        if (v > mask) {
-          if (mask !== 0xff) throw badResidual();
-          v &= 0xff;
-        }
-      }
-      cr[1] = v;
-      px[base] = (xlatL2U[v]! + px[pbase]!) & mask;
-      bitpos += cw;
-      if (bitpos > maxBit) throw truncated();
-      wk = bitpos >>> 5;
-      word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
-      if (st.waitcnt) {
-        st.waitcnt--;
-      } else {
-        st.waitcnt = st.rand() & waitmask;
-        this.updateModel(st, ch, cr[0]!, cr[1]!);
-      }
-      stopidx = ++i + st.waitcnt;
-    } else {
-      stopidx = i + st.waitcnt;
-    }
 
     for (;;) {
       let run = false;
@@ -1090,31 +904,13 @@ export class QuicDecoder {
           }
           aboveLeft = above;
           m = x;
-          const l = lOf[bOff + vPrev]!;
-          let v: number;
-          let cw: number;
-          const e = gtab[(l << 10) | (word >>> 22)]!;
-          if (e !== 0) {
-            cw = e >>> 12;
-            v = e & 0xfff;
-          } else {
-            if (word >>> 0 > notGRprefixmask[l]!) {
-              const z = Math.clz32(word);
-              cw = z + 1 + l;
-              v = (z << l) | ((word >>> (32 - cw)) & ((1 << l) - 1));
-            } else {
-              cw = notGRcwlen[l]!;
-              v = nGR[l]! + ((word >>> (32 - cw)) & notGRsuffixmask[l]!);
-            }
-            if (v > mask) {
-              if (mask !== 0xff) throw badResidual();
-              v &= 0xff;
-            }
-          }
-          cr[i + 1] = vPrev = v;
-          x = (xlatL2U[v]! + ((x + above) >>> 1)) & mask;
+          const code = codeAfter[bOff + vPrev]!;
+          let e = table[code | (word >>> 22)]!;
+          if (e === 0) e = longCodeword(this.fam, code >>> TABLE_BITS, word);
+          cr[i + 1] = vPrev = e & 0xff;
+          x = (((e >>> 8) & 0xff) + ((x + above) >>> 1)) & mask;
           px[base + (i << 2)] = x;
-          bitpos += cw;
+          bitpos += e >>> 16;
           if (bitpos > maxBit) throw truncated();
           wk = bitpos >>> 5;
           word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
@@ -1144,18 +940,36 @@ export class QuicDecoder {
   }
 }
 
-/**
- * A residual beyond the channel's range only comes from a corrupt stream: 8-bit residuals wrap like quic.c's
- * BYTE store (in the decode loops), 5-bit ones (which quic.c would use to index past its tables) are rejected.
- */
-function badResidual(): ProtocolError {
-  return new ProtocolError('quic: residual out of range (corrupt data)');
+/** RGB16: 5-bit channels widen like pixman's x1r5g5b5 -> x8r8g8b8. */
+function widenRgb16(px: Uint8Array): void {
+  for (let p = 0; p < px.length; p += 4) {
+    const r = px[p]!;
+    const g = px[p + 1]!;
+    const b = px[p + 2]!;
+    px[p] = (r << 3) | (r >> 2);
+    px[p + 1] = (g << 3) | (g >> 2);
+    px[p + 2] = (b << 3) | (b >> 2);
+    px[p + 3] = 255;
+  }
+}
+
+/** GRAY: the value decoded at byte 0 becomes R, G and B of an opaque pixel. */
+function spreadGray(px: Uint8Array): void {
+  for (let p = 0; p < px.length; p += 4) {
+    const v = px[p]!;
+    px[p + 1] = v;
+    px[p + 2] = v;
+    px[p + 3] = 255;
+  }
 }
 
 let shared: QuicDecoder | undefined;
 
-/** Decodes one QUIC payload with a module-wide decoder (see QuicDecoder for explicit state). */
-export function decodeQuic(data: Uint8Array, limits: DecodeLimits = DEFAULT_LIMITS): DecodedImage {
+/**
+ * Decodes one QUIC payload with a module-wide decoder (see QuicDecoder for explicit state).
+ * @param out optional buffer to decode into (see `allocImage`).
+ */
+export function decodeQuic(data: Uint8Array, limits: DecodeLimits = DEFAULT_LIMITS, out?: Uint8ClampedArray): DecodedImage {
   shared ??= new QuicDecoder();
-  return shared.decode(data, limits);
+  return shared.decode(data, limits, out);
 }

@@ -53,9 +53,16 @@ export function checkDimensions(what: string, width: number, height: number, lim
   }
 }
 
-/** Allocates the RGBA output for a checked size. */
-export function allocImage(width: number, height: number, hasAlpha: boolean): DecodedImage {
-  return { width, height, pixels: new Uint8ClampedArray(width * height * 4), hasAlpha };
+/**
+ * The RGBA output for a checked size. With `out` (a caller's pooled buffer) holding at least width*height*4
+ * bytes at a 4-byte aligned offset, the pixels are a view of its start and keep its old contents until the
+ * decoder overwrites them (decoders taking `out` write every byte); otherwise a new zeroed buffer.
+ */
+export function allocImage(width: number, height: number, hasAlpha: boolean, out?: Uint8ClampedArray): DecodedImage {
+  const size = width * height * 4;
+  const pixels =
+    out && out.length >= size && (out.byteOffset & 3) === 0 ? out.subarray(0, size) : new Uint8ClampedArray(size);
+  return { width, height, pixels, hasAlpha };
 }
 
 /** True on little-endian hosts (all browsers and Node builds we target); the 32-bit pixel fast paths need it. */
@@ -69,8 +76,8 @@ export function rgbaWord(r: number, g: number, b: number, a: number): number {
   return LITTLE_ENDIAN ? ((a << 24) | (b << 16) | (g << 8) | r) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | a) >>> 0;
 }
 
-/** The alpha byte of a packed RGBA word (see `rgbaWord`). */
-export const ALPHA_MASK = LITTLE_ENDIAN ? 0xff000000 : 0x000000ff;
+/** The alpha byte of a packed RGBA word (see `rgbaWord`), as an int32 so hot loops OR it without conversions. */
+export const ALPHA_MASK = (LITTLE_ENDIAN ? 0xff000000 : 0x000000ff) | 0;
 
 /** Bit positions of R, G, B and A inside a packed RGBA word, for hot loops that pack inline. */
 export const SHIFT_R = LITTLE_ENDIAN ? 0 : 24;

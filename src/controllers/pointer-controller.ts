@@ -60,6 +60,8 @@ export class PointerController implements ReactiveController {
   private readonly touches = new Map<number, { x: number; y: number; startX: number; startY: number }>();
   private gesture: TouchGesture = 'idle';
   private scrollY: number | null = null;
+  /** The last absolute position queued, so a press at the same spot does not repeat it. */
+  private lastPosition: { x: number; y: number; displayId: number } | null = null;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -102,6 +104,7 @@ export class PointerController implements ReactiveController {
   /** Forgets buttons, touches and wheel remainders (the engine's releaseAll covers the guest side). */
   reset(): void {
     this.buttons = 0;
+    this.lastPosition = null;
     this.touches.clear();
     this.gesture = 'idle';
     this.scrollY = null;
@@ -111,6 +114,7 @@ export class PointerController implements ReactiveController {
 
   /** The mouse mode changed: leave Pointer Lock when it is no longer server mode. */
   modeChanged(mode: MouseModeName): void {
+    this.lastPosition = null;
     if (mode !== 'server') this.unlock();
   }
 
@@ -197,6 +201,9 @@ export class PointerController implements ReactiveController {
     const p = this.config.viewport.toGuest(clientX, clientY);
     if (!p.inside && !dragging) return;
     const t = this.config.viewport.target(p.x, p.y);
+    const last = this.lastPosition;
+    if (last && last.x === t.x && last.y === t.y && last.displayId === t.displayId) return;
+    this.lastPosition = t;
     this.config.queue.move({ type: 'position', x: t.x, y: t.y, displayId: t.displayId });
   }
 

@@ -50,8 +50,8 @@ export class ImageResolver {
       return cached;
     }
     const decoded = this.decode(image);
-    if (decoded instanceof Promise) return decoded.then((src) => this.remember(image, src));
-    return this.remember(image, decoded);
+    if (decoded instanceof Promise) return decoded.then((src) => this.remember(image, checkSize(image, src)));
+    return this.remember(image, checkSize(image, decoded));
   }
 
   /** INVAL_LIST entries of type PIXMAP. */
@@ -189,4 +189,13 @@ export class ImageResolver {
       attempt();
     });
   }
+}
+
+/** A payload must decode to the size its descriptor announced (as spice-common requires). */
+function checkSize(image: SpiceImage, src: PixelSource): PixelSource {
+  const { descriptor, payload } = image;
+  if (payload.kind !== 'surface' && (src.width !== descriptor.width || src.height !== descriptor.height)) {
+    throw new ProtocolError(`image ${descriptor.id} decodes to ${src.width}x${src.height}, its descriptor says ${descriptor.width}x${descriptor.height}`);
+  }
+  return src;
 }

@@ -3,11 +3,12 @@
  * connect() ends the previous session first. The transport factory is injectable for tests.
  */
 import { transfer } from 'comlink';
-import type { EngineApi, EngineEventSink } from '../api/engine-api.js';
+import type { EngineApi, EngineEventSink, VideoStreamStats } from '../api/engine-api.js';
 import type { InputEvent } from '../api/input.js';
 import type { ConnectOptions, MouseModeName } from '../api/types.js';
 import { keySequence } from '../input/keys.js';
 import { Session } from './session.js';
+import { probeVideoCodecs } from './video-decoders.js';
 import { webSocketTransport, type TransportFactory } from './transport.js';
 
 export class Engine implements EngineApi {
@@ -16,6 +17,8 @@ export class Engine implements EngineApi {
   constructor(private readonly transportFactory: TransportFactory = webSocketTransport) {}
 
   async connect(options: ConnectOptions, sink: EngineEventSink, displayCanvas?: OffscreenCanvas): Promise<void> {
+    // Display channels announce their video codecs synchronously at link time: know them first (cached).
+    await probeVideoCodecs();
     this.session?.disconnect();
     const session = new Session(options, sink, this.transportFactory, displayCanvas);
     this.session = session;
@@ -53,7 +56,7 @@ export class Engine implements EngineApi {
     return shot ? transfer(shot, [shot.rgba.buffer]) : null;
   }
 
-  async displayStats(): Promise<{ displayId: number; imageTypes: number[]; frames: number; messages: Record<number, number> }[]> {
-    return (this.session?.displayChannels() ?? []).map((c) => ({ displayId: c.id, imageTypes: c.imageTypes(), frames: c.framesPresented, messages: Object.fromEntries(c.received) }));
+  async displayStats(): Promise<{ displayId: number; imageTypes: number[]; frames: number; messages: Record<number, number>; streams: VideoStreamStats | null }[]> {
+    return (this.session?.displayChannels() ?? []).map((c) => ({ displayId: c.id, imageTypes: c.imageTypes(), frames: c.framesPresented, messages: Object.fromEntries(c.received), streams: c.streamStats() }));
   }
 }

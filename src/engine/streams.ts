@@ -4,6 +4,7 @@
  * JPEG decoder, VP8/VP9/H.264 with WebCodecs VideoDecoder) and draws them into the surface the stream
  * belongs to, clipped; it advertises only codecs the browser can decode, and sends STREAM_REPORTs.
  */
+import type { VideoStreamStats } from '../api/engine-api.js';
 import type { Surface } from '../display/surface.js';
 import type * as msg from '../protocol/display.js';
 
@@ -28,4 +29,6 @@ export interface Streams {
   destroy(id: number): void;
   destroyAll(): void;
   activateReport(m: msg.StreamActivateReport): void;
+  /** Diagnostics (displayStats). */
+  stats?(): VideoStreamStats;
 }

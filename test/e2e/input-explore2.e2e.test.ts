@@ -40,6 +40,9 @@ describe('explore qemu', () => {
       await page.keyboard.press(k);
       await sleep(200);
     }
+    mark('combo');
+    await page.evaluate(() => (window as any).spiceTest.element().sendCombo('ctrl-alt-del'));
+    await sleep(300);
     await page.mouse.click(screen.left + 100, screen.top + 100);
     await sleep(500);
     console.log('locked', await page.evaluate(() => (window as any).spiceTest.element().pointerLocked));

@@ -18,6 +18,7 @@ import { Channel, type ChannelOwner } from '../channel.js';
 import { decodeJpeg } from '../jpeg.js';
 import { Presenter } from '../presenter.js';
 import type { StreamHost, Streams } from '../streams.js';
+import type { VideoStreamStats } from '../../api/engine-api.js';
 
 /** Largest surface side we accept: beyond any real monitor. */
 const MAX_SURFACE_SIDE = 16384;
@@ -111,6 +112,11 @@ export class DisplayChannel extends Channel {
 
   get framesPresented(): number {
     return this.presenter.frames;
+  }
+
+  /** Video stream counters, or null without streams. */
+  streamStats(): VideoStreamStats | null {
+    return this.streams?.stats?.() ?? null;
   }
 
   /** Image types decoded so far on this channel. */

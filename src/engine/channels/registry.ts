@@ -9,6 +9,8 @@ import { GlzDictionary } from '../../codecs/glz.js';
 import { DisplayChannel } from './display-channel.js';
 import { CursorChannel } from './cursor-channel.js';
 import { InputsChannel } from './inputs-channel.js';
+import { VideoStreams } from '../video-streams.js';
+import { browserDecoders } from '../video-decoders.js';
 
 /** What a channel may use of its session besides the ChannelOwner basics. */
 export interface SessionServices {
@@ -41,6 +43,7 @@ export const channelFactories: Partial<Record<number, ChannelFactory>> = {
       ...(services.preferredCompression !== undefined ? { preferredCompression: services.preferredCompression } : {}),
       surface: (displayId, width, height) => services.emit({ type: 'surface', displayId, width, height }),
       monitors: (displayId, heads, maxAllowed) => services.emit({ type: 'monitors', displayId, heads, maxAllowed }),
+      streams: (host) => new VideoStreams(host, { decoders: browserDecoders }),
     }),
   3: (owner, id, sessionId, services) =>
     new InputsChannel(owner, id, sessionId, { locks: (locks) => services.emit({ type: 'keyboard-locks', locks }) }),

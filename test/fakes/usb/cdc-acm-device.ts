@@ -115,12 +115,56 @@ export interface FakeCdcAcmOptions {
   serialNumber?: string;
   /** Start unconfigured (no active configuration) instead of configured with value 1. */
   unconfigured?: boolean;
+  /** Keep every byte written to bulk OUT in `written` (default true; benchmarks moving megabytes turn it off). */
+  keepWritten?: boolean;
+}
+
+/**
+ * A FIFO of bytes kept as the chunks they arrived in, so megabytes can pass through without the cost of
+ * shifting a flat array.
+ */
+class ByteFifo {
+  private chunks: Uint8Array[] = [];
+  private head = 0;
+  length = 0;
+
+  push(chunk: Uint8Array): void {
+    if (!chunk.byteLength) return;
+    this.chunks.push(chunk);
+    this.length += chunk.byteLength;
+  }
+
+  /** Removes and returns up to `n` bytes. */
+  take(n: number): Uint8Array {
+    const out = new Uint8Array(Math.min(n, this.length));
+    let at = 0;
+    while (at < out.length) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.byteLength - this.head, out.length - at);
+      out.set(c.subarray(this.head, this.head + k), at);
+      at += k;
+      this.head += k;
+      if (this.head === c.byteLength) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+    this.length -= out.length;
+    return out;
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.head = 0;
+    this.length = 0;
+  }
 }
 
 interface PendingIn {
   endpoint: number;
   length: number;
-  received: number[];
+  received: Uint8Array[];
+  receivedBytes: number;
   resolve(result: UsbInTransferResultLike): void;
   reject(error: unknown): void;
 }
@@ -137,6 +181,16 @@ const disconnected = () => domError('NotFoundError', 'The device was disconnecte
 function view(bytes: number[] | Uint8Array): DataView {
   const copy = Uint8Array.from(bytes);
   return new DataView(copy.buffer);
+}
+
+function joined(chunks: readonly Uint8Array[], total: number): DataView {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return new DataView(out.buffer);
 }
 
 export class FakeCdcAcmDevice implements UsbDeviceLike {
@@ -162,8 +216,13 @@ export class FakeCdcAcmDevice implements UsbDeviceLike {
   lineCoding = new Uint8Array([0x80, 0x25, 0x00, 0x00, 0x00, 0x00, 0x08]);
   /** wValue of the last SET_CONTROL_LINE_STATE (bit 0 DTR, bit 1 RTS). */
   controlLineState = 0;
-  /** Bytes written to bulk OUT, untransformed, in order. */
-  written: number[] = [];
+  /** Bytes written to bulk OUT, untransformed, in order (empty with `keepWritten: false`). */
+  get written(): Uint8Array {
+    const all = joined(this.writtenChunks, this.keepWritten ? this.writtenCount : 0);
+    return new Uint8Array(all.buffer);
+  }
+  /** Number of bytes written to bulk OUT so far. */
+  writtenCount = 0;
   resets = 0;
   breaks = 0;
 
@@ -176,7 +235,9 @@ export class FakeCdcAcmDevice implements UsbDeviceLike {
   private readonly claimedSet = new Set<number>();
   private readonly halted = new Set<number>();
   private readonly pendingIn: PendingIn[] = [];
-  private readonly inData: number[] = [];
+  private readonly inData = new ByteFifo();
+  private readonly keepWritten: boolean;
+  private readonly writtenChunks: Uint8Array[] = [];
   private readonly notifications: number[][] = [];
 
   constructor(options: FakeCdcAcmOptions = {}) {
@@ -185,6 +246,7 @@ export class FakeCdcAcmDevice implements UsbDeviceLike {
     this.manufacturerName = options.manufacturerName ?? FAKE_CDC_MANUFACTURER;
     this.serialNumber = options.serialNumber ?? FAKE_CDC_SERIAL;
     this.configValue = options.unconfigured ? 0 : 1;
+    this.keepWritten = options.keepWritten ?? true;
     this.strings = [
       new Uint8Array([0x04, 0x03, 0x09, 0x04]), // LANGID 0x0409 (English, US)
       utf16Descriptor(this.manufacturerName),
@@ -262,7 +324,7 @@ export class FakeCdcAcmDevice implements UsbDeviceLike {
 
   /** Makes the device emit bytes on bulk IN (as if the sketch printed them), untransformed. */
   emit(bytes: ArrayLike<number>): void {
-    for (let i = 0; i < bytes.length; i++) this.inData.push(bytes[i]! & 0xff);
+    this.inData.push(Uint8Array.from(bytes, (b) => b & 0xff));
     this.serviceIn();
   }
 
@@ -277,7 +339,7 @@ export class FakeCdcAcmDevice implements UsbDeviceLike {
     this.halted.add(endpointAddress);
     for (const p of this.pendingIn.filter((x) => x.endpoint === endpointAddress)) {
       this.pendingIn.splice(this.pendingIn.indexOf(p), 1);
-      p.resolve({ status: 'stall', data: view(p.received) });
+      p.resolve({ status: 'stall', data: joined(p.received, p.receivedBytes) });
     }
   }
 
@@ -430,7 +492,7 @@ export class FakeCdcAcmDevice implements UsbDeviceLike {
     this.checkEndpoint(address);
     if (this.halted.has(address)) return { status: 'stall', data: view([]) };
     return new Promise((resolve, reject) => {
-      this.pendingIn.push({ endpoint: address, length, received: [], resolve, reject });
+      this.pendingIn.push({ endpoint: address, length, received: [], receivedBytes: 0, resolve, reject });
       this.serviceIn();
     });
   }
@@ -443,10 +505,9 @@ export class FakeCdcAcmDevice implements UsbDeviceLike {
     await Promise.resolve();
     if (this.unplugged) throw disconnected();
     if (this.halted.has(address)) return { status: 'stall', bytesWritten: 0 };
-    for (const b of data) {
-      this.written.push(b);
-      this.inData.push(this.transform(b) & 0xff);
-    }
+    if (this.keepWritten) this.writtenChunks.push(data.slice());
+    this.writtenCount += data.byteLength;
+    this.inData.push(data.map((b) => this.transform(b) & 0xff));
     this.serviceIn();
     return { status: 'ok', bytesWritten: data.byteLength };
   }
@@ -473,7 +534,7 @@ export class FakeCdcAcmDevice implements UsbDeviceLike {
     this.calls.push('reset()');
     await this.stateChange(() => {
       this.resets++;
-      this.inData.length = 0;
+      this.inData.clear();
       this.notifications.length = 0;
       this.halted.clear();
       this.abortPending('The transfer was cancelled.');
@@ -549,7 +610,9 @@ export class FakeCdcAcmDevice implements UsbDeviceLike {
       if (p.endpoint === FakeCdcEndpoint.Notify) {
         const n = this.notifications.shift();
         if (n) {
-          p.received.push(...n.slice(0, p.length));
+          const bytes = Uint8Array.from(n.slice(0, p.length));
+          p.received.push(bytes);
+          p.receivedBytes += bytes.byteLength;
           done = true;
         }
       } else if (p.endpoint === FakeCdcEndpoint.DataIn) {
@@ -559,17 +622,20 @@ export class FakeCdcAcmDevice implements UsbDeviceLike {
           continue;
         }
         while (!done && this.inData.length > 0) {
-          const room = p.length - p.received.length;
-          const packet = this.inData.splice(0, Math.min(MAX_PACKET, room));
-          p.received.push(...packet);
+          const room = p.length - p.receivedBytes;
+          // Whole packets at once while more than one is waiting: the same bytes, fewer steps.
+          const whole = Math.min(room, this.inData.length) - (Math.min(room, this.inData.length) % MAX_PACKET);
+          const packet = this.inData.take(whole > MAX_PACKET ? whole : Math.min(MAX_PACKET, room));
+          p.received.push(packet);
+          p.receivedBytes += packet.byteLength;
           // A short packet or a full transfer ends it; a full packet with nothing after it leaves it waiting.
-          if (packet.length < MAX_PACKET || p.received.length >= p.length) done = true;
+          if (packet.length % MAX_PACKET !== 0 || packet.length === 0 || p.receivedBytes >= p.length) done = true;
         }
         if (!done && p.length === 0) done = true;
       }
       if (done) {
         this.pendingIn.splice(i, 1);
-        const data = view(p.received);
+        const data = joined(p.received, p.receivedBytes);
         queueMicrotask(() => p.resolve({ status: 'ok', data }));
       } else {
         i++;

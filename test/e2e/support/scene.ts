@@ -1,0 +1,77 @@
+/**
+ * Scenes on an Xspice desktop for end-to-end display tests: connecting the e2e page's element, a window of
+ * animated noise that makes spice-server stream video (testbed.md "Video streams"), and a still photo-like
+ * picture that it judges photographic (JPEG when jpeg-wan-compression allows). Pictures are made with
+ * ImageMagick in the server's temp dir and shown with its `animate` and `display` X clients.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { Page } from 'playwright-core';
+import { sleep, waitFor, type Screenshot, type Xspice } from '../../servers/index.js';
+
+/** Connects the page's element and waits for spice-connected. `imageCompression` as the element's attribute. */
+export async function connectConsole(page: Page, url: string, imageCompression = ''): Promise<void> {
+  await page.evaluate(([u, c]) => (window as any).spiceTest.connect(u, '', c), [url, imageCompression]);
+  await page.waitForFunction(() => (window as any).spiceTest.named('spice-connected').length > 0, null, { timeout: 30_000 });
+}
+
+/** The stats of display channel 0 (Engine.displayStats through the page). */
+export async function displayStats(page: Page): Promise<any> {
+  const [stats] = await page.evaluate(() => (window as any).spiceTest.displayStats());
+  return stats;
+}
+
+async function magick(xspice: Xspice, args: string[]): Promise<void> {
+  const r = await xspice.exec('convert', args, { timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`convert ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+export interface Animation {
+  process: ChildProcess;
+  /** Stops the animation (SIGSTOP): the window keeps its last frame. */
+  freeze(): void;
+  resume(): void;
+}
+
+/**
+ * A `frames`-frame GIF of random noise (`convert -size WxH xc: +noise Random`), played by ImageMagick's
+ * `animate` at `geometry` every 30 ms: a window that changes every frame, which spice-server streams.
+ */
+export async function playNoise(xspice: Xspice, o: { width?: number; height?: number; frames?: number; x?: number; y?: number } = {}): Promise<Animation> {
+  const width = o.width ?? 320;
+  const height = o.height ?? 240;
+  const frames = o.frames ?? 12;
+  const names: string[] = [];
+  for (let i = 0; i < frames; i++) {
+    names.push(`noise-${i}.png`);
+    await magick(xspice, ['-size', `${width}x${height}`, 'xc:', '+noise', 'Random', `-seed`, String(i + 1), names[i]!]);
+  }
+  await magick(xspice, ['-delay', '3', ...names, '-loop', '0', 'noise.gif']);
+  const process = xspice.run('animate', ['-delay', '3', '-geometry', `+${o.x ?? 100}+${o.y ?? 100}`, 'noise.gif']);
+  await waitFor(async () => (await xspice.exec('xdotool', ['search', '--class', 'animate'])).code === 0, 'the animate window', 30_000);
+  return {
+    process,
+    freeze: () => process.pid && globalThis.process.kill(process.pid, 'SIGSTOP'),
+    resume: () => process.pid && globalThis.process.kill(process.pid, 'SIGCONT'),
+  };
+}
+
+/**
+ * A still photo-like picture (a plasma fractal, smooth gradients and no flat areas) shown by `display` at
+ * `x`,`y`. Resolves once the window is mapped and has had time to draw.
+ */
+export async function showPhoto(xspice: Xspice, o: { width?: number; height?: number; x?: number; y?: number } = {}): Promise<ChildProcess> {
+  const width = o.width ?? 400;
+  const height = o.height ?? 300;
+  await magick(xspice, ['-seed', '7', '-size', `${width}x${height}`, 'plasma:', 'photo.png']);
+  const process = xspice.run('display', ['-geometry', `+${o.x ?? 120}+${o.y ?? 80}`, 'photo.png']);
+  await waitFor(async () => (await xspice.exec('xdotool', ['search', '--class', 'display'])).code === 0, 'the display window', 30_000);
+  await sleep(1000);
+  return process;
+}
+
+/** The part of a screenshot inside `area` (left, top, width, height). */
+export function crop(s: Screenshot, left: number, top: number, width: number, height: number): Screenshot {
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) rgba.set(s.rgba.subarray(((top + y) * s.width + left) * 4, ((top + y) * s.width + left + width) * 4), y * width * 4);
+  return { width, height, rgba };
+}
