@@ -320,7 +320,10 @@ describe('mouse and cursor on Xspice', () => {
     await waitFor(async () => {
       await xspice.exec('xdotool', ['mousemove', '1023', '767', 'click', '2']);
       return buttonEvents(readText(log)).length > 0;
-    }, 'xev on the root window', 20_000);
+    }, 'xev on the root window', 20_000).catch(async (e) => {
+      console.log('XEV LOG', JSON.stringify(readText(log)), (await xspice.exec('xdotool', ['getmouselocation'])).stdout);
+      throw e;
+    });
     const skip = buttonEvents(readText(log)).length;
     return () => buttonEvents(readText(log)).slice(skip).filter((b) => !(b.x === 1023 && b.y === 767 && b.button === 2));
   }

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
+import { spawn } from 'node:child_process';
+import { findFreePort, isPortOpen, startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
 import { launchChromium, openConsolePage } from './support/browser.js';
 import { startGarbagePeer } from './support/garbage-peer.js';
 import { startPageServer, type PageServer } from './support/page-server.js';
@@ -72,6 +73,28 @@ describe('linking to Xspice', () => {
     expect(await page.evaluate(() => (window as any).spiceTest.named('spice-connected').length)).toBe(0);
     await expectNothingLeft(page, xspice.port);
     await page.close();
+  });
+});
+
+describe('linking through a websockify proxy', () => {
+  it('should open every channel through the proxy URL, as deployments with one public endpoint do', async () => {
+    const xspice = await startXspice({});
+    const port = await findFreePort();
+    const proxy = spawn('websockify', [`127.0.0.1:${port}`, `127.0.0.1:${xspice.port}`], { stdio: 'ignore' });
+    try {
+      await waitFor(() => isPortOpen(port), 'websockify to listen', 10_000);
+      const page = await openConsolePage(browser, pages.origin);
+      await page.evaluate((url) => (window as any).spiceTest.connect(url), `ws://127.0.0.1:${port}`);
+      const session = await eventDetail(page, 'spice-connected');
+      expect(channelNames(session)).toEqual(['cursor 0', 'display 0', 'inputs 0', 'main 0']);
+      expect(session.channels.every((c: any) => c.state === 'linked')).toBe(true);
+      await page.evaluate(() => (window as any).spiceTest.disconnect());
+      await expectNothingLeft(page, xspice.port);
+      await page.close();
+    } finally {
+      proxy.kill();
+      await xspice.stop();
+    }
   });
 });
 
