@@ -4,6 +4,7 @@
  */
 import type { ChannelInfo, ConnectOptions, DisconnectDetail, MouseModeName, SessionInfo, SessionState } from './types.js';
 import type { CursorShape, InputEvent, KeyboardLocks } from './input.js';
+import type { UsbEngineStatus, UsbResult } from './usb.js';
 
 export type EngineEvent =
   | { type: 'state'; state: SessionState }
@@ -22,6 +23,8 @@ export type EngineEvent =
   | { type: 'keyboard-locks'; locks: KeyboardLocks }
   | { type: 'notify'; severity: 'info' | 'warn' | 'error'; message: string }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }
+  /** USB redirection changed: availability, channels, device states (sent from `connected` on). */
+  | ({ type: 'usb' } & UsbEngineStatus)
   | ({ type: 'disconnected' } & DisconnectDetail);
 
 /** One head of a display channel's MONITORS_CONFIG: a rectangle of surface `surfaceId`. */
@@ -63,6 +66,16 @@ export interface EngineApi {
   screenshot(displayId: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null>;
   /** Diagnostics: image types decoded per display channel, frames presented, video streams. */
   displayStats(): Promise<{ displayId: number; imageTypes: number[]; frames: number; messages: Record<number, number>; streams?: VideoStreamStats | null }[]>;
+  /**
+   * Redirects the USB device `key` (src/usb/device-key.ts) into the VM on a free usbredir channel. The engine
+   * uses its worker's own WebUSB when that sees the device, else `device`: a MessagePort whose page end serves
+   * the page's device object (UsbDevicePortApi); an unused port is closed. Resolves once the VM was told
+   * about the device, or with why not (`usb-unavailable`, `usb-no-free-channel`, `usb-refused`, ...);
+   * never rejects. Device states follow as `usb` events.
+   */
+  redirectUsb(key: string, device?: MessagePort): Promise<UsbResult>;
+  /** Gives the device `key` back: device_disconnect to the VM, the device closed. */
+  releaseUsb(key: string): Promise<UsbResult>;
 }
 
 /** Diagnostics of one display channel's video streams; records are keyed by SPICE_VIDEO_CODEC_TYPE_*. */

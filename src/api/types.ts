@@ -84,6 +84,11 @@ export interface ConnectOptions {
   linkChannelTypes?: ChannelTypeName[];
   /** Ask the server for one image compression (PREFERRED_COMPRESSION) instead of its own setting. */
   preferredCompression?: ImageCompressionName;
+  /**
+   * USB redirection (default `native`). `disabled` leaves the VM's usbredir channels unlinked and reports
+   * USB unavailable with `disabledReason`.
+   */
+  usb?: { mode: 'native' | 'disabled'; disabledReason?: string };
 }
 
 /** SPICE_IMAGE_COMPRESSION_* by name. */

@@ -291,10 +291,12 @@ export class QuicDecoder {
   // end, i.e. once bitpos > 32 * (words - 1): `maxBit`. One zero word pads the end. The RGB loops reload once
   // per pixel: table codewords are at most 10 bits, so after two of them the top 10 bits of the shifted word
   // are still stream bits for the third lookup.
-  private words: Int32Array = new Int32Array(1);
+  private words: Int32Array = new Int32Array(2);
   private maxBit = 0;
   private bitpos = 0;
   private word = 0;
+  /** The 32 bits after `word` (set by longCodewordAt for the hot loops). */
+  private ahead = 0;
 
   private width = 0;
   private fam: Family = FAMILY_8;
@@ -384,11 +386,11 @@ export class QuicDecoder {
     return image;
   }
 
-  /** Copies the payload into `words` (kept across images, grown as needed) plus one zero word of padding. */
+  /** Copies the payload into `words` (kept across images, grown as needed) plus two zero words of padding. */
   private loadWords(data: Uint8Array): void {
     const n = data.length >>> 2;
     if (n >= 1 << 26) throw new ProtocolError(`quic: payload of ${data.length} bytes is too large`);
-    if (this.words.length < n + 1) this.words = new Int32Array(n + 1 + (n >>> 2));
+    if (this.words.length < n + 2) this.words = new Int32Array(n + 2 + (n >>> 2));
     const words = this.words;
     if ((data.byteOffset & 3) === 0) {
       words.set(new Int32Array(data.buffer, data.byteOffset, n));
@@ -398,6 +400,7 @@ export class QuicDecoder {
       }
     }
     words[n] = 0;
+    words[n + 1] = 0;
     this.maxBit = (n - 1) * 32;
     this.bitpos = 0;
     this.word = words[0]!;
@@ -437,6 +440,7 @@ export class QuicDecoder {
     const next = bitpos + (e >>> 16);
     if (next > maxBit) throw truncated();
     this.word = this.wordAt(next);
+    this.ahead = this.wordAt(next + 32);
     return e;
   }
 
@@ -720,6 +724,8 @@ export class QuicDecoder {
     let word = this.word;
     let bitpos = this.bitpos;
     let wk = 0;
+    let ahead = 0;
+    let start = 0;
     let stopidx = i + st.waitcnt;
     let runIndex = 0;
 
@@ -752,6 +758,10 @@ export class QuicDecoder {
           mr = r;
           mg = g;
           mb = b;
+          // The bits after the window, loaded off the decode's critical path; merged in at the pixel's end.
+          start = bitpos;
+          wk = (bitpos >>> 5) + 1;
+          ahead = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
           // Per channel: one table lookup (or the long-codeword slow path), then shift the consumed bits out.
           let code = codeAfter[v0]!;
           let e = table[code | (word >>> 22)]!;
@@ -759,6 +769,8 @@ export class QuicDecoder {
           else {
             e = this.longCodewordAt(bitpos, code);
             word = this.word;
+            ahead = this.ahead;
+            start = bitpos + (e >>> 16);
           }
           bitpos += e >>> 16;
           c0[i + 1] = v0 = e & 0xff;
@@ -770,6 +782,8 @@ export class QuicDecoder {
           else {
             e = this.longCodewordAt(bitpos, code);
             word = this.word;
+            ahead = this.ahead;
+            start = bitpos + (e >>> 16);
           }
           bitpos += e >>> 16;
           c1[i + 1] = v1 = e & 0xff;
@@ -781,14 +795,15 @@ export class QuicDecoder {
           else {
             e = this.longCodewordAt(bitpos, code);
             word = this.word;
+            ahead = this.ahead;
+            start = bitpos + (e >>> 16);
           }
           bitpos += e >>> 16;
           c2[i + 1] = v2 = e & 0xff;
           b = (((e >>> 8) & 0xff) + ((b + ((pw >>> 16) & 0xff)) >>> 1)) & mask;
 
           if (bitpos > maxBit) throw truncated();
-          wk = bitpos >>> 5;
-          word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
+          word |= (ahead >>> 1) >>> (31 - (bitpos - start));
           px32[curW + i] = 0xff000000 | r | (g << 8) | (b << 16);
         }
         if (run || stopidx >= end) break;

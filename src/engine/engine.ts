@@ -6,6 +6,7 @@ import { transfer } from 'comlink';
 import type { EngineApi, EngineEventSink, VideoStreamStats } from '../api/engine-api.js';
 import type { InputEvent } from '../api/input.js';
 import type { ConnectOptions, MouseModeName } from '../api/types.js';
+import { UsbErrorCode, type UsbResult } from '../api/usb.js';
 import { keySequence } from '../input/keys.js';
 import { Session } from './session.js';
 import { probeVideoCodecs } from './video-decoders.js';
@@ -58,5 +59,17 @@ export class Engine implements EngineApi {
 
   async displayStats(): Promise<{ displayId: number; imageTypes: number[]; frames: number; messages: Record<number, number>; streams: VideoStreamStats | null }[]> {
     return (this.session?.displayChannels() ?? []).map((c) => ({ displayId: c.id, imageTypes: c.imageTypes(), frames: c.framesPresented, messages: Object.fromEntries(c.received), streams: c.streamStats() }));
+  }
+
+  async redirectUsb(key: string, device?: MessagePort): Promise<UsbResult> {
+    if (!this.session) {
+      device?.close();
+      return { ok: false, code: UsbErrorCode.Unavailable, message: 'not connected' };
+    }
+    return this.session.usb.redirect(key, device);
+  }
+
+  async releaseUsb(key: string): Promise<UsbResult> {
+    return this.session ? this.session.usb.release(key) : { ok: true };
   }
 }

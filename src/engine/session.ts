@@ -27,6 +27,7 @@ import { DisplayChannel } from './channels/display-channel.js';
 import { InputsChannel } from './channels/inputs-channel.js';
 import { channelFactories, createGlzDictionary, type SessionServices } from './channels/registry.js';
 import type { TransportFactory } from './transport.js';
+import { UsbManager } from './usb-manager.js';
 
 const DEFAULT_LINK_TYPES: ChannelTypeName[] = ['display', 'inputs', 'cursor', 'usbredir'];
 /** A hostile server could announce endless channels; real ones have a few dozen at most. */
@@ -50,6 +51,8 @@ export class Session implements ChannelOwner {
   private agentConnected = false;
   private settle!: () => void;
   private readonly glzDictionary: GlzDictionary = createGlzDictionary();
+  /** USB redirection: the usbredir channels and the devices on them. */
+  readonly usb: UsbManager;
   readonly done: Promise<void>;
 
   constructor(
@@ -62,6 +65,12 @@ export class Session implements ChannelOwner {
     this.secret = options.password ?? '';
     this.linkTimeoutMs = options.linkTimeoutMs ?? 15000;
     this.linkTypes = new Set(options.linkChannelTypes ?? DEFAULT_LINK_TYPES);
+    this.usb = new UsbManager(
+      { emit: (event) => this.emit(event), log: (level, message) => this.log(level, message), relink: (channel) => this.relinkChannel(channel) },
+      { mode: options.usb?.mode ?? 'native', ...(options.usb?.disabledReason ? { disabledReason: options.usb.disabledReason } : {}) },
+    );
+    // USB turned off: the VM's usbredir chardevs stay closed.
+    if (!this.usb.enabled) this.linkTypes.delete('usbredir');
     if (options.preferredCompression) this.services.preferredCompression = ImageCompression[options.preferredCompression];
     this.done = new Promise((resolve) => (this.settle = resolve));
     this.main = new MainChannel(this, {
@@ -139,6 +148,7 @@ export class Session implements ChannelOwner {
     this.state = 'disconnected';
     this.secret = '';
     this.glzDictionary.clear();
+    this.usb.shutdown();
     this.main.close();
     for (const entry of this.channels.values()) entry.channel?.close();
     this.emit({ type: 'disconnected', code, reason, clean: code === DisconnectCode.Client });
@@ -178,7 +188,23 @@ export class Session implements ChannelOwner {
     displayCanvas: (id) => (id === 0 ? this.displayCanvas : undefined),
     channel: (type, id) => this.channel(type, id),
     glz: () => this.glzDictionary,
+    usb: () => this.usb,
   };
+
+  /**
+   * Closes `channel` and links a fresh channel of the same type and id in its place (a usbredir channel
+   * needs a new chardev connection in QEMU for every device). Ignored once the session ended.
+   */
+  relinkChannel(channel: Channel): void {
+    const entry = this.channels.get(channel.describe());
+    if (this.state === 'disconnected' || !entry || entry.channel !== channel) return;
+    channel.close();
+    const fresh = this.createChannel(channel.type, channel.id);
+    entry.channel = fresh;
+    entry.info.state = 'linking';
+    delete entry.info.error;
+    fresh.open();
+  }
 
   /** The display channels' primary surfaces and stats (for screenshots, tests and diagnostics). */
   displayChannel(id: number): DisplayChannel | undefined {
@@ -247,6 +273,7 @@ export class Session implements ChannelOwner {
     this.state = 'connected';
     this.emit({ type: 'state', state: 'connected' });
     this.emit({ type: 'connected', session: this.sessionInfo() });
+    this.usb.start();
     this.settle();
   }
 

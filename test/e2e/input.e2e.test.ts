@@ -311,26 +311,29 @@ describe('mouse and cursor on Xspice', () => {
   });
 
   /**
-   * Logs button events on the guest's root window; resolves once the logger sees a click the guest made
-   * itself (xdotool at 1023,767), and returns a reader of the events after that one.
+   * Logs button events on the guest's root window (X lets one client select them, so one logger per
+   * server). Resolves once the logger sees a click the guest made itself (xdotool at 1023,767, button 2);
+   * `since()` marks a point in the log and returns a reader of the page's events after it.
    */
-  async function rootButtons(): Promise<() => ButtonEvent[]> {
-    const log = join(xspice.tmpDir, `buttons-${Date.now()}.log`);
-    xspice.run('sh', ['-c', `exec stdbuf -oL xev -root -event button > ${log}`]);
+  async function rootButtons(): Promise<{ since(): () => ButtonEvent[] }> {
+    const log = join(xspice.tmpDir, 'buttons.log');
+    xspice.run('sh', ['-c', `exec stdbuf -oL xev -root -event button > ${log} 2>&1`]);
     await waitFor(async () => {
       await xspice.exec('xdotool', ['mousemove', '1023', '767', 'click', '2']);
       return buttonEvents(readText(log)).length > 0;
-    }, 'xev on the root window', 20_000).catch(async (e) => {
-      console.log('XEV LOG', JSON.stringify(readText(log)), (await xspice.exec('xdotool', ['getmouselocation'])).stdout);
-      throw e;
-    });
-    const skip = buttonEvents(readText(log)).length;
-    return () => buttonEvents(readText(log)).slice(skip).filter((b) => !(b.x === 1023 && b.y === 767 && b.button === 2));
+    }, 'xev on the root window', 20_000);
+    const page = (b: ButtonEvent) => !(b.x === 1023 && b.y === 767 && b.button === 2);
+    return {
+      since() {
+        const skip = buttonEvents(readText(log)).length;
+        return () => buttonEvents(readText(log)).slice(skip).filter(page);
+      },
+    };
   }
 
   /** Clicks at guest points through the page and checks where the guest pointer and the clicks went. */
-  async function clicksLand(page: Page, points: [number, number][]): Promise<void> {
-    const buttons = await rootButtons();
+  async function clicksLand(page: Page, log: { since(): () => ButtonEvent[] }, points: [number, number][]): Promise<void> {
+    const buttons = log.since();
     const s = await screen(page);
     for (const [gx, gy] of points) {
       const p = pagePoint(s, gx, gy);
@@ -357,6 +360,7 @@ describe('mouse and cursor on Xspice', () => {
     try {
       await connect(page, xspice.url);
       expect(await mouseModes(page)).toContain('client');
+      const log = await rootButtons();
       for (const scale of ['fit', 'fill', 'none']) {
         await setProp(page, 'scale', scale);
         await page.waitForFunction((sc) => (window as any).spiceTest.element().getAttribute('scale') === sc, scale);
@@ -364,7 +368,7 @@ describe('mouse and cursor on Xspice', () => {
         if (scale === 'none') expect([s.width, s.height]).toEqual([1024, 768]);
         if (scale === 'fill') expect([s.width, s.height]).toEqual([1100, 800]);
         if (scale === 'fit') expect(Math.round(s.height)).toBe(800);
-        await clicksLand(page, [
+        await clicksLand(page, log, [
           [0, 0],
           [1023, 767],
           [517, 301],
@@ -384,12 +388,13 @@ describe('mouse and cursor on Xspice', () => {
       await page.waitForFunction(() => (window as any).spiceTest.element().getAttribute('scale') === 'none');
       const s = await screen(page);
       expect([s.width, s.height]).toEqual([512, 384]); // one guest pixel per device pixel
-      await clicksLand(page, [
+      const log = await rootButtons();
+      await clicksLand(page, log, [
         [1, 1],
         [1022, 766],
         [333, 444],
       ]);
-      const buttons = await rootButtons();
+      const buttons = log.since();
       const p = pagePoint(s, 600, 500);
       await page.mouse.move(p.x, p.y);
       await page.mouse.wheel(0, 100); // one notch down
@@ -413,7 +418,7 @@ describe('mouse and cursor on Xspice', () => {
     try {
       await connect(page, xspice.url);
       expect(await page.evaluate(() => (window as any).spiceTest.named('spice-connected')[0].agentConnected)).toBe(true);
-      await clicksLand(page, [
+      await clicksLand(page, await rootButtons(), [
         [10, 20],
         [900, 700],
       ]);

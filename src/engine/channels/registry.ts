@@ -11,6 +11,7 @@ import { CursorChannel } from './cursor-channel.js';
 import { InputsChannel } from './inputs-channel.js';
 import { VideoStreams } from '../video-streams.js';
 import { browserDecoders } from '../video-decoders.js';
+import type { UsbManager } from '../usb-manager.js';
 
 /** What a channel may use of its session besides the ChannelOwner basics. */
 export interface SessionServices {
@@ -23,6 +24,8 @@ export interface SessionServices {
   glz(): GlzDictionary;
   /** SPICE_IMAGE_COMPRESSION_* the page asked for, if any. */
   preferredCompression?: number;
+  /** The session's USB redirection: usbredir channels are its device slots. */
+  usb(): UsbManager;
 }
 
 /** GLZ window announced in DISPLAY_INIT: larger than any single image (8 Mi pixels = 32 MiB). */
@@ -48,4 +51,5 @@ export const channelFactories: Partial<Record<number, ChannelFactory>> = {
   3: (owner, id, sessionId, services) =>
     new InputsChannel(owner, id, sessionId, { locks: (locks) => services.emit({ type: 'keyboard-locks', locks }) }),
   4: (owner, id, sessionId, services) => new CursorChannel(owner, id, sessionId, (event) => services.emit(event)),
+  9: (owner, id, sessionId, services) => services.usb().createChannel(owner, id, sessionId),
 };

@@ -18,7 +18,8 @@ export async function startPageServer(): Promise<PageServer> {
     logLevel: 'warn',
     clearScreen: false,
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-    optimizeDeps: { include: ['lit', 'comlink', 'idb-keyval'], noDiscovery: true },
+    cacheDir: 'node_modules/.vite-e2e',
+    optimizeDeps: { include: ['lit', 'lit/directives/style-map.js', 'comlink', 'idb-keyval', 'fflate'], noDiscovery: true },
     worker: { format: 'es' },
   });
   await server.listen();

@@ -32,18 +32,27 @@ export interface Animation {
   resume(): void;
 }
 
+/** Top-left, top-right, bottom-left, bottom-right colours of playNoise's frames. */
+export const QUADRANTS = ['#c03020', '#20a040', '#2040c0', '#e0d020'] as const;
+
 /**
- * A `frames`-frame GIF of random noise (`convert -size WxH xc: +noise Random`), played by ImageMagick's
- * `animate` at `geometry` every 30 ms: a window that changes every frame, which spice-server streams.
+ * A window that changes every frame, which spice-server streams (testbed.md "Video streams"): `animate`
+ * playing a GIF every 30 ms whose frames are four coloured quadrants under fresh Gaussian noise
+ * (`+noise`, a new seed per frame). The noise makes every pixel change each frame, like the testbed's
+ * random-noise GIF; the quadrants survive lossy coding, so a picture that is misplaced, flipped or has
+ * its colours swapped shows in a comparison.
  */
 export async function playNoise(xspice: Xspice, o: { width?: number; height?: number; frames?: number; x?: number; y?: number } = {}): Promise<Animation> {
   const width = o.width ?? 320;
   const height = o.height ?? 240;
   const frames = o.frames ?? 12;
+  const [w, h] = [String(Math.floor(width / 2)), String(Math.floor(height / 2))];
+  const quadrant = (colour: string) => ['-size', `${w}x${h}`, `xc:${colour}`];
+  await magick(xspice, [...quadrant(QUADRANTS[0]), ...quadrant(QUADRANTS[1]), '+append', '(', ...quadrant(QUADRANTS[2]), ...quadrant(QUADRANTS[3]), '+append', ')', '-append', 'base.png']);
   const names: string[] = [];
   for (let i = 0; i < frames; i++) {
     names.push(`noise-${i}.png`);
-    await magick(xspice, ['-size', `${width}x${height}`, 'xc:', '+noise', 'Random', `-seed`, String(i + 1), names[i]!]);
+    await magick(xspice, ['base.png', '-seed', String(i + 1), '-attenuate', '0.5', '+noise', 'Gaussian', names[i]!]);
   }
   await magick(xspice, ['-delay', '3', ...names, '-loop', '0', 'noise.gif']);
   const process = xspice.run('animate', ['-delay', '3', '-geometry', `+${o.x ?? 100}+${o.y ?? 100}`, 'noise.gif']);
@@ -74,4 +83,30 @@ export function crop(s: Screenshot, left: number, top: number, width: number, he
   const rgba = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) rgba.set(s.rgba.subarray(((top + y) * s.width + left) * 4, ((top + y) * s.width + left + width) * 4), y * width * 4);
   return { width, height, rgba };
+}
+
+/**
+ * The largest difference, over `block`x`block` tiles and colour channels, between the tiles' mean colours:
+ * what lossy coding keeps (a misplaced, flipped or colour-swapped picture moves it by far more).
+ */
+export function blockMeanDelta(a: Screenshot, b: Screenshot, block = 16): number {
+  if (a.width !== b.width || a.height !== b.height) return 255;
+  let worst = 0;
+  for (let by = 0; by + block <= a.height; by += block) {
+    for (let bx = 0; bx + block <= a.width; bx += block) {
+      for (let c = 0; c < 3; c++) {
+        let sa = 0;
+        let sb = 0;
+        for (let y = by; y < by + block; y++) {
+          for (let x = bx; x < bx + block; x++) {
+            const i = (y * a.width + x) * 4 + c;
+            sa += a.rgba[i]!;
+            sb += b.rgba[i]!;
+          }
+        }
+        worst = Math.max(worst, Math.abs(sa - sb) / (block * block));
+      }
+    }
+  }
+  return worst;
 }

@@ -1,0 +1,175 @@
+/**
+ * UsbredirChannel: a spicevmc channel of type usbredir (9). It carries one usbredir byte stream between
+ * QEMU's usb-redir device (the usbredir guest) and a UsbHost here (the usbredir host) that serves one USB
+ * device; the UsbManager decides which device and when.
+ *
+ * Wire (protocol.md §6.1): SPICEVMC_DATA (101) holds raw stream bytes both ways, cut anywhere;
+ * SPICEVMC_COMPRESSED_DATA (102) holds `type u8` and, for LZ4, `uncompressed_size u32` and one raw LZ4
+ * block. We advertise SPICEVMC_CAP_DATA_COMPRESS_LZ4 because we decode it; we always send uncompressed.
+ *
+ * One link, one device: linking the channel opens QEMU's chardev, and QEMU answers with a fresh
+ * usbredirparser that sends its hello at once. That hello is kept until a device is attached; the UsbHost
+ * then says hello itself. QEMU ignores a second hello on the same chardev connection
+ * (usbredirparser.c: "Received second hello message, ignoring"), so once a host has spoken on a link the
+ * channel is `spent`: after the device is released the manager re-links the channel for the next one
+ * (checked against QEMU in test/unit/usb/qemu-reattach.test.ts; spice-gtk reconnects the same way).
+ */
+import { lz4DecodeBlock } from '../../codecs/lz4.js';
+import { DataCompressionType, SpicevmcCap, SpicevmcMsg, SpicevmcMsgc } from '../../protocol/constants.js';
+import { check, ProtocolError } from '../../protocol/errors.js';
+import { UsbHost, type UsbHostOptions } from '../../usb/usb-host.js';
+import type { UsbDeviceLike } from '../../usb/webusb-types.js';
+import { Channel, type ChannelOwner } from '../channel.js';
+
+/** SPICE_CHANNEL_USBREDIR. */
+export const USBREDIR_CHANNEL_TYPE = 9;
+
+/** Largest uncompressed size accepted in SPICEVMC_COMPRESSED_DATA (spice-server sends at most ~64 KiB). */
+export const SPICEVMC_MAX_UNCOMPRESSED = 16 * 1024 * 1024;
+
+/** Outgoing stream bytes go out in messages of at most this size (spice-server reads its chardev in 64 KiB). */
+export const SPICEVMC_MAX_CHUNK = 64 * 1024;
+
+/** Bytes kept from QEMU before a host is attached: its hello, and nothing else should come. */
+const MAX_EARLY_BYTES = 64 * 1024;
+
+/**
+ * The payload of SPICEVMC_COMPRESSED_DATA, uncompressed.
+ * @throws ProtocolError for an unknown compression type, an absurd size or a corrupt LZ4 block.
+ */
+export function decompressSpicevmcData(body: Uint8Array, maxSize = SPICEVMC_MAX_UNCOMPRESSED): Uint8Array {
+  check(body.byteLength >= 1, 'spicevmc: compressed data without a type');
+  const type = body[0]!;
+  if (type === DataCompressionType.None) return body.subarray(1);
+  if (type !== DataCompressionType.Lz4) throw new ProtocolError(`spicevmc: unknown data compression type ${type}`);
+  check(body.byteLength >= 5, 'spicevmc: compressed data truncated in its size');
+  const size = (body[1]! | (body[2]! << 8) | (body[3]! << 16) | (body[4]! << 24)) >>> 0;
+  check(size > 0 && size <= maxSize, () => `spicevmc: uncompressed size ${size} out of range`);
+  const out = new Uint8Array(size);
+  const n = lz4DecodeBlock(body, 5, body.byteLength, out, 0);
+  check(n === size, () => `spicevmc: LZ4 data inflates to ${n} bytes, the message says ${size}`);
+  return out;
+}
+
+/** What the channel tells its manager. */
+export interface UsbredirChannelEvents {
+  /** The channel linked: QEMU opened its chardev; the channel can take a device. */
+  linked(channel: UsbredirChannel): void;
+  /** The channel closed, for any reason (a host it carried has been released by then). */
+  closed(channel: UsbredirChannel): void;
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+}
+
+export class UsbredirChannel extends Channel {
+  private host: UsbHost | null = null;
+  private early: Uint8Array[] = [];
+  private earlyBytes = 0;
+  private spentLink = false;
+  /** Stream bytes received and sent on this link (after decompression), for diagnostics. */
+  bytesIn = 0;
+  bytesOut = 0;
+
+  constructor(
+    owner: ChannelOwner,
+    id: number,
+    connectionId: number,
+    private readonly events: UsbredirChannelEvents,
+  ) {
+    super(owner, USBREDIR_CHANNEL_TYPE, id, connectionId);
+  }
+
+  /** A host has spoken on this link: the next device needs a fresh link. */
+  get spent(): boolean {
+    return this.spentLink;
+  }
+
+  /** Linked and never used: a device can be attached. */
+  get free(): boolean {
+    return this.linked && !this.spentLink;
+  }
+
+  /** The host serving a device on this channel, if any. */
+  get currentHost(): UsbHost | null {
+    return this.host;
+  }
+
+  /**
+   * Starts serving `device`: a UsbHost sends its hello, gets QEMU's hello (kept since the link) and, once the
+   * device is open and its descriptors read, announces it. The host's events go to `options.onEvent`.
+   */
+  attach(device: UsbDeviceLike, options: UsbHostOptions): UsbHost {
+    if (!this.free) throw new Error(`usbredir channel ${this.id} cannot take a device now`);
+    this.spentLink = true;
+    const host = new UsbHost(device, { send: (bytes) => this.sendStream(bytes) }, options);
+    this.host = host;
+    // start() sends our hello synchronously, before it waits for the device.
+    void host.start();
+    const early = this.early;
+    this.early = [];
+    this.earlyBytes = 0;
+    for (const bytes of early) this.feed(bytes);
+    return host;
+  }
+
+  /** Stops feeding the current host (it ended); later bytes of this link are dropped. */
+  detach(): void {
+    this.host = null;
+  }
+
+  protected channelCaps(): number[] {
+    return [SpicevmcCap.DataCompressLz4];
+  }
+
+  protected handleMessage(type: number, body: Uint8Array): void {
+    switch (type) {
+      case SpicevmcMsg.Data:
+        return this.feed(body);
+      case SpicevmcMsg.CompressedData:
+        return this.feed(decompressSpicevmcData(body));
+      default:
+        this.logUnknown(type, body);
+    }
+  }
+
+  protected override onLinked(): void {
+    this.events.linked(this);
+  }
+
+  protected override onClosed(): void {
+    const host = this.host;
+    this.host = null;
+    this.early = [];
+    if (host) void host.release('the USB channel closed', { silent: true });
+    this.events.closed(this);
+  }
+
+  private feed(bytes: Uint8Array): void {
+    this.bytesIn += bytes.byteLength;
+    const host = this.host;
+    if (!host) {
+      if (this.spentLink) return; // the device of this link is gone; the link is about to be replaced
+      if (this.earlyBytes + bytes.byteLength > MAX_EARLY_BYTES) {
+        this.events.log('warn', `usbredir channel ${this.id}: dropping ${bytes.byteLength} bytes that arrived before any device`);
+        return;
+      }
+      this.early.push(bytes.slice());
+      this.earlyBytes += bytes.byteLength;
+      return;
+    }
+    try {
+      host.receive(bytes);
+    } catch (e) {
+      // The usbredir stream is out of step. The host has ended itself (state released); the manager re-links
+      // the channel. This is not a SPICE protocol error: the session goes on.
+      this.events.log('warn', `usbredir channel ${this.id}: ${(e as Error).message}`);
+      this.host = null;
+    }
+  }
+
+  private sendStream(bytes: Uint8Array): void {
+    this.bytesOut += bytes.byteLength;
+    for (let at = 0; at < bytes.byteLength; at += SPICEVMC_MAX_CHUNK) {
+      this.send(SpicevmcMsgc.Data, bytes.subarray(at, Math.min(bytes.byteLength, at + SPICEVMC_MAX_CHUNK)));
+    }
+  }
+}
