@@ -153,6 +153,7 @@ class WebCodecsFrameDecoder implements FrameDecoder {
       this.pending.delete(t);
       p.resolve(null);
     }
+    if (timestamp < 2) console.log('DEBUGCS', this.codec, JSON.stringify(frame.colorSpace), frame.format, frame.codedWidth, frame.codedHeight);
     const p = this.pending.get(timestamp);
     if (!p) return frame.close();
     this.pending.delete(timestamp);

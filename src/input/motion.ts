@@ -12,7 +12,9 @@
  * high-resolution deltas in pixels, lines or pages. We add deltas up and emit one notch per
  * 100 px / 3 lines / 1 page (the common per-notch deltas of Chromium on Windows, of Firefox's line mode and of
  * "scroll one screen" settings), keeping the remainder, which is dropped when the direction flips or after a
- * pause, so a trackpad's leftovers never add a surprise notch later.
+ * pause, so a trackpad's leftovers never add a surprise notch later. A single event of at least half a notch
+ * is a mouse wheel's click whatever its size (Chromium on Linux reports 53 px, and pixels shrink with the
+ * device pixel ratio), so it always makes a notch; a trackpad's small deltas still add up.
  */
 import {
   INPUT_MOTION_ACK_BUNCH,
@@ -202,12 +204,15 @@ export interface WheelOptions {
   pagesPerNotch?: number;
   /** A remainder older than this (ms, by event timeStamp) is dropped. Default 500. */
   idleResetMs?: number;
+  /** One event of at least this fraction of a notch makes a notch by itself. Default 0.5; 0 turns it off. */
+  minEventFraction?: number;
 }
 
 /** Turns `WheelEvent.deltaY` into whole notches; positive = DOWN (towards the user), negative = UP. */
 export class WheelAccumulator {
   private readonly perNotch: readonly [number, number, number];
   private readonly idleResetMs: number;
+  private readonly minEventFraction: number;
   private acc = 0;
   private lastTime: number | undefined = undefined;
 
@@ -215,6 +220,8 @@ export class WheelAccumulator {
     const pick = (v: number | undefined, d: number): number => (v !== undefined && Number.isFinite(v) && v > 0 ? v : d);
     this.perNotch = [pick(options.pixelsPerNotch, 100), pick(options.linesPerNotch, 3), pick(options.pagesPerNotch, 1)];
     this.idleResetMs = pick(options.idleResetMs, 500);
+    const min = options.minEventFraction;
+    this.minEventFraction = min !== undefined && Number.isFinite(min) && min >= 0 ? min : 0.5;
   }
 
   /**
@@ -232,7 +239,11 @@ export class WheelAccumulator {
     if (this.acc !== 0 && Math.sign(this.acc) !== Math.sign(delta)) this.acc = 0;
     this.acc += delta;
     // Nudge by a hair so three 1/3-notch line events make a notch despite binary fractions.
-    const notches = Math.trunc(this.acc + Math.sign(this.acc) * 1e-9);
+    let notches = Math.trunc(this.acc + Math.sign(this.acc) * 1e-9);
+    if (notches === 0 && this.minEventFraction > 0 && Math.abs(delta) >= this.minEventFraction) {
+      notches = Math.sign(delta); // a wheel click smaller than our notch: still one notch
+      this.acc = 0;
+    }
     this.acc -= notches;
     if (Math.abs(this.acc) < 1e-9) this.acc = 0;
     return Math.max(-MAX_WHEEL_NOTCHES, Math.min(MAX_WHEEL_NOTCHES, notches)) || 0; // no -0

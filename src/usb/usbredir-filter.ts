@@ -239,3 +239,54 @@ export function checkDevice(rules: readonly UsbFilterRule[], device: UsbFilterDe
   if (n > 0 && skipped === n) return checkDevice(rules, device, flags | UsbFilterFlag.DontSkipNonBootHid);
   return { allowed: true };
 }
+
+/** A WebUSB device filter (USBDeviceFilter) as plain data. */
+export interface WebUsbDeviceFilter {
+  vendorId?: number;
+  productId?: number;
+  classCode?: number;
+}
+
+function ruleToWebUsb(rule: UsbFilterRule): WebUsbDeviceFilter {
+  const f: WebUsbDeviceFilter = {};
+  if (rule.deviceClass !== -1) f.classCode = rule.deviceClass;
+  if (rule.vendorId !== -1) {
+    f.vendorId = rule.vendorId;
+    // WebUSB only takes a product id together with a vendor id.
+    if (rule.productId !== -1) f.productId = rule.productId;
+  }
+  return f;
+}
+
+/** Whether some device could match both rules (every field equal or -1 on either side). */
+function overlaps(a: UsbFilterRule, b: UsbFilterRule): boolean {
+  const meet = (x: number, y: number) => x === -1 || y === -1 || x === y;
+  return meet(a.deviceClass, b.deviceClass) && meet(a.vendorId, b.vendorId) && meet(a.productId, b.productId) && meet(a.deviceVersionBcd, b.deviceVersionBcd);
+}
+
+/**
+ * What to give navigator.usb.requestDevice() so the browser's chooser offers what `rules` would allow:
+ * `filters` from the allow rules (none at all, i.e. every device, once an allow rule matches anything by
+ * class, vendor and product), `exclusionFilters` from deny rules no earlier allow rule could match first.
+ * WebUSB's classCode matches the device class or any interface class, and it has no version field, so this
+ * is a close superset: the exact decision is checkDevice() on the chosen device.
+ */
+export function webUsbRequestFilters(rules: readonly UsbFilterRule[]): { filters: WebUsbDeviceFilter[]; exclusionFilters: WebUsbDeviceFilter[] } {
+  const filters: WebUsbDeviceFilter[] = [];
+  const exclusionFilters: WebUsbDeviceFilter[] = [];
+  let anything = rules.length === 0;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (rule.allow) {
+      const f = ruleToWebUsb(rule);
+      if (Object.keys(f).length === 0) {
+        anything = true;
+        break; // first match wins: nothing after an allow-everything rule can deny
+      }
+      filters.push(f);
+    } else if (!rules.slice(0, i).some((earlier) => earlier.allow && overlaps(earlier, rule)) && rule.deviceVersionBcd === -1) {
+      exclusionFilters.push(ruleToWebUsb(rule));
+    }
+  }
+  return { filters: anything ? [] : filters, exclusionFilters };
+}

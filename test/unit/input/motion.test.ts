@@ -158,26 +158,40 @@ describe('WheelAccumulator', () => {
 
   it('should drop the remainder when the direction flips', () => {
     const w = new WheelAccumulator();
-    expect(w.add(90, WheelDeltaMode.Pixel)).toBe(0);
+    expect(w.add(45, WheelDeltaMode.Pixel)).toBe(0);
+    expect(w.add(45, WheelDeltaMode.Pixel)).toBe(0);
     expect(w.add(-20, WheelDeltaMode.Pixel)).toBe(0);
-    expect(w.add(-80, WheelDeltaMode.Pixel)).toBe(-1);
+    expect(w.add(-40, WheelDeltaMode.Pixel)).toBe(0);
+    expect(w.add(-40, WheelDeltaMode.Pixel)).toBe(-1);
   });
 
   it('should drop a stale remainder after a pause', () => {
     const w = new WheelAccumulator({ idleResetMs: 300 });
-    expect(w.add(90, WheelDeltaMode.Pixel, 1000)).toBe(0);
-    expect(w.add(20, WheelDeltaMode.Pixel, 1400)).toBe(0);
-    expect(w.add(80, WheelDeltaMode.Pixel, 1500)).toBe(1);
+    expect(w.add(45, WheelDeltaMode.Pixel, 1000)).toBe(0);
+    expect(w.add(45, WheelDeltaMode.Pixel, 1100)).toBe(0);
+    expect(w.add(20, WheelDeltaMode.Pixel, 1500)).toBe(0);
+    expect(w.add(40, WheelDeltaMode.Pixel, 1600)).toBe(0);
+    expect(w.add(40, WheelDeltaMode.Pixel, 1700)).toBe(1);
+  });
+
+  it('should make a notch of every wheel-sized event, however few pixels it reports', () => {
+    const w = new WheelAccumulator();
+    // Chromium on Linux (53 px a click) and on a 2x screen (50 px): one notch per click, no leftovers.
+    expect([w.add(53, WheelDeltaMode.Pixel), w.add(53, WheelDeltaMode.Pixel), w.add(-50, WheelDeltaMode.Pixel)]).toEqual([1, 1, -1]);
+    expect(w.add(49, WheelDeltaMode.Pixel)).toBe(0);
+    const off = new WheelAccumulator({ minEventFraction: 0 });
+    expect(off.add(90, WheelDeltaMode.Pixel)).toBe(0);
   });
 
   it('should honour custom units and clamp absurd deltas', () => {
     const w = new WheelAccumulator({ pixelsPerNotch: 120 });
-    expect(w.add(119, WheelDeltaMode.Pixel)).toBe(0);
-    expect(w.add(1, WheelDeltaMode.Pixel)).toBe(1);
+    expect(w.add(59, WheelDeltaMode.Pixel)).toBe(0);
+    expect(w.add(59, WheelDeltaMode.Pixel)).toBe(0);
+    expect(w.add(2, WheelDeltaMode.Pixel)).toBe(1);
     expect(w.add(1e12, WheelDeltaMode.Pixel)).toBe(MAX_WHEEL_NOTCHES);
     expect(w.add(Number.POSITIVE_INFINITY, WheelDeltaMode.Pixel)).toBe(0);
     expect(w.add(0, WheelDeltaMode.Pixel)).toBe(0);
     w.reset();
-    expect(w.add(60, WheelDeltaMode.Pixel)).toBe(0);
+    expect(w.add(59, WheelDeltaMode.Pixel)).toBe(0);
   });
 });
