@@ -3,6 +3,7 @@
  * copy of the library, is harmless.
  */
 import type { SpiceConsole } from './elements/spice-console/spice-console.js';
+import type { SpiceUsbMenu } from './elements/spice-usb-menu/spice-usb-menu.js';
 import { defineSpiceElements } from './register.js';
 
 defineSpiceElements();
@@ -10,5 +11,6 @@ defineSpiceElements();
 declare global {
   interface HTMLElementTagNameMap {
     'spice-console': SpiceConsole;
+    'spice-usb-menu': SpiceUsbMenu;
   }
 }

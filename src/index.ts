@@ -3,8 +3,22 @@
  * and the types of their events and options.
  */
 export { SpiceConsole, type SpiceConsoleEventMap } from './elements/spice-console/spice-console.js';
+export { SpiceUsbMenu } from './elements/spice-usb-menu/spice-usb-menu.js';
 export { defineSpiceElements } from './register.js';
+export {
+  UsbErrorCode,
+  type UsbDeviceInfo,
+  type UsbDeviceState,
+  type UsbMode,
+  type UsbStatus,
+} from './api/usb.js';
+export type { UsbError } from './controllers/usb-controller.js';
+export { parseUsbFilter, serializeUsbFilter, checkDevice as checkUsbFilter, type UsbFilterRule } from './usb/usbredir-filter.js';
+export type { UsbDeviceLike } from './usb/webusb-types.js';
 export type { EngineEvent } from './api/engine-api.js';
+export type { CursorShape, InputEvent, KeyboardLocks, PointerButton } from './api/input.js';
+export { COMBOS, type ComboName } from './input/keys.js';
+export type { ScaleMode } from './input/viewport.js';
 export {
   DisconnectCode,
   type ChannelInfo,

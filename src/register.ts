@@ -2,7 +2,9 @@
  * `defineSpiceElements()`: registers every spice-* element under its tag, skipping tags already defined.
  */
 import { SpiceConsole } from './elements/spice-console/spice-console.js';
+import { SpiceUsbMenu } from './elements/spice-usb-menu/spice-usb-menu.js';
 
 export function defineSpiceElements(registry: CustomElementRegistry = customElements): void {
   if (!registry.get('spice-console')) registry.define('spice-console', SpiceConsole);
+  if (!registry.get('spice-usb-menu')) registry.define('spice-usb-menu', SpiceUsbMenu);
 }

@@ -21,9 +21,7 @@ import {
   type SpicePalette,
   ALPHA_MASK,
   DEFAULT_LIMITS,
-  SHIFT_B,
-  SHIFT_G,
-  SHIFT_R,
+  LITTLE_ENDIAN,
   allocImage,
   checkDimensions,
   copyRows,
@@ -103,9 +101,15 @@ export function readLzHeader(data: Uint8Array): LzHeader {
 /**
  * Decodes an LZ_RGB or LZ_PLT payload (starting at the "  ZL" header) to RGBA.
  * @param palette the image's palette, required for the PLT types.
+ * @param out optional buffer to decode into (see `allocImage`): a pooled buffer saves the allocation.
  * @throws ProtocolError on a bad header, an absurd size, a missing palette or corrupt/truncated code.
  */
-export function decodeLz(data: Uint8Array, palette: SpicePalette | null = null, limits: DecodeLimits = DEFAULT_LIMITS): DecodedImage {
+export function decodeLz(
+  data: Uint8Array,
+  palette: SpicePalette | null = null,
+  limits: DecodeLimits = DEFAULT_LIMITS,
+  out?: Uint8ClampedArray,
+): DecodedImage {
   const h = readLzHeader(data);
   const { type, width, height, topDown } = h;
   checkDimensions('lz', width, height, limits);
@@ -131,17 +135,18 @@ export function decodeLz(data: Uint8Array, palette: SpicePalette | null = null, 
     case LzImageType.Rgb24:
     case LzImageType.Rgb16:
     case LzImageType.Rgba: {
+      // The pixel loops pack little-endian words (every browser and Node platform is little-endian).
+      if (!LITTLE_ENDIAN) throw new Error('lz: big-endian hosts are not supported');
       const hasAlpha = type === LzImageType.Rgba;
-      const image = allocImage(width, height, hasAlpha);
+      const image = allocImage(width, height, hasAlpha, out);
       if (n === 0) return image;
-      // Decode in stream order into a scratch buffer when bottom-up, then flip; straight into the output otherwise.
-      const out = pixelWords(image);
-      const work = topDown ? out : new Uint32Array(n);
-      const ip = lzRgbPass(data, LZ_HEADER_SIZE, work, n, type === LzImageType.Rgb16);
-      if (hasAlpha) {
-        lzBytePass(data, ip, new Uint8Array(work.buffer, work.byteOffset, n * 4), 4, 3, n);
-      }
-      if (!topDown) copyRows(work, width, out, width, height, false, 0);
+      // Decode in stream order straight into the output when top-down, else into scratch and flip. RGBA: the
+      // RGB pass leaves alpha 0 and the alpha pass skips runs of 0, so an all-0 plane (Xspice) costs nothing.
+      const words = pixelWords(image);
+      const work = topDown ? words : scratchWords(n);
+      const ip = lzRgbPass(data, LZ_HEADER_SIZE, work, n, type === LzImageType.Rgb16, hasAlpha ? 0 : ALPHA_MASK);
+      if (hasAlpha) lzAlphaPass(data, ip, new Uint8Array(work.buffer, work.byteOffset, n * 4), n);
+      if (!topDown) copyRows(work, width, words, width, height, false, 0);
       return image;
     }
     case LzImageType.Xxxa: {
@@ -212,73 +217,161 @@ function pltBitmapFormat(type: number): number {
   }
 }
 
+/** The match at the front of the code: its length (before the type's bias) and distance, and where the code goes on. */
+interface Match {
+  len: number;
+  ofs: number;
+  ip: number;
+}
+const match: Match = { len: 0, ofs: 0, ip: 0 };
+
 /**
- * The RGB pass: decodes `n` pixels into packed opaque RGBA words. Literals are 3 bytes B,G,R (RGB24/32/RGBA)
- * or a big-endian x1r5g5b5 u16 (RGB16). Returns the input offset after the last code byte used.
+ * Reads the match whose control byte `ctrl` (>= 32) was just read, ip pointing after it, into `match`:
+ * length from the top 3 bits (7 = continued by bytes up to a non-255), distance from the low 5 bits and the
+ * next byte, or 8191 + a 16-bit distance when both are all ones; the distance is returned plus 1.
  */
-export function lzRgbPass(src: Uint8Array, ip: number, out: Uint32Array, n: number, rgb16: boolean): number {
+function readMatch(src: Uint8Array, ip: number, ctrl: number): Match {
+  const srcLen = src.length;
+  let len = ctrl >> 5;
+  let ofs = (ctrl & 31) << 8;
+  if (len === 7) {
+    let code: number;
+    do {
+      if (ip >= srcLen) throw truncated('match length');
+      code = src[ip++]!;
+      len += code;
+    } while (code === 255);
+  }
+  if (ip >= srcLen) throw truncated('match distance');
+  const code = src[ip++]!;
+  if (code === 255 && ofs === 31 << 8) {
+    if (ip + 2 > srcLen) throw truncated('long match distance');
+    ofs = ((src[ip]! << 8) | src[ip + 1]!) + 8191;
+    ip += 2;
+  } else {
+    ofs += code;
+  }
+  match.len = len;
+  match.ofs = ofs + 1;
+  match.ip = ip;
+  return match;
+}
+
+/**
+ * The RGB pass: decodes `n` pixels into packed RGBA words whose alpha byte is `alpha` (ALPHA_MASK or 0).
+ * Literals are 3 bytes B,G,R (RGB24/32/RGBA) or a big-endian x1r5g5b5 u16 (RGB16, always opaque). Returns the
+ * input offset after the last code byte used.
+ */
+export function lzRgbPass(src: Uint8Array, ip: number, out: Uint32Array, n: number, rgb16: boolean, alpha = ALPHA_MASK): number {
   const srcLen = src.length;
   // Length bias after the top-3-bits count: RGB24/32 +0, RGB16 +1 (lz_decompress_tmpl.c: len-- then +1 / +2).
   const bias = rgb16 ? 1 : 0;
   const lut = rgb16 ? rgb555Words() : null;
-  const opaque = ALPHA_MASK;
-  const sr = SHIFT_R;
-  const sg = SHIFT_G;
-  const sb = SHIFT_B;
   let op = 0;
   while (op < n) {
     if (ip >= srcLen) throw truncated('control byte');
     const ctrl = src[ip++]!;
-    if (ctrl >= 32) {
-      let len = (ctrl >> 5) + bias;
-      let ofs = (ctrl & 31) << 8;
-      if (ctrl >= 224) {
-        let code: number;
-        do {
-          if (ip >= srcLen) throw truncated('match length');
-          code = src[ip++]!;
-          len += code;
-        } while (code === 255);
-      }
-      if (ip >= srcLen) throw truncated('match distance');
-      const code = src[ip++]!;
-      if (code === 255 && ofs === 31 << 8) {
-        if (ip + 2 > srcLen) throw truncated('long match distance');
-        ofs = ((src[ip]! << 8) | src[ip + 1]!) + 8191;
-        ip += 2;
-      } else {
-        ofs += code;
-      }
-      ofs += 1;
-      let ref = op - ofs;
-      if (ref < 0) throw new ProtocolError(`lz: match distance ${ofs} before the start of the image at pixel ${op}`);
-      if (len > n - op) throw new ProtocolError(`lz: match of ${len} pixels overruns the image at pixel ${op}`);
-      const end = op + len;
-      if (ofs === 1) {
-        out.fill(out[ref]!, op, end);
-        op = end;
-      } else if (ofs >= len && len > 8) {
-        out.copyWithin(op, ref, ref + len);
-        op = end;
-      } else {
-        while (op < end) out[op++] = out[ref++]!;
-      }
-    } else {
+    if (ctrl < 32) {
       const count = ctrl + 1;
       if (count > n - op) throw new ProtocolError(`lz: literal run of ${count} pixels overruns the image at pixel ${op}`);
-      const end = op + count;
       if (lut === null) {
         if (ip + count * 3 > srcLen) throw truncated('literal pixels');
-        for (; op < end; op++, ip += 3) {
-          out[op] = opaque | (src[ip]! << sb) | (src[ip + 1]! << sg) | (src[ip + 2]! << sr);
-        }
+        ip = bgrLiterals(src, ip, out, op, count, alpha);
       } else {
         if (ip + count * 2 > srcLen) throw truncated('literal pixels');
-        for (; op < end; op++, ip += 2) out[op] = lut[((src[ip]! << 8) | src[ip + 1]!) & 0x7fff]!;
+        for (let end = op + count, o = op; o < end; o++, ip += 2) out[o] = lut[((src[ip]! << 8) | src[ip + 1]!) & 0x7fff]!;
       }
+      op += count;
+      continue;
     }
+    const m = readMatch(src, ip, ctrl);
+    ip = m.ip;
+    const len = m.len + bias;
+    const ofs = m.ofs;
+    if (ofs > op) throw new ProtocolError(`lz: match distance ${ofs} before the start of the image at pixel ${op}`);
+    if (len > n - op) throw new ProtocolError(`lz: match of ${len} pixels overruns the image at pixel ${op}`);
+    copyMatch(out, op, ofs, len);
+    op += len;
   }
   return ip;
+}
+
+/**
+ * Packs `count` B,G,R literals from src[ip] into out[op...] as little-endian RGBA words (the caller has
+ * refused big-endian hosts) with alpha byte `alpha`; returns the new ip. The caller has checked that the
+ * bytes are there. Shared with GLZ.
+ */
+export function bgrLiterals(src: Uint8Array, ip: number, out: Uint32Array, op: number, count: number, alpha: number): number {
+  const end = op + count;
+  if (end > out.length) throw new RangeError('lz: literals past the output');
+  if (alpha === 0) {
+    for (; op < end; op++, ip += 3) out[op] = (src[ip]! << 16) | (src[ip + 1]! << 8) | src[ip + 2]!;
+  } else {
+    for (; op < end; op++, ip += 3) out[op] = 0xff000000 | (src[ip]! << 16) | (src[ip + 1]! << 8) | src[ip + 2]!;
+  }
+  return ip;
+}
+
+/**
+ * Copies the `len` pixels that start `ofs` pixels back to out[op...], LZ style: when they overlap the
+ * destination, the copy repeats them (ofs 1 is a fill). Long non-overlapping copies go through copyWithin.
+ */
+export function copyMatch(out: Uint32Array, op: number, ofs: number, len: number): void {
+  const end = op + len;
+  let ref = op - ofs;
+  if (ofs === 1) {
+    if (len > 8) out.fill(out[ref]!, op, end);
+    else for (const v = out[ref]!; op < end; op++) out[op] = v;
+  } else if (ofs >= len && len > 8) {
+    out.copyWithin(op, ref, ref + len);
+  } else {
+    while (op < end) out[op++] = out[ref++]!;
+  }
+}
+
+/**
+ * The alpha pass of an RGBA image: decodes `n` alpha bytes into every 4th byte of `px` (offset 3), over the
+ * RGB pass's words whose alpha is 0. Matches are biased by 2. Runs of alpha 0 are left as they are.
+ * Returns the input offset after the last code byte used.
+ */
+export function lzAlphaPass(src: Uint8Array, ip: number, px: Uint8Array, n: number): number {
+  const srcLen = src.length;
+  let op = 0;
+  while (op < n) {
+    if (ip >= srcLen) throw truncated('control byte');
+    const ctrl = src[ip++]!;
+    if (ctrl < 32) {
+      const count = ctrl + 1;
+      if (count > n - op) throw new ProtocolError(`lz: literal run of ${count} units overruns the image at unit ${op}`);
+      if (ip + count > srcLen) throw truncated('literal units');
+      const end = op + count;
+      for (let d = op * 4 + 3; op < end; op++, d += 4) px[d] = src[ip++]!;
+      continue;
+    }
+    const m = readMatch(src, ip, ctrl);
+    ip = m.ip;
+    const len = m.len + 2;
+    const ofs = m.ofs;
+    if (ofs > op) throw new ProtocolError(`lz: match distance ${ofs} before the start of the image at unit ${op}`);
+    if (len > n - op) throw new ProtocolError(`lz: match of ${len} units overruns the image at unit ${op}`);
+    const end = op + len;
+    let d = op * 4 + 3;
+    if (ofs === 1) {
+      const v = px[d - 4]!;
+      if (v !== 0) for (; op < end; op++, d += 4) px[d] = v;
+    } else {
+      for (let r = d - ofs * 4; op < end; op++, d += 4, r += 4) px[d] = px[r]!;
+    }
+    op = end;
+  }
+  return ip;
+}
+
+/** A scratch buffer for bottom-up images, kept across calls (decoding is not re-entrant). */
+let scratch = new Uint32Array(0);
+function scratchWords(n: number): Uint32Array {
+  if (scratch.length < n) scratch = new Uint32Array(n);
+  return scratch;
 }
 
 /**

@@ -295,8 +295,8 @@ export class QuicDecoder {
   private maxBit = 0;
   private bitpos = 0;
   private word = 0;
-  /** The 32 bits after `word` (set by longCodewordAt for the hot loops). */
-  private ahead = 0;
+  /** Where rgbRowRun stopped for a run, or -1. */
+  private runAt = -1;
 
   private width = 0;
   private fam: Family = FAMILY_8;
@@ -426,21 +426,6 @@ export class QuicDecoder {
     let e = fam.table[code | (this.word >>> 22)]!;
     if (e === 0) e = longCodeword(fam, code >>> TABLE_BITS, this.word);
     this.eat(e >>> 16);
-    return e;
-  }
-
-  /**
-   * The slow path of the hot loops: decodes a codeword too long for the table at stream bit `bitpos` and
-   * leaves `this.word` at the bits after it. Returns the `entry`.
-   */
-  private longCodewordAt(bitpos: number, code: number): number {
-    const maxBit = this.maxBit;
-    if (bitpos > maxBit) throw truncated();
-    const e = longCodeword(this.fam, code >>> TABLE_BITS, this.wordAt(bitpos));
-    const next = bitpos + (e >>> 16);
-    if (next > maxBit) throw truncated();
-    this.word = this.wordAt(next);
-    this.ahead = this.wordAt(next + 32);
     return e;
   }
 
@@ -621,12 +606,60 @@ export class QuicDecoder {
     return runlen;
   }
 
+  /**
+   * One RGB pixel at index i >= 1 through the general decoder (any codeword length): the hot loops hand
+   * over a pixel when one of its codewords is too long for the table. Row 0 predicts from the left only.
+   */
+  private rgbPixel(prevW: number, curW: number, i: number, row0: boolean): void {
+    const px32 = this.px32;
+    const mask = this.fam.mask;
+    const left = px32[curW + i - 1]!;
+    const above = row0 ? 0 : px32[prevW + i]!;
+    let pixel = 0xff000000;
+    for (let c = 0; c < 3; c++) {
+      const cr = this.corr[c]!;
+      const e = this.codeword(this.codeAfter[(c << 8) + cr[i]!]!);
+      cr[i + 1] = e & 0xff;
+      const l = (left >>> (c << 3)) & 0xff;
+      const pred = row0 ? l : (l + ((above >>> (c << 3)) & 0xff)) >>> 1;
+      pixel |= ((((e >>> 8) & 0xff) + pred) & mask) << (c << 3);
+    }
+    px32[curW + i] = pixel;
+  }
+
   /** RGB, first row: each channel predicted from the pixel to its left. */
   private rgbRow0Seg(st: CommonState, cur: number, i: number, end: number): void {
     if (i === 0) {
       this.firstPixel(st, 0, 3, 0, cur, 0, true);
       i = 1;
     }
+    const curW = cur >> 2;
+    let stopidx = i + st.waitcnt;
+    for (;;) {
+      const segEnd = stopidx < end ? stopidx + 1 : end;
+      i = this.rgbRow0Run(curW, i, segEnd);
+      if (i < segEnd) {
+        this.rgbPixel(0, curW, i, true);
+        i++;
+        continue;
+      }
+      if (stopidx >= end) break;
+      const c0 = this.corr[0]!;
+      const c1 = this.corr[1]!;
+      const c2 = this.corr[2]!;
+      this.updateModel(st, 0, c0[stopidx]!, c0[stopidx + 1]!);
+      this.updateModel(st, 1, c1[stopidx]!, c1[stopidx + 1]!);
+      this.updateModel(st, 2, c2[stopidx]!, c2[stopidx + 1]!);
+      stopidx = i + (st.rand() & BPP_MASK[st.wmidx]!);
+    }
+    st.waitcnt = stopidx - end;
+  }
+
+  /**
+   * The hot loop of row 0: decodes pixels i..segEnd-1 while every codeword is in the table. Returns where it
+   * stopped: segEnd, or the pixel that needs `rgbPixel` (nothing of it consumed).
+   */
+  private rgbRow0Run(curW: number, i: number, segEnd: number): number {
     const table = this.fam.table;
     const mask = this.fam.mask;
     const codeAfter = this.codeAfter;
@@ -636,71 +669,38 @@ export class QuicDecoder {
     const c2 = this.corr[2]!;
     const words = this.words;
     const maxBit = this.maxBit;
-    const waitmask = BPP_MASK[st.wmidx]!;
-    const curW = cur >> 2;
     let word = this.word;
     let bitpos = this.bitpos;
-    let wk = 0;
-    let stopidx = i + st.waitcnt;
-
-    for (;;) {
-      const segEnd = stopidx < end ? stopidx + 1 : end;
-      const lw = px32[curW + i - 1]!;
-      let r = lw & 0xff;
-      let g = (lw >>> 8) & 0xff;
-      let b = (lw >>> 16) & 0xff;
-      let v0 = c0[i]!;
-      let v1 = c1[i]!;
-      let v2 = c2[i]!;
-      for (; i < segEnd; i++) {
-        // Per channel: one table lookup (or the long-codeword slow path), then shift the consumed bits out.
-        let code = codeAfter[v0]!;
-        let e = table[code | (word >>> 22)]!;
-        if (e !== 0) word <<= e >>> 16;
-        else {
-          e = this.longCodewordAt(bitpos, code);
-          word = this.word;
-        }
-        bitpos += e >>> 16;
-        c0[i + 1] = v0 = e & 0xff;
-        r = (((e >>> 8) & 0xff) + r) & mask;
-
-        code = codeAfter[256 + v1]!;
-        e = table[code | (word >>> 22)]!;
-        if (e !== 0) word <<= e >>> 16;
-        else {
-          e = this.longCodewordAt(bitpos, code);
-          word = this.word;
-        }
-        bitpos += e >>> 16;
-        c1[i + 1] = v1 = e & 0xff;
-        g = (((e >>> 8) & 0xff) + g) & mask;
-
-        code = codeAfter[512 + v2]!;
-        e = table[code | (word >>> 22)]!;
-        if (e !== 0) word <<= e >>> 16;
-        else {
-          e = this.longCodewordAt(bitpos, code);
-          word = this.word;
-        }
-        bitpos += e >>> 16;
-        c2[i + 1] = v2 = e & 0xff;
-        b = (((e >>> 8) & 0xff) + b) & mask;
-
-        if (bitpos > maxBit) throw truncated();
-        wk = bitpos >>> 5;
-        word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
-        px32[curW + i] = 0xff000000 | r | (g << 8) | (b << 16);
-      }
-      if (stopidx >= end) break;
-      this.updateModel(st, 0, c0[stopidx]!, c0[stopidx + 1]!);
-      this.updateModel(st, 1, c1[stopidx]!, c1[stopidx + 1]!);
-      this.updateModel(st, 2, c2[stopidx]!, c2[stopidx + 1]!);
-      stopidx = i + (st.rand() & waitmask);
+    const lw = px32[curW + i - 1]!;
+    let r = lw & 0xff;
+    let g = (lw >>> 8) & 0xff;
+    let b = (lw >>> 16) & 0xff;
+    let v0 = c0[i]!;
+    let v1 = c1[i]!;
+    let v2 = c2[i]!;
+    for (; i < segEnd; i++) {
+      // Per channel: one table lookup, then shift the consumed bits out of the window.
+      const e0 = table[codeAfter[v0]! | (word >>> 22)]!;
+      const w1 = word << (e0 >>> 16);
+      const e1 = table[codeAfter[256 + v1]! | (w1 >>> 22)]!;
+      const w2 = w1 << (e1 >>> 16);
+      const e2 = table[codeAfter[512 + v2]! | (w2 >>> 22)]!;
+      if (e0 === 0 || e1 === 0 || e2 === 0) break;
+      c0[i + 1] = v0 = e0 & 0xff;
+      c1[i + 1] = v1 = e1 & 0xff;
+      c2[i + 1] = v2 = e2 & 0xff;
+      r = (((e0 >>> 8) & 0xff) + r) & mask;
+      g = (((e1 >>> 8) & 0xff) + g) & mask;
+      b = (((e2 >>> 8) & 0xff) + b) & mask;
+      px32[curW + i] = 0xff000000 | r | (g << 8) | (b << 16);
+      bitpos += (e0 >>> 16) + (e1 >>> 16) + (e2 >>> 16);
+      if (bitpos > maxBit) throw truncated();
+      const k = bitpos >>> 5;
+      word = (words[k]! << bitpos) | ((words[k + 1]! >>> 1) >>> (31 - (bitpos & 31)));
     }
-    st.waitcnt = stopidx - end;
     this.word = word;
     this.bitpos = bitpos;
+    return i;
   }
 
   /** RGB, other rows: predicted from the average of left and above, with runs of repeated pixels. */
@@ -709,6 +709,52 @@ export class QuicDecoder {
       this.firstPixel(st, 0, 3, prev, cur, 0, false);
       i = 1;
     }
+    const prevW = prev >> 2;
+    const curW = cur >> 2;
+    let stopidx = i + st.waitcnt;
+    let runIndex = 0;
+    for (;;) {
+      // Decode up to and including stopidx (or to the end), then update the model at stopidx; a run
+      // interrupts the stretch and restarts it after the run with the same remaining wait count.
+      const segEnd = stopidx < end ? stopidx + 1 : end;
+      i = this.rgbRowRun(prevW, curW, i, segEnd, runIndex);
+      if (i < segEnd) {
+        if (this.runAt < 0) {
+          this.rgbPixel(prevW, curW, i, false);
+          i++;
+          continue;
+        }
+        // do_run: the run repeats the pixel to the left; its length comes from the MELCODE state.
+        st.waitcnt = stopidx - i;
+        runIndex = i;
+        const runEnd = i + this.decodeRun(st, end - i);
+        const px32 = this.px32;
+        const runPixel = px32[curW + i - 1]!;
+        if (runEnd - i > 16) px32.fill(runPixel, curW + i, curW + runEnd);
+        else for (let k = curW + i; k < curW + runEnd; k++) px32[k] = runPixel;
+        i = runEnd;
+        if (i === end) return;
+        stopidx = i + st.waitcnt;
+        continue;
+      }
+      if (stopidx >= end) break;
+      const c0 = this.corr[0]!;
+      const c1 = this.corr[1]!;
+      const c2 = this.corr[2]!;
+      this.updateModel(st, 0, c0[stopidx]!, c0[stopidx + 1]!);
+      this.updateModel(st, 1, c1[stopidx]!, c1[stopidx + 1]!);
+      this.updateModel(st, 2, c2[stopidx]!, c2[stopidx + 1]!);
+      stopidx = i + (st.rand() & BPP_MASK[st.wmidx]!);
+    }
+    st.waitcnt = stopidx - end;
+  }
+
+  /**
+   * The hot loop of other rows: decodes pixels i..segEnd-1 while every codeword is in the table and no run
+   * starts. Returns where it stopped: segEnd, or a pixel that starts a run (`runAt` = it) or needs
+   * `rgbPixel` (`runAt` = -1); nothing of that pixel is consumed.
+   */
+  private rgbRowRun(prevW: number, curW: number, i: number, segEnd: number, runIndex: number): number {
     const table = this.fam.table;
     const mask = this.fam.mask;
     const codeAfter = this.codeAfter;
@@ -718,121 +764,54 @@ export class QuicDecoder {
     const c2 = this.corr[2]!;
     const words = this.words;
     const maxBit = this.maxBit;
-    const waitmask = BPP_MASK[st.wmidx]!;
-    const prevW = prev >> 2;
-    const curW = cur >> 2;
     let word = this.word;
     let bitpos = this.bitpos;
-    let wk = 0;
-    let ahead = 0;
-    let start = 0;
-    let stopidx = i + st.waitcnt;
-    let runIndex = 0;
-
-    for (;;) {
-      // Decode up to and including stopidx (or to the end), then update the model at stopidx; a run
-      // interrupts the stretch and restarts it after the run with the same remaining wait count.
-      let run = false;
-      for (;;) {
-        const segEnd = stopidx < end ? stopidx + 1 : end;
-        // Rolling state: the above-left word, the left pixel (r, g, b) and the one before it (mr, mg, mb).
-        let pwLeft = px32[prevW + i - 1]!;
-        let lw = px32[curW + i - 1]!;
-        let r = lw & 0xff;
-        let g = (lw >>> 8) & 0xff;
-        let b = (lw >>> 16) & 0xff;
-        lw = i >= 2 ? px32[curW + i - 2]! : 0;
-        let mr = i >= 2 ? lw & 0xff : -1;
-        let mg = (lw >>> 8) & 0xff;
-        let mb = (lw >>> 16) & 0xff;
-        let v0 = c0[i]!;
-        let v1 = c1[i]!;
-        let v2 = c2[i]!;
-        for (; i < segEnd; i++) {
-          const pw = px32[prevW + i]!;
-          if (((pwLeft ^ pw) & 0xffffff) === 0 && runIndex !== i && i > 2 && r === mr && g === mg && b === mb) {
-            run = true;
-            break;
-          }
-          pwLeft = pw;
-          mr = r;
-          mg = g;
-          mb = b;
-          // The bits after the window, loaded off the decode's critical path; merged in at the pixel's end.
-          start = bitpos;
-          wk = (bitpos >>> 5) + 1;
-          ahead = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
-          // Per channel: one table lookup (or the long-codeword slow path), then shift the consumed bits out.
-          let code = codeAfter[v0]!;
-          let e = table[code | (word >>> 22)]!;
-          if (e !== 0) word <<= e >>> 16;
-          else {
-            e = this.longCodewordAt(bitpos, code);
-            word = this.word;
-            ahead = this.ahead;
-            start = bitpos + (e >>> 16);
-          }
-          bitpos += e >>> 16;
-          c0[i + 1] = v0 = e & 0xff;
-          r = (((e >>> 8) & 0xff) + ((r + (pw & 0xff)) >>> 1)) & mask;
-
-          code = codeAfter[256 + v1]!;
-          e = table[code | (word >>> 22)]!;
-          if (e !== 0) word <<= e >>> 16;
-          else {
-            e = this.longCodewordAt(bitpos, code);
-            word = this.word;
-            ahead = this.ahead;
-            start = bitpos + (e >>> 16);
-          }
-          bitpos += e >>> 16;
-          c1[i + 1] = v1 = e & 0xff;
-          g = (((e >>> 8) & 0xff) + ((g + ((pw >>> 8) & 0xff)) >>> 1)) & mask;
-
-          code = codeAfter[512 + v2]!;
-          e = table[code | (word >>> 22)]!;
-          if (e !== 0) word <<= e >>> 16;
-          else {
-            e = this.longCodewordAt(bitpos, code);
-            word = this.word;
-            ahead = this.ahead;
-            start = bitpos + (e >>> 16);
-          }
-          bitpos += e >>> 16;
-          c2[i + 1] = v2 = e & 0xff;
-          b = (((e >>> 8) & 0xff) + ((b + ((pw >>> 16) & 0xff)) >>> 1)) & mask;
-
-          if (bitpos > maxBit) throw truncated();
-          word |= (ahead >>> 1) >>> (31 - (bitpos - start));
-          px32[curW + i] = 0xff000000 | r | (g << 8) | (b << 16);
-        }
-        if (run || stopidx >= end) break;
-        this.updateModel(st, 0, c0[stopidx]!, c0[stopidx + 1]!);
-        this.updateModel(st, 1, c1[stopidx]!, c1[stopidx + 1]!);
-        this.updateModel(st, 2, c2[stopidx]!, c2[stopidx + 1]!);
-        stopidx = i + (st.rand() & waitmask);
-      }
-      if (!run) {
-        st.waitcnt = stopidx - end;
+    // Rolling state: the above-left word, the left pixel (r, g, b) and the one before it (mr, mg, mb).
+    let pwLeft = px32[prevW + i - 1]!;
+    let lw = px32[curW + i - 1]!;
+    let r = lw & 0xff;
+    let g = (lw >>> 8) & 0xff;
+    let b = (lw >>> 16) & 0xff;
+    lw = i >= 2 ? px32[curW + i - 2]! : 0;
+    let mr = i >= 2 ? lw & 0xff : -1;
+    let mg = (lw >>> 8) & 0xff;
+    let mb = (lw >>> 16) & 0xff;
+    let v0 = c0[i]!;
+    let v1 = c1[i]!;
+    let v2 = c2[i]!;
+    this.runAt = -1;
+    for (; i < segEnd; i++) {
+      const pw = px32[prevW + i]!;
+      if (((pwLeft ^ pw) & 0xffffff) === 0 && runIndex !== i && i > 2 && r === mr && g === mg && b === mb) {
+        this.runAt = i;
         break;
       }
-      // do_run: the run repeats the pixel to the left; its length comes from the MELCODE state.
-      st.waitcnt = stopidx - i;
-      runIndex = i;
-      this.word = word;
-      this.bitpos = bitpos;
-      const runEnd = i + this.decodeRun(st, end - i);
-      word = this.word;
-      bitpos = this.bitpos;
-      const runPixel = px32[curW + i - 1]!;
-      if (runEnd - i > 16) px32.fill(runPixel, curW + i, curW + runEnd);
-      else for (let k = curW + i; k < curW + runEnd; k++) px32[k] = runPixel;
-      i = runEnd;
-      if (i === end) break;
-      stopidx = i + st.waitcnt;
+      // Per channel: one table lookup, then shift the consumed bits out of the window.
+      const e0 = table[codeAfter[v0]! | (word >>> 22)]!;
+      const w1 = word << (e0 >>> 16);
+      const e1 = table[codeAfter[256 + v1]! | (w1 >>> 22)]!;
+      const w2 = w1 << (e1 >>> 16);
+      const e2 = table[codeAfter[512 + v2]! | (w2 >>> 22)]!;
+      if (e0 === 0 || e1 === 0 || e2 === 0) break;
+      pwLeft = pw;
+      mr = r;
+      mg = g;
+      mb = b;
+      c0[i + 1] = v0 = e0 & 0xff;
+      c1[i + 1] = v1 = e1 & 0xff;
+      c2[i + 1] = v2 = e2 & 0xff;
+      r = (((e0 >>> 8) & 0xff) + ((r + (pw & 0xff)) >>> 1)) & mask;
+      g = (((e1 >>> 8) & 0xff) + ((g + ((pw >>> 8) & 0xff)) >>> 1)) & mask;
+      b = (((e2 >>> 8) & 0xff) + ((b + ((pw >>> 16) & 0xff)) >>> 1)) & mask;
+      px32[curW + i] = 0xff000000 | r | (g << 8) | (b << 16);
+      bitpos += (e0 >>> 16) + (e1 >>> 16) + (e2 >>> 16);
+      if (bitpos > maxBit) throw truncated();
+      const k = bitpos >>> 5;
+      word = (words[k]! << bitpos) | ((words[k + 1]! >>> 1) >>> (31 - (bitpos & 31)));
     }
     this.word = word;
     this.bitpos = bitpos;
+    return i;
   }
 
   /** A single channel (alpha at byte 3, gray at byte 0), first row. */

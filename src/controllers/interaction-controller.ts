@@ -223,12 +223,14 @@ export class InteractionController implements ReactiveController {
     else canvas.style.removeProperty('cursor');
   }
 
-  private sessionEnded(): void {
+  /** The session ended: no lock, no guest cursor, no surface; idempotent. */
+  sessionEnded(): void {
     this.queue.clear();
     this.pointer.unlock();
     this.pointer.reset();
     this.cursor.reset();
-    this.viewport.reset();
+    // The viewport keeps the last surface size: the last frame stays fitted, and the next session starts there.
+    this.viewport.heads = [];
     this.guestLocks = null;
     this.mode = 'server';
     this.supported = [];

@@ -90,9 +90,14 @@ export class KeyboardController implements ReactiveController {
    * guest has not been told since focus was gained.
    */
   syncLocks(e: { getModifierState(key: string): boolean }): void {
-    if (!this.locksPending || !this.config.enabled()) return;
+    const event = this.locksEvent(e);
+    if (event) this.config.send(event);
+  }
+
+  private locksEvent(e: { getModifierState(key: string): boolean }): InputEvent | null {
+    if (!this.locksPending || !this.config.enabled()) return null;
     this.locksPending = false;
-    this.config.send({ type: 'locks', locks: localLocks(e) });
+    return { type: 'locks', locks: localLocks(e) };
   }
 
   /** Releases everything (focus lost, page hidden, input disabled) and forgets page-side state. */
@@ -127,11 +132,13 @@ export class KeyboardController implements ReactiveController {
     if (scancode === undefined) return; // unknown key: leave it to the browser
     e.preventDefault();
     e.stopPropagation();
-    if (!LOCK_CODES.has(e.code)) this.syncLocks(e);
-    else this.locksPending = false; // the lock key itself brings both sides along
+    const events: InputEvent[] = [];
+    // The lock state goes first, in the same batch; a lock key itself brings both sides along.
+    const locks = LOCK_CODES.has(e.code) ? null : this.locksEvent(e);
+    if (locks) events.push(locks);
+    else this.locksPending = false;
 
     this.trackCombo(e.code, true);
-    const events: InputEvent[] = [];
 
     // Windows AltGr: ControlLeft and AltRight arrive with the same timestamp; hold ControlLeft to see.
     if (this.fakeCtrl) {

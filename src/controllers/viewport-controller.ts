@@ -74,12 +74,6 @@ export class ViewportController implements ReactiveController {
     this.apply();
   }
 
-  /** Forgets the session's surface and heads. */
-  reset(): void {
-    this.surface = { width: 0, height: 0 };
-    this.heads = [];
-  }
-
   /** Re-computes the layout and applies it to the canvas. */
   apply(): void {
     const canvas = this.config.canvas();

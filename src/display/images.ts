@@ -7,11 +7,10 @@
  */
 import { decodeBitmap, decodeGlz, decodeLz, decodeLz4, decodeLzAlpha, decodeQuic, decodeZlibGlz, readGlzHeader, type DecodedImage, type GlzDictionary, type SpicePalette } from '../codecs/index.js';
 import { ProtocolError } from '../protocol/errors.js';
-import { ImageTypeCode, type PaletteRef, type SpiceImage } from '../protocol/display.js';
+import { BitmapFlags, ImageFlags, ImageType } from '../protocol/constants.js';
+import type { PaletteRef, SpiceImage } from '../protocol/display.js';
 import { sourceOf, type PixelSource, type Surface } from './surface.js';
 
-const ImageFlags = { CacheMe: 1, HighBitsSet: 2, CacheReplaceMe: 4 } as const;
-const BitmapFlags = { PalCacheMe: 1, PalFromCache: 2, TopDown: 4 } as const;
 
 /** Decodes a JPEG (in the worker: createImageBitmap/ImageDecoder); rejects with a ProtocolError on bad data. */
 export type JpegDecoder = (jpeg: Uint8Array) => Promise<DecodedImage>;
@@ -44,7 +43,7 @@ export class ImageResolver {
   resolve(image: SpiceImage): PixelSource | Promise<PixelSource> {
     const { descriptor } = image;
     this.seenTypes.add(descriptor.type);
-    if (descriptor.type === ImageTypeCode.FromCache || descriptor.type === ImageTypeCode.FromCacheLossless) {
+    if (descriptor.type === ImageType.FromCache || descriptor.type === ImageType.FromCacheLossless) {
       const cached = this.pixmaps.get(descriptor.id);
       if (!cached) throw new ProtocolError(`image ${descriptor.id} is not in the pixmap cache`);
       return cached;
@@ -140,15 +139,15 @@ export class ImageResolver {
       }
       case 'data':
         switch (descriptor.type) {
-          case ImageTypeCode.Quic:
+          case ImageType.Quic:
             return sourceOf(decodeQuic(payload.data));
-          case ImageTypeCode.LzRgb:
+          case ImageType.LzRgb:
             return sourceOf(decodeLz(payload.data));
-          case ImageTypeCode.GlzRgb:
+          case ImageType.GlzRgb:
             return this.glz(payload.data, () => sourceOf(decodeGlz(payload.data, this.options.glz)), false);
-          case ImageTypeCode.Lz4:
+          case ImageType.Lz4:
             return sourceOf(decodeLz4(payload.data, descriptor.width, descriptor.height));
-          case ImageTypeCode.Jpeg:
+          case ImageType.Jpeg:
             return this.jpeg(payload.data).then(sourceOf);
         }
         throw new ProtocolError(`image type ${descriptor.type} carries no data payload`);

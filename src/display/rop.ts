@@ -4,20 +4,9 @@
  * operations of brush P, source S and destination D). Alpha is handled by the caller; these combine the
  * colour bits only.
  */
+import { Ropd } from '../protocol/constants.js';
 
-export const Ropd = {
-  InversSrc: 1 << 0,
-  InversBrush: 1 << 1,
-  InversDest: 1 << 2,
-  OpPut: 1 << 3,
-  OpOr: 1 << 4,
-  OpAnd: 1 << 5,
-  OpXor: 1 << 6,
-  OpBlackness: 1 << 7,
-  OpWhiteness: 1 << 8,
-  OpInvers: 1 << 9,
-  InversRes: 1 << 10,
-} as const;
+export { Ropd };
 
 /** A colour combiner for one pixel: source (or brush) word and destination word to result word. */
 export type Combine = (s: number, d: number) => number;

@@ -7,18 +7,20 @@
  */
 import type { DecodedImage } from '../codecs/types.js';
 import { ALPHA_MASK, SHIFT_A, SHIFT_B, SHIFT_G, SHIFT_R, rgbaWord } from '../codecs/types.js';
+import { SurfaceFmt } from '../protocol/constants.js';
 import { ProtocolError } from '../protocol/errors.js';
 import type { Point, Rect } from '../protocol/display.js';
 import { clipRegions, union } from './rect.js';
 import { rop3Combine, ropdCombiner, type Combine, type RopSource } from './rop.js';
 
+/** SPICE_SURFACE_FMT_* under the names the drawing code uses. */
 export const SurfaceFormat = {
-  A1: 1,
-  A8: 8,
-  Rgb555: 16,
-  Xrgb32: 32,
-  Rgb565: 80,
-  Argb32: 96,
+  A1: SurfaceFmt.Fmt1A,
+  A8: SurfaceFmt.Fmt8A,
+  Rgb555: SurfaceFmt.Fmt16555,
+  Xrgb32: SurfaceFmt.Fmt32Xrgb,
+  Rgb565: SurfaceFmt.Fmt16565,
+  Argb32: SurfaceFmt.Fmt32Argb,
 } as const;
 
 /** A decoded image as the drawing code reads it: packed RGBA words, rows top-down. */

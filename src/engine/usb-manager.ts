@@ -36,6 +36,11 @@ export interface UsbManagerOptions {
   source?: UsbDeviceSource;
   /** How long the VM may take to take a device before it is given back, in ms (default 20000). */
   attachTimeoutMs?: number;
+  /**
+   * After device_connect, how long a VM that neither uses nor rejects the device counts as having taken it,
+   * in ms (default 1000; a paused VM or a guest without a driver sends nothing).
+   */
+  acceptGraceMs?: number;
   /** Re-link attempts per slot the server may refuse in a row before the slot is given up (default 5). */
   maxRelinkAttempts?: number;
 }
@@ -60,6 +65,9 @@ interface DeviceEntry {
   slot?: Slot;
   handle?: UsbDeviceHandle;
   timer?: ReturnType<typeof setTimeout>;
+  /** QEMU answers a device_connect it does not allow with filter_reject: until it uses the device or a
+   * grace period passed, the device stays `redirecting`. */
+  graceTimer?: ReturnType<typeof setTimeout>;
   waiters: ((result: UsbResult) => void)[];
 }
 
@@ -112,9 +120,11 @@ export class UsbManager {
     if (this.ended) return;
     this.ended = true;
     for (const entry of this.devices.values()) {
-      void entry.host?.release('the session ended', { silent: true });
-      entry.handle?.dispose();
+      // A host lets go of its device port once it closed the device (see finish()).
+      if (entry.host) void entry.host.release('the session ended', { silent: true });
+      else entry.handle?.dispose();
       clearTimeout(entry.timer);
+      clearTimeout(entry.graceTimer);
       this.settle(entry, fail(UsbErrorCode.Unavailable, 'the session ended'));
     }
   }
@@ -317,14 +327,15 @@ export class UsbManager {
     }
     const host = ticket.host;
     if (!host || entry.host !== host) return; // attach() is still running, or an older host of this device
+    if (event.type === 'in-use') {
+      this.accepted(entry, host);
+      return;
+    }
     switch (event.state) {
       case 'connected':
         clearTimeout(entry.timer);
-        entry.status = { ...entry.status, state: 'redirected' };
-        delete entry.status.reason;
         this.learnGuestFilter(host);
-        this.settle(entry, { ok: true, ...(entry.status.via ? { via: entry.status.via } : {}) });
-        this.emitStatus();
+        entry.graceTimer = setTimeout(() => this.accepted(entry, host), this.options.acceptGraceMs ?? 1000);
         return;
       case 'refused':
       case 'released':
@@ -336,14 +347,28 @@ export class UsbManager {
     }
   }
 
+  /** The VM took the device: it used it, or did not reject it in time. */
+  private accepted(entry: DeviceEntry, host: UsbHost): void {
+    if (entry.host !== host || entry.status.state !== 'redirecting' || host.state !== 'connected') return;
+    clearTimeout(entry.graceTimer);
+    entry.status = { ...entry.status, state: 'redirected' };
+    delete entry.status.reason;
+    this.learnGuestFilter(host);
+    this.settle(entry, { ok: true, ...(entry.status.via ? { via: entry.status.via } : {}) });
+    this.emitStatus();
+  }
+
   /** The device's host ended: record why, free and re-link its slot. */
   private finish(entry: DeviceEntry, host: UsbHost, state: 'refused' | 'released' | 'lost', reason: string | undefined): void {
     const slot = entry.slot;
     this.learnGuestFilter(host);
     clearTimeout(entry.timer);
+    clearTimeout(entry.graceTimer);
     entry.host = undefined;
     entry.slot = undefined;
-    entry.handle?.dispose();
+    // The host still closes the device: let go of its port after that.
+    const handle = entry.handle;
+    if (handle) void host.finished.then(() => handle.dispose());
     entry.handle = undefined;
     const via = entry.status.via;
     const why = reason === 'released' ? undefined : reason;

@@ -60,10 +60,10 @@ export function probeVideoCodecs(): Promise<readonly number[]> {
 /** The browser's decoders; `codecs()` lists what the probe found (MJPEG only before it finished). */
 export const browserDecoders: DecoderBackend = {
   codecs: () => [...supported.keys()],
-  create(codec) {
+  create(codec, _width, height) {
     if (codec === VideoCodecType.Mjpeg) return new JpegFrameDecoder();
     const codecString = supported.get(codec);
-    return codecString ? new WebCodecsFrameDecoder(codec, codecString) : null;
+    return codecString ? new WebCodecsFrameDecoder(codec, codecString, gstreamerColorSpace(height)) : null;
   },
 };
 
@@ -100,6 +100,7 @@ class WebCodecsFrameDecoder implements FrameDecoder {
   constructor(
     private readonly codec: number,
     private readonly codecString: string,
+    private readonly colorSpace: VideoColorSpaceInit,
   ) {}
 
   decode(frame: Uint8Array, key: boolean): Promise<DecodedImage | null> {
@@ -141,8 +142,9 @@ class WebCodecsFrameDecoder implements FrameDecoder {
       codec = `vp09.0${profile}.10.${profile >= 2 ? '10' : '08'}`;
     }
     const decoder = new VideoDecoder({ output: (f) => this.output(f), error: (e) => this.fail(e) });
-    // No description: H.264/H.265 then arrive as Annex B, as SPICE sends them.
-    decoder.configure({ codec, optimizeForLatency: true });
+    // No description: H.264/H.265 then arrive as Annex B, as SPICE sends them. The colour space applies
+    // where the bitstream names none (VP8 never does; VP9 and H.264 may).
+    decoder.configure({ codec, optimizeForLatency: true, colorSpace: this.colorSpace });
     return decoder;
   }
 
@@ -153,7 +155,6 @@ class WebCodecsFrameDecoder implements FrameDecoder {
       this.pending.delete(t);
       p.resolve(null);
     }
-    if (timestamp < 2) console.log('DEBUGCS', this.codec, JSON.stringify(frame.colorSpace), frame.format, frame.codedWidth, frame.codedHeight);
     const p = this.pending.get(timestamp);
     if (!p) return frame.close();
     this.pending.delete(timestamp);
@@ -165,6 +166,19 @@ class WebCodecsFrameDecoder implements FrameDecoder {
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
   }
+}
+
+/**
+ * The YUV colour space spice-server's GStreamer encoders use, which is GStreamer's default for the frame
+ * height (video-info.c set_default_colorimetry: BT.601 up to 576 lines, BT.709 above, BT.2020 from 2160),
+ * limited range. spice-gtk decodes with the same rule. Chromium otherwise takes BT.709 for VP8 and for VP9
+ * without colour information, which shifted a 320x240 stream's colours by up to 20 levels.
+ */
+export function gstreamerColorSpace(height: number): VideoColorSpaceInit {
+  // BT.2020's transfer curve is BT.709's; TypeScript's lib does not list the BT.2020 names Chromium takes.
+  if (height >= 2160) return { matrix: 'bt2020-ncl' as VideoMatrixCoefficients, primaries: 'bt2020' as VideoColorPrimaries, transfer: 'bt709', fullRange: false };
+  if (height > 576) return { matrix: 'bt709', primaries: 'bt709', transfer: 'bt709', fullRange: false };
+  return { matrix: 'smpte170m', primaries: 'smpte170m', transfer: 'smpte170m', fullRange: false };
 }
 
 /** The visible part of a decoded frame as RGBA rows. */

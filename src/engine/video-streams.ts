@@ -47,8 +47,8 @@ export interface FrameDecoder {
 export interface DecoderBackend {
   /** SPICE_VIDEO_CODEC_TYPE_* this backend decodes; called when the channel links. */
   codecs(): readonly number[];
-  /** A decoder for a new stream, or null when the codec cannot be decoded. */
-  create(codec: number): FrameDecoder | null;
+  /** A decoder for a new stream of `width`x`height` frames, or null when the codec cannot be decoded. */
+  create(codec: number, width: number, height: number): FrameDecoder | null;
 }
 
 export interface VideoStreamsOptions {
@@ -192,7 +192,7 @@ export class VideoStreams implements Streams {
     if (!sizes || !saneRect(m.dest)) {
       return this.undecodable(st, `absurd sizes (stream ${m.streamWidth}x${m.streamHeight}, source ${m.srcWidth}x${m.srcHeight}, destination ${rectText(m.dest)})`);
     }
-    st.decoder = this.options.decoders.create(m.codecType);
+    st.decoder = this.options.decoders.create(m.codecType, m.streamWidth, m.streamHeight);
     if (!st.decoder) return this.undecodable(st, 'this browser has no decoder for it');
     this.host.log('debug', `stream ${st.id}: ${videoCodecName(st.codec)} ${m.srcWidth}x${m.srcHeight} at ${rectText(m.dest)} on surface ${st.surfaceId}`);
   }

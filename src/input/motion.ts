@@ -241,8 +241,8 @@ export class WheelAccumulator {
     // Nudge by a hair so three 1/3-notch line events make a notch despite binary fractions.
     let notches = Math.trunc(this.acc + Math.sign(this.acc) * 1e-9);
     if (notches === 0 && this.minEventFraction > 0 && Math.abs(delta) >= this.minEventFraction) {
-      notches = Math.sign(delta); // a wheel click smaller than our notch: still one notch
-      this.acc = 0;
+      notches = Math.sign(delta); // a wheel click smaller than our notch: still one notch, no remainder
+      this.acc = notches;
     }
     this.acc -= notches;
     if (Math.abs(this.acc) < 1e-9) this.acc = 0;

@@ -4,6 +4,7 @@
  * start of the message body, 0 = none. Parsers return plain objects whose byte fields are views into the
  * message (no copies); every count and size is checked against what the body holds.
  */
+import { BitmapFlags, ImageType } from './constants.js';
 import { check, ProtocolError } from './errors.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
@@ -139,22 +140,6 @@ export interface SpiceImage {
   payload: ImagePayload;
 }
 
-export const ImageTypeCode = {
-  Bitmap: 0,
-  Quic: 1,
-  LzPlt: 100,
-  LzRgb: 101,
-  GlzRgb: 102,
-  FromCache: 103,
-  Surface: 104,
-  Jpeg: 105,
-  FromCacheLossless: 106,
-  ZlibGlzRgb: 107,
-  JpegAlpha: 108,
-  Lz4: 109,
-} as const;
-
-const BITMAP_PAL_FROM_CACHE = 2;
 const MAX_PALETTE_ENTRIES = 256;
 
 function readPalette(body: Reader, offset: number): { unique: bigint; entries: Uint32Array } {
@@ -168,7 +153,7 @@ function readPalette(body: Reader, offset: number): { unique: bigint; entries: U
 }
 
 function readPaletteRef(r: Reader, body: Reader, flags: number, required: boolean): PaletteRef {
-  if (flags & BITMAP_PAL_FROM_CACHE) return { palette: null, cachedId: r.u64() };
+  if (flags & BitmapFlags.PalFromCache) return { palette: null, cachedId: r.u64() };
   const ptr = r.u32();
   if (!ptr) {
     check(!required, 'LZ_PLT image without a palette');
@@ -183,7 +168,7 @@ export function readImage(body: Reader, ptr: number): SpiceImage {
   const descriptor: ImageDescriptor = { id: r.u64(), type: r.u8(), flags: r.u8(), width: r.u32(), height: r.u32() };
   let payload: ImagePayload;
   switch (descriptor.type) {
-    case ImageTypeCode.Bitmap: {
+    case ImageType.Bitmap: {
       const format = r.u8();
       const flags = r.u8();
       const width = r.u32();
@@ -195,29 +180,29 @@ export function readImage(body: Reader, ptr: number): SpiceImage {
       payload = { kind: 'bitmap', format, flags, width, height, stride, palette, data: r.bytesView(size) };
       break;
     }
-    case ImageTypeCode.Quic:
-    case ImageTypeCode.LzRgb:
-    case ImageTypeCode.GlzRgb:
-    case ImageTypeCode.Jpeg:
-    case ImageTypeCode.Lz4: {
+    case ImageType.Quic:
+    case ImageType.LzRgb:
+    case ImageType.GlzRgb:
+    case ImageType.Jpeg:
+    case ImageType.Lz4: {
       const size = r.u32();
       payload = { kind: 'data', data: r.bytesView(size) };
       break;
     }
-    case ImageTypeCode.LzPlt: {
+    case ImageType.LzPlt: {
       const flags = r.u8();
       const size = r.u32();
       const palette = readPaletteRef(r, body, flags, true);
       payload = { kind: 'lz-plt', flags, palette, data: r.bytesView(size) };
       break;
     }
-    case ImageTypeCode.ZlibGlzRgb: {
+    case ImageType.ZlibGlzRgb: {
       const glzSize = r.u32();
       const size = r.u32();
       payload = { kind: 'zlib-glz', glzSize, data: r.bytesView(size) };
       break;
     }
-    case ImageTypeCode.JpegAlpha: {
+    case ImageType.JpegAlpha: {
       const flags = r.u8();
       const jpegSize = r.u32();
       const size = r.u32();
@@ -225,11 +210,11 @@ export function readImage(body: Reader, ptr: number): SpiceImage {
       payload = { kind: 'jpeg-alpha', flags, jpegSize, data: r.bytesView(size) };
       break;
     }
-    case ImageTypeCode.Surface:
+    case ImageType.Surface:
       payload = { kind: 'surface', surfaceId: r.u32() };
       break;
-    case ImageTypeCode.FromCache:
-    case ImageTypeCode.FromCacheLossless:
+    case ImageType.FromCache:
+    case ImageType.FromCacheLossless:
       payload = { kind: 'none' };
       break;
     default:

@@ -78,6 +78,11 @@ export type UsbHostState = 'idle' | 'connecting' | 'connected' | 'refused' | 're
 
 export type UsbHostEvent =
   | { type: 'state'; state: UsbHostState; reason?: string }
+  /**
+   * The guest sent its first request for the device after device_connect: the VM took it. (QEMU checks its
+   * filter and the device speed when device_connect arrives and answers filter_reject at once instead.)
+   */
+  | { type: 'in-use' }
   | { type: 'warning'; message: string };
 
 export interface UsbHostOptions {
@@ -247,6 +252,10 @@ export class UsbHost {
   /** No transfer or configuration change since the last reset: the next reset is redundant. */
   private freshReset = false;
   private barrier: Promise<void> = Promise.resolve();
+  /** The guest has sent a request since device_connect (see the `in-use` event). */
+  private inUse = false;
+  private markFinished: () => void = () => {};
+  private readonly finishedPromise = new Promise<void>((resolve) => (this.markFinished = resolve));
   /** Nothing is sent any more (protocol error, or released with the channel gone). */
   private muted = false;
 
@@ -284,6 +293,14 @@ export class UsbHost {
   /** The rules of the guest's filter_filter, if it sent one. */
   get guestFilter(): readonly UsbFilterRule[] | undefined {
     return this.rules;
+  }
+
+  /**
+   * Resolves once the host has ended and let go of the device (interfaces released, device closed), which
+   * is after the terminal state event. Whoever lent the device can take it back then.
+   */
+  get finished(): Promise<void> {
+    return this.finishedPromise;
   }
 
   /** The speed announced (or to be announced) in device_connect. */
@@ -619,6 +636,7 @@ export class UsbHost {
     if (wasAttached && notify) this.send({ type: UsbredirType.DeviceDisconnect, id: 0n });
     this.setState(state, reason);
     await this.closeDevice();
+    this.markFinished();
   }
 
   private async closeDevice(): Promise<void> {
@@ -703,6 +721,10 @@ export class UsbHost {
   // Dispatch
 
   private dispatch(p: UsbredirPacket): void {
+    if (!this.inUse && this.attached && p.type !== UsbredirType.Hello && p.type !== UsbredirType.FilterFilter && p.type !== UsbredirType.FilterReject) {
+      this.inUse = true;
+      this.emit({ type: 'in-use' });
+    }
     switch (p.type) {
       case UsbredirType.Hello:
         if (p !== this.stream.peerHello) {

@@ -33,9 +33,15 @@ afterAll(async () => {
 
 // ---- page helpers ----
 
-async function openPage(deviceScaleFactor = 1): Promise<Page> {
+async function openPage(deviceScaleFactor = 1, csp?: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor });
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+  if (csp) {
+    await page.route('**/test/e2e/page/index.html', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
+    });
+  }
   await page.goto(`${pages.origin}/test/e2e/page/index.html`);
   await page.waitForFunction(() => (window as any).spiceTest?.ready === true, null, { timeout: 60_000 });
   return page;
@@ -218,15 +224,18 @@ describe('keyboard on Xspice', () => {
     expect(line).toBe('yz"@{[]}\\\n');
   });
 
-  it('should deliver Ctrl combos typed on the page (Ctrl+U kills the line in the tty)', async () => {
+  it('should deliver Ctrl combos typed on the page (Ctrl+U kills the line in the tty) and key repeats', async () => {
     const file = await catWindow(xspice, 'combo');
     await focusConsole(page);
     const before = readText(file).length;
     await typeKeys(page, 'discard me');
     await page.keyboard.press('Control+KeyU');
     await typeKeys(page, 'kept');
+    // A held key: the browser's auto-repeat keydowns go through as repeated presses (typematic).
+    for (let i = 0; i < 3; i++) await page.keyboard.down('KeyX');
+    await page.keyboard.up('KeyX');
     await page.keyboard.press('Enter');
-    expect(await waitFor(() => readText(file).slice(before), 'the combo line', 20_000)).toBe('kept\n');
+    expect(await waitFor(() => readText(file).slice(before), 'the combo line', 20_000)).toBe('keptxxx\n');
   });
 
   it('should send ready combos, PrintScreen and Pause as keys the guest knows', async () => {
@@ -427,9 +436,15 @@ describe('mouse and cursor on Xspice', () => {
     }
   });
 
-  it("should show the guest's cursor shape as the element's CSS cursor", async () => {
+  it("should show the guest's cursor shape as the element's CSS cursor, under a CSP that allows img-src data:", async () => {
     xspice = await startXspice({});
-    const page = await openPage();
+    // What a strict page allows, plus what the Vite dev server needs (the test page's inline <style>).
+    const csp = "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws:";
+    const page = await openPage(1, csp);
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+    });
     try {
       await connect(page, xspice.url);
       const s = await screen(page);
@@ -456,6 +471,7 @@ describe('mouse and cursor on Xspice', () => {
         expect(+hot[2]!).toBeLessThan(png.height);
       }
       expect(shapes[0]).not.toBe(shapes[1]);
+      expect(violations).toEqual([]);
     } finally {
       await page.close();
     }

@@ -31,15 +31,17 @@ afterAll(async () => {
 const AREA = { left: 100, top: 100, width: 320, height: 240 };
 
 /**
- * Tolerances for the last streamed frame against spice-gtk's lossless picture of the frozen window, above
- * the worst seen in 5 runs per codec (see the report in the test log): the mean channel difference is
- * mostly the Gaussian noise the codecs smooth away; the 16x16 tile means are what survives coding.
+ * Tolerances for the last streamed frame against spice-gtk's lossless picture of the frozen window, set
+ * about 1.5x above the worst of 4 runs (MJPEG mean 7.7 / tiles 1.7, VP8 6.6 / 4.2, VP9 8.1 / 5.4, H.264
+ * 4.8 / 4.5): the mean channel difference is mostly the noise the codecs smooth away; the 16x16 tile means
+ * are what survives coding, and a misplaced, flipped or colour-swapped frame moves them by 50 and more
+ * (VP8/VP9 decoded as BT.709 instead of spice-server's BT.601 gave 20).
  */
 const codecs = [
-  { name: 'MJPEG', type: 1, server: 'spice:mjpeg', meanDelta: 30, tileDelta: 16 },
-  { name: 'VP8', type: 2, server: 'gstreamer:vp8', meanDelta: 45, tileDelta: 24 },
-  { name: 'VP9', type: 4, server: 'gstreamer:vp9', meanDelta: 45, tileDelta: 24 },
-  { name: 'H.264', type: 3, server: 'gstreamer:h264', meanDelta: 45, tileDelta: 24 },
+  { name: 'MJPEG', type: 1, server: 'spice:mjpeg', meanDelta: 11, tileDelta: 4 },
+  { name: 'VP8', type: 2, server: 'gstreamer:vp8', meanDelta: 10, tileDelta: 8 },
+  { name: 'VP9', type: 4, server: 'gstreamer:vp9', meanDelta: 12, tileDelta: 8 },
+  { name: 'H.264', type: 3, server: 'gstreamer:h264', meanDelta: 8, tileDelta: 8 },
 ] as const;
 
 async function streamStats(page: Page): Promise<any> {
@@ -55,7 +57,6 @@ describe('video streams from Xspice', () => {
       try {
         const animation = await playNoise(xspice, { x: AREA.left, y: AREA.top, width: AREA.width, height: AREA.height });
         const page = await openConsolePage(browser, pages.origin);
-        page.on('console', (m) => m.text().includes('DEBUG') && console.log(m.text()));
         await connectConsole(page, xspice.url);
         await waitFor(async () => ((await streamStats(page))?.framesDrawn?.[codec.type] ?? 0) >= 10, `10 ${codec.name} frames drawn`, 60_000, 250);
         const playing = await streamStats(page);
@@ -85,7 +86,7 @@ describe('video streams from Xspice', () => {
         const tiles = blockMeanDelta(area(lastFrame), area(theirs));
         const after = compare(ours, theirs);
         console.log(`${codec.name}: ${drawn} frames drawn, ${dropped} dropped; last frame vs spice-gtk: mean ${frame.meanDelta.toFixed(1)}, max ${frame.maxDelta}, 16x16 tile means ${tiles.toFixed(1)}; after the stream: ${after.differing} pixels differ`);
-        if (process.env.SAVE_STREAMS || frame.meanDelta > codec.meanDelta || tiles > codec.tileDelta || after.differing) {
+        if (frame.meanDelta > codec.meanDelta || tiles > codec.tileDelta || after.differing) {
           console.log(`pictures in ${saveComparison(`streams-${codec.name}`, area(lastFrame), area(theirs))}`);
         }
         expect(frame.meanDelta).toBeLessThanOrEqual(codec.meanDelta);

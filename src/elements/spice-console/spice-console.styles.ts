@@ -61,4 +61,13 @@ export const styles = css`
   [part='status'][hidden] {
     display: none;
   }
+  /* Page-provided controls (e.g. <spice-usb-menu slot="toolbar">) over the screen's top right corner. */
+  [part='toolbar'] {
+    position: absolute;
+    top: 6px;
+    right: 6px;
+    display: flex;
+    gap: 6px;
+    align-items: flex-start;
+  }
 `;

@@ -9,6 +9,9 @@ import { EngineController, type WorkerFactory } from '../../controllers/engine-c
 import type { KeyboardLocks } from '../../api/input.js';
 import type { MouseModeName } from '../../api/types.js';
 import { InteractionController } from '../../controllers/interaction-controller.js';
+import { UsbController } from '../../controllers/usb-controller.js';
+import type { UsbDeviceInfo, UsbMode, UsbStatus } from '../../api/usb.js';
+import type { UsbDeviceLike } from '../../usb/webusb-types.js';
 import type { ComboName } from '../../input/keys.js';
 import type { ScaleMode } from '../../input/viewport.js';
 import { styles } from './spice-console.styles.js';
@@ -22,6 +25,7 @@ export interface SpiceConsoleEventMap {
   'spice-mouse-mode': CustomEvent<{ mode: MouseModeName; supported: MouseModeName[] }>;
   'spice-pointer-lock': CustomEvent<{ locked: boolean }>;
   'spice-keyboard-locks': CustomEvent<KeyboardLocks>;
+  'spice-usb': CustomEvent<UsbStatus>;
 }
 
 /**
@@ -38,6 +42,12 @@ export interface SpiceConsoleEventMap {
  * @fires spice-mouse-mode - The server switched mouse mode: `{ mode, supported }` (`client` | `server`).
  * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left: `{ locked }`.
  * @fires spice-keyboard-locks - The guest's lock keys: `{ capsLock, numLock, scrollLock }`.
+ * @fires spice-usb - USB redirection changed. `detail` is a UsbStatus: `{ available, reason?, channels:
+ *   { total, free }, devices: [{ key, vendorId, productId, productName?, state, reason?, channelId? }],
+ *   migrationWarning?, guestFilter? }`; device states `available`, `redirecting`, `redirected`, `refused`,
+ *   `lost`. `migrationWarning` is set once a device was redirected (the VM cannot be live-migrated then).
+ *
+ * @slot toolbar - Controls shown over the top right corner of the screen, e.g. a `<spice-usb-menu>`.
  *
  * @csspart base - The wrapper around the screen.
  * @csspart screen - The canvas of display channel 0.
@@ -58,6 +68,10 @@ export class SpiceConsole extends LitElement {
     mouseMode: { type: String, attribute: 'mouse-mode' },
     state: { type: String, reflect: true },
     statusText: { state: true },
+    usb: { type: String, reflect: true },
+    usbFilter: { type: String, attribute: 'usb-filter' },
+    usbAutoRedirectFilter: { type: String, attribute: 'usb-auto-redirect-filter' },
+    usbAvailable: { type: Boolean, reflect: true, attribute: 'usb-available' },
   };
 
   /** ws:// or wss:// URL of the SPICE server port or of a websockify-style proxy. */
@@ -83,6 +97,22 @@ export class SpiceConsole extends LitElement {
   declare mouseMode: MouseModeName;
   /** `idle` until the first connect(), then the session state. Read-only for pages. */
   declare state: SessionState | 'idle';
+  /**
+   * USB redirection, as oVirt's USB policy: `native` (WebUSB devices into the VM over SPICE usbredir
+   * channels), `disabled` (default) or `legacy` (reported unsupported: a browser cannot run that client).
+   * Read at connect().
+   */
+  declare usb: UsbMode;
+  /**
+   * Which devices may be redirected, as usbredir filter rules `class,vendor,product,version,allow|...`
+   * (numbers decimal or 0x-hex, -1 for any; the first matching rule decides). Empty: any device the VM
+   * takes. Also narrows the browser's device chooser.
+   */
+  declare usbFilter: string;
+  /** Devices to redirect by themselves (same syntax) once USB is available and when they appear. Empty: none. */
+  declare usbAutoRedirectFilter: string;
+  /** Whether USB redirection can be used now (see `usbStatus.reason` when not). Read-only for pages. */
+  declare usbAvailable: boolean;
   declare private statusText: string;
 
   /**
@@ -96,6 +126,7 @@ export class SpiceConsole extends LitElement {
 
   private readonly engine: EngineController;
   private readonly interaction: InteractionController;
+  private readonly usbControl: UsbController;
   private canvas: HTMLCanvasElement | null = null;
   private ended = true;
 
@@ -109,12 +140,26 @@ export class SpiceConsole extends LitElement {
     this.scale = 'fit';
     this.viewOnly = false;
     this.mouseMode = 'client';
+    this.usb = 'disabled';
+    this.usbFilter = '';
+    this.usbAutoRedirectFilter = '';
+    this.usbAvailable = false;
     this.engine = new EngineController(this, (e) => this.onEngineEvent(e), workerFactory);
     this.interaction = new InteractionController(this, {
       engine: this.engine,
       canvas: () => this.canvas,
       container: () => this.renderRoot.querySelector<HTMLElement>('[part="base"]'),
       emit: (name, detail) => this.emit(name, detail),
+    });
+    this.usbControl = new UsbController(this, {
+      engine: this.engine,
+      mode: () => this.usb,
+      filter: () => this.usbFilter,
+      autoRedirectFilter: () => this.usbAutoRedirectFilter,
+      changed: (status) => {
+        this.usbAvailable = status.available;
+        this.emit('spice-usb', status);
+      },
     });
   }
 
@@ -128,8 +173,14 @@ export class SpiceConsole extends LitElement {
     await this.updateComplete;
     const canvas = this.freshCanvas();
     const offscreen = canvas?.transferControlToOffscreen();
+    this.usbControl.sessionStarting();
     await this.engine.connect(
-      { url: this.url, password: this.password, ...(this.imageCompression ? { preferredCompression: this.imageCompression } : {}) },
+      {
+        url: this.url,
+        password: this.password,
+        usb: this.usbControl.engineOptions(),
+        ...(this.imageCompression ? { preferredCompression: this.imageCompression } : {}),
+      },
       offscreen,
     );
   }
@@ -214,6 +265,44 @@ export class SpiceConsole extends LitElement {
     return this.interaction.guestLocks;
   }
 
+  /** USB redirection now: availability (and why not), channels, every known device and its state. */
+  get usbStatus(): UsbStatus {
+    return this.usbControl.status;
+  }
+
+  /**
+   * Opens the browser's USB device chooser, offering what `usb-filter` allows, and adds the chosen device
+   * to the console's list. Needs a user gesture (call it from a click). Rejects with an error whose `code`
+   * is `usb-unavailable`, `usb-cancelled` (nothing chosen) or `usb-failed`.
+   */
+  requestUsbDevice(): Promise<UsbDeviceInfo> {
+    return this.usbControl.requestDevice();
+  }
+
+  /**
+   * Redirects the device `key` (from `usbStatus.devices`) into the VM on a free usbredir channel. Resolves
+   * once the VM was told about it; rejects with an error whose `code` is `usb-unavailable`,
+   * `usb-no-free-channel`, `usb-refused` (a filter said no; `message` says which), `usb-not-found` or
+   * `usb-failed`.
+   */
+  redirectUsb(key: string): Promise<UsbDeviceInfo> {
+    return this.usbControl.redirect(key);
+  }
+
+  /** Gives the device `key` back to this computer (the VM sees it unplugged). */
+  releaseUsb(key: string): Promise<void> {
+    return this.usbControl.release(key);
+  }
+
+  /**
+   * Adds a device the page already has to the console's list: a WebUSB `USBDevice` obtained elsewhere, or
+   * a stand-in object implementing the same calls (tests, emulated devices). A stand-in that is an
+   * EventTarget may fire `disconnect` on itself when it goes away.
+   */
+  addUsbDevice(device: UsbDeviceLike): UsbDeviceInfo {
+    return this.usbControl.addDevice(device);
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.autoconnect && this.url && this.ended) void this.connect();
@@ -227,6 +316,7 @@ export class SpiceConsole extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('viewOnly') && this.viewOnly) this.interaction.inputDisabled();
     if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
+    if (changed.has('usb') || changed.has('usbFilter') || changed.has('usbAutoRedirectFilter')) this.usbControl.refresh();
     if ((changed.has('url') || changed.has('autoconnect')) && this.autoconnect && this.url && this.ended && this.isConnected) {
       void this.connect();
     }
@@ -236,6 +326,7 @@ export class SpiceConsole extends LitElement {
     return html`<div part="base">
       <div id="screen"></div>
       ${this.interaction.overlay()}
+      <div part="toolbar"><slot name="toolbar"></slot></div>
       <div part="status" role="status" ?hidden=${this.state === 'connected'}>${this.statusText}</div>
     </div>`;
   }
@@ -257,6 +348,7 @@ export class SpiceConsole extends LitElement {
 
   private onEngineEvent(e: EngineEvent): void {
     this.interaction.handle(e);
+    this.usbControl.handle(e);
     switch (e.type) {
       case 'connected':
         this.session = e.session;
@@ -284,6 +376,8 @@ export class SpiceConsole extends LitElement {
   private end(detail: DisconnectDetail): void {
     this.ended = true;
     this.session = null;
+    this.usbControl.sessionEnded();
+    this.interaction.sessionEnded();
     this.setState('disconnected', detail.clean ? 'Disconnected' : `Disconnected: ${detail.reason}`);
     this.emit('spice-disconnected', detail);
     void this.engine.disconnect();

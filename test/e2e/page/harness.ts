@@ -4,6 +4,7 @@
  */
 import '../../../src/define.js';
 import type { SpiceConsole } from '../../../src/index.js';
+import { FakeCdcAcmDevice, type FakeCdcAcmOptions } from '../../fakes/usb/cdc-acm-device.js';
 
 interface Recorded {
   name: string;
@@ -14,6 +15,8 @@ const events: Recorded[] = [];
 /** Input-related events the input tests wait for. */
 const inputEventNames = ['spice-resize', 'spice-mouse-mode', 'spice-pointer-lock', 'spice-keyboard-locks'];
 let current: SpiceConsole | null = null;
+/** Fake USB devices created on this page, by key. */
+const usbFakes = new Map<string, FakeCdcAcmDevice>();
 
 const api = {
   ready: true,
@@ -21,7 +24,9 @@ const api = {
   mount(): void {
     current?.remove();
     const el = document.createElement('spice-console');
-    for (const name of ['spice-connected', 'spice-disconnected', 'spice-channels', 'spice-state', ...inputEventNames]) {
+    // Native USB, as an oVirt VM with USB support is opened (the element's default is "disabled").
+    el.usb = 'native';
+    for (const name of ['spice-connected', 'spice-disconnected', 'spice-channels', 'spice-state', 'spice-usb', ...inputEventNames]) {
       el.addEventListener(name, (e) => events.push({ name, detail: JSON.parse(JSON.stringify((e as CustomEvent).detail)) }));
     }
     document.body.append(el);
@@ -69,6 +74,67 @@ const api = {
     if (!canvas) return null;
     const r = canvas.getBoundingClientRect();
     return { left: r.left, top: r.top, width: r.width, height: r.height, cursor: getComputedStyle(canvas).cursor };
+  },
+  /** USB: creates a FakeCdcAcmDevice on the page, hands it to the console, returns its key. */
+  addFakeUsbDevice(options: FakeCdcAcmOptions = {}): string {
+    if (!current) api.mount();
+    const device = new FakeCdcAcmDevice({ keepWritten: false, ...options });
+    const { key } = current!.addUsbDevice(device);
+    usbFakes.set(key, device);
+    return key;
+  },
+  /** redirectUsb/releaseUsb with the outcome as plain data: `{ ok }` or `{ ok: false, code, message }`. */
+  async redirectUsb(key: string): Promise<{ ok: boolean; code?: string; message?: string }> {
+    try {
+      await current!.redirectUsb(key);
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, code: (e as { code?: string }).code, message: (e as Error).message };
+    }
+  },
+  async releaseUsb(key: string): Promise<{ ok: boolean; code?: string; message?: string }> {
+    try {
+      await current!.releaseUsb(key);
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, code: (e as { code?: string }).code, message: (e as Error).message };
+    }
+  },
+  /** Pulls a fake device's plug. */
+  unplugUsb(key: string): void {
+    usbFakes.get(key)?.unplug();
+  },
+  /** What a fake device saw: bytes written to it, resets, whether it is open. */
+  fakeUsbDevice(key: string): { written: number; resets: number; opened: boolean } | null {
+    const d = usbFakes.get(key);
+    return d ? { written: d.writtenCount, resets: d.resets, opened: d.opened } : null;
+  },
+  usbStatus() {
+    return current ? JSON.parse(JSON.stringify(current.usbStatus)) : null;
+  },
+  /** Puts a <spice-usb-menu> in the console's toolbar and returns what it shows. */
+  usbMenu(): { toggle: string; reason: string | null; addDisabled: boolean; devices: { key: string; state: string; text: string; action: string; disabled: boolean }[] } | null {
+    if (!current) return null;
+    let menu = current.querySelector('spice-usb-menu');
+    if (!menu) {
+      menu = document.createElement('spice-usb-menu');
+      menu.slot = 'toolbar';
+      current.append(menu);
+    }
+    const root = menu.shadowRoot;
+    if (!root) return null;
+    return {
+      toggle: root.querySelector('[part="toggle"]')?.getAttribute('title') ?? '',
+      reason: root.querySelector('[part="reason"]')?.textContent?.trim() ?? null,
+      addDisabled: (root.querySelector('[part="add"]') as HTMLButtonElement | null)?.disabled ?? true,
+      devices: Array.from(root.querySelectorAll('[part="device"]')).map((li) => ({
+        key: li.getAttribute('data-key') ?? '',
+        state: li.getAttribute('data-state') ?? '',
+        text: li.querySelector('[part="device-state"]')?.textContent?.trim() ?? '',
+        action: li.querySelector('[part="device-action"]')?.textContent?.trim() ?? '',
+        disabled: (li.querySelector('[part="device-action"]') as HTMLButtonElement | null)?.disabled ?? true,
+      })),
+    };
   },
   named(name: string): any[] {
     return events.filter((e) => e.name === name).map((e) => e.detail);

@@ -65,15 +65,25 @@ export async function playNoise(xspice: Xspice, o: { width?: number; height?: nu
 }
 
 /**
- * A still photo-like picture (a plasma fractal, smooth gradients and no flat areas) shown by `display` at
- * `x`,`y`. Resolves once the window is mapped and has had time to draw.
+ * A still photo-like picture (a plasma fractal: smooth gradients, no flat areas) at `x`,`y`, shown by
+ * `xwud` from an XWD file: plain XPutImage of 24-bit pixels, which the server sends as an RGB image
+ * (ImageMagick's `display` draws with alpha, which the server sends as JPEG_ALPHA). Resolves once the
+ * window is mapped and has had time to draw.
  */
-export async function showPhoto(xspice: Xspice, o: { width?: number; height?: number; x?: number; y?: number } = {}): Promise<ChildProcess> {
+export async function showPhoto(xspice: Xspice, o: { width?: number; height?: number; x?: number; y?: number; viewer?: 'xwud' | 'display' } = {}): Promise<ChildProcess> {
   const width = o.width ?? 400;
   const height = o.height ?? 300;
-  await magick(xspice, ['-seed', '7', '-size', `${width}x${height}`, 'plasma:', 'photo.png']);
-  const process = xspice.run('display', ['-geometry', `+${o.x ?? 120}+${o.y ?? 80}`, 'photo.png']);
-  await waitFor(async () => (await xspice.exec('xdotool', ['search', '--class', 'display'])).code === 0, 'the display window', 30_000);
+  const geometry = `+${o.x ?? 120}+${o.y ?? 80}`;
+  await magick(xspice, ['-seed', '7', '-size', `${width}x${height}`, 'plasma:', '-alpha', 'off', 'PNG24:photo.png']);
+  let process: ChildProcess;
+  if (o.viewer === 'display') {
+    process = xspice.run('display', ['-geometry', geometry, 'photo.png']);
+  } else {
+    await magick(xspice, ['photo.png', 'photo.xwd']);
+    process = xspice.run('xwud', ['-in', 'photo.xwd', '-geometry', geometry]);
+  }
+  const viewer = o.viewer ?? 'xwud';
+  await waitFor(async () => (await xspice.exec('xdotool', ['search', '--onlyvisible', '--class', viewer])).code === 0, `the ${viewer} window`, 30_000);
   await sleep(1000);
   return process;
 }

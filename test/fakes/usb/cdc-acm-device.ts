@@ -14,9 +14,10 @@
  * - like Chrome, calls made while reset/selectConfiguration/open/close is running reject with
  *   InvalidStateError, transfers on endpoints outside a claimed interface reject with NotFoundError while
  *   the device stays opened, and `unplug()` makes pending and later calls reject with NotFoundError
- *   ("The device was disconnected.") and `opened` false.
+ *   ("The device was disconnected.") and `opened` false, and fires `disconnect` on the device.
  *
- * Pure TypeScript with no Node APIs: the browser end-to-end tests run the same fake inside the worker.
+ * Pure TypeScript with no Node APIs: the browser and end-to-end tests create it on the page and hand it to
+ * the console (`addUsbDevice`), which serves it to the engine worker through a device port.
  */
 import type {
   UsbAlternateInterfaceLike,
@@ -193,7 +194,11 @@ function joined(chunks: readonly Uint8Array[], total: number): DataView {
   return new DataView(out.buffer);
 }
 
-export class FakeCdcAcmDevice implements UsbDeviceLike {
+/**
+ * An EventTarget too: `unplug()` fires `disconnect` on the device itself, which is how a page tells the
+ * console that a stand-in went away (a real USBDevice's removal comes from navigator.usb instead).
+ */
+export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
   readonly usbVersionMajor = 1;
   readonly usbVersionMinor = 1;
   readonly usbVersionSubminor = 0;
@@ -241,6 +246,7 @@ export class FakeCdcAcmDevice implements UsbDeviceLike {
   private readonly notifications: number[][] = [];
 
   constructor(options: FakeCdcAcmOptions = {}) {
+    super();
     this.transform = options.transform ?? fakeCdcTransformByte;
     this.productName = options.productName ?? FAKE_CDC_PRODUCT;
     this.manufacturerName = options.manufacturerName ?? FAKE_CDC_MANUFACTURER;
@@ -316,10 +322,12 @@ export class FakeCdcAcmDevice implements UsbDeviceLike {
 
   /** Pulls the plug: pending and future calls reject with NotFoundError, `opened` turns false. */
   unplug(): void {
+    if (this.unplugged) return;
     this.unplugged = true;
     this.isOpen = false;
     this.claimedSet.clear();
     for (const p of this.pendingIn.splice(0)) p.reject(disconnected());
+    this.dispatchEvent(new Event('disconnect'));
   }
 
   /** Makes the device emit bytes on bulk IN (as if the sketch printed them), untransformed. */

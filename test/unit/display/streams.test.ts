@@ -165,7 +165,7 @@ function fixture(
   const codecs = o.codecs ?? [VideoCodecType.Mjpeg, VideoCodecType.Vp8];
   const backend: DecoderBackend = {
     codecs: () => codecs,
-    create(codec) {
+    create(codec, _width, _height) {
       if (!codecs.includes(codec)) return null;
       const d = new FakeDecoder(codec !== VideoCodecType.Mjpeg, o.answer === undefined ? () => picture(4, 2) : o.answer);
       decoders.push(d);

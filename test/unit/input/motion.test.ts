@@ -179,6 +179,10 @@ describe('WheelAccumulator', () => {
     // Chromium on Linux (53 px a click) and on a 2x screen (50 px): one notch per click, no leftovers.
     expect([w.add(53, WheelDeltaMode.Pixel), w.add(53, WheelDeltaMode.Pixel), w.add(-50, WheelDeltaMode.Pixel)]).toEqual([1, 1, -1]);
     expect(w.add(49, WheelDeltaMode.Pixel)).toBe(0);
+    // No remainder is left behind by a forced notch, in either direction.
+    const fresh = new WheelAccumulator();
+    expect([fresh.add(53, WheelDeltaMode.Pixel), fresh.add(-3, WheelDeltaMode.Line), fresh.add(-3, WheelDeltaMode.Line)]).toEqual([1, -1, -1]);
+    expect([fresh.add(10, WheelDeltaMode.Pixel), fresh.add(10, WheelDeltaMode.Pixel)]).toEqual([0, 0]);
     const off = new WheelAccumulator({ minEventFraction: 0 });
     expect(off.add(90, WheelDeltaMode.Pixel)).toBe(0);
   });

@@ -1,0 +1,105 @@
+/**
+ * A stand-in engine for the element's input tests: a comlink endpoint on a MessageChannel in the page
+ * (no worker), that records every EngineApi call and lets the test send engine events. The element
+ * itself, its controllers and comlink are the real ones.
+ */
+import { expose } from 'comlink';
+import type { EngineApi, EngineEvent, EngineEventSink } from '../../src/api/engine-api.js';
+import type { InputEvent } from '../../src/api/input.js';
+import type { ConnectOptions, SessionInfo } from '../../src/api/types.js';
+
+export interface FakeEngine {
+  /** Pass as the element's worker factory. */
+  factory: () => Worker;
+  /** Every input batch, in order. */
+  batches: InputEvent[][];
+  /** Other calls by name: sendKeys, releaseAll, requestMouseMode. */
+  calls: { name: string; args: unknown[] }[];
+  /** How many fake workers were terminated. */
+  terminated: number;
+  /** Sends an engine event to the element; resolves once the page handled it. */
+  emit(event: EngineEvent): Promise<void>;
+  /** Resolves once `count` input batches arrived. */
+  waitForBatches(count: number): Promise<InputEvent[][]>;
+}
+
+export const session = (mouseMode: 'client' | 'server' = 'client'): SessionInfo => ({
+  sessionId: 1,
+  channels: [{ type: 'main', typeId: 1, id: 0, state: 'linked' }],
+  displayChannelsHint: 1,
+  mouseModes: ['server', 'client'],
+  mouseMode,
+  agentConnected: false,
+});
+
+export function fakeEngine(mouseMode: 'client' | 'server' = 'client'): FakeEngine {
+  let sink: EngineEventSink | null = null;
+  let waiter: (() => void) | null = null;
+  const fake: FakeEngine = {
+    batches: [],
+    calls: [],
+    terminated: 0,
+    factory: () => {
+      const { port1, port2 } = new MessageChannel();
+      const api = {
+        async connect(_options: ConnectOptions, s: EngineEventSink) {
+          sink = s;
+          await s({ type: 'state', state: 'connecting' });
+          await s({ type: 'mouse-mode', mode: mouseMode, supported: ['server', 'client'] });
+          await s({ type: 'state', state: 'connected' });
+          await s({ type: 'connected', session: session(mouseMode) });
+        },
+        async disconnect() {
+          await sink?.({ type: 'disconnected', code: 'client', reason: 'bye', clean: true });
+        },
+        async openSockets() {
+          return 0;
+        },
+        async input(batch: InputEvent[]) {
+          fake.batches.push(batch);
+          waiter?.();
+        },
+        async sendKeys(codes: string[]) {
+          fake.calls.push({ name: 'sendKeys', args: [codes] });
+        },
+        async releaseAll() {
+          fake.calls.push({ name: 'releaseAll', args: [] });
+          waiter?.();
+        },
+        async requestMouseMode(mode) {
+          fake.calls.push({ name: 'requestMouseMode', args: [mode] });
+        },
+        async screenshot() {
+          return null;
+        },
+        async displayStats() {
+          return [];
+        },
+      } satisfies Partial<EngineApi>;
+      expose(api, port2);
+      port1.start();
+      return Object.assign(port1, {
+        terminate() {
+          fake.terminated++;
+          port1.close();
+          port2.close();
+        },
+      }) as unknown as Worker;
+    },
+    async emit(event) {
+      await sink?.(event);
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+    },
+    async waitForBatches(count) {
+      while (fake.batches.length < count) await new Promise<void>((r) => (waiter = r));
+      return fake.batches;
+    },
+  };
+  return fake;
+}
+
+/** Waits two animation frames (pointer motion is sent on the next one) and lets comlink deliver. */
+export async function frames(n = 2): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => requestAnimationFrame(() => r(null)));
+  await new Promise((r) => setTimeout(r, 0));
+}
