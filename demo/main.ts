@@ -82,4 +82,14 @@ form.addEventListener('submit', (e) => {
 });
 disconnectButton.addEventListener('click', () => void consoleEl.disconnect());
 
+const combo = $<HTMLSelectElement>('combo');
+$<HTMLButtonElement>('send-combo').addEventListener('click', () => {
+  void consoleEl.sendCombo(combo.value as Parameters<typeof consoleEl.sendCombo>[0]);
+  consoleEl.focus();
+});
+const scale = $<HTMLSelectElement>('scale');
+scale.addEventListener('change', () => consoleEl.setAttribute('scale', scale.value));
+const viewOnly = $<HTMLInputElement>('view-only');
+viewOnly.addEventListener('change', () => consoleEl.toggleAttribute('view-only', viewOnly.checked));
+
 if (params.get('autoconnect') === '1') form.requestSubmit();

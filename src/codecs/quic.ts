@@ -814,12 +814,47 @@ export class QuicDecoder {
     return i;
   }
 
-  /** A single channel (alpha at byte 3, gray at byte 0), first row. */
+  /**
+   * One value of a single-channel plane at index i >= 1 through the general decoder (any codeword length),
+   * for the pixels the hot loops hand over. `base` / `pbase`: byte offsets of the plane's value of pixel 0 in
+   * this row and the row above; row 0 predicts from the left only.
+   */
+  private onePixel(ch: number, pbase: number, base: number, i: number, row0: boolean): void {
+    const px = this.px;
+    const cr = this.corr[ch]!;
+    const e = this.codeword(this.codeAfter[(ch << 8) + cr[i]!]!);
+    cr[i + 1] = e & 0xff;
+    const left = px[base + ((i - 1) << 2)]!;
+    const pred = row0 ? left : (left + px[pbase + (i << 2)]!) >>> 1;
+    px[base + (i << 2)] = (((e >>> 8) & 0xff) + pred) & this.fam.mask;
+  }
+
+  /** A single channel (alpha at byte 3, gray at byte 0), first row: each value predicted from the left. */
   private oneRow0Seg(st: CommonState, ch: number, cur: number, offset: number, i: number, end: number): void {
     if (i === 0) {
       this.firstPixel(st, ch, 1, 0, cur, offset, true);
       i = 1;
     }
+    const base = cur + offset;
+    let stopidx = i + st.waitcnt;
+    for (;;) {
+      const segEnd = stopidx < end ? stopidx + 1 : end;
+      i = this.oneRow0Run(ch, base, i, segEnd);
+      if (i < segEnd) {
+        this.onePixel(ch, 0, base, i, true);
+        i++;
+        continue;
+      }
+      if (stopidx >= end) break;
+      const cr = this.corr[ch]!;
+      this.updateModel(st, ch, cr[stopidx]!, cr[stopidx + 1]!);
+      stopidx = i + (st.rand() & BPP_MASK[st.wmidx]!);
+    }
+    st.waitcnt = stopidx - end;
+  }
+
+  /** The hot loop of a single channel's row 0, like rgbRow0Run. */
+  private oneRow0Run(ch: number, base: number, i: number, segEnd: number): number {
     const table = this.fam.table;
     const mask = this.fam.mask;
     const codeAfter = this.codeAfter;
@@ -828,34 +863,24 @@ export class QuicDecoder {
     const words = this.words;
     const maxBit = this.maxBit;
     const bOff = ch << 8;
-    const waitmask = BPP_MASK[st.wmidx]!;
-    const base = cur + offset;
     let word = this.word;
     let bitpos = this.bitpos;
-    let wk = 0;
-    let stopidx = i + st.waitcnt;
-
-    for (;;) {
-      const segEnd = stopidx < end ? stopidx + 1 : end;
-      for (; i < segEnd; i++) {
-        const code = codeAfter[bOff + cr[i]!]!;
-        let e = table[code | (word >>> 22)]!;
-        if (e === 0) e = longCodeword(this.fam, code >>> TABLE_BITS, word);
-        cr[i + 1] = e & 0xff;
-        const p = base + (i << 2);
-        px[p] = (((e >>> 8) & 0xff) + px[p - 4]!) & mask;
-        bitpos += e >>> 16;
-        if (bitpos > maxBit) throw truncated();
-        wk = bitpos >>> 5;
-        word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
-      }
-      if (stopidx >= end) break;
-      this.updateModel(st, ch, cr[stopidx]!, cr[stopidx + 1]!);
-      stopidx = i + (st.rand() & waitmask);
+    let x = px[base + ((i - 1) << 2)]!;
+    let vPrev = cr[i]!;
+    for (; i < segEnd; i++) {
+      const e = table[codeAfter[bOff + vPrev]! | (word >>> 22)]!;
+      if (e === 0) break;
+      cr[i + 1] = vPrev = e & 0xff;
+      x = (((e >>> 8) & 0xff) + x) & mask;
+      px[base + (i << 2)] = x;
+      bitpos += e >>> 16;
+      if (bitpos > maxBit) throw truncated();
+      const k = bitpos >>> 5;
+      word = (words[k]! << bitpos) | ((words[k + 1]! >>> 1) >>> (31 - (bitpos & 31)));
     }
-    st.waitcnt = stopidx - end;
     this.word = word;
     this.bitpos = bitpos;
+    return i;
   }
 
   /** A single channel, other rows: average predictor and runs on that channel alone. */
@@ -864,6 +889,39 @@ export class QuicDecoder {
       this.firstPixel(st, ch, 1, prev, cur, offset, false);
       i = 1;
     }
+    const base = cur + offset;
+    const pbase = prev + offset;
+    let stopidx = i + st.waitcnt;
+    let runIndex = 0;
+    for (;;) {
+      const segEnd = stopidx < end ? stopidx + 1 : end;
+      i = this.oneRowRun(ch, pbase, base, i, segEnd, runIndex);
+      if (i < segEnd) {
+        if (this.runAt < 0) {
+          this.onePixel(ch, pbase, base, i, false);
+          i++;
+          continue;
+        }
+        st.waitcnt = stopidx - i;
+        runIndex = i;
+        const runEnd = i + this.decodeRun(st, end - i);
+        const px = this.px;
+        const v = px[base + ((i - 1) << 2)]!;
+        for (let p = base + (i << 2); i < runEnd; i++, p += 4) px[p] = v;
+        if (i === end) return;
+        stopidx = i + st.waitcnt;
+        continue;
+      }
+      if (stopidx >= end) break;
+      const cr = this.corr[ch]!;
+      this.updateModel(st, ch, cr[stopidx]!, cr[stopidx + 1]!);
+      stopidx = i + (st.rand() & BPP_MASK[st.wmidx]!);
+    }
+    st.waitcnt = stopidx - end;
+  }
+
+  /** The hot loop of a single channel's other rows, like rgbRowRun. */
+  private oneRowRun(ch: number, pbase: number, base: number, i: number, segEnd: number, runIndex: number): number {
     const table = this.fam.table;
     const mask = this.fam.mask;
     const codeAfter = this.codeAfter;
@@ -872,65 +930,35 @@ export class QuicDecoder {
     const words = this.words;
     const maxBit = this.maxBit;
     const bOff = ch << 8;
-    const waitmask = BPP_MASK[st.wmidx]!;
-    const base = cur + offset;
-    const pbase = prev + offset;
     let word = this.word;
     let bitpos = this.bitpos;
-    let wk = 0;
-    let stopidx = i + st.waitcnt;
-    let runIndex = 0;
-
-    for (;;) {
-      let run = false;
-      for (;;) {
-        const segEnd = stopidx < end ? stopidx + 1 : end;
-        // Rolling state: above-left value, left value (x) and the one before it (m), previous residual.
-        let aboveLeft = px[pbase + ((i - 1) << 2)]!;
-        let x = px[base + ((i - 1) << 2)]!;
-        let m = i >= 2 ? px[base + ((i - 2) << 2)]! : -1;
-        let vPrev = cr[i]!;
-        for (; i < segEnd; i++) {
-          const above = px[pbase + (i << 2)]!;
-          if (aboveLeft === above && runIndex !== i && i > 2 && x === m) {
-            run = true;
-            break;
-          }
-          aboveLeft = above;
-          m = x;
-          const code = codeAfter[bOff + vPrev]!;
-          let e = table[code | (word >>> 22)]!;
-          if (e === 0) e = longCodeword(this.fam, code >>> TABLE_BITS, word);
-          cr[i + 1] = vPrev = e & 0xff;
-          x = (((e >>> 8) & 0xff) + ((x + above) >>> 1)) & mask;
-          px[base + (i << 2)] = x;
-          bitpos += e >>> 16;
-          if (bitpos > maxBit) throw truncated();
-          wk = bitpos >>> 5;
-          word = (words[wk]! << bitpos) | ((words[wk + 1]! >>> 1) >>> (31 - (bitpos & 31)));
-        }
-        if (run || stopidx >= end) break;
-        this.updateModel(st, ch, cr[stopidx]!, cr[stopidx + 1]!);
-        stopidx = i + (st.rand() & waitmask);
-      }
-      if (!run) {
-        st.waitcnt = stopidx - end;
+    // Rolling state: above-left value, left value (x) and the one before it (m), previous residual.
+    let aboveLeft = px[pbase + ((i - 1) << 2)]!;
+    let x = px[base + ((i - 1) << 2)]!;
+    let m = i >= 2 ? px[base + ((i - 2) << 2)]! : -1;
+    let vPrev = cr[i]!;
+    this.runAt = -1;
+    for (; i < segEnd; i++) {
+      const above = px[pbase + (i << 2)]!;
+      if (aboveLeft === above && runIndex !== i && i > 2 && x === m) {
+        this.runAt = i;
         break;
       }
-      st.waitcnt = stopidx - i;
-      runIndex = i;
-      this.word = word;
-      this.bitpos = bitpos;
-      const runEnd = i + this.decodeRun(st, end - i);
-      word = this.word;
-      bitpos = this.bitpos;
-      const v = px[base + ((i - 1) << 2)]!;
-      for (let p = base + (i << 2); i < runEnd; i++, p += 4) px[p] = v;
-      if (i === end) break;
-      stopidx = i + st.waitcnt;
+      const e = table[codeAfter[bOff + vPrev]! | (word >>> 22)]!;
+      if (e === 0) break;
+      aboveLeft = above;
+      m = x;
+      cr[i + 1] = vPrev = e & 0xff;
+      x = (((e >>> 8) & 0xff) + ((x + above) >>> 1)) & mask;
+      px[base + (i << 2)] = x;
+      bitpos += e >>> 16;
+      if (bitpos > maxBit) throw truncated();
+      const k = bitpos >>> 5;
+      word = (words[k]! << bitpos) | ((words[k + 1]! >>> 1) >>> (31 - (bitpos & 31)));
     }
     this.word = word;
     this.bitpos = bitpos;
+    return i;
   }
 }
 

@@ -20,11 +20,10 @@
 import type { VideoStreamStats } from '../api/engine-api.js';
 import type { DecodedImage } from '../codecs/types.js';
 import { isKeyFrame, videoCodecName } from '../codecs/video-bitstream.js';
-import { DisplayCap, DisplayMsgc, SPICE_MAX_NUM_STREAMS, StreamFlags, VideoCodecType } from '../protocol/constants.js';
+import { DisplayCap, DisplayMsgc, Ropd, SPICE_MAX_NUM_STREAMS, StreamFlags, VideoCodecType } from '../protocol/constants.js';
 import { ProtocolError } from '../protocol/errors.js';
 import * as msg from '../protocol/display.js';
 import type { Rect } from '../protocol/display.js';
-import { Ropd } from '../display/rop.js';
 import { sourceOf, type PixelSource } from '../display/surface.js';
 import type { StreamHost, Streams } from './streams.js';
 

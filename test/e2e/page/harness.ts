@@ -113,7 +113,7 @@ const api = {
     return current ? JSON.parse(JSON.stringify(current.usbStatus)) : null;
   },
   /** Puts a <spice-usb-menu> in the console's toolbar and returns what it shows. */
-  usbMenu(): { toggle: string; reason: string | null; addDisabled: boolean; devices: { key: string; state: string; text: string; action: string; disabled: boolean }[] } | null {
+  async usbMenu(): Promise<{ toggle: string; reason: string | null; addDisabled: boolean; devices: { key: string; state: string; text: string; action: string; disabled: boolean }[] } | null> {
     if (!current) return null;
     let menu = current.querySelector('spice-usb-menu');
     if (!menu) {
@@ -121,6 +121,7 @@ const api = {
       menu.slot = 'toolbar';
       current.append(menu);
     }
+    await menu.updateComplete;
     const root = menu.shadowRoot;
     if (!root) return null;
     return {

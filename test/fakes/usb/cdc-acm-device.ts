@@ -45,7 +45,6 @@ export const FakeCdcEndpoint = {
   DataIn: 0x82,
 } as const;
 
-const MAX_PACKET = 64;
 const NOTIFY_PACKET = 16;
 
 /** The default data transform: ASCII letters swap case, other bytes pass unchanged. */
@@ -84,6 +83,13 @@ export const FAKE_CDC_DEVICE_DESCRIPTOR = new Uint8Array([
   0x01, // bNumConfigurations
 ]);
 
+/**
+ * The high-speed variant (`highSpeed: true`): bcdUSB 2.00, 64-byte ep0, 512-byte bulk packets, the
+ * notification endpoint polled every 2^(8-1) microframes (16 ms), and a device qualifier.
+ */
+export const FAKE_CDC_HS_DEVICE_DESCRIPTOR = Uint8Array.from(FAKE_CDC_DEVICE_DESCRIPTOR, (b, i) => (i === 2 ? 0x00 : i === 3 ? 0x02 : i === 7 ? 0x40 : b));
+export const FAKE_CDC_HS_QUALIFIER = new Uint8Array([0x0a, 0x06, 0x00, 0x02, 0x02, 0x00, 0x00, 0x40, 0x01, 0x00]);
+
 /** The configuration descriptor with everything under it (67 bytes). */
 export const FAKE_CDC_CONFIG_DESCRIPTOR = new Uint8Array([
   // configuration: wTotalLength 67, 2 interfaces, value 1, self powered, 100 mA
@@ -108,6 +114,17 @@ export const FAKE_CDC_CONFIG_DESCRIPTOR = new Uint8Array([
   0x07, 0x05, 0x82, 0x02, 0x40, 0x00, 0x00,
 ]);
 
+/** The high-speed configuration descriptor: the full-speed one with 512-byte bulk packets and bInterval 8. */
+export const FAKE_CDC_HS_CONFIG_DESCRIPTOR = (() => {
+  const d = FAKE_CDC_CONFIG_DESCRIPTOR.slice();
+  d[18 + 5 + 5 + 4 + 5 + 6] = 0x08; // interrupt endpoint bInterval
+  for (const at of [9 + 9 + 19 + 7 + 9 + 4, 9 + 9 + 19 + 7 + 9 + 7 + 4]) {
+    d[at] = 0x00; // wMaxPacketSize 512
+    d[at + 1] = 0x02;
+  }
+  return d;
+})();
+
 export interface FakeCdcAcmOptions {
   /** Byte transform applied to bulk OUT data before it is queued for bulk IN. */
   transform?: (byte: number) => number;
@@ -118,6 +135,8 @@ export interface FakeCdcAcmOptions {
   unconfigured?: boolean;
   /** Keep every byte written to bulk OUT in `written` (default true; benchmarks moving megabytes turn it off). */
   keepWritten?: boolean;
+  /** A high-speed device (USB 2.0, 512-byte bulk packets) instead of the full-speed Arduino. */
+  highSpeed?: boolean;
 }
 
 /**
@@ -199,8 +218,8 @@ function joined(chunks: readonly Uint8Array[], total: number): DataView {
  * console that a stand-in went away (a real USBDevice's removal comes from navigator.usb instead).
  */
 export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
-  readonly usbVersionMajor = 1;
-  readonly usbVersionMinor = 1;
+  readonly usbVersionMajor: number;
+  readonly usbVersionMinor: number;
   readonly usbVersionSubminor = 0;
   readonly deviceClass = 0x02;
   readonly deviceSubclass = 0x00;
@@ -232,6 +251,11 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
   breaks = 0;
 
   private readonly transform: (byte: number) => number;
+  /** Bulk max packet size: 64 (full speed) or 512 (high speed). */
+  private readonly maxPacket: number;
+  private readonly deviceDescriptor: Uint8Array;
+  private readonly configDescriptor: Uint8Array;
+  private readonly highSpeed: boolean;
   private readonly strings: Uint8Array[];
   private isOpen = false;
   private unplugged = false;
@@ -253,6 +277,12 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
     this.serialNumber = options.serialNumber ?? FAKE_CDC_SERIAL;
     this.configValue = options.unconfigured ? 0 : 1;
     this.keepWritten = options.keepWritten ?? true;
+    this.highSpeed = options.highSpeed ?? false;
+    this.usbVersionMajor = this.highSpeed ? 2 : 1;
+    this.usbVersionMinor = this.highSpeed ? 0 : 1;
+    this.maxPacket = this.highSpeed ? 512 : 64;
+    this.deviceDescriptor = this.highSpeed ? FAKE_CDC_HS_DEVICE_DESCRIPTOR : FAKE_CDC_DEVICE_DESCRIPTOR;
+    this.configDescriptor = this.highSpeed ? FAKE_CDC_HS_CONFIG_DESCRIPTOR : FAKE_CDC_CONFIG_DESCRIPTOR;
     this.strings = [
       new Uint8Array([0x04, 0x03, 0x09, 0x04]), // LANGID 0x0409 (English, US)
       utf16Descriptor(this.manufacturerName),
@@ -288,7 +318,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
         configurationName: null,
         interfaces: [
           itf(0, alt(0x02, 0x02, 0x01, [ep(3, 'in', 'interrupt', NOTIFY_PACKET)])),
-          itf(1, alt(0x0a, 0x00, 0x00, [ep(2, 'out', 'bulk', MAX_PACKET), ep(2, 'in', 'bulk', MAX_PACKET)])),
+          itf(1, alt(0x0a, 0x00, 0x00, [ep(2, 'out', 'bulk', this.maxPacket), ep(2, 'in', 'bulk', this.maxPacket)])),
         ],
       },
     ];
@@ -431,8 +461,9 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
       if (setup.request === 0x06 && setup.recipient === 'device') {
         const type = setup.value >> 8;
         const index = setup.value & 0xff;
-        if (type === 0x01) return reply(FAKE_CDC_DEVICE_DESCRIPTOR);
-        if (type === 0x02 && index === 0) return reply(FAKE_CDC_CONFIG_DESCRIPTOR);
+        if (type === 0x01) return reply(this.deviceDescriptor);
+        if (type === 0x02 && index === 0) return reply(this.configDescriptor);
+        if (type === 0x06 && this.highSpeed) return reply(FAKE_CDC_HS_QUALIFIER);
         if (type === 0x03 && this.strings[index]) return reply(this.strings[index]!);
         return stall; // device qualifier (0x06), other speed configuration, BOS ...: not a high-speed device
       }
@@ -632,12 +663,13 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
         while (!done && this.inData.length > 0) {
           const room = p.length - p.receivedBytes;
           // Whole packets at once while more than one is waiting: the same bytes, fewer steps.
-          const whole = Math.min(room, this.inData.length) - (Math.min(room, this.inData.length) % MAX_PACKET);
-          const packet = this.inData.take(whole > MAX_PACKET ? whole : Math.min(MAX_PACKET, room));
+          const mp = this.maxPacket;
+          const whole = Math.min(room, this.inData.length) - (Math.min(room, this.inData.length) % mp);
+          const packet = this.inData.take(whole > mp ? whole : Math.min(mp, room));
           p.received.push(packet);
           p.receivedBytes += packet.byteLength;
           // A short packet or a full transfer ends it; a full packet with nothing after it leaves it waiting.
-          if (packet.length % MAX_PACKET !== 0 || packet.length === 0 || p.receivedBytes >= p.length) done = true;
+          if (packet.length % mp !== 0 || packet.length === 0 || p.receivedBytes >= p.length) done = true;
         }
         if (!done && p.length === 0) done = true;
       }
