@@ -38,6 +38,18 @@ export interface MonitorHead {
   flags: number;
 }
 
+/** Diagnostics of one display channel. */
+export interface DisplayStats {
+  displayId: number;
+  /** SPICE_IMAGE_TYPE_* decoded so far. */
+  imageTypes: number[];
+  /** Canvas updates presented. */
+  frames: number;
+  /** Messages received, by SPICE message type. */
+  messages: Record<number, number>;
+  streams?: VideoStreamStats | null;
+}
+
 export type EngineEventSink = (event: EngineEvent) => void;
 
 export interface EngineApi {
@@ -65,7 +77,7 @@ export interface EngineApi {
   /** The primary surface of display channel `displayId` as RGBA (rows top-down), or null before it exists. */
   screenshot(displayId: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null>;
   /** Diagnostics: image types decoded per display channel, frames presented, video streams. */
-  displayStats(): Promise<{ displayId: number; imageTypes: number[]; frames: number; messages: Record<number, number>; streams?: VideoStreamStats | null }[]>;
+  displayStats(): Promise<DisplayStats[]>;
   /**
    * Redirects the USB device `key` (src/usb/device-key.ts) into the VM on a free usbredir channel. The engine
    * uses its worker's own WebUSB when that sees the device, else `device`: a MessagePort whose page end serves

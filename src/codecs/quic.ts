@@ -110,6 +110,8 @@ interface Family {
   notGRsuffixmask: Uint32Array;
   /** codeLen[l * 256 + n]: length of the codeword of n under code l. */
   codeLen: Uint8Array;
+  /** The same, value-major: lensOf[n * 8 + l], so a model update reads one value's lengths together. */
+  lensOf: Uint8Array;
   /** Residual (folded to 0, 1, 2...) back to a signed difference modulo 2^bpc. */
   xlatL2U: Uint8Array;
   /** Model bucket of a previous residual value. */
@@ -179,6 +181,7 @@ function makeFamily(bpc: number): Family {
     notGRprefixmask: new Uint32Array(8),
     notGRsuffixmask: new Uint32Array(8),
     codeLen: new Uint8Array(8 * 256),
+    lensOf: new Uint8Array(256 * 8),
     xlatL2U: new Uint8Array(256),
     bucketOf: new Uint8Array(256),
     bucketStart: new Uint8Array(8),
@@ -196,7 +199,7 @@ function makeFamily(bpc: number): Family {
     f.notGRprefixmask[l] = BPP_MASK[32 - altprefixlen]!;
     f.notGRsuffixmask[l] = BPP_MASK[suffixlen]!;
     for (let n = 0; n < 256; n++) {
-      f.codeLen[l * 256 + n] = n < f.nGR[l]! ? (n >>> l) + l + 1 : f.notGRcwlen[l]!;
+      f.codeLen[l * 256 + n] = f.lensOf[n * 8 + l] = n < f.nGR[l]! ? (n >>> l) + l + 1 : f.notGRcwlen[l]!;
     }
   }
   for (let s = 0; s <= f.mask; s++) f.xlatL2U[s] = s & 1 ? f.mask - (s >>> 1) : s >>> 1;
@@ -526,15 +529,17 @@ export class QuicDecoder {
   private updateModel(st: CommonState, ch: number, ctx: number, value: number): void {
     const fam = this.fam;
     const counters = this.counters;
-    const codeLen = fam.codeLen;
+    const lens = fam.lensOf;
     const bpc = fam.bpc;
     const b = fam.bucketOf[ctx]!;
     const bucket = (ch << 3) + b;
     const base = bucket << 3;
+    const v = value << 3;
+    // Add the codeword length of `value` under each code; the shortest total wins, ties to the larger code.
     let bestcode = bpc - 1;
-    let bestLen = (counters[base + bestcode] += codeLen[(bestcode << 8) + value]!);
+    let bestLen = (counters[base + bestcode] += lens[v + bestcode]!);
     for (let l = bpc - 2; l >= 0; l--) {
-      const len = (counters[base + l] += codeLen[(l << 8) + value]!);
+      const len = (counters[base + l] += lens[v + l]!);
       if (len < bestLen) {
         bestcode = l;
         bestLen = len;
@@ -542,8 +547,11 @@ export class QuicDecoder {
     }
     if (this.best[bucket] !== bestcode) {
       this.best[bucket] = bestcode;
-      const o = ch << 8;
-      this.codeAfter.fill(bestcode << TABLE_BITS, o + fam.bucketStart[b]!, o + fam.bucketEnd[b]! + 1);
+      const code = bestcode << TABLE_BITS;
+      const start = (ch << 8) + fam.bucketStart[b]!;
+      const end = (ch << 8) + fam.bucketEnd[b]! + 1;
+      if (end - start > 8) this.codeAfter.fill(code, start, end);
+      else for (let k = start; k < end; k++) this.codeAfter[k] = code;
     }
     if (bestLen > st.wmTrigger) {
       for (let l = 0; l < bpc; l++) counters[base + l] = counters[base + l]! >>> 1;

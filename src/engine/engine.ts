@@ -3,7 +3,7 @@
  * connect() ends the previous session first. The transport factory is injectable for tests.
  */
 import { transfer } from 'comlink';
-import type { EngineApi, EngineEventSink, VideoStreamStats } from '../api/engine-api.js';
+import type { DisplayStats, EngineApi, EngineEventSink } from '../api/engine-api.js';
 import type { InputEvent } from '../api/input.js';
 import type { ConnectOptions, MouseModeName } from '../api/types.js';
 import { UsbErrorCode, type UsbResult } from '../api/usb.js';
@@ -57,7 +57,7 @@ export class Engine implements EngineApi {
     return shot ? transfer(shot, [shot.rgba.buffer]) : null;
   }
 
-  async displayStats(): Promise<{ displayId: number; imageTypes: number[]; frames: number; messages: Record<number, number>; streams: VideoStreamStats | null }[]> {
+  async displayStats(): Promise<DisplayStats[]> {
     return (this.session?.displayChannels() ?? []).map((c) => ({ displayId: c.id, imageTypes: c.imageTypes(), frames: c.framesPresented, messages: Object.fromEntries(c.received), streams: c.streamStats() }));
   }
 

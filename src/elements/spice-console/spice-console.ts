@@ -3,7 +3,7 @@
  * it hands its canvas to the engine worker (EngineController) and turns engine events into DOM events.
  */
 import { LitElement, html, type PropertyValues } from 'lit';
-import type { EngineEvent } from '../../api/engine-api.js';
+import type { DisplayStats, EngineEvent } from '../../api/engine-api.js';
 import type { ChannelInfo, DisconnectDetail, ImageCompressionName, SessionInfo, SessionState } from '../../api/types.js';
 import { EngineController, type WorkerFactory } from '../../controllers/engine-controller.js';
 import type { KeyboardLocks } from '../../api/input.js';
@@ -198,7 +198,7 @@ export class SpiceConsole extends LitElement {
   }
 
   /** Diagnostics per display channel: image types decoded, frames presented, messages received by type. */
-  async displayStats(): Promise<{ displayId: number; imageTypes: number[]; frames: number; messages: Record<number, number> }[]> {
+  async displayStats(): Promise<DisplayStats[]> {
     return (await this.engine.api?.displayStats()) ?? [];
   }
 

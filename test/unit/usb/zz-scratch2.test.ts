@@ -11,7 +11,7 @@ it('measure', async () => {
   try {
     const session = new Session({ url: qemu.url, linkChannelTypes: ['usbredir'] }, (e) => { if (e.type === 'log' && e.level !== 'debug') console.log(e.message); }, tcpTransport);
     await session.start();
-    const device = new FakeCdcAcmDevice({ keepWritten: false });
+    const device = new FakeCdcAcmDevice({ keepWritten: false, highSpeed: !!process.env.HS });
     if (process.env.DIRECT) (session.usb as any).source = { open: async () => ({ device, via: 'page', gone: new Promise(() => {}), dispose() {} }) };
     const port = openUsbDevicePort(device);
     console.log(await session.usb.redirect(usbDeviceKey(device), port.port));
@@ -19,7 +19,7 @@ it('measure', async () => {
     const t0 = Date.now();
     const r = await qemu.waitForSerial(/ACM RESULT.*/, 60000);
     const dt = (Date.now() - t0) / 1000;
-    console.log(r[0], `${dt}s ${(N / dt / 1e6).toFixed(3)} MB/s`, (session.usb as any).traffic());
+    console.log(r[0], `${dt}s ${(N / dt / 1e6).toFixed(3)} MB/s`, (session.usb as any).traffic(), session.linkedChannels(9).map((c) => Object.fromEntries(c.received)));
     session.disconnect();
   } finally { await qemu.stop(); }
 }, 200000);
