@@ -5,6 +5,9 @@
 import { defineConfig } from 'vite';
 
 export default defineConfig({
+  // Relative asset URLs: the worker chunk is found next to the module that starts it, wherever the
+  // package is served from (node_modules, a CDN path), not at the site root.
+  base: './',
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -110,8 +110,6 @@ interface Family {
   notGRsuffixmask: Uint32Array;
   /** codeLen[l * 256 + n]: length of the codeword of n under code l. */
   codeLen: Uint8Array;
-  /** The same, value-major: lensOf[n * 8 + l], so a model update reads one value's lengths together. */
-  lensOf: Uint8Array;
   /** Residual (folded to 0, 1, 2...) back to a signed difference modulo 2^bpc. */
   xlatL2U: Uint8Array;
   /** Model bucket of a previous residual value. */
@@ -181,7 +179,6 @@ function makeFamily(bpc: number): Family {
     notGRprefixmask: new Uint32Array(8),
     notGRsuffixmask: new Uint32Array(8),
     codeLen: new Uint8Array(8 * 256),
-    lensOf: new Uint8Array(256 * 8),
     xlatL2U: new Uint8Array(256),
     bucketOf: new Uint8Array(256),
     bucketStart: new Uint8Array(8),
@@ -199,7 +196,7 @@ function makeFamily(bpc: number): Family {
     f.notGRprefixmask[l] = BPP_MASK[32 - altprefixlen]!;
     f.notGRsuffixmask[l] = BPP_MASK[suffixlen]!;
     for (let n = 0; n < 256; n++) {
-      f.codeLen[l * 256 + n] = f.lensOf[n * 8 + l] = n < f.nGR[l]! ? (n >>> l) + l + 1 : f.notGRcwlen[l]!;
+      f.codeLen[l * 256 + n] = n < f.nGR[l]! ? (n >>> l) + l + 1 : f.notGRcwlen[l]!;
     }
   }
   for (let s = 0; s <= f.mask; s++) f.xlatL2U[s] = s & 1 ? f.mask - (s >>> 1) : s >>> 1;
@@ -523,38 +520,38 @@ export class QuicDecoder {
   }
 
   /**
-   * update_model: adds the codeword lengths of `value` under every code to the counters of the bucket of
-   * context `ctx` (the residual before it) in channel `ch`, and picks the shortest as that bucket's code.
+   * update_model for channels ch0..ch0+channels-1 at index `idx`: adds the codeword lengths of each
+   * channel's residual there under every code to the counters of the bucket of its context (the residual
+   * before it), and picks the shortest as that bucket's code (ties go to the larger code, as in quic.c).
    */
-  private updateModel(st: CommonState, ch: number, ctx: number, value: number): void {
+  private updateModel(st: CommonState, ch0: number, channels: number, idx: number): void {
     const fam = this.fam;
     const counters = this.counters;
-    const lens = fam.lensOf;
+    const codeLen = fam.codeLen;
     const bpc = fam.bpc;
-    const b = fam.bucketOf[ctx]!;
-    const bucket = (ch << 3) + b;
-    const base = bucket << 3;
-    const v = value << 3;
-    // Add the codeword length of `value` under each code; the shortest total wins, ties to the larger code.
-    let bestcode = bpc - 1;
-    let bestLen = (counters[base + bestcode] += lens[v + bestcode]!);
-    for (let l = bpc - 2; l >= 0; l--) {
-      const len = (counters[base + l] += lens[v + l]!);
-      if (len < bestLen) {
-        bestcode = l;
-        bestLen = len;
+    for (let ch = ch0; ch < ch0 + channels; ch++) {
+      const cr = this.corr[ch]!;
+      const value = cr[idx + 1]!;
+      const b = fam.bucketOf[cr[idx]!]!;
+      const bucket = (ch << 3) + b;
+      const base = bucket << 3;
+      let bestcode = bpc - 1;
+      let bestLen = (counters[base + bestcode] += codeLen[(bestcode << 8) + value]!);
+      for (let l = bpc - 2; l >= 0; l--) {
+        const len = (counters[base + l] += codeLen[(l << 8) + value]!);
+        if (len < bestLen) {
+          bestcode = l;
+          bestLen = len;
+        }
       }
-    }
-    if (this.best[bucket] !== bestcode) {
-      this.best[bucket] = bestcode;
-      const code = bestcode << TABLE_BITS;
-      const start = (ch << 8) + fam.bucketStart[b]!;
-      const end = (ch << 8) + fam.bucketEnd[b]! + 1;
-      if (end - start > 8) this.codeAfter.fill(code, start, end);
-      else for (let k = start; k < end; k++) this.codeAfter[k] = code;
-    }
-    if (bestLen > st.wmTrigger) {
-      for (let l = 0; l < bpc; l++) counters[base + l] = counters[base + l]! >>> 1;
+      if (this.best[bucket] !== bestcode) {
+        this.best[bucket] = bestcode;
+        const o = ch << 8;
+        this.codeAfter.fill(bestcode << TABLE_BITS, o + fam.bucketStart[b]!, o + fam.bucketEnd[b]! + 1);
+      }
+      if (bestLen > st.wmTrigger) {
+        for (let l = 0; l < bpc; l++) counters[base + l] = counters[base + l]! >>> 1;
+      }
     }
   }
 
@@ -578,7 +575,7 @@ export class QuicDecoder {
       st.waitcnt--;
     } else {
       st.waitcnt = st.rand() & BPP_MASK[st.wmidx]!;
-      for (let c = ch0; c < ch0 + channels; c++) this.updateModel(st, c, this.corr[c]![0]!, this.corr[c]![1]!);
+      this.updateModel(st, ch0, channels, 0);
     }
   }
 
@@ -652,12 +649,7 @@ export class QuicDecoder {
         continue;
       }
       if (stopidx >= end) break;
-      const c0 = this.corr[0]!;
-      const c1 = this.corr[1]!;
-      const c2 = this.corr[2]!;
-      this.updateModel(st, 0, c0[stopidx]!, c0[stopidx + 1]!);
-      this.updateModel(st, 1, c1[stopidx]!, c1[stopidx + 1]!);
-      this.updateModel(st, 2, c2[stopidx]!, c2[stopidx + 1]!);
+      this.updateModel(st, 0, 3, stopidx);
       stopidx = i + (st.rand() & BPP_MASK[st.wmidx]!);
     }
     st.waitcnt = stopidx - end;
@@ -746,12 +738,7 @@ export class QuicDecoder {
         continue;
       }
       if (stopidx >= end) break;
-      const c0 = this.corr[0]!;
-      const c1 = this.corr[1]!;
-      const c2 = this.corr[2]!;
-      this.updateModel(st, 0, c0[stopidx]!, c0[stopidx + 1]!);
-      this.updateModel(st, 1, c1[stopidx]!, c1[stopidx + 1]!);
-      this.updateModel(st, 2, c2[stopidx]!, c2[stopidx + 1]!);
+      this.updateModel(st, 0, 3, stopidx);
       stopidx = i + (st.rand() & BPP_MASK[st.wmidx]!);
     }
     st.waitcnt = stopidx - end;
@@ -854,8 +841,7 @@ export class QuicDecoder {
         continue;
       }
       if (stopidx >= end) break;
-      const cr = this.corr[ch]!;
-      this.updateModel(st, ch, cr[stopidx]!, cr[stopidx + 1]!);
+      this.updateModel(st, ch, 1, stopidx);
       stopidx = i + (st.rand() & BPP_MASK[st.wmidx]!);
     }
     st.waitcnt = stopidx - end;
@@ -921,8 +907,7 @@ export class QuicDecoder {
         continue;
       }
       if (stopidx >= end) break;
-      const cr = this.corr[ch]!;
-      this.updateModel(st, ch, cr[stopidx]!, cr[stopidx + 1]!);
+      this.updateModel(st, ch, 1, stopidx);
       stopidx = i + (st.rand() & BPP_MASK[st.wmidx]!);
     }
     st.waitcnt = stopidx - end;
