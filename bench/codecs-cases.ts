@@ -12,7 +12,8 @@
  * - spice-html5 gets its input the way its message parser leaves it (prepared once, outside the timing), and
  *   its decode includes what its decode entry points do (QUIC: from_dv's copy, decode, BGRA->RGBA pass);
  * - the functions of one payload are timed in alternation, best of ROUNDS stretches, so that load from other
- *   processes hits both sides alike.
+ *   processes hits both sides alike; where the engine allows, each stretch starts after a full garbage
+ *   collection, so that no function pays for another's garbage.
  */
 import { GlzDictionary, decodeGlz, readGlzHeader } from '../src/codecs/glz.js';
 import { LzImageType, decodeLz } from '../src/codecs/lz.js';
@@ -33,6 +34,11 @@ export interface BenchHost {
   /** The captured fixtures by file name (e.g. "quic-002-quic.bin"); empty when they are missing. */
   fixtures: Map<string, Uint8Array>;
   print(line: string): void;
+  /**
+   * A full garbage collection, run (untimed) before each stretch so that garbage one function left behind is
+   * not collected on the next one's clock; absent where the engine does not expose it.
+   */
+  collect?: () => void;
   /** Stretch length and rounds (defaults 400 ms, 5). */
   minTimeMs?: number;
   rounds?: number;
@@ -56,6 +62,7 @@ export function runCodecBench(host: BenchHost): void {
 
   /** MPixel/s of one stretch of about minTime ms, calling fn in batches so the clock is read rarely. */
   const stretch = (pixels: number, batch: number, fn: Fn): number => {
+    host.collect?.();
     let iters = 0;
     const start = host.now();
     let now = start;
@@ -184,6 +191,12 @@ export function runCodecBench(host: BenchHost): void {
     rows.push({ codec: 'LZ4', payload: name, ours: ours! });
   }
 
+  // ---- context: the floor of any decoder that allocates its output: allocate it and write every byte ----
+  {
+    const [alloc] = measure(800 * 600, () => new Uint8ClampedArray(800 * 600 * 4).fill(255));
+    rows.push({ codec: '-', payload: 'allocate an 800x600 RGBA output, fill it', ours: alloc! });
+  }
+
   report(host, rows, minTime, rounds);
 }
 
@@ -193,7 +206,8 @@ function report(host: BenchHost, rows: Row[], minTime: number, rounds: number): 
   const line = (codec: string, payload: string, ...cells: string[]): void =>
     host.print([codec.padEnd(5), payload.padEnd(44), ...cells.map((c) => c.padStart(9))].join(' '));
   host.print('');
-  host.print(`codec throughput in MPixel/s: ${host.label}; best of ${rounds} alternating ${minTime} ms stretches`);
+  const gc = host.collect ? ', each after a full GC' : '';
+  host.print(`codec throughput in MPixel/s: ${host.label}; best of ${rounds} alternating ${minTime} ms stretches${gc}`);
   host.print('"ours" allocates its output per call like spice-html5 does; "ours+out" decodes into one reused buffer');
   line('codec', 'payload', 'ours', 'ratio', 'ours+out', 'ratio', 'sh5');
   for (const r of rows) {

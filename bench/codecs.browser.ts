@@ -8,6 +8,8 @@ import { runCodecBench } from './codecs-cases.js';
 
 interface WorkerScope {
   postMessage(message: unknown): void;
+  /** V8's full GC, present when Chromium runs with --js-flags=--expose-gc (bench/run.mjs does). */
+  gc?: () => void;
 }
 const scope = self as unknown as WorkerScope;
 const params = new URLSearchParams(location.search);
@@ -25,12 +27,12 @@ async function loadFixtures(dir: string): Promise<Map<string, Uint8Array>> {
 }
 
 async function main(): Promise<void> {
-  const chrome = /Chrom(?:e|ium)\/([\d.]+)/.exec(navigator.userAgent)?.[1] ?? navigator.userAgent;
   runCodecBench({
-    label: `Chromium ${chrome}, dedicated worker, wall clock`,
+    label: `${params.get('browser') ?? navigator.userAgent}, dedicated worker, wall clock`,
     now: () => performance.now(),
     fixtures: await loadFixtures('codecs/xspice'),
     print: (line) => scope.postMessage({ line }),
+    collect: scope.gc ? () => scope.gc!() : undefined,
     minTimeMs: Number(params.get('ms') ?? 400),
     rounds: Number(params.get('rounds') ?? 5),
   });

@@ -8,7 +8,7 @@
 //
 // A browser bench is a worker script: it posts `{ line }` for each output line and ends with `{ done: true }`
 // or `{ error }`. It is served from 127.0.0.1 with test/fixtures under /fixtures/ (a directory answers with
-// a JSON array of its entries); its URL carries `?ms=&rounds=`.
+// a JSON array of its entries); its URL carries `?browser=` (name and version) and `ms=` / `rounds=` when set.
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -62,10 +62,12 @@ async function runInChromium(files) {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      // lets a bench run a full GC between timed stretches (self.gc), so no function pays for another's garbage
+      '--js-flags=--expose-gc',
     ],
   });
   try {
-    const query = new URLSearchParams();
+    const query = new URLSearchParams({ browser: `Chromium ${browser.version()}` });
     if (process.env.BENCH_MS) query.set('ms', process.env.BENCH_MS);
     if (process.env.BENCH_ROUNDS) query.set('rounds', process.env.BENCH_ROUNDS);
     for (const name of bundles.keys()) {

@@ -3,7 +3,7 @@
  * facts, channels and events. `?url=ws://host:port` pre-fills the form; `&autoconnect=1` connects at once.
  */
 import '../src/define.js';
-import type { ChannelInfo, DisconnectDetail, SessionInfo } from '../src/index.js';
+import type { ChannelInfo, DisconnectDetail, SessionInfo, UsbStatus } from '../src/index.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const consoleEl = $<HTMLElementTagNameMap['spice-console']>('console');
@@ -63,6 +63,12 @@ consoleEl.addEventListener('spice-connected', (e) => {
   showChannels(s.channels);
 });
 consoleEl.addEventListener('spice-channels', (e) => showChannels((e as CustomEvent<{ channels: ChannelInfo[] }>).detail.channels));
+let usbSummary = '';
+consoleEl.addEventListener('spice-usb', (e) => {
+  const s = (e as CustomEvent<UsbStatus>).detail;
+  const summary = s.available ? `USB: ${s.channels.free} of ${s.channels.total} channels free` : `USB unavailable: ${s.reason}`;
+  if (summary !== usbSummary) log((usbSummary = summary));
+});
 consoleEl.addEventListener('spice-disconnected', (e) => {
   const d = (e as CustomEvent<DisconnectDetail>).detail;
   log(`disconnected: ${d.code}: ${d.reason}`, !d.clean);

@@ -18,15 +18,13 @@
  */
 import { ProtocolError } from '../protocol/errors.js';
 import { rgb555Words } from './bitmap.js';
-import { LZ_MAGIC, LZ_VERSION, LzImageType } from './lz.js';
+import { LZ_MAGIC, LZ_VERSION, LzImageType, bgrLiterals, copyMatch, stridedCopy, stridedLiterals } from './lz.js';
 import {
   type DecodedImage,
   type DecodeLimits,
   ALPHA_MASK,
   DEFAULT_LIMITS,
-  SHIFT_B,
-  SHIFT_G,
-  SHIFT_R,
+  LITTLE_ENDIAN,
   allocImage,
   checkDimensions,
   copyRows,
@@ -183,6 +181,8 @@ export class GlzDictionary {
  *   reference to an image that is not in the window.
  */
 export function decodeGlz(data: Uint8Array, dict: GlzDictionary, limits: DecodeLimits = DEFAULT_LIMITS): DecodedImage {
+  // The pixel loops pack little-endian words (every browser and Node platform is little-endian).
+  if (!LITTLE_ENDIAN) throw new Error('glz: big-endian hosts are not supported');
   const h = readGlzHeader(data);
   const { type, width, height, topDown } = h;
   let kind: number;
@@ -227,9 +227,6 @@ function glzPass(src: Uint8Array, ip: number, out: Uint32Array, n: number, id: n
   const bias = kind === KIND_RGB ? 0 : kind === KIND_RGB16 ? 1 : 2;
   const lut = kind === KIND_RGB16 ? rgb555Words() : null;
   const out8 = kind === KIND_ALPHA ? new Uint8Array(out.buffer, out.byteOffset, n * 4) : null;
-  const sr = SHIFT_R;
-  const sg = SHIFT_G;
-  const sb = SHIFT_B;
   const rgbOnly = ~ALPHA_MASK;
   let op = 0;
   while (op < n) {
@@ -273,23 +270,11 @@ function glzPass(src: Uint8Array, ip: number, out: Uint32Array, n: number, id: n
 
       if (imageDist === 0) {
         pixelOfs += 1;
-        let ref = op - pixelOfs;
+        const ref = op - pixelOfs;
         if (ref < 0) throw new ProtocolError(`glz: match distance ${pixelOfs} before the start of the image at pixel ${op}`);
-        if (out8 === null) {
-          if (pixelOfs === 1) {
-            out.fill(out[ref]!, op, end);
-            op = end;
-          } else if (pixelOfs >= len && len > 8) {
-            out.copyWithin(op, ref, ref + len);
-            op = end;
-          } else {
-            while (op < end) out[op++] = out[ref++]!;
-          }
-        } else {
-          let d = op * 4 + 3;
-          let r = ref * 4 + 3;
-          for (; op < end; op++, d += 4, r += 4) out8[d] = out8[r]!;
-        }
+        if (out8 === null) copyMatch(out, op, pixelOfs, len);
+        else stridedCopy(out8, op * 4 + 3, pixelOfs * 4, len);
+        op = end;
       } else {
         const other = dict.lookup(id, imageDist);
         if (pixelOfs + len > other.length) {
@@ -311,11 +296,12 @@ function glzPass(src: Uint8Array, ip: number, out: Uint32Array, n: number, id: n
       const end = op + count;
       if (out8 !== null) {
         if (ip + count > srcLen) throw truncated('literal alpha');
-        let d = op * 4 + 3;
-        for (; op < end; op++, d += 4) out8[d] = src[ip++]!;
+        ip = stridedLiterals(src, ip, out8, op * 4 + 3, count);
+        op = end;
       } else if (lut === null) {
         if (ip + count * 3 > srcLen) throw truncated('literal pixels');
-        for (; op < end; op++, ip += 3) out[op] = (src[ip]! << sb) | (src[ip + 1]! << sg) | (src[ip + 2]! << sr);
+        ip = bgrLiterals(src, ip, out, op, count, 0);
+        op = end;
       } else {
         if (ip + count * 2 > srcLen) throw truncated('literal pixels');
         // RGB16 literals widen like pixman's x1r5g5b5; the alpha byte stays 0 as in decode-glz.

@@ -11,6 +11,11 @@
  * alone; palette types decode one byte per unit (8, 2 or 1 pixel(s) per byte) into rows of `stride` bytes.
  *
  * Corrupt or truncated input throws ProtocolError: every read, reference and copy is bounds-checked.
+ *
+ * Speed: RGB pixels are written as little-endian words (a big-endian host is refused; no browser platform
+ * is one), long matches go through fill/copyWithin, and the literal and strided alpha loops are unrolled by
+ * four. The RGB pass of an RGBA image leaves alpha 0 so the alpha pass can skip runs of 0 (Xspice sends
+ * RGBA images whose alpha is all 0). `out` lets the caller supply the output buffer.
  */
 import { BitmapFmt } from '../protocol/constants.js';
 import { ProtocolError } from '../protocol/errors.js';
@@ -24,7 +29,7 @@ import {
   LITTLE_ENDIAN,
   allocImage,
   checkDimensions,
-  copyRows,
+  flipRows,
   pixelWords,
 } from './types.js';
 
@@ -122,7 +127,7 @@ export function decodeLz(
     if (h.stride < minStride || h.stride * height > limits.maxPixels) {
       throw new ProtocolError(`lz: stride ${h.stride} does not fit ${width} pixels of type ${type}`);
     }
-    const image = allocImage(width, height, false);
+    const image = allocImage(width, height, false, out);
     if (n === 0) return image;
     const units = new Uint8Array(h.stride * height);
     lzBytePass(data, LZ_HEADER_SIZE, units, 1, 0, units.length);
@@ -140,23 +145,23 @@ export function decodeLz(
       const hasAlpha = type === LzImageType.Rgba;
       const image = allocImage(width, height, hasAlpha, out);
       if (n === 0) return image;
-      // Decode in stream order straight into the output when top-down, else into scratch and flip. RGBA: the
-      // RGB pass leaves alpha 0 and the alpha pass skips runs of 0, so an all-0 plane (Xspice) costs nothing.
+      // Decode in stream order (references count in it), then flip a bottom-up image's rows. RGBA: the RGB
+      // pass leaves alpha 0 and the alpha pass skips runs of 0, so an all-0 plane (Xspice) costs nothing.
       const words = pixelWords(image);
-      const work = topDown ? words : scratchWords(n);
-      const ip = lzRgbPass(data, LZ_HEADER_SIZE, work, n, type === LzImageType.Rgb16, hasAlpha);
-      if (hasAlpha) lzAlphaPass(data, ip, new Uint8Array(work.buffer, work.byteOffset, n * 4), n);
-      if (!topDown) copyRows(work, width, words, width, height, false, 0);
+      const ip = lzRgbPass(data, LZ_HEADER_SIZE, words, n, type === LzImageType.Rgb16, hasAlpha);
+      if (hasAlpha) lzAlphaPass(data, ip, new Uint8Array(words.buffer, words.byteOffset, n * 4), n);
+      if (!topDown) flipRows(words, width, height);
       return image;
     }
     case LzImageType.Xxxa: {
-      const image = allocImage(width, height, true);
+      const image = allocImage(width, height, true, out);
       if (n === 0) return image;
+      if (out) image.pixels.fill(0); // R, G, B are 0; a reused buffer has to be cleared
       applyAlpha(data, LZ_HEADER_SIZE, image, topDown);
       return image;
     }
     case LzImageType.A8: {
-      const image = allocImage(width, height, true);
+      const image = allocImage(width, height, true, out);
       if (n === 0) return image;
       const units = new Uint8Array(n);
       lzBytePass(data, LZ_HEADER_SIZE, units, 1, 0, n);
@@ -379,7 +384,7 @@ export function lzAlphaPass(src: Uint8Array, ip: number, px: Uint8Array, n: numb
  * their speed in V8; copies stay in order, so an overlapping copy repeats its source like LZ requires.
  */
 
-function stridedLiterals(src: Uint8Array, ip: number, px: Uint8Array, d: number, count: number): number {
+export function stridedLiterals(src: Uint8Array, ip: number, px: Uint8Array, d: number, count: number): number {
   const stop = d + count * 4;
   if (stop - 4 >= px.length || ip + count > src.length) throw new RangeError('lz: alpha literals out of bounds');
   for (; d + 12 < stop; d += 16, ip += 4) {
@@ -392,7 +397,7 @@ function stridedLiterals(src: Uint8Array, ip: number, px: Uint8Array, d: number,
   return ip;
 }
 
-function stridedCopy(px: Uint8Array, d: number, back: number, len: number): void {
+export function stridedCopy(px: Uint8Array, d: number, back: number, len: number): void {
   const stop = d + len * 4;
   if (stop - 4 >= px.length || back > d) throw new RangeError('lz: alpha copy out of bounds');
   for (; d + 12 < stop; d += 16) {
@@ -414,13 +419,6 @@ function stridedFill(px: Uint8Array, d: number, value: number, len: number): voi
     px[d + 12] = value;
   }
   for (; d < stop; d += 4) px[d] = value;
-}
-
-/** A scratch buffer for bottom-up images, kept across calls (decoding is not re-entrant). */
-let scratch = new Uint32Array(0);
-function scratchWords(n: number): Uint32Array {
-  if (scratch.length < n) scratch = new Uint32Array(n);
-  return scratch;
 }
 
 /**

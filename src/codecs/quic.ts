@@ -15,10 +15,13 @@
  * Corrupt or truncated input throws ProtocolError (the reader never reads past the payload, runs never past
  * the row); work is bounded by the pixel count, so it cannot hang.
  *
- * Speed: the row loops are unrolled per channel and keep the left/above pixels in locals; one table lookup
- * (`Family.table`) gives most codewords' length, residual and signed difference at once; the RGB loops reload
- * the bit window once per pixel rather than once per codeword; pixels are written as little-endian words
- * (a big-endian host is refused; no browser platform is one). `out` lets the caller supply the output buffer.
+ * Speed: each row segment alternates between a hot loop (`*Run`) and the rare work it hands back. The hot
+ * loops contain no calls, which lets V8 keep their state in registers: one table lookup (`Family.table`) gives
+ * a codeword's length, residual and signed difference at once; the RGB loop reloads the bit window once per
+ * pixel, not once per codeword; pixels are written as little-endian words (a big-endian host is refused; no
+ * browser platform is one). They stop at a model update, a run, or a codeword too long for the table, which
+ * the segment then handles (the latter by re-decoding that pixel with the general decoder). `out` lets the
+ * caller supply the output buffer.
  */
 import { ProtocolError } from '../protocol/errors.js';
 import {
@@ -288,14 +291,14 @@ function truncated(): ProtocolError {
 export class QuicDecoder {
   // Bit reader: `word` holds the stream from bit `bitpos` on (bits run MSB-first through little-endian u32
   // words); a reload (`wordAt`) is branch-free, two word loads. quic.c fails once it needs a word past the
-  // end, i.e. once bitpos > 32 * (words - 1): `maxBit`. One zero word pads the end. The RGB loops reload once
-  // per pixel: table codewords are at most 10 bits, so after two of them the top 10 bits of the shifted word
-  // are still stream bits for the third lookup.
+  // end, i.e. once bitpos > 32 * (words - 1): `maxBit`. Zero words pad the end. The RGB loop reloads once per
+  // pixel: table codewords are at most 10 bits, so after two of them the top 10 bits of the shifted word are
+  // still stream bits for the third lookup.
   private words: Int32Array = new Int32Array(2);
   private maxBit = 0;
   private bitpos = 0;
   private word = 0;
-  /** Where rgbRowRun stopped for a run, or -1. */
+  /** Where the last rgbRowRun / oneRowRun stopped for a run, or -1 (it stopped for another reason). */
   private runAt = -1;
 
   private width = 0;
@@ -304,8 +307,11 @@ export class QuicDecoder {
   private px: Uint8Array = new Uint8Array(0);
   private px32: Uint32Array = new Uint32Array(0);
 
-  /** Residual rows of the four channels, each width+1 long: [0] is the "previous row's first" slot. */
-  private corr: Uint8Array[] = [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)];
+  /**
+   * The residuals of the current row, four channels interleaved: corr[(slot << 2) + channel], slot i+1 for
+   * pixel i and slot 0 for the previous row's first pixel (the context of this row's first).
+   */
+  private corr = new Uint8Array(4);
   /** bestcode[channel * 8 + bucket]. */
   private readonly best = new Uint8Array(32);
   /**
@@ -432,10 +438,7 @@ export class QuicDecoder {
   private resetModel(channels: number, width: number, bpc: number): void {
     this.width = width;
     this.fam = bpc === 8 ? FAMILY_8 : FAMILY_5;
-    const corr = this.corr;
-    for (let c = 0; c < 4; c++) {
-      if (corr[c]!.length < width + 1) corr[c] = new Uint8Array(width + 1);
-    }
+    if (this.corr.length < (width + 1) * 4) this.corr = new Uint8Array((width + 1) * 4);
     this.counters.fill(0);
     this.best.fill(bpc - 1);
     this.codeAfter.fill((bpc - 1) << TABLE_BITS);
@@ -446,21 +449,15 @@ export class QuicDecoder {
   /** RGB24/32/16 and RGBA images: per row the RGB channels, then (RGBA) the alpha plane at byte 3. */
   private rgbRows(height: number, alpha: boolean): void {
     const rowBytes = this.width * 4;
-    const c0 = this.corr[0]!;
-    const c1 = this.corr[1]!;
-    const c2 = this.corr[2]!;
-    const c3 = this.corr[3]!;
-    c0[0] = c1[0] = c2[0] = c3[0] = 0;
+    const corr = this.corr;
+    corr.fill(0, 0, 4);
     this.row(SEG_RGB_ROW0, this.rgbState, 0, 0, 0);
     if (alpha) this.row(SEG_ONE_ROW0, this.chState[3]!, 0, 0, 3);
     for (let y = 1; y < height; y++) {
       const cur = y * rowBytes;
-      c0[0] = c0[1]!;
-      c1[0] = c1[1]!;
-      c2[0] = c2[1]!;
+      corr.copyWithin(0, 4, 8);
       this.row(SEG_RGB_ROW, this.rgbState, cur - rowBytes, cur, 0);
       if (alpha) {
-        c3[0] = c3[1]!;
         this.row(SEG_ONE_ROW, this.chState[3]!, cur - rowBytes, cur, 3);
       }
     }
@@ -469,12 +466,12 @@ export class QuicDecoder {
   /** GRAY images: channel 0 at byte offset 0 of each pixel (spread to R, G, B afterwards). */
   private grayRows(height: number): void {
     const rowBytes = this.width * 4;
-    const corr = this.corr[0]!;
+    const corr = this.corr;
     const st = this.chState[0]!;
     corr[0] = 0;
     this.row(SEG_ONE_ROW0, st, 0, 0, 0);
     for (let y = 1; y < height; y++) {
-      corr[0] = corr[1]!;
+      corr[0] = corr[4]!;
       const cur = y * rowBytes;
       this.row(SEG_ONE_ROW, st, cur - rowBytes, cur, 0);
     }
@@ -530,9 +527,8 @@ export class QuicDecoder {
     const codeLen = fam.codeLen;
     const bpc = fam.bpc;
     for (let ch = ch0; ch < ch0 + channels; ch++) {
-      const cr = this.corr[ch]!;
-      const value = cr[idx + 1]!;
-      const b = fam.bucketOf[cr[idx]!]!;
+      const value = this.corr[((idx + 1) << 2) + ch]!;
+      const b = fam.bucketOf[this.corr[(idx << 2) + ch]!]!;
       const bucket = (ch << 3) + b;
       const base = bucket << 3;
       let bestcode = bpc - 1;
@@ -564,9 +560,9 @@ export class QuicDecoder {
     const px = this.px;
     const mask = this.fam.mask;
     for (let c = 0; c < channels; c++) {
-      const cr = this.corr[ch0 + c]!;
-      const e = this.codeword(this.codeAfter[((ch0 + c) << 8) + cr[0]!]!);
-      cr[1] = e & 0xff;
+      const ch = ch0 + c;
+      const e = this.codeword(this.codeAfter[(ch << 8) + this.corr[ch]!]!);
+      this.corr[4 + ch] = e & 0xff;
       const p = offset + c;
       px[cur + p] = (((e >>> 8) & 0xff) + (row0 ? 0 : px[prev + p]!)) & mask;
     }
@@ -622,9 +618,8 @@ export class QuicDecoder {
     const above = row0 ? 0 : px32[prevW + i]!;
     let pixel = 0xff000000;
     for (let c = 0; c < 3; c++) {
-      const cr = this.corr[c]!;
-      const e = this.codeword(this.codeAfter[(c << 8) + cr[i]!]!);
-      cr[i + 1] = e & 0xff;
+      const e = this.codeword(this.codeAfter[(c << 8) + this.corr[(i << 2) + c]!]!);
+      this.corr[((i + 1) << 2) + c] = e & 0xff;
       const l = (left >>> (c << 3)) & 0xff;
       const pred = row0 ? l : (l + ((above >>> (c << 3)) & 0xff)) >>> 1;
       pixel |= ((((e >>> 8) & 0xff) + pred) & mask) << (c << 3);
@@ -664,9 +659,7 @@ export class QuicDecoder {
     const mask = this.fam.mask;
     const codeAfter = this.codeAfter;
     const px32 = this.px32;
-    const c0 = this.corr[0]!;
-    const c1 = this.corr[1]!;
-    const c2 = this.corr[2]!;
+    const corr = this.corr;
     const words = this.words;
     const maxBit = this.maxBit;
     let word = this.word;
@@ -675,9 +668,9 @@ export class QuicDecoder {
     let r = lw & 0xff;
     let g = (lw >>> 8) & 0xff;
     let b = (lw >>> 16) & 0xff;
-    let v0 = c0[i]!;
-    let v1 = c1[i]!;
-    let v2 = c2[i]!;
+    let v0 = corr[i << 2]!;
+    let v1 = corr[(i << 2) + 1]!;
+    let v2 = corr[(i << 2) + 2]!;
     for (; i < segEnd; i++) {
       // Per channel: one table lookup, then shift the consumed bits out of the window.
       const e0 = table[codeAfter[v0]! | (word >>> 22)]!;
@@ -686,9 +679,10 @@ export class QuicDecoder {
       const w2 = w1 << (e1 >>> 16);
       const e2 = table[codeAfter[512 + v2]! | (w2 >>> 22)]!;
       if (e0 === 0 || e1 === 0 || e2 === 0) break;
-      c0[i + 1] = v0 = e0 & 0xff;
-      c1[i + 1] = v1 = e1 & 0xff;
-      c2[i + 1] = v2 = e2 & 0xff;
+      const slot = (i + 1) << 2;
+      corr[slot] = v0 = e0 & 0xff;
+      corr[slot + 1] = v1 = e1 & 0xff;
+      corr[slot + 2] = v2 = e2 & 0xff;
       r = (((e0 >>> 8) & 0xff) + r) & mask;
       g = (((e1 >>> 8) & 0xff) + g) & mask;
       b = (((e2 >>> 8) & 0xff) + b) & mask;
@@ -754,9 +748,7 @@ export class QuicDecoder {
     const mask = this.fam.mask;
     const codeAfter = this.codeAfter;
     const px32 = this.px32;
-    const c0 = this.corr[0]!;
-    const c1 = this.corr[1]!;
-    const c2 = this.corr[2]!;
+    const corr = this.corr;
     const words = this.words;
     const maxBit = this.maxBit;
     let word = this.word;
@@ -771,9 +763,9 @@ export class QuicDecoder {
     let mr = i >= 2 ? lw & 0xff : -1;
     let mg = (lw >>> 8) & 0xff;
     let mb = (lw >>> 16) & 0xff;
-    let v0 = c0[i]!;
-    let v1 = c1[i]!;
-    let v2 = c2[i]!;
+    let v0 = corr[i << 2]!;
+    let v1 = corr[(i << 2) + 1]!;
+    let v2 = corr[(i << 2) + 2]!;
     this.runAt = -1;
     for (; i < segEnd; i++) {
       const pw = px32[prevW + i]!;
@@ -792,9 +784,10 @@ export class QuicDecoder {
       mr = r;
       mg = g;
       mb = b;
-      c0[i + 1] = v0 = e0 & 0xff;
-      c1[i + 1] = v1 = e1 & 0xff;
-      c2[i + 1] = v2 = e2 & 0xff;
+      const slot = (i + 1) << 2;
+      corr[slot] = v0 = e0 & 0xff;
+      corr[slot + 1] = v1 = e1 & 0xff;
+      corr[slot + 2] = v2 = e2 & 0xff;
       r = (((e0 >>> 8) & 0xff) + ((r + (pw & 0xff)) >>> 1)) & mask;
       g = (((e1 >>> 8) & 0xff) + ((g + ((pw >>> 8) & 0xff)) >>> 1)) & mask;
       b = (((e2 >>> 8) & 0xff) + ((b + ((pw >>> 16) & 0xff)) >>> 1)) & mask;
@@ -816,9 +809,8 @@ export class QuicDecoder {
    */
   private onePixel(ch: number, pbase: number, base: number, i: number, row0: boolean): void {
     const px = this.px;
-    const cr = this.corr[ch]!;
-    const e = this.codeword(this.codeAfter[(ch << 8) + cr[i]!]!);
-    cr[i + 1] = e & 0xff;
+    const e = this.codeword(this.codeAfter[(ch << 8) + this.corr[(i << 2) + ch]!]!);
+    this.corr[((i + 1) << 2) + ch] = e & 0xff;
     const left = px[base + ((i - 1) << 2)]!;
     const pred = row0 ? left : (left + px[pbase + (i << 2)]!) >>> 1;
     px[base + (i << 2)] = (((e >>> 8) & 0xff) + pred) & this.fam.mask;
@@ -853,18 +845,18 @@ export class QuicDecoder {
     const mask = this.fam.mask;
     const codeAfter = this.codeAfter;
     const px = this.px;
-    const cr = this.corr[ch]!;
+    const corr = this.corr;
     const words = this.words;
     const maxBit = this.maxBit;
     const bOff = ch << 8;
     let word = this.word;
     let bitpos = this.bitpos;
     let x = px[base + ((i - 1) << 2)]!;
-    let vPrev = cr[i]!;
+    let vPrev = corr[(i << 2) + ch]!;
     for (; i < segEnd; i++) {
       const e = table[codeAfter[bOff + vPrev]! | (word >>> 22)]!;
       if (e === 0) break;
-      cr[i + 1] = vPrev = e & 0xff;
+      corr[((i + 1) << 2) + ch] = vPrev = e & 0xff;
       x = (((e >>> 8) & 0xff) + x) & mask;
       px[base + (i << 2)] = x;
       bitpos += e >>> 16;
@@ -919,7 +911,7 @@ export class QuicDecoder {
     const mask = this.fam.mask;
     const codeAfter = this.codeAfter;
     const px = this.px;
-    const cr = this.corr[ch]!;
+    const corr = this.corr;
     const words = this.words;
     const maxBit = this.maxBit;
     const bOff = ch << 8;
@@ -929,7 +921,7 @@ export class QuicDecoder {
     let aboveLeft = px[pbase + ((i - 1) << 2)]!;
     let x = px[base + ((i - 1) << 2)]!;
     let m = i >= 2 ? px[base + ((i - 2) << 2)]! : -1;
-    let vPrev = cr[i]!;
+    let vPrev = corr[(i << 2) + ch]!;
     this.runAt = -1;
     for (; i < segEnd; i++) {
       const above = px[pbase + (i << 2)]!;
@@ -941,7 +933,7 @@ export class QuicDecoder {
       if (e === 0) break;
       aboveLeft = above;
       m = x;
-      cr[i + 1] = vPrev = e & 0xff;
+      corr[((i + 1) << 2) + ch] = vPrev = e & 0xff;
       x = (((e >>> 8) & 0xff) + ((x + above) >>> 1)) & mask;
       px[base + (i << 2)] = x;
       bitpos += e >>> 16;

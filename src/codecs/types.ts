@@ -128,6 +128,16 @@ export function copyRows(
   }
 }
 
+/** Reverses the order of the `height` rows of `width` words in `words` in place (bottom-up to top-down). */
+export function flipRows(words: Uint32Array, width: number, height: number): void {
+  const row = new Uint32Array(width);
+  for (let top = 0, bottom = (height - 1) * width; top < bottom; top += width, bottom -= width) {
+    row.set(words.subarray(top, top + width));
+    words.copyWithin(top, bottom, bottom + width);
+    words.set(row, bottom);
+  }
+}
+
 /** A Uint32Array over the pixels of an image this module allocated (byteOffset 0, so always aligned). */
 export function pixelWords(image: DecodedImage): Uint32Array {
   return new Uint32Array(image.pixels.buffer, image.pixels.byteOffset, image.width * image.height);

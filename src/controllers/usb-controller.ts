@@ -94,7 +94,7 @@ export class UsbController implements ReactiveController {
   };
 
   constructor(
-    private readonly host: ReactiveControllerHost,
+    host: ReactiveControllerHost,
     private readonly options: UsbControllerOptions,
   ) {
     this.webusb = options.webusb === undefined ? pageWebUsb() : options.webusb;
@@ -185,8 +185,8 @@ export class UsbController implements ReactiveController {
     if (!wasAvailable && this.unavailableReason() === undefined) this.autoRedirect();
   }
 
-  /** Re-evaluates after a property of the console changed (mode, filters). */
-  refresh(): void {
+  /** Before each render of the console: its mode or filters may have changed the status. */
+  hostUpdate(): void {
     this.emit();
   }
 
@@ -366,7 +366,6 @@ export class UsbController implements ReactiveController {
     const text = JSON.stringify(status);
     if (text === this.lastEmitted) return;
     this.lastEmitted = text;
-    this.host.requestUpdate();
     this.options.changed(status);
   }
 }

@@ -135,7 +135,9 @@ export class UsbManager {
     if (this.ended) return 'not connected';
     if (!this.started) return 'not connected yet';
     if (this.liveSlots().length === 0) {
-      return 'The connected VM is not configured for USB redirection: the server offers no usbredir channel';
+      if (this.slots.size === 0) return 'The connected VM is not configured for USB redirection: the server offers no usbredir channel';
+      if ([...this.slots.values()].some((s) => s.phase === 'linking')) return "The VM's USB channels are being linked";
+      return "The VM's USB channels could not be linked or have closed";
     }
     return undefined;
   }

@@ -316,7 +316,6 @@ export class SpiceConsole extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('viewOnly') && this.viewOnly) this.interaction.inputDisabled();
     if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
-    if (changed.has('usb') || changed.has('usbFilter') || changed.has('usbAutoRedirectFilter')) this.usbControl.refresh();
     if ((changed.has('url') || changed.has('autoconnect')) && this.autoconnect && this.url && this.ended && this.isConnected) {
       void this.connect();
     }

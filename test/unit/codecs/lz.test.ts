@@ -154,6 +154,36 @@ describe('lz', () => {
     }
   });
 
+  it('should decode into the buffer the caller passes, overwriting what it held', () => {
+    const payloads: [string, Uint8Array, SpicePalette | null][] = rgbCases.map(([name, type, w, h, pattern, topDown]) => {
+      const rgba = makeImage(w, h, pattern, w + h);
+      return [name, encodeLz(type, w, h, toStream(rgba, w, h, topDown), topDown, w * 4), null];
+    });
+    const units = Uint8Array.from({ length: 12 * 9 }, (_, i) => (i * 13) & 255);
+    payloads.push(['PLT8', encodeLz(LzImageType.Plt8, 12, 9, units, true, 12), palette]);
+    payloads.push(['A8', encodeLz(LzImageType.A8, 12, 9, units, false, 12), null]);
+    const alpha = toStream(makeImage(12, 9, 'photo', 3), 12, 9, true);
+    payloads.push(['XXXA', encodeLz(LzImageType.Xxxa, 12, 9, alpha, true, 48), null]);
+    const out = new Uint8ClampedArray(9000 * 3 * 4 + 64);
+    for (const [name, payload, pal] of payloads) {
+      out.fill(0xa5);
+      const img = decodeLz(payload, pal, undefined, out);
+      expect(img.pixels.buffer, name).toBe(out.buffer);
+      expect(firstDiff(img.pixels, decodeLz(payload, pal).pixels), name).toBe('equal');
+    }
+  });
+
+  it('should allocate its own output when the buffer passed is too small or misaligned', () => {
+    const rgba = makeImage(8, 4, 'photo', 1);
+    const payload = encodeLz(LzImageType.Rgb32, 8, 4, toStream(rgba, 8, 4, true), true, 32);
+    const small = new Uint8ClampedArray(8 * 4 * 4 - 4);
+    expect(decodeLz(payload, null, undefined, small).pixels.buffer).not.toBe(small.buffer);
+    const misaligned = new Uint8ClampedArray(new ArrayBuffer(8 * 4 * 4 + 4), 1, 8 * 4 * 4);
+    const img = decodeLz(payload, null, undefined, misaligned);
+    expect(img.pixels.buffer).not.toBe(misaligned.buffer);
+    expect(firstDiff(img.pixels, opaque(rgba))).toBe('equal');
+  });
+
   describe('against spice-html5', () => {
     // sh5 supports RGB32 and RGBA; its RGBA alpha pass is not flipped for bottom-up images, so those are
     // compared on RGB only. Everything else must be identical, byte for byte.

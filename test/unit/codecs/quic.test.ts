@@ -75,6 +75,18 @@ describe('quic', () => {
     }
   });
 
+  it('should decode into the buffer the caller passes, overwriting what it held', () => {
+    const dec = new QuicDecoder();
+    const out = new Uint8ClampedArray(200 * 200 * 4);
+    for (const [name, type, w, h, pattern] of cases) {
+      const rgba = makeImage(w, h, pattern, w * h);
+      out.fill(0xa5);
+      const img = dec.decode(encodeQuic(type, w, h, rgbaToPlanes(type, rgba, w * h)), undefined, out);
+      expect(img.pixels.buffer, name).toBe(out.buffer);
+      expect(firstDiff(img.pixels, expected(type, rgba)), name).toBe('equal');
+    }
+  });
+
   it('should read the header', () => {
     const payload = encodeQuic(QuicImageType.Rgb32, 5, 3, rgbaToPlanes(QuicImageType.Rgb32, makeImage(5, 3, 'noise'), 15));
     expect(QuicDecoder.readHeader(payload)).toEqual({ type: QuicImageType.Rgb32, width: 5, height: 3 });

@@ -237,6 +237,17 @@ describe('usbredir channels', () => {
     expect(lastUsb()).toMatchObject({ available: true, channels: { total: 1, free: 1 } });
   });
 
+  it('should turn USB off again when the server closes its only usbredir channel, giving the device back', async () => {
+    const { session, qemu, lastUsb, events } = await connect([[9, 0]]);
+    const dev = fakeDevice();
+    await session.usb.redirect(dev.key, dev.port());
+    qemu(0)!.conn.close();
+    await until('USB off', () => !lastUsb().available);
+    expect(lastUsb()).toMatchObject({ reason: expect.stringMatching(/could not be linked or have closed/), devices: [{ state: 'available', reason: 'the USB channel closed' }] });
+    await until('the device to be closed', () => !dev.device.opened);
+    expect(events.some((e) => e.type === 'disconnected')).toBe(false);
+  });
+
   it('should not link usbredir channels when USB is turned off, and say why', async () => {
     const { net, lastUsb, usbEvents, session } = await connect([[9, 0], [9, 1]], { usb: { mode: 'disabled', disabledReason: 'USB is off here' } });
     expect(net.connections).toHaveLength(1);

@@ -75,6 +75,7 @@ function attach(socket: Socket, device: FakeCdcAcmDevice): UsbHost {
 }
 
 let qemu: ChildProcess | undefined;
+/** The serial console and QEMU's stderr, for a failure message. */
 let debugTail = () => '';
 const sockets: Socket[] = [];
 

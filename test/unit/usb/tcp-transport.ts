@@ -32,7 +32,11 @@ export const tcpTransport: TransportFactory = (url, handlers) => {
     },
     close() {
       if (closed) return;
-      socket.destroy();
+      // end(), not destroy(): what was written still goes out before the FIN. A reset in the middle of a
+      // client message makes spice-server 0.15.1 abort (char-device.cpp write_buffer_release assertion),
+      // taking QEMU with it.
+      socket.end();
+      setTimeout(() => socket.destroy(), 2000).unref();
       finish('closed by client');
     },
     get buffered() {

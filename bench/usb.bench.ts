@@ -1,0 +1,267 @@
+/**
+ * USB redirection throughput through the engine's whole path: usbredir channel (SPICE framing, spicevmc
+ * data), the session's USB manager, UsbHost, and the device — the FakeCdcAcmDevice loopback, served either
+ * the way Chromium's worker WebUSB would (`worker`) or from "the page" through a device port over a
+ * MessageChannel (`page`), as in the browser. Two ends:
+ *
+ * 1. A scripted usbredir guest in this process (no VM): it keeps a number of bulk OUT and bulk IN requests
+ *    in flight and counts the bytes that come back. This is what our code alone can move.
+ * 2. QEMU with the small Linux guest (when qemu-system-x86_64 is installed; BENCH_USB_QEMU=0 skips it): a
+ *    real SPICE server and usb-redir device, the session over plain TCP (spice-server takes SPICE and
+ *    WebSocket on one port), and the guest's CDC-ACM loopback (acmtest: it writes N bytes to /dev/ttyACM0
+ *    and reads N back); the time from its "ACM DEVICE" line to "ACM RESULT" gives MB/s. The guest runs
+ *    under TCG emulation, which is what limits this number.
+ *
+ * Numbers are MB/s per direction, both directions at once. Run with `npm run bench` (or `npm run bench usb`).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EngineEvent } from '../src/api/engine-api.js';
+import { openUsbDevicePort, type UsbDevicePortHandle } from '../src/controllers/usb-device-port.js';
+import { Session } from '../src/engine/session.js';
+import type { TransportFactory } from '../src/engine/transport.js';
+import { MainMsg, SpicevmcMsg, SpicevmcMsgc } from '../src/protocol/constants.js';
+import { Writer } from '../src/protocol/writer.js';
+import { usbDeviceKey } from '../src/usb/device-key.js';
+import { capsWords, UsbredirStream, type UsbredirPacket } from '../src/usb/usbredir.js';
+import { UsbredirType } from '../src/usb/usbredir-proto.js';
+import type { UsbDeviceLike } from '../src/usb/webusb-types.js';
+import { fakeCdcTransform, FakeCdcAcmDevice } from '../test/fakes/usb/cdc-acm-device.js';
+import { lastUsbListing } from '../test/servers/guest.js';
+import { buildQemuArgs } from '../test/servers/qemu.js';
+import { findFreePort, isPortOpen } from '../test/servers/ports.js';
+import { spawnTracked, terminate } from '../test/servers/procs.js';
+import { fakeNetwork, type FakeConnection } from '../test/unit/engine/fake-server.js';
+import { tcpTransport } from '../test/unit/usb/tcp-transport.js';
+
+declare const __benchRoot: string;
+
+const T = UsbredirType;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mbps = (bytes: number, ms: number) => (bytes / (ms / 1000) / 1e6).toFixed(2);
+
+/**
+ * How the engine finds the device: as Chromium's worker WebUSB (navigator.usb in the worker lists it), or
+ * through the page's device port. The engine reads navigator.usb when a session starts.
+ */
+const pagePorts: UsbDevicePortHandle[] = [];
+
+function deviceRoute(device: UsbDeviceLike, via: 'worker' | 'page'): MessagePort | undefined {
+  const usb = via === 'worker' ? { getDevices: async () => [device], addEventListener() {}, removeEventListener() {} } : undefined;
+  Object.defineProperty(globalThis, 'navigator', { value: usb ? { usb } : undefined, configurable: true, writable: true });
+  if (via === 'worker') return undefined;
+  const handle = openUsbDevicePort(device);
+  pagePorts.push(handle);
+  return handle.port;
+}
+
+async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(2);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 1. A scripted guest
+
+async function scripted(packet: number, inflight: number, total: number, via: 'worker' | 'page'): Promise<string> {
+  const device = new FakeCdcAcmDevice({ keepWritten: false, highSpeed: packet >= 512 });
+  const port = deviceRoute(device, via); // before the session: it reads navigator.usb when it starts
+  const net = fakeNetwork();
+  const session = new Session({ url: 'ws://bench', linkChannelTypes: ['usbredir'] }, () => {}, net.factory);
+  void session.start();
+  const link = async (conn: FakeConnection) => {
+    conn.open();
+    conn.replyLink(0, []);
+    await sleep(20);
+    conn.linkResult(0);
+  };
+  const main = net.connections[0]!;
+  await link(main);
+  main.message(MainMsg.Init, new Writer().u32(1).u32(1).u32(3).u32(1).u32(0).u32(10).u32(0).u32(0).finish());
+  main.message(MainMsg.ChannelsList, new Writer().u32(1).u8(9).u8(0).finish());
+  await sleep(10);
+  const conn = net.connections[1]!;
+  await link(conn);
+
+  // The guest: parses what the client sends as it arrives and answers at once.
+  const guest = new UsbredirStream({ role: 'guest', caps: capsWords([0, 1, 2, 3, 4, 5, 6, 7]) });
+  const send = (p: UsbredirPacket) => conn.message(SpicevmcMsg.Data, guest.encode(p));
+  let read = 0;
+  let outDone = 0;
+  let inDone = 0;
+  let nextId = 1n;
+  let started = false;
+  let sentOut = 0;
+  let askedIn = 0;
+  const payload = new Uint8Array(packet).fill(0x61);
+  const out = () => {
+    if (sentOut >= total) return;
+    sentOut += packet;
+    send({ type: T.BulkPacket, id: nextId++, endpoint: 0x02, status: 0, length: packet, streamId: 0, data: payload });
+  };
+  const ask = () => {
+    if (askedIn >= total) return;
+    askedIn += packet;
+    send({ type: T.BulkPacket, id: nextId++, endpoint: 0x82, status: 0, length: packet, streamId: 0, data: new Uint8Array() });
+  };
+  const receive = conn.receive.bind(conn);
+  conn.receive = (bytes: Uint8Array) => {
+    receive(bytes);
+    const messages = conn.messages;
+    for (; read < messages.length; read++) {
+      const m = messages[read]!;
+      if (m.type !== SpicevmcMsgc.Data) continue;
+      for (const p of guest.push(m.body)) {
+        if (p.type !== T.BulkPacket || !started) continue;
+        if (p.endpoint === 0x02) {
+          outDone += p.length;
+          out();
+        } else {
+          inDone += p.data.byteLength;
+          ask();
+        }
+      }
+    }
+    // Nothing kept: megabytes pass through.
+    conn.messages.length = 0;
+    conn.sent.length = 0;
+    read = 0;
+  };
+  conn.message(SpicevmcMsg.Data, guest.encode({ type: T.Hello, id: 0n, version: 'bench usb-redir guest', caps: capsWords([0, 1, 2, 3, 4, 5, 6, 7]) }));
+
+  const redirected = session.usb.redirect(usbDeviceKey(device), port);
+  // Like QEMU: the first request after device_connect (the device is taken at once).
+  await until('device_connect', () => session.usb.status().devices[0]?.state === 'redirecting' && session.usb.traffic()[0]!.bytesOut > 100, 5000);
+  send({ type: T.ControlPacket, id: nextId++, endpoint: 0x80, request: 6, requestType: 0x80, status: 0, value: 0x100, index: 0, length: 18, data: new Uint8Array() });
+  const result = await redirected;
+  if (!result.ok) throw new Error(result.message);
+
+  started = true;
+  const t0 = performance.now();
+  for (let i = 0; i < inflight; i++) {
+    out();
+    ask();
+  }
+  await until('the transfers', () => outDone >= total && inDone >= total, 120_000);
+  const ms = performance.now() - t0;
+  session.disconnect();
+  return `${mbps(total, ms)} MB/s`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 2. QEMU and the Linux guest
+
+function guestImage(): { kernel: string; initrd: string } | undefined {
+  try {
+    const out = execFileSync('bash', ['scripts/build-guest.sh'], { cwd: __benchRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const kernel = /^KERNEL=(.+)$/m.exec(out)?.[1];
+    const initrd = /^INITRD=(.+)$/m.exec(out)?.[1];
+    return kernel && initrd ? { kernel, initrd } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function withQemu(acmBytes: number, run: (url: string, serial: () => string) => Promise<void>): Promise<void> {
+  const guest = guestImage();
+  if (!guest) {
+    console.log('  (skipped: the test guest does not build here)');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'spice-bench-usb-'));
+  const port = await findFreePort();
+  const serialPath = join(dir, 'serial.log');
+  const args = buildQemuArgs({ usbredirSlots: 1, qxlDevices: 0, acmTest: acmBytes }, { port, kernel: guest.kernel, initrd: guest.initrd, serial: serialPath, qmp: join(dir, 'qmp.sock') });
+  const qemu = spawnTracked('qemu-system-x86_64', args, { cwd: dir, watchdogRemoves: dir });
+  const serial = () => (existsSync(serialPath) ? readFileSync(serialPath, 'latin1') : '');
+  let stderr = '';
+  qemu.child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  qemu.child.stdout?.resume();
+  try {
+    for (let i = 0; i < 900 && !qemu.hasExited && !(await isPortOpen(port)); i++) await sleep(100);
+    await until('the guest', () => /GUEST READY/.test(serial()), 120_000);
+    await run(`ws://127.0.0.1:${port}`, serial);
+  } catch (e) {
+    console.log(`  FAILED: ${(e as Error).message}${stderr ? `\n  QEMU: ${stderr.trim().split('\n').join('\n  QEMU: ')}` : ''}`);
+  } finally {
+    await terminate(qemu);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function guestLoopback(url: string, serial: () => string, acmBytes: number, runs: { highSpeed: boolean; via: 'worker' | 'page' }[]): Promise<void> {
+  const expected = createHash('md5').update(fakeCdcTransform(Uint8Array.from({ length: acmBytes }, (_, i) => i & 0xff))).digest('hex');
+  for (const [i, r] of runs.entries()) {
+    const device = new FakeCdcAcmDevice({ keepWritten: false, highSpeed: r.highSpeed, serialNumber: `BENCH${i}` });
+    const port = deviceRoute(device, r.via);
+    // A fresh session per device: it reads navigator.usb when it starts.
+    const events: EngineEvent[] = [];
+    const session = new Session({ url, linkChannelTypes: ['usbredir'] }, (e) => events.push(e), tcpTransport as TransportFactory);
+    await session.start();
+    const since = serial().length;
+    const result = await session.usb.redirect(usbDeviceKey(device), port);
+    if (!result.ok) throw new Error(`redirect: ${result.message}`);
+    await until('the tty', () => /ACM DEVICE/.test(serial().slice(since)), 60_000);
+    const t0 = performance.now();
+    await until('the loopback', () => /ACM RESULT/.test(serial().slice(since)), 60_000);
+    const ms = performance.now() - t0;
+    const m = /ACM RESULT (\d+) ([0-9a-f]+)/.exec(serial().slice(since))!;
+    const ok = Number(m[1]) === acmBytes && m[2] === expected;
+    const compressed = session.linkedChannels(9).reduce((n, c) => n + (c.received.get(SpicevmcMsg.CompressedData) ?? 0), 0);
+    console.log(
+      `  ${r.highSpeed ? 'high' : 'full'}-speed device, ${r.via.padEnd(6)} ${ok ? `${mbps(acmBytes, ms).padStart(6)} MB/s` : `FAILED (${m[1]} bytes back)`}` +
+        `   (${acmBytes / 1048576} MiB each way, ${compressed} LZ4-compressed spicevmc messages from the server)`,
+    );
+    await session.usb.release(usbDeviceKey(device));
+    session.disconnect();
+    const gone = serial().length;
+    await until('the guest to drop the device', () => {
+      const log = serial().slice(gone);
+      return /USBTICK/.test(log) && !lastUsbListing(log).some((d) => d.vendorId === 0x2341);
+    }, 30_000);
+    await sleep(1500); // QEMU waits a moment after a detach before it attaches the next device
+  }
+}
+
+console.log('\nUSB redirection throughput, MB/s per direction (both directions at once)');
+console.log(' scripted usbredir guest in this process (SPICE framing, usbredir, UsbHost, fake device):');
+for (const via of ['worker', 'page'] as const) {
+  for (const [packet, inflight] of [
+    [64, 1],
+    [64, 16],
+    [16384, 4],
+  ] as const) {
+    const total = packet === 64 ? (inflight === 1 ? 256 * 1024 : 2 * 1024 * 1024) : 32 * 1024 * 1024;
+    console.log(`  ${String(packet).padStart(5)}-byte packets, ${String(inflight).padStart(2)} in flight, ${via.padEnd(6)} ${(await scripted(packet, inflight, total, via)).padStart(11)}`);
+  }
+}
+
+const haveQemu = (() => {
+  try {
+    execFileSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (process.env.BENCH_USB_QEMU === '0' || !haveQemu) {
+  console.log(' QEMU + Linux guest: skipped (BENCH_USB_QEMU=0 or no qemu-system-x86_64)');
+} else {
+  const acmBytes = 2 * 1024 * 1024;
+  console.log(' QEMU 7.2 + Linux guest (TCG), session over TCP, guest CDC-ACM loopback through /dev/ttyACM0:');
+  await withQemu(acmBytes, (url, serial) =>
+    guestLoopback(url, serial, acmBytes, [
+      { highSpeed: true, via: 'worker' },
+      { highSpeed: true, via: 'page' },
+      { highSpeed: false, via: 'worker' },
+    ]),
+  );
+}
+for (const p of pagePorts) await p.dispose();
+Object.defineProperty(globalThis, 'navigator', { value: undefined, configurable: true, writable: true });
