@@ -7,21 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { sleep, startXspice, type ImageCompression, type Xspice, type XspiceOptions } from '../servers/index.js';
-import { launchChromium, openConsolePage } from './support/browser.js';
-import { startPageServer, type PageServer } from './support/page-server.js';
+import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { compare, elementScreenshot, saveComparison } from './support/pixels.js';
 
-let pages: PageServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  pages = await startPageServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await pages?.close();
-});
+const env = useConsoleBrowser();
 
 interface Scene {
   xspice: Xspice;
@@ -84,7 +73,7 @@ describe('the element draws exactly what spice-gtk draws', () => {
     it(`should equal spicy-screenshot pixel for pixel with image compression ${name}`, async () => {
       const scene = await startScene({ imageCompression: mode.server });
       try {
-        const page = await openConsolePage(browser, pages.origin);
+        const page = await openConsolePage(env.browser, env.origin);
         await connect(page, scene.xspice.url, mode.client ?? '');
         const { ours, theirs, imageTypes } = await settledScreens(page, scene);
         for (const t of mode.types) expect(imageTypes).toContain(t);

@@ -16,25 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
-import { launchChromium } from './support/browser.js';
-import { startPageServer, type PageServer } from './support/page-server.js';
+import { useConsoleBrowser } from './support/browser.js';
 
-let pages: PageServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  pages = await startPageServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await pages?.close();
-});
+const env = useConsoleBrowser();
 
 // ---- page helpers ----
 
 async function openPage(deviceScaleFactor = 1, csp?: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor });
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor });
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
   if (csp) {
     await page.route('**/test/e2e/page/index.html', async (route) => {
@@ -42,7 +31,7 @@ async function openPage(deviceScaleFactor = 1, csp?: string): Promise<Page> {
       await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
     });
   }
-  await page.goto(`${pages.origin}/test/e2e/page/index.html`);
+  await page.goto(`${env.origin}/test/e2e/page/index.html`);
   await page.waitForFunction(() => (window as any).spiceTest?.ready === true, null, { timeout: 60_000 });
   return page;
 }

@@ -15,22 +15,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { parsePpm, startXspice, waitFor, type ImageCompression, type Screenshot, type Xspice } from '../servers/index.js';
-import { launchChromium, openConsolePage } from './support/browser.js';
-import { startPageServer, type PageServer } from './support/page-server.js';
+import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { compare, elementScreenshot, saveComparison } from './support/pixels.js';
 import { blockMeanDelta, connectConsole, crop, displayStats, showPhoto } from './support/scene.js';
 
-let pages: PageServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  pages = await startPageServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await pages?.close();
-});
+const env = useConsoleBrowser();
 
 const PHOTO = { left: 120, top: 80, width: 400, height: 300 };
 
@@ -55,7 +44,7 @@ describe('JPEG images from Xspice', () => {
     it(`should draw a photo the server sends as JPEG under ${compression} close to spice-gtk`, async () => {
       const xspice = await startXspice({ jpegWanCompression: 'always', imageCompression: compression });
       try {
-        const page = await openConsolePage(browser, pages.origin);
+        const page = await openConsolePage(env.browser, env.origin);
         await connectConsole(page, xspice.url);
         await showPhoto(xspice, { x: PHOTO.left, y: PHOTO.top, width: PHOTO.width, height: PHOTO.height });
         await waitFor(async () => (await displayStats(page)).imageTypes.some((t: number) => JPEG_TYPES.includes(t)), 'a JPEG image', 20_000, 200);

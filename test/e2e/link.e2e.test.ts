@@ -7,22 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { findFreePort, isPortOpen, startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
-import { launchChromium, openConsolePage } from './support/browser.js';
+import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { startGarbagePeer } from './support/garbage-peer.js';
-import { startPageServer, type PageServer } from './support/page-server.js';
 import { establishedTo } from './support/sockets.js';
 
-let pages: PageServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  pages = await startPageServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await pages?.close();
-});
+const env = useConsoleBrowser();
 
 async function eventDetail(page: Page, name: string, timeout = 30_000): Promise<any> {
   const handle = await page.waitForFunction((n) => (window as any).spiceTest.named(n)[0], name, { timeout });
@@ -47,7 +36,7 @@ describe('linking to Xspice', () => {
   afterAll(() => xspice?.stop());
 
   it('should connect with the right password and list main, display 0, inputs 0, cursor 0 and no usbredir', async () => {
-    const page = await openConsolePage(browser, pages.origin);
+    const page = await openConsolePage(env.browser, env.origin);
     await page.evaluate((url) => (window as any).spiceTest.connect(url, 'secret'), xspice.url);
     const session = await eventDetail(page, 'spice-connected');
     expect(channelNames(session)).toEqual(['cursor 0', 'display 0', 'inputs 0', 'main 0']);
@@ -65,7 +54,7 @@ describe('linking to Xspice', () => {
   });
 
   it('should report auth-failed for a wrong password and leave nothing behind', async () => {
-    const page = await openConsolePage(browser, pages.origin);
+    const page = await openConsolePage(env.browser, env.origin);
     await page.evaluate((url) => (window as any).spiceTest.connect(url, 'wrong'), xspice.url);
     const ended = await eventDetail(page, 'spice-disconnected');
     expect(ended.code).toBe('auth-failed');
@@ -83,7 +72,7 @@ describe('linking through a websockify proxy', () => {
     const proxy = spawn('websockify', [`127.0.0.1:${port}`, `127.0.0.1:${xspice.port}`], { stdio: 'ignore' });
     try {
       await waitFor(() => isPortOpen(port), 'websockify to listen', 10_000);
-      const page = await openConsolePage(browser, pages.origin);
+      const page = await openConsolePage(env.browser, env.origin);
       await page.evaluate((url) => (window as any).spiceTest.connect(url), `ws://127.0.0.1:${port}`);
       const session = await eventDetail(page, 'spice-connected');
       expect(channelNames(session)).toEqual(['cursor 0', 'display 0', 'inputs 0', 'main 0']);
@@ -102,7 +91,7 @@ describe('a server that goes away', () => {
   it('should report transport-closed when the server closes mid-session, and leave nothing behind', async () => {
     const xspice = await startXspice({});
     try {
-      const page = await openConsolePage(browser, pages.origin);
+      const page = await openConsolePage(env.browser, env.origin);
       await page.evaluate((url) => (window as any).spiceTest.connect(url), xspice.url);
       await eventDetail(page, 'spice-connected');
       await xspice.stop();
@@ -123,7 +112,7 @@ describe('a peer that does not speak SPICE', () => {
   it('should report protocol and leave nothing behind', async () => {
     const peer = await startGarbagePeer();
     try {
-      const page = await openConsolePage(browser, pages.origin);
+      const page = await openConsolePage(env.browser, env.origin);
       await page.evaluate((url) => (window as any).spiceTest.connect(url), peer.url);
       const ended = await eventDetail(page, 'spice-disconnected');
       expect(ended.code).toBe('protocol');
@@ -145,7 +134,7 @@ describe('linking to QEMU with the device layout of an oVirt VM', () => {
   afterAll(() => qemu?.stop());
 
   it('should list display 0 and 1 and usbredir 0..3, all linked', async () => {
-    const page = await openConsolePage(browser, pages.origin);
+    const page = await openConsolePage(env.browser, env.origin);
     await page.evaluate((url) => (window as any).spiceTest.connect(url), qemu.url);
     const session = await eventDetail(page, 'spice-connected', 60_000);
     const names = channelNames(session);

@@ -10,22 +10,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { sleep, startXspice, waitFor } from '../servers/index.js';
-import { launchChromium, openConsolePage } from './support/browser.js';
-import { startPageServer, type PageServer } from './support/page-server.js';
+import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { compare, elementScreenshot, saveComparison } from './support/pixels.js';
 import { blockMeanDelta, connectConsole, crop, displayStats, playNoise } from './support/scene.js';
 
-let pages: PageServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  pages = await startPageServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await pages?.close();
-});
+const env = useConsoleBrowser();
 
 /** The animate window: where playNoise puts it, its GIF's size. */
 const AREA = { left: 100, top: 100, width: 320, height: 240 };
@@ -56,7 +45,7 @@ describe('video streams from Xspice', () => {
       const xspice = await startXspice({ streamingVideo: 'all', videoCodecs: list });
       try {
         const animation = await playNoise(xspice, { x: AREA.left, y: AREA.top, width: AREA.width, height: AREA.height });
-        const page = await openConsolePage(browser, pages.origin);
+        const page = await openConsolePage(env.browser, env.origin);
         await connectConsole(page, xspice.url);
         await waitFor(async () => ((await streamStats(page))?.framesDrawn?.[codec.type] ?? 0) >= 10, `10 ${codec.name} frames drawn`, 60_000, 250);
         const playing = await streamStats(page);

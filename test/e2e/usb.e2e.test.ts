@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { acmPayload, GUEST, lastUsbListing, md5Hex, startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
 import { fakeCdcTransform } from '../fakes/usb/cdc-acm-device.js';
-import { launchChromium, openConsolePage } from './support/browser.js';
-import { startPageServer, type PageServer } from './support/page-server.js';
+import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 
 /**
  * Bytes of the guest's loopback test (kernel command line acmtest=N; the guest gives up after 20 s). Measured
@@ -23,17 +22,7 @@ import { startPageServer, type PageServer } from './support/page-server.js';
  */
 const ACM_BYTES = 4 * 1024 * 1024;
 
-let pages: PageServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  pages = await startPageServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await pages?.close();
-});
+const env = useConsoleBrowser();
 
 const spiceTest = <T>(page: Page, fn: string, ...args: unknown[]): Promise<T> =>
   page.evaluate(([f, a]) => (window as any).spiceTest[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
@@ -77,7 +66,7 @@ async function waitForListing(qemu: Qemu, what: string, cond: (l: ReturnType<typ
 const arduinos = (l: ReturnType<typeof lastUsbListing>) => l.filter((d) => d.vendorId === 0x2341 && d.productId === 0x0043);
 
 async function connected(qemuOrXspice: { url: string }): Promise<Page> {
-  const page = await openConsolePage(browser, pages.origin);
+  const page = await openConsolePage(env.browser, env.origin);
   await spiceTest(page, 'connect', qemuOrXspice.url);
   await page.waitForFunction(() => (window as any).spiceTest.named('spice-connected').length > 0, null, { timeout: 60_000 });
   return page;
