@@ -5,7 +5,7 @@
  * in flight on another display channel), surfaces used as images, and browser-decoded JPEG. Decoding is
  * synchronous where it can be; only JPEG and GLZ waits return a promise.
  */
-import { decodeBitmap, decodeGlz, decodeLz, decodeLz4, decodeLzAlpha, decodeQuic, decodeZlibGlz, readGlzHeader, type DecodedImage, type GlzDictionary, type SpicePalette } from '../codecs/index.js';
+import { checkDimensions, decodeBitmap, decodeGlz, decodeLz, decodeLz4, decodeLzAlpha, decodeQuic, decodeZlibGlz, readGlzHeader, type DecodedImage, type GlzDictionary, type SpicePalette } from '../codecs/index.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { BitmapFlags, ImageFlags, ImageType } from '../protocol/constants.js';
 import type { PaletteRef, SpiceImage } from '../protocol/display.js';
@@ -34,13 +34,18 @@ export class ImageResolver {
   private pixmapPixels = 0;
   private readonly palettes = new Map<bigint, SpicePalette>();
   private glzWaiters: (() => void)[] = [];
+  private scratch: Uint8ClampedArray | null = null;
   /** Image types decoded so far (for diagnostics and tests). */
   readonly seenTypes = new Set<number>();
 
   constructor(private readonly options: ImageResolverOptions) {}
 
-  /** Pixels of `image`, decoded or from a cache. */
-  resolve(image: SpiceImage): PixelSource | Promise<PixelSource> {
+  /**
+   * Pixels of `image`, decoded or from a cache. `transient` says the caller draws the pixels at once and
+   * keeps nothing: an uncached QUIC or LZ image is then decoded into a reused scratch buffer instead of a
+   * fresh allocation (which costs as much as the decode itself). At most one image per draw may be transient.
+   */
+  resolve(image: SpiceImage, transient = false): PixelSource | Promise<PixelSource> {
     const { descriptor } = image;
     this.seenTypes.add(descriptor.type);
     if (descriptor.type === ImageType.FromCache || descriptor.type === ImageType.FromCacheLossless) {
@@ -48,7 +53,7 @@ export class ImageResolver {
       if (!cached) throw new ProtocolError(`image ${descriptor.id} is not in the pixmap cache`);
       return cached;
     }
-    const decoded = this.decode(image);
+    const decoded = this.decode(image, transient && !(descriptor.flags & (ImageFlags.CacheMe | ImageFlags.CacheReplaceMe)));
     if (decoded instanceof Promise) return decoded.then((src) => this.remember(image, checkSize(image, src)));
     return this.remember(image, checkSize(image, decoded));
   }
@@ -114,8 +119,17 @@ export class ImageResolver {
     return ref.palette;
   }
 
-  private decode(image: SpiceImage): PixelSource | Promise<PixelSource> {
+  /** The reused output for transient decodes, grown to the largest image (after the size checks). */
+  private scratchFor(descriptor: SpiceImage['descriptor']): Uint8ClampedArray {
+    checkDimensions('image', descriptor.width, descriptor.height);
+    const bytes = descriptor.width * descriptor.height * 4;
+    if (!this.scratch || this.scratch.byteLength < bytes) this.scratch = new Uint8ClampedArray(bytes);
+    return this.scratch;
+  }
+
+  private decode(image: SpiceImage, transient = false): PixelSource | Promise<PixelSource> {
     const { descriptor, payload } = image;
+    const out = () => (transient ? this.scratchFor(descriptor) : undefined);
     switch (payload.kind) {
       case 'bitmap': {
         const palette = this.palette(payload.palette, (payload.flags & BitmapFlags.PalCacheMe) !== 0);
@@ -123,7 +137,7 @@ export class ImageResolver {
       }
       case 'lz-plt': {
         const palette = this.palette(payload.palette, (payload.flags & BitmapFlags.PalCacheMe) !== 0);
-        return sourceOf(decodeLz(payload.data, palette));
+        return sourceOf(decodeLz(payload.data, palette, undefined, out()));
       }
       case 'zlib-glz':
         return this.glz(payload.data, () => sourceOf(decodeZlibGlz(payload.data, payload.glzSize, this.options.glz)), true);
@@ -140,9 +154,9 @@ export class ImageResolver {
       case 'data':
         switch (descriptor.type) {
           case ImageType.Quic:
-            return sourceOf(decodeQuic(payload.data));
+            return sourceOf(decodeQuic(payload.data, undefined, out()));
           case ImageType.LzRgb:
-            return sourceOf(decodeLz(payload.data));
+            return sourceOf(decodeLz(payload.data, null, undefined, out()));
           case ImageType.GlzRgb:
             return this.glz(payload.data, () => sourceOf(decodeGlz(payload.data, this.options.glz)), false);
           case ImageType.Lz4:

@@ -259,9 +259,13 @@ export class DisplayChannel extends Channel {
   // -------------------------------------------------------------------------------------------------
   // Images, brushes, masks: resolved before the draw, awaited only when a decoder is asynchronous
 
-  /** Resolves images (null stays null) and runs `draw` with them, synchronously when possible. */
+  /**
+   * Resolves images (null stays null) and runs `draw` with them, synchronously when possible. The first
+   * image may decode into the resolver's scratch buffer: `draw` uses it at once and nothing else runs
+   * between (messages are handled strictly in order).
+   */
   private withImages(images: (SpiceImage | null)[], draw: (sources: (PixelSource | null)[]) => void): Draw {
-    const resolved = images.map((img) => (img ? this.images.resolve(img) : null));
+    const resolved = images.map((img, i) => (img ? this.images.resolve(img, i === 0) : null));
     if (!resolved.some((r) => r instanceof Promise)) return draw(resolved as (PixelSource | null)[]);
     return Promise.all(resolved).then((sources) => {
       if (!this.closed) draw(sources);
