@@ -15,6 +15,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromiumArgs, chromiumPath } from '../test/chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -29,7 +30,7 @@ const pick = (suffix) =>
     .sort();
 
 async function runInChromium(files) {
-  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  const executablePath = process.env.CHROMIUM ?? chromiumPath;
   if (!fs.existsSync(executablePath)) {
     console.log(`\n(no Chromium at ${executablePath}: browser benches skipped)`);
     return;
@@ -55,13 +56,7 @@ async function runInChromium(files) {
   const browser = await chromium.launch({
     executablePath,
     args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
+      ...chromiumArgs,
       // lets a bench run a full GC between timed stretches (self.gc), so no function pays for another's garbage
       '--js-flags=--expose-gc',
     ],
