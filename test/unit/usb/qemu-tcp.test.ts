@@ -5,58 +5,17 @@
  * GET_DESCRIPTORs and the address/configuration steps go through our host and the fake device.
  * Skipped when qemu-system-x86_64 is not installed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { QEMU, connect, freePort, haveQemu, testGuest } from './qemu-chardev.js';
 import { UsbHost, type UsbHostEvent } from '../../../src/usb/usb-host.js';
 import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir.js';
 import { UsbredirType } from '../../../src/usb/usbredir-proto.js';
 import { USB_HOST_CAPS } from '../../../src/usb/usb-host.js';
 import { FAKE_CDC_DEVICE_DESCRIPTOR, FakeCdcAcmDevice, fakeCdcTransform } from '../../fakes/usb/cdc-acm-device.js';
 
-const QEMU = 'qemu-system-x86_64';
-const haveQemu = spawnSync(QEMU, ['--version'], { stdio: 'ignore' }).status === 0;
-
-/** The small test guest of scripts/build-guest.sh (kernel + busybox initramfs with cdc_acm), if it builds here. */
-function testGuest(): { kernel: string; initrd: string } | undefined {
-  if (!haveQemu || !existsSync('scripts/build-guest.sh')) return undefined;
-  const r = spawnSync('bash', ['scripts/build-guest.sh'], { encoding: 'utf8', timeout: 300_000 });
-  const kernel = /^KERNEL=(.*)$/m.exec(r.stdout ?? '')?.[1];
-  const initrd = /^INITRD=(.*)$/m.exec(r.stdout ?? '')?.[1];
-  return r.status === 0 && kernel && initrd ? { kernel, initrd } : undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function connect(port: number, deadline: number): Promise<Socket> {
-  for (;;) {
-    try {
-      return await new Promise<Socket>((resolve, reject) => {
-        const s = new Socket();
-        s.once('error', reject);
-        s.connect(port, '127.0.0.1', () => {
-          s.off('error', reject);
-          resolve(s);
-        });
-      });
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
