@@ -18,7 +18,7 @@
  */
 import { ProtocolError } from '../protocol/errors.js';
 import { rgb555Words } from './bitmap.js';
-import { LZ_MAGIC, LZ_VERSION, LzImageType, bgrLiterals, copyMatch, stridedCopy, stridedLiterals } from './lz.js';
+import { LzImageType, lzHeaderView, bgrLiterals, copyMatch, stridedCopy, stridedLiterals } from './lz.js';
 import {
   type DecodedImage,
   type DecodeLimits,
@@ -59,12 +59,7 @@ function truncated(where: string): ProtocolError {
 
 /** Reads and checks the big-endian GLZ header. */
 export function readGlzHeader(data: Uint8Array): GlzHeader {
-  if (data.length < GLZ_HEADER_SIZE) throw truncated('header');
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const magic = view.getUint32(0, false);
-  if (magic !== LZ_MAGIC) throw new ProtocolError(`glz: bad magic 0x${magic.toString(16)}`);
-  const version = view.getUint32(4, false);
-  if (version !== LZ_VERSION) throw new ProtocolError(`glz: unsupported version 0x${version.toString(16)}`);
+  const view = lzHeaderView(data, GLZ_HEADER_SIZE, 'glz');
   const tb = view.getUint8(8);
   const id = view.getBigUint64(21, false);
   if (id > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtocolError(`glz: image id ${id} too large`);

@@ -86,14 +86,23 @@ function truncated(where: string): ProtocolError {
   return new ProtocolError(`lz: payload truncated in ${where}`);
 }
 
-/** Reads and checks the big-endian LZ header. */
-export function readLzHeader(data: Uint8Array): LzHeader {
-  if (data.length < LZ_HEADER_SIZE) throw truncated('header');
+/**
+ * The big-endian view of an LZ or GLZ payload (both start with magic "  ZL" and version 1.1), after checking
+ * its length, magic and version; `codec` names it in the errors.
+ */
+export function lzHeaderView(data: Uint8Array, headerSize: number, codec: 'lz' | 'glz'): DataView {
+  if (data.length < headerSize) throw new ProtocolError(`${codec}: payload truncated in header`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const magic = view.getUint32(0, false);
-  if (magic !== LZ_MAGIC) throw new ProtocolError(`lz: bad magic 0x${magic.toString(16)}`);
+  if (magic !== LZ_MAGIC) throw new ProtocolError(`${codec}: bad magic 0x${magic.toString(16)}`);
   const version = view.getUint32(4, false);
-  if (version !== LZ_VERSION) throw new ProtocolError(`lz: unsupported version 0x${version.toString(16)}`);
+  if (version !== LZ_VERSION) throw new ProtocolError(`${codec}: unsupported version 0x${version.toString(16)}`);
+  return view;
+}
+
+/** Reads and checks the big-endian LZ header. */
+export function readLzHeader(data: Uint8Array): LzHeader {
+  const view = lzHeaderView(data, LZ_HEADER_SIZE, 'lz');
   return {
     type: view.getUint32(8, false),
     width: view.getUint32(12, false),

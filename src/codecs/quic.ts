@@ -68,7 +68,7 @@ const BPP_MASK = new Uint32Array(33);
 for (let i = 1; i <= 32; i++) BPP_MASK[i] = i === 32 ? 0xffffffff : (1 << i) - 1;
 
 /** The pseudo-random table that spaces model updates (quic.c tabrand_chaos). */
-const CHAOS = new Uint32Array([
+export const QUIC_TABRAND_CHAOS = new Uint32Array([
   0x02c57542, 0x35427717, 0x2f5a2153, 0x9244f155, 0x7bd26d07, 0x354c6052, 0x57329b28, 0x2993868e, 0x6cd8808c, 0x147b46e0,
   0x99db66af, 0xe32b4cac, 0x1b671264, 0x9d433486, 0x62a4c192, 0x06089a4b, 0x9e3dce44, 0xdaabee13, 0x222425ea, 0xa46f331d,
   0xcd589250, 0x8bb81d7f, 0xc8b736b9, 0x35948d33, 0xd7ac7fd0, 0x5fbe2803, 0x2cfbc105, 0x013dbc4e, 0x7a37820f, 0x39f88e9e,
@@ -264,7 +264,7 @@ class CommonState {
   /** The next pseudo-random word. */
   rand(): number {
     this.seed = (this.seed + 1) & 0xff;
-    return CHAOS[this.seed]!;
+    return QUIC_TABRAND_CHAOS[this.seed]!;
   }
 
   nextWaitMaskIndex(): void {
