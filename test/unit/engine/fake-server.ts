@@ -5,6 +5,7 @@
  * servers prove features (test/e2e).
  */
 import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
+import type { ChannelOwner } from '../../../src/engine/channel.js';
 import type { Transport, TransportFactory, TransportHandlers } from '../../../src/engine/transport.js';
 import { Framer, frameMessage, type SpiceMessage } from '../../../src/protocol/framer.js';
 import { Reader } from '../../../src/protocol/reader.js';
@@ -129,3 +130,17 @@ export function fakeNetwork(): { factory: TransportFactory; connections: FakeCon
 
 /** Waits for pending promises (the ticket encryption is async). */
 export const settle = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+
+/** A ChannelOwner for testing one channel alone over `factory`; failures are collected as `code: reason`. */
+export function testOwner(factory: TransportFactory, failures: string[] = []): ChannelOwner {
+  return {
+    url: 'ws://test',
+    transportFactory: factory,
+    linkTimeoutMs: 2000,
+    password: () => '',
+    channelLinked: () => {},
+    channelFailed: (_c, code, reason) => failures.push(`${code}: ${reason}`),
+    log: () => {},
+    notify: () => {},
+  };
+}

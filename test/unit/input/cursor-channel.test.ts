@@ -1,25 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../src/api/engine-api.js';
-import type { ChannelOwner } from '../../../src/engine/channel.js';
 import { CursorChannel } from '../../../src/engine/channels/cursor-channel.js';
 import { CursorFlags, CursorMsg, CursorType } from '../../../src/protocol/constants.js';
 import { Writer } from '../../../src/protocol/writer.js';
-import { fakeNetwork, settle } from '../engine/fake-server.js';
+import { fakeNetwork, settle, testOwner } from '../engine/fake-server.js';
 
 async function linkedCursor() {
   const net = fakeNetwork();
   const events: EngineEvent[] = [];
   const failures: string[] = [];
-  const owner: ChannelOwner = {
-    url: 'ws://test',
-    transportFactory: net.factory,
-    linkTimeoutMs: 2000,
-    password: () => '',
-    channelLinked: () => {},
-    channelFailed: (_c, code, reason) => failures.push(`${code}: ${reason}`),
-    log: () => {},
-    notify: () => {},
-  };
+  const owner = testOwner(net.factory, failures);
   const channel = new CursorChannel(owner, 1, 9, (e) => events.push(e));
   channel.open();
   const conn = net.connections[0]!;

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyboardLocks } from '../../../src/api/input.js';
-import type { ChannelOwner } from '../../../src/engine/channel.js';
 import { InputsChannel } from '../../../src/engine/channels/inputs-channel.js';
 import { InputsMsg, InputsMsgc } from '../../../src/protocol/constants.js';
 import { Writer } from '../../../src/protocol/writer.js';
-import { fakeNetwork, settle, type FakeConnection } from '../engine/fake-server.js';
+import { fakeNetwork, settle, testOwner, type FakeConnection } from '../engine/fake-server.js';
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 
@@ -13,16 +12,7 @@ async function linkedInputs(caps: number[] = [0x1]) {
   const net = fakeNetwork();
   const locks: KeyboardLocks[] = [];
   const failures: string[] = [];
-  const owner: ChannelOwner = {
-    url: 'ws://test',
-    transportFactory: net.factory,
-    linkTimeoutMs: 2000,
-    password: () => '',
-    channelLinked: () => {},
-    channelFailed: (_c, code, reason) => failures.push(`${code}: ${reason}`),
-    log: () => {},
-    notify: () => {},
-  };
+  const owner = testOwner(net.factory, failures);
   const channel = new InputsChannel(owner, 0, 77, { locks: (l) => locks.push(l) });
   channel.open();
   const conn = net.connections[0]!;
