@@ -2,6 +2,7 @@
  * The one contract across the worker boundary. The page calls `EngineApi` through comlink; the engine
  * answers through one long-lived event sink with plain-data `EngineEvent`s tagged by `type`.
  */
+import type { MonitorsConfigHead } from '../protocol/display.js';
 import type { ChannelInfo, ConnectOptions, DisconnectDetail, MouseModeName, SessionInfo, SessionState } from './types.js';
 import type { CursorShape, InputEvent, KeyboardLocks } from './input.js';
 import type { UsbEngineStatus, UsbResult } from './usb.js';
@@ -28,15 +29,7 @@ export type EngineEvent =
   | ({ type: 'disconnected' } & DisconnectDetail);
 
 /** One head of a display channel's MONITORS_CONFIG: a rectangle of surface `surfaceId`. */
-export interface MonitorHead {
-  monitorId: number;
-  surfaceId: number;
-  width: number;
-  height: number;
-  x: number;
-  y: number;
-  flags: number;
-}
+export type MonitorHead = MonitorsConfigHead;
 
 /** Diagnostics of one display channel. */
 export interface DisplayStats {

@@ -144,3 +144,23 @@ export function testOwner(factory: TransportFactory, failures: string[] = []): C
     notify: () => {},
   };
 }
+
+/** A MAIN_INIT body: session id, one display hint, both mouse modes (server current), agent state, 10 tokens. */
+export function mainInit(sessionId: number, agentConnected = 0): Uint8Array {
+  return new Writer().u32(sessionId).u32(1).u32(3).u32(1).u32(agentConnected).u32(10).u32(0).u32(0).finish();
+}
+
+/** A CHANNELS_LIST body of [type, id] pairs. */
+export function channelsList(list: [number, number][]): Uint8Array {
+  const w = new Writer().u32(list.length);
+  for (const [t, id] of list) w.u8(t).u8(id);
+  return w.finish();
+}
+
+/** Runs the link of `conn` to success: open, reply (with channel `caps`), wait for the ticket, result OK. */
+export async function linked(conn: FakeConnection, caps: number[] = []): Promise<void> {
+  conn.open();
+  conn.replyLink(0, caps);
+  await settle();
+  conn.linkResult(0);
+}

@@ -3,23 +3,7 @@ import type { EngineEvent } from '../../../src/api/engine-api.js';
 import { Session } from '../../../src/engine/session.js';
 import { BaseMsg, BaseMsgc, DisplayMsgc, LinkErr, MainMsg, MainMsgc } from '../../../src/protocol/constants.js';
 import { Writer } from '../../../src/protocol/writer.js';
-import { fakeNetwork, settle, type FakeConnection } from './fake-server.js';
-
-function init(sessionId: number, agentConnected = 0): Uint8Array {
-  return new Writer().u32(sessionId).u32(1).u32(3).u32(1).u32(agentConnected).u32(10).u32(0).u32(0).finish();
-}
-function channelsList(list: [number, number][]): Uint8Array {
-  const w = new Writer().u32(list.length);
-  for (const [t, id] of list) w.u8(t).u8(id);
-  return w.finish();
-}
-
-async function linked(conn: FakeConnection, caps: number[] = []): Promise<void> {
-  conn.open();
-  conn.replyLink(0, caps);
-  await settle();
-  conn.linkResult(0);
-}
+import { channelsList, fakeNetwork, linked, mainInit as init, settle, type FakeConnection } from './fake-server.js';
 
 function start(password = 'pw') {
   const net = fakeNetwork();

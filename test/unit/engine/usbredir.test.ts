@@ -19,25 +19,11 @@ import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb
 import { UsbredirType } from '../../../src/usb/usbredir-proto.js';
 import { FAKE_CDC_DEVICE_DESCRIPTOR, FakeCdcAcmDevice } from '../../fakes/usb/cdc-acm-device.js';
 import { encodeLz4Image } from '../codecs/helpers/lz-encoders.js';
-import { fakeNetwork, settle, type FakeConnection } from './fake-server.js';
+import { channelsList, fakeNetwork, linked, mainInit as init, settle, type FakeConnection } from './fake-server.js';
 
 const T = UsbredirType;
 const QEMU_CAPS = capsWords([0, 1, 2, 3, 4, 5, 6, 7]);
 
-function init(sessionId: number): Uint8Array {
-  return new Writer().u32(sessionId).u32(1).u32(3).u32(1).u32(0).u32(10).u32(0).u32(0).finish();
-}
-function channelsList(list: [number, number][]): Uint8Array {
-  const w = new Writer().u32(list.length);
-  for (const [t, id] of list) w.u8(t).u8(id);
-  return w.finish();
-}
-async function linked(conn: FakeConnection, caps: number[] = []): Promise<void> {
-  conn.open();
-  conn.replyLink(0, caps);
-  await settle(10);
-  conn.linkResult(0);
-}
 async function until(what: string, cond: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
