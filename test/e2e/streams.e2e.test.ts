@@ -24,13 +24,15 @@ const AREA = { left: 100, top: 100, width: 320, height: 240 };
  * about 1.5x above the worst of 4 runs (MJPEG mean 7.7 / tiles 1.7, VP8 6.6 / 4.2, VP9 8.1 / 5.4, H.264
  * 4.8 / 4.5): the mean channel difference is mostly the noise the codecs smooth away; the 16x16 tile means
  * are what survives coding, and a misplaced, flipped or colour-swapped frame moves them by 50 and more
- * (VP8/VP9 decoded as BT.709 instead of spice-server's BT.601 gave 20).
+ * (VP8/VP9 decoded as BT.709 instead of spice-server's BT.601 gave 20). The per-pixel mean follows the
+ * encoder's rate control, which depends on machine load: H.264 later measured 10.3 in a clean-clone CI run,
+ * so the mean bounds are all 14 (noise only); the tile bounds stay tight, they catch wrong frames.
  */
 const codecs = [
-  { name: 'MJPEG', type: 1, server: 'spice:mjpeg', meanDelta: 11, tileDelta: 4 },
-  { name: 'VP8', type: 2, server: 'gstreamer:vp8', meanDelta: 10, tileDelta: 8 },
-  { name: 'VP9', type: 4, server: 'gstreamer:vp9', meanDelta: 12, tileDelta: 8 },
-  { name: 'H.264', type: 3, server: 'gstreamer:h264', meanDelta: 8, tileDelta: 8 },
+  { name: 'MJPEG', type: 1, server: 'spice:mjpeg', meanDelta: 14, tileDelta: 4 },
+  { name: 'VP8', type: 2, server: 'gstreamer:vp8', meanDelta: 14, tileDelta: 8 },
+  { name: 'VP9', type: 4, server: 'gstreamer:vp9', meanDelta: 14, tileDelta: 8 },
+  { name: 'H.264', type: 3, server: 'gstreamer:h264', meanDelta: 14, tileDelta: 8 },
 ] as const;
 
 async function streamStats(page: Page): Promise<any> {
