@@ -146,7 +146,12 @@ export class SettingsController implements ReactiveController {
    * creating the console (in the same task) count as the portal's; later changes are the user's.
    */
   hostUpdate(): void {
-    if (this.started) return;
+    if (this.started) {
+      // Before the host renders: what is set here (a narrowed clipboard, another VM's values) joins this update.
+      this.takeChanges();
+      this.checkKey();
+      return;
+    }
     this.started = true;
     this.names = SETTING_NAMES.filter((name) => name in this.host);
     const portal: Partial<ConsoleSettings> = {};
@@ -162,11 +167,6 @@ export class SettingsController implements ReactiveController {
     this.limit = resolved.clipboardLimit;
     this.apply(resolved.effective);
     for (const name of this.names) (this.seen as Record<string, unknown>)[name] = this.copyOf(name, this.get(name));
-  }
-
-  hostUpdated(): void {
-    if (!this.started) return;
-    this.takeChanges();
     this.checkKey();
   }
 
