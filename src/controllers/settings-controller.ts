@@ -204,7 +204,7 @@ export class SettingsController implements ReactiveController {
       try {
         raw = await this.storage.read(key);
       } catch (e) {
-        if (!stale()) this.report({ state: 'unavailable', vmId: key, reason: `settings are not kept: ${(e as Error).message}` });
+        if (!stale()) this.report({ state: 'unavailable', vmId: key, reason: (e as Error).message });
         return;
       }
       if (stale()) return;
@@ -276,7 +276,7 @@ export class SettingsController implements ReactiveController {
     try {
       await this.storage.write(key, record);
     } catch (e) {
-      if (generation === this.generation) this.report({ state: 'unavailable', vmId: key, reason: `settings are not kept: ${(e as Error).message}` });
+      if (generation === this.generation) this.report({ state: 'unavailable', vmId: key, reason: (e as Error).message });
       return;
     }
     if (generation === this.generation) this.report({ state: 'saved', vmId: key, stored: recordSettings(record) });
