@@ -148,8 +148,9 @@ export class SettingsController implements ReactiveController {
   hostUpdate(): void {
     if (this.started) {
       // Before the host renders: what is set here (a narrowed clipboard, another VM's values) joins this update.
-      this.takeChanges();
+      // The key first: a setting changed together with the vm-id is a choice for the new VM.
       this.checkKey();
+      this.takeChanges();
       return;
     }
     this.started = true;
@@ -184,10 +185,12 @@ export class SettingsController implements ReactiveController {
     this.generation++;
     this.loading = null;
     if (previous) {
-      // Another VM: the previous one's choices go, the console starts again from its defaults.
+      // Another VM: the previous one's choices go, the console starts again from its defaults (except for a
+      // setting the page changed in this same update, which takeChanges then keeps for the new VM).
       this.stored = {};
       this.unsaved.clear();
-      this.apply(this.baseline);
+      const unchanged = this.names.filter((name) => sameSetting(name, this.get(name), this.seen[name]));
+      this.apply(Object.fromEntries(unchanged.filter((name) => this.baseline[name] !== undefined).map((name) => [name, this.baseline[name]])));
     }
     if (!key) {
       this.current = { ...this.current, vmId: '', state: 'none', kept: false, reason: NO_VM_ID };

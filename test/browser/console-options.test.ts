@@ -262,6 +262,14 @@ describe('<spice-console-options> and per-VM settings', () => {
     el.vmId = vmId;
     await events.next('loaded');
     assertEqual([el.scale, el.colorDepth], ['fit', 16], "another VM: the previous VM's choices are gone");
+    // A setting changed together with the vm-id belongs to the new VM.
+    const third = uniqueVmId('with-change');
+    el.vmId = third;
+    el.scale = 'fill';
+    await events.next('loaded');
+    assertEqual((await events.next('saved')).vmId, third, 'saved for the new VM');
+    assertEqual(await readRaw(third), { v: 1, scale: 'fill' }, 'stored under the new VM');
+    assertEqual(await readRaw(vmId), undefined, 'nothing stored for the VM it left');
   });
 
   it('should keep the real console’s scale, compression and USB auto-redirect choices, never its password, and connect with them', async () => {
