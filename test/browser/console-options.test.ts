@@ -272,6 +272,37 @@ describe('<spice-console-options> and per-VM settings', () => {
     assertEqual(await readRaw(vmId), undefined, 'nothing stored for the VM it left');
   });
 
+  it("should keep its keys from a connected console it sits in (the console would send them to the guest)", async () => {
+    const el = new SpiceConsole(fakeEngine);
+    el.setAttribute('vm-id', uniqueVmId('toolbar-keys'));
+    el.url = 'ws://fake/?usbredir=0';
+    const events = settingsEvents(el);
+    const options = document.createElement('spice-console-options');
+    options.slot = 'toolbar';
+    el.append(options);
+    document.body.append(el);
+    await events.next('loaded');
+    const connected = nextEvent(el, 'spice-connected');
+    await el.connect();
+    await connected;
+    const guestKeys: string[] = [];
+    el.addEventListener('keydown', (e) => guestKeys.push(e.code));
+    part(options, 'toggle')!.focus();
+    await press('Enter');
+    await options.updateComplete;
+    assert(options.open, 'Enter opened the dialog');
+    assertEqual(focused(options)?.getAttribute('part'), 'wanOptions' in el ? 'wan-switch' : 'scale', 'the first control');
+    part(options, 'scale')!.focus();
+    await press('ArrowDown');
+    assertEqual(el.scale, 'fill', 'ArrowDown reached the select, not the guest');
+    await events.next('saved');
+    await press('Escape');
+    await options.updateComplete;
+    assert(!options.open, 'Esc closed the dialog');
+    assertEqual(guestKeys, [], 'no key reached the console');
+    await el.disconnect();
+  });
+
   it('should keep the real console’s scale, compression and USB auto-redirect choices, never its password, and connect with them', async () => {
     const vmId = uniqueVmId('console');
     const el = new SpiceConsole(fakeEngine);

@@ -74,6 +74,8 @@ const EFFECT_LABELS: Record<DisableEffect, string> = {
   all: 'All',
 };
 
+const stopAtHost = (e: Event) => e.stopPropagation();
+
 /**
  * The note shown beside the WAN switch: the guest agent applies WAN options on Windows guests (oVirt offers
  * them for Windows VMs only). Empty for Windows.
@@ -146,6 +148,9 @@ export class SpiceConsoleOptions extends LitElement {
     this.inline = false;
     this.open = false;
     this.revision = 0;
+    // Keys typed here are for the controls: placed in a connected console's toolbar, they would otherwise
+    // bubble to the console, which sends keys to the guest and cancels their default action (Space, Tab, Esc).
+    for (const type of ['keydown', 'keyup', 'keypress'] as const) this.addEventListener(type, stopAtHost);
   }
 
   /** The console these options work for, if found. */
