@@ -10,6 +10,9 @@ import type { KeyboardLocks } from '../../api/input.js';
 import type { MouseModeName } from '../../api/types.js';
 import { InteractionController } from '../../controllers/interaction-controller.js';
 import { UsbController } from '../../controllers/usb-controller.js';
+import { SettingsController, type SettingsEventDetail, type SettingsStatus } from '../../controllers/settings-controller.js';
+import { getSiteDefaults, setSiteDefaults } from '../../settings/site-defaults.js';
+import type { ConsoleSettings } from '../../settings/settings-record.js';
 import type { UsbDeviceInfo, UsbMode, UsbStatus } from '../../api/usb.js';
 import type { UsbDeviceLike } from '../../usb/webusb-types.js';
 import type { ComboName } from '../../input/keys.js';
@@ -26,6 +29,7 @@ export interface SpiceConsoleEventMap {
   'spice-pointer-lock': CustomEvent<{ locked: boolean }>;
   'spice-keyboard-locks': CustomEvent<KeyboardLocks>;
   'spice-usb': CustomEvent<UsbStatus>;
+  'spice-settings': CustomEvent<SettingsEventDetail>;
 }
 
 /**
@@ -46,6 +50,9 @@ export interface SpiceConsoleEventMap {
  *   { total, free }, devices: [{ key, vendorId, productId, productName?, state, reason?, channelId? }],
  *   migrationWarning?, guestFilter? }`; device states `available`, `redirecting`, `redirected`, `refused`,
  *   `lost`. `migrationWarning` is set once a device was redirected (the VM cannot be live-migrated then).
+ * @fires spice-settings - The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt
+ *   or foreign record was `ignored`, or storage is `unavailable` (settings are not kept). `detail`:
+ *   `{ state, vmId, reason?, stored? }`.
  *
  * @slot toolbar - Controls shown over the top right corner of the screen, e.g. a `<spice-usb-menu>`.
  *
@@ -72,7 +79,20 @@ export class SpiceConsole extends LitElement {
     usbFilter: { type: String, attribute: 'usb-filter' },
     usbAutoRedirectFilter: { type: String, attribute: 'usb-auto-redirect-filter' },
     usbAvailable: { type: Boolean, reflect: true, attribute: 'usb-available' },
+    vmId: { type: String, reflect: true, attribute: 'vm-id' },
   };
+
+  /**
+   * Defaults for every console on the page, below each console's attributes and the user's stored choices
+   * (see README "Settings"). Starts as oVirt's WAN defaults (`colorDepth` 16, `disableEffects`
+   * `['animation']`); what is assigned is checked (TypeError on a bad setting) and merged over those.
+   */
+  static get siteDefaults(): Readonly<Partial<ConsoleSettings>> {
+    return getSiteDefaults();
+  }
+  static set siteDefaults(defaults: Partial<ConsoleSettings>) {
+    setSiteDefaults(defaults);
+  }
 
   /** ws:// or wss:// URL of the SPICE server port or of a websockify-style proxy. */
   declare url: string;
@@ -113,6 +133,11 @@ export class SpiceConsole extends LitElement {
   declare usbAutoRedirectFilter: string;
   /** Whether USB redirection can be used now (see `usbStatus.reason` when not). Read-only for pages. */
   declare usbAvailable: boolean;
+  /**
+   * The VM's id, as the portal knows it: the user's settings for this console are kept under it. Empty:
+   * they are kept under the UUID the server sends once connected.
+   */
+  declare vmId: string;
   declare private statusText: string;
 
   /**
@@ -127,6 +152,7 @@ export class SpiceConsole extends LitElement {
   private readonly engine: EngineController;
   private readonly interaction: InteractionController;
   private readonly usbControl: UsbController;
+  private readonly settingsControl: SettingsController;
   private canvas: HTMLCanvasElement | null = null;
   private ended = true;
 
@@ -144,6 +170,7 @@ export class SpiceConsole extends LitElement {
     this.usbFilter = '';
     this.usbAutoRedirectFilter = '';
     this.usbAvailable = false;
+    this.vmId = '';
     this.engine = new EngineController(this, (e) => this.onEngineEvent(e), workerFactory);
     this.interaction = new InteractionController(this, {
       engine: this.engine,
@@ -161,6 +188,13 @@ export class SpiceConsole extends LitElement {
         this.emit('spice-usb', status);
       },
     });
+    // Last: the property defaults above are the built-in layer of the settings' precedence order.
+    this.settingsControl = new SettingsController(this);
+  }
+
+  /** Where this console's settings stand: the VM id they are kept under, whether they are kept, and why not. */
+  get settingsStatus(): SettingsStatus {
+    return this.settingsControl.status;
   }
 
   /** Opens the session to `url`. Resolves when connected or ended; the events tell which. */
@@ -171,6 +205,7 @@ export class SpiceConsole extends LitElement {
     this.session = null;
     this.setState('connecting', `Connecting to ${this.url}…`);
     await this.updateComplete;
+    await this.settingsControl.settled();
     const canvas = this.freshCanvas();
     const offscreen = canvas?.transferControlToOffscreen();
     this.usbControl.sessionStarting();
