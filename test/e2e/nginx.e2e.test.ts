@@ -10,8 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { connect, type TLSSocket } from 'node:tls';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../chromium.mjs';
-import { startXspice, waitFor, type Xspice } from '../servers/index.js';
-import { startNginx, type Nginx } from '../servers/nginx.js';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort, isPortOpen, repoRoot, startXspice, waitFor, type Xspice } from '../servers/index.js';
+import { makeCertificate, startNginx, type Nginx } from '../servers/nginx.js';
+import { collect, spawnTracked, terminate, type Tracked } from '../servers/procs.js';
 import { startPageServer, type PageServer } from './support/page-server.js';
 import { elementScreenshot } from './support/pixels.js';
 import { establishedTo } from './support/sockets.js';
@@ -70,6 +74,31 @@ async function statusOf(nginx: Nginx, path: string, headers: Record<string, stri
   return r.status;
 }
 
+async function openHarnessPage(browser: Browser, pages: PageServer): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+  await page.goto(`${pages.origin}/test/e2e/page/index.html`);
+  await page.waitForFunction(() => (window as any).spiceTest?.ready === true, null, { timeout: 60_000 });
+  return page;
+}
+
+/** Waits until the centre pixel of the element's screen is `rgb`; returns that screenshot. */
+function waitForBackground(page: Page, rgb: readonly number[]) {
+  return waitFor(
+    async () => {
+      const s = await elementScreenshot(page);
+      if (!s || s.width === 0) return null;
+      const i = (Math.floor(s.height / 2) * s.width + Math.floor(s.width / 2)) * 4;
+      return s.rgba[i] === rgb[0] && s.rgba[i + 1] === rgb[1] && s.rgba[i + 2] === rgb[2] ? s : null;
+    },
+    'the desktop background on the element',
+    30_000,
+    250,
+  );
+}
+
+const hex = (rgb: readonly number[]) => `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+
 describe('nginx in front of Xspice (deploy/nginx/spice-console.conf)', () => {
   let xspice: Xspice;
   let nginx: Nginx;
@@ -79,7 +108,7 @@ describe('nginx in front of Xspice (deploy/nginx/spice-console.conf)', () => {
   beforeAll(async () => {
     pages = await startPageServer();
     xspice = await startXspice({});
-    const r = await xspice.exec('xsetroot', ['-solid', `#${BACKGROUND.map((c) => c.toString(16).padStart(2, '0')).join('')}`]);
+    const r = await xspice.exec('xsetroot', ['-solid', hex(BACKGROUND)]);
     expect(r.code).toBe(0);
     // OTHER_TOKEN points at a closed port: what a VM that is down looks like.
     nginx = await startNginx({
@@ -155,13 +184,7 @@ describe('nginx in front of Xspice (deploy/nginx/spice-console.conf)', () => {
     await waitFor(() => establishedTo(xspice.port) === 0, 'proxied connections to close', 10_000);
   });
 
-  async function openPage(): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
-    await page.goto(`${pages.origin}/test/e2e/page/index.html`);
-    await page.waitForFunction(() => (window as any).spiceTest?.ready === true, null, { timeout: 60_000 });
-    return page;
-  }
+  const openPage = () => openHarnessPage(browser, pages);
 
   it('should carry a whole session over wss:// with the token and show the desktop', async () => {
     const page = await openPage();
@@ -171,17 +194,7 @@ describe('nginx in front of Xspice (deploy/nginx/spice-console.conf)', () => {
     // Every channel went through nginx: Xspice sees nginx's connections, one per channel.
     expect(establishedTo(xspice.port)).toBe(4);
     expect(establishedTo(nginx.port)).toBe(4);
-    const shot = await waitFor(
-      async () => {
-        const s = await elementScreenshot(page);
-        if (!s || s.width === 0) return null;
-        const i = (Math.floor(s.height / 2) * s.width + Math.floor(s.width / 2)) * 4;
-        return s.rgba[i] === BACKGROUND[0] && s.rgba[i + 1] === BACKGROUND[1] && s.rgba[i + 2] === BACKGROUND[2] ? s : null;
-      },
-      'the desktop background on the element',
-      30_000,
-      250,
-    );
+    const shot = await waitForBackground(page, BACKGROUND);
     expect(shot.width).toBeGreaterThan(0);
     await page.evaluate(() => (window as any).spiceTest.disconnect());
     const ended = await (await page.waitForFunction(() => (window as any).spiceTest.named('spice-disconnected')[0], null, { timeout: 15_000 })).jsonValue();
@@ -225,5 +238,71 @@ describe('nginx in front of Xspice (deploy/nginx/spice-console.conf)', () => {
     expect(await tryOpen(page)).toBe('closed 1006');
     await page.close();
     expect(nginx.log()).not.toMatch(/\[emerg\]|\[crit\]/);
+  });
+});
+
+describe('nginx → websockify → a SPICE TLS port (the README recipe)', () => {
+  const token = randomBytes(24).toString('base64url');
+  const color = [0xc0, 0x40, 0x80] as const;
+  let certDir: string;
+  let xspice: Xspice;
+  let tlsPort: number;
+  let wsPort: number;
+  let websockify: Tracked;
+  let websockifyLog: () => string = () => '';
+  let nginx: Nginx;
+  let pages: PageServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    pages = await startPageServer();
+    certDir = await mkdtemp(join(tmpdir(), 'spice-tls-'));
+    const { cert, key } = await makeCertificate(certDir);
+    // spice-server reads ca-cert.pem, server-cert.pem and server-key.pem from its X509 directory.
+    await copyFile(cert, join(certDir, 'ca-cert.pem'));
+    await copyFile(cert, join(certDir, 'server-cert.pem'));
+    await copyFile(key, join(certDir, 'server-key.pem'));
+    tlsPort = await findFreePort();
+    xspice = await startXspice({ env: { XSPICE_TLS_PORT: String(tlsPort), XSPICE_X509_DIR: certDir } });
+    expect((await xspice.exec('xsetroot', ['-solid', hex(color)])).code).toBe(0);
+    await waitFor(() => isPortOpen(tlsPort), 'the SPICE TLS port', 10_000);
+    wsPort = await findFreePort();
+    // As the README says: websockify with the shipped OpenSSL file (TLS 1.2 to the SPICE port; see the file).
+    websockify = spawnTracked('websockify', ['--ssl-target', `127.0.0.1:${wsPort}`, `127.0.0.1:${tlsPort}`], {
+      env: { ...process.env, OPENSSL_CONF: join(repoRoot, 'deploy/websockify/openssl-tls12.cnf') },
+    });
+    websockifyLog = collect(websockify.child.stderr);
+    collect(websockify.child.stdout);
+    await waitFor(() => isPortOpen(wsPort), 'websockify to listen', 10_000);
+    nginx = await startNginx({ targets: { [token]: `127.0.0.1:${wsPort}` }, origins: [pages.origin] });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, '--ignore-certificate-errors'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await nginx?.stop();
+    if (websockify) await terminate(websockify);
+    await xspice?.stop();
+    await pages?.close();
+    if (certDir) await rm(certDir, { recursive: true, force: true });
+  });
+
+  it('should carry the session over TLS to the SPICE TLS port and show the desktop', async () => {
+    const page = await openHarnessPage(browser, pages);
+    await page.evaluate((url) => (window as any).spiceTest.connect(url), nginx.url(token));
+    const session = await page
+      .waitForFunction(() => (window as any).spiceTest.named('spice-connected')[0], null, { timeout: 30_000 })
+      .then((h) => h.jsonValue())
+      .catch(async (e) => {
+        const events = await page.evaluate(() => JSON.stringify((window as any).spiceTest.events));
+        throw new Error(`${e.message}\nevents: ${events}\nwebsockify: ${websockifyLog().slice(-2000)}\nnginx: ${nginx.log().slice(-1000)}`);
+      });
+    expect(session.channels.map((c: any) => `${c.type}:${c.state}`).sort(), JSON.stringify(session.channels)).toEqual(['cursor:linked', 'display:linked', 'inputs:linked', 'main:linked']);
+    // Every channel reached spice-server on its TLS port, none on the plain one.
+    expect(establishedTo(tlsPort)).toBe(4);
+    expect(establishedTo(xspice.port)).toBe(0);
+    await waitForBackground(page, color);
+    await page.evaluate(() => (window as any).spiceTest.disconnect());
+    await waitFor(() => establishedTo(tlsPort) === 0, 'TLS connections to close', 10_000);
+    await page.close();
   });
 });

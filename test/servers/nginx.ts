@@ -66,8 +66,8 @@ export function adaptSpiceConsoleConf(conf: string, site: Site): string {
   return out;
 }
 
-/** A self-signed certificate for 127.0.0.1 (and localhost), valid for two days. */
-async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
+/** A self-signed certificate for 127.0.0.1 (and localhost), valid for two days: cert.pem and key.pem in `dir`. */
+export async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   const r = await execTracked('openssl', [
