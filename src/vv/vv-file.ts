@@ -66,10 +66,16 @@ export interface VvParseOptions {
 /** The `disable-effects` values, as spice-gtk names them; `all` in a file expands to all three. */
 export type VvDisabledEffect = 'wallpaper' | 'font-smooth' | 'animation';
 
-/** The local hotkeys a file may set (spice hotkey format, parsed). */
+/**
+ * The local hotkeys a file may set (spice hotkey format, parsed): key presses on this computer that make
+ * remote-viewer do something, not keys for the guest. Match them with `matchesHotkey(hotkey, event)`.
+ */
 export interface VvHotkeys {
+  /** Let go of the pointer and keyboard grab (the console's `releasePointer()` / `releaseKeyboard()`). */
   releaseCursor?: VvHotkey;
+  /** Send Ctrl+Alt+Del to the guest (the console's `sendCombo('ctrl-alt-del')`). oVirt writes `ctrl+alt+end`. */
   secureAttention?: VvHotkey;
+  /** Enter or leave fullscreen. */
   toggleFullscreen?: VvHotkey;
   zoomIn?: VvHotkey;
   zoomOut?: VvHotkey;

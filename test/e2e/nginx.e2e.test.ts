@@ -22,6 +22,8 @@ import { establishedTo } from './support/sockets.js';
 
 const TOKEN = randomBytes(24).toString('base64url');
 const OTHER_TOKEN = randomBytes(24).toString('base64url');
+/** The longest token the location accepts (128 characters): the map must still build. */
+const LONG_TOKEN = randomBytes(96).toString('base64url');
 const CONN_LIMIT = 8;
 const BACKGROUND = [0x30, 0x60, 0xc0] as const;
 
@@ -112,7 +114,7 @@ describe('nginx in front of Xspice (deploy/nginx/spice-console.conf)', () => {
     expect(r.code).toBe(0);
     // OTHER_TOKEN points at a closed port: what a VM that is down looks like.
     nginx = await startNginx({
-      targets: { [TOKEN]: `127.0.0.1:${xspice.port}`, [OTHER_TOKEN]: '127.0.0.1:9' },
+      targets: { [TOKEN]: `127.0.0.1:${xspice.port}`, [OTHER_TOKEN]: '127.0.0.1:9', [LONG_TOKEN]: `127.0.0.1:${xspice.port}` },
       origins: [pages.origin],
       connLimit: CONN_LIMIT,
     });
@@ -132,6 +134,9 @@ describe('nginx in front of Xspice (deploy/nginx/spice-console.conf)', () => {
     r.socket.destroy();
     expect(r.status).toBe(101);
     expect(r.head).toMatch(/^upgrade: websocket$/im);
+    expect(LONG_TOKEN).toHaveLength(128);
+    expect(await statusOf(nginx, `/spice/${LONG_TOKEN}`, okOrigin())).toBe(101);
+    expect(await statusOf(nginx, `/spice/${LONG_TOKEN}x`, okOrigin())).toBe(404);
   });
 
   it('should refuse unknown and malformed tokens with 404 and never connect for them', async () => {
