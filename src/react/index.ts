@@ -11,7 +11,8 @@ import { SpiceConsole as SpiceConsoleElement, type SpiceConsoleEventMap } from '
 import { SpiceUsbMenu as SpiceUsbMenuElement } from '../elements/spice-usb-menu/spice-usb-menu.js';
 import { defineSpiceElements } from '../register.js';
 
-defineSpiceElements();
+// Server-side rendering (Next.js and the like) has no registry; the client registers on import.
+if (typeof customElements !== 'undefined') defineSpiceElements();
 
 type Pascal<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Capitalize<Head>}${Pascal<Tail>}` : Capitalize<S>;
 /** The React prop of a DOM event: `spice-connected` → `onSpiceConnected`. */
