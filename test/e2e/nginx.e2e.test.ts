@@ -10,11 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { connect, type TLSSocket } from 'node:tls';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../chromium.mjs';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort, isPortOpen, repoRoot, startXspice, waitFor, type Xspice } from '../servers/index.js';
-import { makeCertificate, startNginx, type Nginx } from '../servers/nginx.js';
+import { makeCertificate, SHIPPED_CONF, startNginx, type Nginx } from '../servers/nginx.js';
 import { collect, spawnTracked, terminate, type Tracked } from '../servers/procs.js';
 import { startPageServer, type PageServer } from './support/page-server.js';
 import { elementScreenshot } from './support/pixels.js';
@@ -100,6 +100,19 @@ function waitForBackground(page: Page, rgb: readonly number[]) {
 }
 
 const hex = (rgb: readonly number[]) => `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+
+describe('deploy/nginx/spice-console.conf as written', () => {
+  it('should proxy only to the value of the token map, set nowhere else', async () => {
+    const conf = (await readFile(SHIPPED_CONF, 'utf8')).replace(/#.*$/gm, '');
+    expect(conf.match(/\bproxy_pass\b[^;]*;/g)).toEqual(['proxy_pass http://$spice_target;']);
+    // $spice_target is the output of exactly one map (default empty) and is never `set` or captured.
+    expect(conf.match(/\$spice_target\b/g)?.length).toBe(3); // map output, the empty check, proxy_pass
+    expect(conf).toMatch(/map \$spice_token \$spice_target \{\s*default "";/);
+    expect(conf).not.toMatch(/\bset\s+\$spice_target\b|\?<spice_target>/);
+    expect(conf).toMatch(/if \(\$spice_target = ""\) \{\s*return 404;/);
+    expect(conf).not.toMatch(/\b(resolver|proxy_redirect|proxy_bind)\b/);
+  });
+});
 
 describe('nginx in front of Xspice (deploy/nginx/spice-console.conf)', () => {
   let xspice: Xspice;
