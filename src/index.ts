@@ -40,3 +40,15 @@ export {
   type SessionInfo,
   type SessionState,
 } from './api/types.js';
+export {
+  parseVvFile,
+  VvFileError,
+  VvErrorCode,
+  SPICE_GTK_AUTO_CONNECT_FILTER,
+  type VvSettings,
+  type VvParseOptions,
+  type VvHotkeys,
+  type VvOvirtInfo,
+  type VvDisabledEffect,
+} from './vv/vv-file.js';
+export { parseHotkey, matchesHotkey, type VvHotkey, type HotkeyEventLike } from './vv/hotkey.js';
