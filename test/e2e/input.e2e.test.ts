@@ -4,19 +4,21 @@
  * <spice-console>, and the guest says what it got:
  *  - Xspice: an xterm running `cat > file` shows typed text byte for byte; `xev` windows log key and button
  *    events with keysyms and modifier state; `xdotool getmouselocation` tells where the pointer is; the
- *    guest's cursor shape (xsetroot) must become the element's CSS cursor.
+ *    guest's cursor shape (xsetroot) must become the element's CSS cursor, and a cursor bitmap the test
+ *    wrote (xsetroot -cursor) must come out pixel for pixel, colours and hot spot included.
  *  - QEMU (no agent, no tablet: server mouse mode only): `-trace input_event_*` logs every key as the
  *    qcode QEMU decoded and every relative motion and button, so server mode and the Pause/PrintScreen
  *    encodings are checked against the real decoder.
  * Nothing here depends on pixels: the display may still be black.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
 import { useConsoleBrowser } from './support/browser.js';
+import { decodePng } from './support/png.js';
 
 const env = useConsoleBrowser();
 
@@ -24,7 +26,6 @@ const env = useConsoleBrowser();
 
 async function openPage(deviceScaleFactor = 1, csp?: string): Promise<Page> {
   const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor });
-  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
   if (csp) {
     await page.route('**/test/e2e/page/index.html', async (route) => {
       const response = await route.fetch();
@@ -458,6 +459,71 @@ describe('mouse and cursor on Xspice', () => {
       }
       expect(shapes[0]).not.toBe(shapes[1]);
       expect(violations).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+/**
+ * A 16x16 X cursor the test knows pixel by pixel (an XBM source and mask, asymmetric so that a flip, a shift
+ * or swapped colours show), with its hot spot.
+ */
+const CURSOR = { width: 16, height: 16, hotX: 3, hotY: 5 };
+const cursorSource = (x: number, y: number) => (x * 3 + y * 5) % 7 < 3 || (x === 1 && y < 12);
+const cursorMask = (x: number, y: number) => x < 14 && y < 15 && (x + 2 * y) % 11 !== 0 && !(x > 9 && y < 4);
+
+function xbm(name: string, bit: (x: number, y: number) => boolean, hot = false): string {
+  const bytes: string[] = [];
+  for (let y = 0; y < CURSOR.height; y++) {
+    for (let bx = 0; bx < CURSOR.width; bx += 8) {
+      let v = 0;
+      for (let i = 0; i < 8; i++) if (bit(bx + i, y)) v |= 1 << i;
+      bytes.push(`0x${v.toString(16).padStart(2, '0')}`);
+    }
+  }
+  const hotLines = hot ? `#define ${name}_x_hot ${CURSOR.hotX}\n#define ${name}_y_hot ${CURSOR.hotY}\n` : '';
+  return `#define ${name}_width ${CURSOR.width}\n#define ${name}_height ${CURSOR.height}\n${hotLines}static unsigned char ${name}_bits[] = {\n${bytes.join(', ')}\n};\n`;
+}
+
+describe("the guest's cursor pixels", () => {
+  let xspice: Xspice;
+  afterEach(async () => {
+    await xspice?.stop();
+  });
+
+  it('should show the cursor bitmap the guest set (xsetroot -cursor), pixel for pixel, with its hot spot', async () => {
+    xspice = await startXspice({});
+    writeFileSync(join(xspice.tmpDir, 'c.xbm'), xbm('c', cursorSource, true));
+    writeFileSync(join(xspice.tmpDir, 'm.xbm'), xbm('m', cursorMask));
+    const page = await openPage(1);
+    try {
+      await connect(page, xspice.url);
+      const s = await screen(page);
+      const p = pagePoint(s, 800, 600);
+      await page.mouse.move(p.x, p.y);
+      const r = await xspice.exec('xsetroot', ['-cursor', join(xspice.tmpDir, 'c.xbm'), join(xspice.tmpDir, 'm.xbm'), '-fg', '#ff0000', '-bg', '#0000ff']);
+      expect(r.code, r.stderr).toBe(0);
+      const css = await waitFor(async () => {
+        const c = (await screen(page)).cursor;
+        const m = /^url\("data:image\/png;base64,([^"]+)"\) (\d+) (\d+), auto$/.exec(c);
+        if (!m) return null;
+        const png = decodePng(Buffer.from(m[1]!, 'base64'));
+        return png.width === CURSOR.width && png.height === CURSOR.height ? { png, hotX: +m[2]!, hotY: +m[3]! } : null;
+      }, 'the 16x16 cursor as the CSS cursor', 20_000);
+      expect([css.hotX, css.hotY]).toEqual([CURSOR.hotX, CURSOR.hotY]);
+      const wrong: string[] = [];
+      for (let y = 0; y < CURSOR.height; y++) {
+        for (let x = 0; x < CURSOR.width; x++) {
+          const want = !cursorMask(x, y) ? [0, 0, 0, 0] : cursorSource(x, y) ? [255, 0, 0, 255] : [0, 0, 255, 255];
+          const i = (y * CURSOR.width + x) * 4;
+          const got = [...css.png.rgba.subarray(i, i + 4)];
+          // A transparent pixel's colour does not matter.
+          const same = want[3] === 0 ? got[3] === 0 : got.every((v, k) => v === want[k]);
+          if (!same) wrong.push(`(${x},${y}) ${got.join(',')} instead of ${want.join(',')}`);
+        }
+      }
+      expect(wrong).toEqual([]);
     } finally {
       await page.close();
     }
