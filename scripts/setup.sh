@@ -34,8 +34,9 @@ PACKAGES=(
   spice-client-gtk imagemagick
   # browser for browser tests and the demo
   chromium
-  # protocol headers to read
-  libspice-protocol-dev libusbredirparser-dev
+  # protocol headers to read; the C compiler and libraries the comparison tests build against
+  # (test/unit/usb/*libusbredir*: libusbredirparser; the STROKE scene's Xlib program: libx11)
+  libspice-protocol-dev libusbredirparser-dev gcc libc6-dev pkg-config libx11-dev
   # video stream codecs for spice-server and spice-gtk
   gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav
   # the WebSocket proxy deployments put in front of SPICE, and the TLS front end deploy/nginx configures
