@@ -11,6 +11,7 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { EngineEvent } from '../api/engine-api.js';
+import type { SpiceConsoleEmit } from '../api/events.js';
 import type { InputEvent, KeyboardLocks } from '../api/input.js';
 import type { MouseModeName } from '../api/types.js';
 import { COMBOS, isComboName, type ComboName } from '../input/keys.js';
@@ -34,7 +35,7 @@ export interface InteractionConfig {
   engine: EngineController;
   canvas(): HTMLCanvasElement | null;
   container(): HTMLElement | null;
-  emit(name: string, detail: unknown): void;
+  emit: SpiceConsoleEmit;
 }
 
 interface KeyboardApi {
