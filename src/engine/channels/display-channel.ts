@@ -257,7 +257,7 @@ export class DisplayChannel extends Channel {
   private withImages(images: (SpiceImage | null)[], draw: (sources: (PixelSource | null)[]) => void): Draw {
     const resolved = images.map((img, i) => (img ? this.images.resolve(img, i === 0) : null));
     if (!resolved.some((r) => r instanceof Promise)) return draw(resolved as (PixelSource | null)[]);
-    return Promise.all(resolved).then((sources) => {
+    return Promise.all(resolved.map((r) => Promise.resolve(r))).then((sources) => {
       if (!this.closed) draw(sources);
     });
   }
