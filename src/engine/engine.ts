@@ -81,7 +81,13 @@ export class Engine implements EngineApi {
   }
 
   async displayStats(): Promise<DisplayStats[]> {
-    return (this.session?.displayChannels() ?? []).map((c) => ({ displayId: c.id, imageTypes: c.imageTypes(), frames: c.framesPresented, messages: Object.fromEntries(c.received), streams: c.streamStats() }));
+    return (this.session?.displayChannels() ?? []).map((c) => ({
+      displayId: c.id,
+      imageTypes: c.imageTypes(),
+      frames: c.framesPresented,
+      messages: Object.fromEntries(c.received),
+      streams: c.streamStats(),
+    }));
   }
 
   async redirectUsb(key: string, device?: MessagePort): Promise<UsbResult> {
