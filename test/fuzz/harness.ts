@@ -1,0 +1,233 @@
+/**
+ * The fuzzing harness: what a target is, how inputs are made, and what counts as a finding. A target is one
+ * parser or codec entry point with seeds (valid inputs, captured or built) and a `run` that feeds it one input.
+ * Inputs are fast-check values: either random bytes or a seed with a list of mutations (byte writes,
+ * interesting integers at any offset and width, cuts, deletions, insertions, duplicated chunks), so fast-check
+ * can shrink a counterexample to the seed and the fewest mutations that still fail.
+ *
+ * The rule every input must keep: `run` returns, or throws a ProtocolError; within one second. Any other
+ * exception (RangeError, TypeError, an Error from an assertion) or a slower input is a finding.
+ */
+import fc from 'fast-check';
+import { ProtocolError } from '../../src/protocol/errors.js';
+
+export interface FuzzTarget {
+  /** Unique name, `area/entry-point`. */
+  name: string;
+  /** Valid inputs to mutate. Called once; keep them small (large seeds make every mutation slow). */
+  seeds(): Uint8Array[];
+  /** Feeds one input to the code under test. Must return or throw a ProtocolError. */
+  run(input: Uint8Array): void;
+  /** Longest random (unseeded) input; 512 bytes unless set. */
+  maxRandomLength?: number;
+}
+
+/** Slowest acceptable input. */
+export const MAX_INPUT_MS = 1000;
+
+export type Outcome = 'ok' | 'protocol';
+
+/** A broken rule: the input, what happened, and the error for its stack. */
+export class Finding extends Error {
+  constructor(
+    readonly kind: 'exception' | 'slow',
+    message: string,
+    readonly input: Uint8Array,
+    readonly error?: unknown,
+  ) {
+    super(message, { cause: error });
+  }
+}
+
+/** Runs one input; returns the outcome and the time it took, or throws a Finding. */
+export function runOne(target: FuzzTarget, input: Uint8Array): { outcome: Outcome; ms: number } {
+  const t0 = performance.now();
+  let outcome: Outcome = 'ok';
+  try {
+    target.run(input);
+  } catch (e) {
+    if (!(e instanceof ProtocolError)) {
+      const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      throw new Finding('exception', `${target.name}: ${what}`, input, e);
+    }
+    outcome = 'protocol';
+  }
+  const ms = performance.now() - t0;
+  if (ms > MAX_INPUT_MS) throw new Finding('slow', `${target.name}: one input took ${ms.toFixed(0)} ms`, input);
+  return { outcome, ms };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Inputs
+
+/** Integers that sit on the edges parsers get wrong: zero, powers of two and their neighbours, the limits. */
+const INTERESTING = [
+  0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 100, 127, 128, 255, 256, 257, 511, 512, 1023, 1024, 4095, 4096, 16383,
+  16384, 16385, 0x7fff, 0x8000, 0xffff, 0x10000, 70000, 0xffffff, 0x1000000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+];
+
+type Mutation =
+  | { k: 'set'; at: number; v: number }
+  | { k: 'int'; at: number; bytes: 1 | 2 | 4; be: boolean; v: number }
+  | { k: 'cut'; at: number }
+  | { k: 'del'; at: number; n: number }
+  | { k: 'ins'; at: number; data: Uint8Array }
+  | { k: 'dup'; from: number; to: number; n: number };
+
+const position = fc.nat({ max: 0xffffff });
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ k: fc.constant('set' as const), at: position, v: fc.integer({ min: 0, max: 255 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant('int' as const),
+      at: position,
+      bytes: fc.constantFrom(1 as const, 2 as const, 4 as const),
+      be: fc.boolean(),
+      v: fc.oneof(fc.constantFrom(...INTERESTING), fc.nat({ max: 0xffffffff })),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('cut' as const), at: position }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('del' as const), at: position, n: fc.integer({ min: 1, max: 64 }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('ins' as const), at: position, data: fc.uint8Array({ minLength: 1, maxLength: 16 }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('dup' as const), from: position, to: position, n: fc.integer({ min: 1, max: 256 }) }) },
+);
+
+/** Applies mutations to a copy of `seed`. Positions wrap around the current length. */
+export function mutate(seed: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
+  let b = seed.slice();
+  for (const m of mutations) {
+    const len = b.length;
+    switch (m.k) {
+      case 'set':
+        if (len) b[m.at % len] = m.v;
+        break;
+      case 'int': {
+        if (len < m.bytes) break;
+        const at = m.at % (len - m.bytes + 1);
+        for (let i = 0; i < m.bytes; i++) {
+          const shift = 8 * (m.be ? m.bytes - 1 - i : i);
+          b[at + i] = Math.floor(m.v / 2 ** shift) & 0xff;
+        }
+        break;
+      }
+      case 'cut':
+        b = b.subarray(0, len ? m.at % len : 0).slice();
+        break;
+      case 'del': {
+        if (!len) break;
+        const at = m.at % len;
+        const out = new Uint8Array(len - Math.min(m.n, len - at));
+        out.set(b.subarray(0, at));
+        out.set(b.subarray(at + m.n), at);
+        b = out;
+        break;
+      }
+      case 'ins': {
+        const at = len ? m.at % (len + 1) : 0;
+        const out = new Uint8Array(len + m.data.length);
+        out.set(b.subarray(0, at));
+        out.set(m.data, at);
+        out.set(b.subarray(at), at + m.data.length);
+        b = out;
+        break;
+      }
+      case 'dup': {
+        if (!len) break;
+        const from = m.from % len;
+        const to = m.to % len;
+        const n = Math.min(m.n, len - from, len - to);
+        b.copyWithin(to, from, from + n);
+        break;
+      }
+    }
+  }
+  return b;
+}
+
+const seedCache = new WeakMap<FuzzTarget, Uint8Array[]>();
+export function seedsOf(target: FuzzTarget): Uint8Array[] {
+  let s = seedCache.get(target);
+  if (!s) seedCache.set(target, (s = target.seeds()));
+  return s;
+}
+
+/** Inputs for `target`: mostly mutated seeds, some seeds unchanged, some random bytes. */
+export function inputs(target: FuzzTarget): fc.Arbitrary<Uint8Array> {
+  const seeds = seedsOf(target);
+  const random = fc.uint8Array({ maxLength: target.maxRandomLength ?? 512 });
+  if (!seeds.length) return random;
+  const seed = fc.nat({ max: seeds.length - 1 });
+  return fc.oneof(
+    { weight: 1, arbitrary: random },
+    { weight: 1, arbitrary: seed.map((i) => seeds[i]!.slice()) },
+    {
+      weight: 8,
+      arbitrary: fc
+        .tuple(seed, fc.array(mutation, { minLength: 1, maxLength: 8 }))
+        .map(([i, ms]) => mutate(seeds[i]!, ms)),
+    },
+  );
+}
+
+/** Hex of the first bytes of an input, for reports. */
+export function hexPreview(bytes: Uint8Array, max = 64): string {
+  const hex = Array.from(bytes.subarray(0, max), (b) => b.toString(16).padStart(2, '0')).join('');
+  return bytes.length > max ? `${hex}… (${bytes.length} bytes)` : `${hex} (${bytes.length} bytes)`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Campaigns
+
+export interface CampaignResult {
+  target: string;
+  /** Inputs run, shrinking included. */
+  inputs: number;
+  /** Inputs that ended in a ProtocolError. */
+  refused: number;
+  ms: number;
+  slowestMs: number;
+  slowestInput: Uint8Array | null;
+  /** Distinct findings, each with its shrunk counterexample. */
+  findings: { message: string; input: Uint8Array }[];
+}
+
+/**
+ * Runs `runs` generated inputs against `target` from `seed`. A finding is shrunk by fast-check, recorded, and
+ * the campaign goes on with the next seed until the budget is spent (at most `maxFindings` distinct ones).
+ */
+export function campaign(target: FuzzTarget, runs: number, seed: number, maxFindings = 5): CampaignResult {
+  const result: CampaignResult = { target: target.name, inputs: 0, refused: 0, ms: 0, slowestMs: 0, slowestInput: null, findings: [] };
+  const seen = new Set<string>();
+  const t0 = performance.now();
+  let left = runs;
+  let s = seed;
+  while (left > 0 && result.findings.length < maxFindings) {
+    const before = result.inputs;
+    const out = fc.check(
+      fc.property(inputs(target), (input) => {
+        result.inputs++;
+        const r = runOne(target, input);
+        if (r.outcome === 'protocol') result.refused++;
+        if (r.ms > result.slowestMs) {
+          result.slowestMs = r.ms;
+          result.slowestInput = input;
+        }
+      }),
+      { numRuns: left, seed: s },
+    );
+    left -= result.inputs - before;
+    s++;
+    if (!out.failed) break;
+    const err = out.errorInstance;
+    const input = out.counterexample?.[0] ?? new Uint8Array(0);
+    const message = err instanceof Error ? err.message : String(err);
+    const key = message.replace(/\d+/g, 'N');
+    if (!seen.has(key)) {
+      seen.add(key);
+      result.findings.push({ message, input });
+    }
+  }
+  result.ms = performance.now() - t0;
+  return result;
+}

@@ -1,0 +1,39 @@
+/**
+ * The long fuzz run (`npm run fuzz`): every target (or those named by --target, a substring), a budget of
+ * generated inputs shared evenly (--inputs, 1,000,000 by default), from --seed. Prints per target the inputs,
+ * how many were refused with a ProtocolError, the time, the slowest input and each finding with its shrunk
+ * counterexample; exits 1 if anything was found. Bundled and started by scripts/fuzz.mjs.
+ */
+import { campaign, hexPreview, MAX_INPUT_MS, seedsOf } from './harness.js';
+import { allTargets } from './targets/index.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const total = Number(arg('inputs') ?? 1_000_000);
+const seed = Number(arg('seed') ?? Date.now() % 0x7fffffff);
+const filter = arg('target');
+const targets = allTargets.filter((t) => !filter || t.name.includes(filter));
+const perTarget = Math.ceil(total / targets.length);
+
+console.log(`fuzz: ${targets.length} targets, ${perTarget} inputs each, seed ${seed}, limit ${MAX_INPUT_MS} ms per input`);
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+console.log(`${'target'.padEnd(32)} ${pad('inputs', 9)} ${pad('refused', 8)} ${pad('time s', 8)} ${pad('slowest ms', 11)} findings`);
+let inputs = 0;
+let findings = 0;
+const t0 = performance.now();
+for (const target of targets) {
+  seedsOf(target);
+  const r = campaign(target, perTarget, seed);
+  inputs += r.inputs;
+  findings += r.findings.length;
+  console.log(
+    `${target.name.padEnd(32)} ${pad(r.inputs, 9)} ${pad(r.refused, 8)} ${pad((r.ms / 1000).toFixed(1), 8)} ${pad(r.slowestMs.toFixed(1), 11)} ${r.findings.length}`,
+  );
+  if (r.slowestInput && r.slowestMs > 50) console.log(`  slowest input: ${hexPreview(r.slowestInput, 48)}`);
+  for (const f of r.findings) console.log(`  FINDING ${f.message}\n    input: ${hexPreview(f.input, 512)}`);
+}
+console.log(`total: ${inputs} inputs in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${findings} finding(s), seed ${seed}`);
+process.exitCode = findings ? 1 : 0;
