@@ -67,7 +67,7 @@ function framedSeeds(mini: boolean): Uint8Array[] {
     const b = body.finish();
     const list = new Writer().bytes(b).u16(1).u32(0).finish();
     const framed = frameMessage(110, list, false, 9n);
-    new DataView(framed.buffer).setUint32(14, b.length, true); // sub_list offset
+    new DataView(framed.buffer as ArrayBuffer).setUint32(14, b.length, true); // sub_list offset
     seeds.push(framed);
   }
   return seeds;
