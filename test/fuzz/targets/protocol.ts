@@ -60,14 +60,14 @@ function framedSeeds(mini: boolean): Uint8Array[] {
     }
     return out;
   };
-  const seeds = [stream(bodies.map((b, i) => frameMessage(101 + i, b, mini, BigInt(i + 1))))];
+  const seeds: Uint8Array[] = [stream(bodies.map((b, i) => frameMessage(101 + i, b, mini, BigInt(i + 1))))];
   if (!mini) {
     // A message with a sub-message list: two sub-messages, then the list at offset 20 of the body.
     const body = new Writer().u16(4).u32(4).u32(0xaabbccdd).u16(3).u32(2).u32(0).u32(0);
     const b = body.finish();
     const list = new Writer().bytes(b).u16(1).u32(0).finish();
     const framed = frameMessage(110, list, false, 9n);
-    new DataView(framed.buffer as ArrayBuffer).setUint32(14, b.length, true); // sub_list offset
+    new DataView(framed.buffer).setUint32(14, b.length, true); // sub_list offset
     seeds.push(framed);
   }
   return seeds;
