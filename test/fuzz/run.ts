@@ -20,7 +20,7 @@ const perTarget = Math.ceil(total / targets.length);
 
 console.log(`fuzz: ${targets.length} targets, ${perTarget} inputs each, seed ${seed}, limit ${MAX_INPUT_MS} ms per input`);
 const pad = (s: string | number, n: number) => String(s).padStart(n);
-console.log(`${'target'.padEnd(32)} ${pad('inputs', 9)} ${pad('refused', 8)} ${pad('time s', 8)} ${pad('slowest ms', 11)} findings`);
+console.log(`${'target'.padEnd(32)} ${pad('inputs', 9)} ${pad('refused', 8)} ${pad('time s', 8)} ${pad('slowest ms', 11)} ${pad('rerun ms', 9)} findings`);
 let inputs = 0;
 let findings = 0;
 const t0 = performance.now();
@@ -30,9 +30,9 @@ for (const target of targets) {
   inputs += r.inputs;
   findings += r.findings.length;
   console.log(
-    `${target.name.padEnd(32)} ${pad(r.inputs, 9)} ${pad(r.refused, 8)} ${pad((r.ms / 1000).toFixed(1), 8)} ${pad(r.slowestMs.toFixed(1), 11)} ${r.findings.length}`,
+    `${target.name.padEnd(32)} ${pad(r.inputs, 9)} ${pad(r.refused, 8)} ${pad((r.ms / 1000).toFixed(1), 8)} ${pad(r.slowestMs.toFixed(1), 11)} ${pad(r.slowestRerunMs.toFixed(1), 9)} ${r.findings.length}`,
   );
-  if (r.slowestInput && r.slowestMs > 50) console.log(`  slowest input: ${hexPreview(r.slowestInput, 48)}`);
+  if (r.slowestInput && r.slowestRerunMs > 20) console.log(`  slowest input: ${hexPreview(r.slowestInput, 48)}`);
   for (const f of r.findings) console.log(`  FINDING ${f.message}\n    input: ${hexPreview(f.input, 512)}`);
 }
 console.log(`total: ${inputs} inputs in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${findings} finding(s), seed ${seed}`);
