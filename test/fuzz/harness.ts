@@ -10,6 +10,7 @@
  */
 import fc from 'fast-check';
 import { ProtocolError } from '../../src/protocol/errors.js';
+import { MAX_IMAGE_PIXELS } from '../../src/protocol/limits.js';
 
 export interface FuzzTarget {
   /** Unique name, `area/entry-point`. */
@@ -30,7 +31,7 @@ export type Outcome = 'ok' | 'protocol';
 /** A broken rule: the input, what happened, and the error for its stack. */
 export class Finding extends Error {
   constructor(
-    readonly kind: 'exception' | 'slow',
+    readonly kind: 'exception' | 'slow' | 'allocation',
     message: string,
     readonly input: Uint8Array,
     readonly error?: unknown,
@@ -41,6 +42,7 @@ export class Finding extends Error {
 
 /** Runs one input; returns the outcome and the time it took, or throws a Finding. */
 export function runOne(target: FuzzTarget, input: Uint8Array): { outcome: Outcome; ms: number } {
+  resetAllocations();
   const t0 = performance.now();
   let outcome: Outcome = 'ok';
   try {
@@ -57,6 +59,9 @@ export function runOne(target: FuzzTarget, input: Uint8Array): { outcome: Outcom
   // is run twice more and its fastest time counts; slow every time, it is a finding.
   if (ms > MAX_INPUT_MS) ms = Math.min(ms, timeOf(target, input), timeOf(target, input));
   if (ms > MAX_INPUT_MS) throw new Finding('slow', `${target.name}: one input took ${ms.toFixed(0)} ms`, input);
+  if (allocations.largest > MAX_SINGLE_ALLOCATION) {
+    throw new Finding('allocation', `${target.name}: one input allocated a buffer of ${allocations.largest} bytes`, input);
+  }
   return { outcome, ms };
 }
 
@@ -204,6 +209,9 @@ export interface CampaignResult {
   slowestInput: Uint8Array | null;
   /** The slowest input run three more times, fastest of them: its own cost without GC pauses or preemption. */
   slowestRerunMs: number;
+  /** Largest single buffer one input allocated (only when allocations are tracked), and that input. */
+  largestAllocation: number;
+  largestAllocationInput: Uint8Array | null;
   /** Distinct findings, each with its shrunk counterexample. */
   findings: { message: string; input: Uint8Array }[];
 }
@@ -213,7 +221,7 @@ export interface CampaignResult {
  * the campaign goes on with the next seed until the budget is spent (at most `maxFindings` distinct ones).
  */
 export function campaign(target: FuzzTarget, runs: number, seed: number, maxFindings = 5): CampaignResult {
-  const result: CampaignResult = { target: target.name, inputs: 0, refused: 0, ms: 0, slowestMs: 0, slowestInput: null, slowestRerunMs: 0, findings: [] };
+  const result: CampaignResult = { target: target.name, inputs: 0, refused: 0, ms: 0, slowestMs: 0, slowestInput: null, slowestRerunMs: 0, largestAllocation: 0, largestAllocationInput: null, findings: [] };
   const seen = new Set<string>();
   const t0 = performance.now();
   let left = runs;
@@ -225,6 +233,10 @@ export function campaign(target: FuzzTarget, runs: number, seed: number, maxFind
         result.inputs++;
         const r = runOne(target, input);
         if (r.outcome === 'protocol') result.refused++;
+        if (allocations.largest > result.largestAllocation) {
+          result.largestAllocation = allocations.largest;
+          result.largestAllocationInput = input;
+        }
         if (r.ms > result.slowestMs) {
           result.slowestMs = r.ms;
           result.slowestInput = input;
@@ -248,4 +260,43 @@ export function campaign(target: FuzzTarget, runs: number, seed: number, maxFind
   const slowest = result.slowestInput;
   if (slowest) result.slowestRerunMs = Math.min(timeOf(target, slowest), timeOf(target, slowest), timeOf(target, slowest));
   return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Allocations (long run only: it replaces the global typed array constructors)
+
+/**
+ * The largest single buffer any input may make the client allocate: a ZLIB_GLZ payload inflated for the
+ * largest image (4.25 bytes per pixel of MAX_IMAGE_PIXELS, see zlib-glz.ts), above the largest RGBA image
+ * (4 bytes per pixel) and the largest message (MAX_MESSAGE_SIZE).
+ */
+export const MAX_SINGLE_ALLOCATION = Math.ceil(MAX_IMAGE_PIXELS * 4.25) + 1024;
+
+/** Largest buffer allocated since the last `resetAllocations()`, in bytes. */
+export const allocations = { largest: 0, tracking: false };
+
+export function resetAllocations(): void {
+  allocations.largest = 0;
+}
+
+/**
+ * Counts the bytes of every ArrayBuffer and typed array made with a length (`new Uint8Array(n)`), by putting
+ * proxies in place of the global constructors. `instanceof` and `subarray` keep working (they go through the
+ * real constructors' prototypes).
+ */
+export function trackAllocations(): void {
+  if (allocations.tracking) return;
+  allocations.tracking = true;
+  const g = globalThis as unknown as Record<string, unknown>;
+  const kinds = ['ArrayBuffer', 'Uint8Array', 'Uint8ClampedArray', 'Int8Array', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array', 'BigUint64Array', 'BigInt64Array'];
+  for (const kind of kinds) {
+    const real = g[kind] as { BYTES_PER_ELEMENT?: number } & (new (...args: unknown[]) => object);
+    const unit = real.BYTES_PER_ELEMENT ?? 1;
+    g[kind] = new Proxy(real, {
+      construct(target, args, newTarget) {
+        if (typeof args[0] === 'number') allocations.largest = Math.max(allocations.largest, args[0] * unit);
+        return Reflect.construct(target, args, newTarget === g[kind] ? target : newTarget);
+      },
+    });
+  }
 }

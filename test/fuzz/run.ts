@@ -4,7 +4,7 @@
  * how many were refused with a ProtocolError, the time, the slowest input and each finding with its shrunk
  * counterexample; exits 1 if anything was found. Bundled and started by scripts/fuzz.mjs.
  */
-import { campaign, hexPreview, MAX_INPUT_MS, seedsOf } from './harness.js';
+import { campaign, hexPreview, MAX_INPUT_MS, MAX_SINGLE_ALLOCATION, seedsOf, trackAllocations } from './harness.js';
 import { allTargets } from './targets/index.js';
 
 function arg(name: string): string | undefined {
@@ -17,10 +17,11 @@ const seed = Number(arg('seed') ?? Date.now() % 0x7fffffff);
 const filter = arg('target');
 const targets = allTargets.filter((t) => !filter || t.name.includes(filter));
 const perTarget = Math.ceil(total / targets.length);
+trackAllocations();
 
-console.log(`fuzz: ${targets.length} targets, ${perTarget} inputs each, seed ${seed}, limit ${MAX_INPUT_MS} ms per input`);
+console.log(`fuzz: ${targets.length} targets, ${perTarget} inputs each, seed ${seed}, limits ${MAX_INPUT_MS} ms and one ${MAX_SINGLE_ALLOCATION}-byte buffer per input`);
 const pad = (s: string | number, n: number) => String(s).padStart(n);
-console.log(`${'target'.padEnd(32)} ${pad('inputs', 9)} ${pad('refused', 8)} ${pad('time s', 8)} ${pad('slowest ms', 11)} ${pad('rerun ms', 9)} findings`);
+console.log(`${'target'.padEnd(32)} ${pad('inputs', 9)} ${pad('refused', 8)} ${pad('time s', 8)} ${pad('slowest ms', 11)} ${pad('rerun ms', 9)} ${pad('largest buf', 12)} findings`);
 let inputs = 0;
 let findings = 0;
 const t0 = performance.now();
@@ -30,9 +31,10 @@ for (const target of targets) {
   inputs += r.inputs;
   findings += r.findings.length;
   console.log(
-    `${target.name.padEnd(32)} ${pad(r.inputs, 9)} ${pad(r.refused, 8)} ${pad((r.ms / 1000).toFixed(1), 8)} ${pad(r.slowestMs.toFixed(1), 11)} ${pad(r.slowestRerunMs.toFixed(1), 9)} ${r.findings.length}`,
+    `${target.name.padEnd(32)} ${pad(r.inputs, 9)} ${pad(r.refused, 8)} ${pad((r.ms / 1000).toFixed(1), 8)} ${pad(r.slowestMs.toFixed(1), 11)} ${pad(r.slowestRerunMs.toFixed(1), 9)} ${pad(r.largestAllocation, 12)} ${r.findings.length}`,
   );
   if (r.slowestInput && r.slowestRerunMs > 20) console.log(`  slowest input: ${hexPreview(r.slowestInput, 48)}`);
+  if (r.largestAllocationInput && r.largestAllocation > 16 * 1024 * 1024) console.log(`  largest buffer for: ${hexPreview(r.largestAllocationInput, 48)}`);
   for (const f of r.findings) console.log(`  FINDING ${f.message}\n    input: ${hexPreview(f.input, 512)}`);
 }
 console.log(`total: ${inputs} inputs in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${findings} finding(s), seed ${seed}`);
