@@ -15,8 +15,13 @@ import { MAX_IMAGE_PIXELS } from '../../src/protocol/limits.js';
 export interface FuzzTarget {
   /** Unique name, `area/entry-point`. */
   name: string;
-  /** Valid inputs to mutate. Called once; keep them small (large seeds make every mutation slow). */
+  /** Valid inputs to mutate, each accepted by `run`. Called once; keep them small (large seeds are slow). */
   seeds(): Uint8Array[];
+  /**
+   * Inputs taken from a captured real session (test/fuzz/corpus). They depend on state that is not replayed
+   * (caches, earlier images), so `run` may refuse some; they are mutated like the others.
+   */
+  captured?(): Uint8Array[];
   /** Feeds one input to the code under test. Must return or throw a ProtocolError. */
   run(input: Uint8Array): void;
   /** Longest random (unseeded) input; 512 bytes unless set. */
@@ -167,7 +172,7 @@ export function mutate(seed: Uint8Array, mutations: readonly Mutation[]): Uint8A
 const seedCache = new WeakMap<FuzzTarget, Uint8Array[]>();
 export function seedsOf(target: FuzzTarget): Uint8Array[] {
   let s = seedCache.get(target);
-  if (!s) seedCache.set(target, (s = target.seeds()));
+  if (!s) seedCache.set(target, (s = [...target.seeds(), ...(target.captured?.() ?? [])]));
   return s;
 }
 

@@ -100,6 +100,52 @@ export function glzDictionaryWithHistory(): GlzDictionary {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Captured messages (test/fuzz/corpus, recorded from Xspice by tools/capture-messages.mjs)
+
+const corpus = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'corpus');
+
+/** The server messages of one channel of the captured session, in order: main, display, cursor or inputs. */
+export function capturedMessages(channel: string): { type: number; body: Uint8Array }[] {
+  const file = path.join(corpus, `xspice-${channel}.bin`);
+  if (!fs.existsSync(file)) return [];
+  const b = new Uint8Array(fs.readFileSync(file));
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out: { type: number; body: Uint8Array }[] = [];
+  for (let at = 0; at + 6 <= b.length; ) {
+    const size = v.getUint32(at + 2, true);
+    out.push({ type: v.getUint16(at, true), body: b.slice(at + 6, at + 6 + size) });
+    at += 6 + size;
+  }
+  return out;
+}
+
+/**
+ * Captured messages of `channel` as selector inputs: a message of type T becomes [index, ...body] when
+ * `selector` maps T to the index of its parser; other types are left out.
+ */
+export function capturedSelectorSeeds(channel: string, selector: Record<number, number>): Uint8Array[] {
+  return capturedMessages(channel)
+    .filter((m) => selector[m.type] !== undefined)
+    .map((m) => {
+      const out = new Uint8Array(m.body.length + 1);
+      out[0] = selector[m.type]!;
+      out.set(m.body, 1);
+      return out;
+    });
+}
+
+/** The first messages of a captured channel as the byte stream the framer cuts (mini headers), up to `max` bytes. */
+export function capturedStream(channel: string, max: number): Uint8Array {
+  const file = path.join(corpus, `xspice-${channel}.bin`);
+  if (!fs.existsSync(file)) return new Uint8Array(0);
+  const b = new Uint8Array(fs.readFileSync(file));
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let end = 0;
+  while (end + 6 <= b.length && end + 6 + v.getUint32(end + 2, true) <= max) end += 6 + v.getUint32(end + 2, true);
+  return b.slice(0, end);
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // SPICE Image structures (spice.proto Image, as src/protocol/display.ts readImage parses it)
 
 /** A fixture's payload as a complete Image structure at offset 0 (pointers relative to its start). */

@@ -8,7 +8,7 @@ import { GlzDictionary } from '../../../src/codecs/glz.js';
 import { ImageResolver } from '../../../src/display/images.js';
 import { Ropd } from '../../../src/display/rop.js';
 import { Surface, SurfaceFormat, type Mask, type Paint, type PixelSource } from '../../../src/display/surface.js';
-import { ImageFlags } from '../../../src/protocol/constants.js';
+import { DisplayMsg, ImageFlags } from '../../../src/protocol/constants.js';
 import * as msg from '../../../src/protocol/display.js';
 import type { Brush, QMask, SpiceImage } from '../../../src/protocol/display.js';
 import { Reader } from '../../../src/protocol/reader.js';
@@ -16,6 +16,7 @@ import { Writer } from '../../../src/protocol/writer.js';
 import type { FuzzTarget } from '../harness.js';
 import { selectorTarget } from './protocol.js';
 import {
+  capturedSelectorSeeds,
   copyBitsBody,
   drawAlphaBlendBody,
   drawCopyBody,
@@ -54,7 +55,7 @@ function imageSeeds(): Uint8Array[] {
 /** The state a display channel has: a primary surface, an off-screen one, caches, a GLZ window. */
 function world(): { surfaces: Map<number, Surface>; images: ImageResolver } {
   const surfaces = new Map<number, Surface>([
-    [0, new Surface(0, 64, 48, SurfaceFormat.Xrgb32)],
+    [0, new Surface(0, 800, 600, SurfaceFormat.Xrgb32)],
     [1, new Surface(1, 32, 32, SurfaceFormat.Argb32)],
   ]);
   const glz = new GlzDictionary(1 << 22);
@@ -230,7 +231,9 @@ function drawSeeds(): [number, Uint8Array][] {
   return out;
 }
 
-export const displayDrawTarget = selectorTarget('display/draw', draws, drawSeeds());
+export const displayDrawTarget = selectorTarget('display/draw', draws, drawSeeds(), () =>
+  capturedSelectorSeeds('display', { [DisplayMsg.DrawFill]: 0, [DisplayMsg.DrawCopy]: 1, [DisplayMsg.DrawOpaque]: 2, [DisplayMsg.DrawBlackness]: 3, [DisplayMsg.DrawWhiteness]: 3, [DisplayMsg.DrawInvers]: 3, [DisplayMsg.DrawRop3]: 4, [DisplayMsg.DrawTransparent]: 5, [DisplayMsg.DrawAlphaBlend]: 6, [DisplayMsg.DrawStroke]: 7, [DisplayMsg.DrawText]: 8, [DisplayMsg.CopyBits]: 9 }),
+);
 
 /** Every parser of a display message, in selector order (each parses only; drawing is display/draw's). */
 export const displayParseTarget = selectorTarget(
@@ -283,6 +286,14 @@ export const displayParseTarget = selectorTarget(
     [20, new Writer().u32(3).finish()],
     [21, new Writer().u32(3).u32(77).u32(20).u32(1000).finish()],
   ],
+  () =>
+    capturedSelectorSeeds('display', {
+      [DisplayMsg.DrawCopy]: 0, [DisplayMsg.DrawFill]: 1, [DisplayMsg.DrawOpaque]: 2, [DisplayMsg.DrawBlackness]: 3, [DisplayMsg.DrawRop3]: 4,
+      [DisplayMsg.DrawTransparent]: 5, [DisplayMsg.DrawAlphaBlend]: 6, [DisplayMsg.DrawStroke]: 7, [DisplayMsg.DrawText]: 8, [DisplayMsg.CopyBits]: 9,
+      [DisplayMsg.SurfaceCreate]: 10, [DisplayMsg.SurfaceDestroy]: 11, [DisplayMsg.Mode]: 12, [DisplayMsg.InvalList]: 13, [DisplayMsg.InvalPalette]: 14,
+      [DisplayMsg.MonitorsConfig]: 15, [DisplayMsg.StreamCreate]: 16, [DisplayMsg.StreamData]: 17, [DisplayMsg.StreamDataSized]: 18,
+      [DisplayMsg.StreamClip]: 19, [DisplayMsg.StreamDestroy]: 20, [DisplayMsg.StreamActivateReport]: 21,
+    }),
 );
 
 export const displayImageTarget: FuzzTarget = {

@@ -4,6 +4,7 @@
  * the base messages every channel shares. A one-byte selector in front of the body picks the parser, so
  * one target covers a channel and mutations move between its messages.
  */
+import { CursorMsg, InputsMsg, MainMsg } from '../../../src/protocol/constants.js';
 import { parseDisconnecting, parseMigrate, parseNotify, parsePing, parseSetAck, parseWaitForChannels } from '../../../src/protocol/base.js';
 import { parseCursorInit, parseCursorInvalOne, parseCursorMove, parseCursorSet, parseCursorTrail } from '../../../src/protocol/cursor.js';
 import { Framer, frameMessage, splitSubMessages } from '../../../src/protocol/framer.js';
@@ -13,12 +14,19 @@ import { parseChannelsList, parseMainInit, parseMouseMode, parseName, parseU32, 
 import { Reader } from '../../../src/protocol/reader.js';
 import { Writer } from '../../../src/protocol/writer.js';
 import type { FuzzTarget } from '../harness.js';
+import { capturedSelectorSeeds, capturedStream } from '../seeds.js';
 
 /** A target whose first input byte picks one of `parsers` (modulo their count) for the rest. */
-export function selectorTarget(name: string, parsers: ((body: Uint8Array) => unknown)[], seeds: [number, Uint8Array][]): FuzzTarget {
+export function selectorTarget(
+  name: string,
+  parsers: ((body: Uint8Array) => unknown)[],
+  seeds: [number, Uint8Array][],
+  captured?: () => Uint8Array[],
+): FuzzTarget {
   return {
     name,
     seeds: () => seeds.map(([i, body]) => Uint8Array.from([i, ...body])),
+    ...(captured ? { captured } : {}),
     run: (input) => {
       if (!input.length) return;
       parsers[input[0]! % parsers.length]!(input.subarray(1));
@@ -78,6 +86,8 @@ function framerTarget(mini: boolean): FuzzTarget {
   return {
     name: mini ? 'protocol/framer-mini-header' : 'protocol/framer-full-header',
     seeds: () => framedSeeds(mini).map((s) => Uint8Array.from([3, ...s])),
+    // The captured display stream has mini headers: a stream the mini-header framer sees from Xspice.
+    ...(mini ? { captured: () => [Uint8Array.from([5, ...capturedStream('display', 8192)])] } : {}),
     run: (input) => {
       if (!input.length) return;
       const step = (input[0]! % 13) + 1;
@@ -119,6 +129,7 @@ export const mainTarget = selectorTarget(
     [4, Uint8Array.from([6, 0, 0, 0, 0x67, 0x75, 0x65, 0x73, 0x74, 0])],
     [5, Uint8Array.from({ length: 16 }, (_, i) => i * 17)],
   ],
+  () => capturedSelectorSeeds('main', { [MainMsg.Init]: 0, [MainMsg.ChannelsList]: 1, [MainMsg.MouseMode]: 2, [MainMsg.AgentToken]: 3, [MainMsg.Name]: 4, [MainMsg.Uuid]: 5 }),
 );
 
 export const baseTarget = selectorTarget(
@@ -155,6 +166,7 @@ export const cursorTarget = selectorTarget(
     [3, new Writer().u16(2).u16(3).finish()],
     [4, new Writer().u64(77n).finish()],
   ],
+  () => capturedSelectorSeeds('cursor', { [CursorMsg.Init]: 0, [CursorMsg.Set]: 1, [CursorMsg.Move]: 2, [CursorMsg.Trail]: 3, [CursorMsg.InvalOne]: 4 }),
 );
 
 export const inputsTarget = selectorTarget(
@@ -164,6 +176,7 @@ export const inputsTarget = selectorTarget(
     [0, Uint8Array.from([7, 0])],
     [1, Uint8Array.from([2, 0])],
   ],
+  () => capturedSelectorSeeds('inputs', { [InputsMsg.Init]: 0, [InputsMsg.KeyModifiers]: 1 }),
 );
 
 export const protocolTargets: FuzzTarget[] = [
