@@ -53,6 +53,24 @@ export function checkDimensions(what: string, width: number, height: number, lim
 }
 
 /**
+ * Output units (pixels, palette bytes or raw bytes, whatever the coder counts) one byte of LZ, GLZ or LZ4 code
+ * can produce at most: a match's length grows by at most 255 units per extra length byte, so 512 leaves twice
+ * the margin.
+ */
+export const MAX_UNITS_PER_CODE_BYTE = 512;
+
+/**
+ * Throws a ProtocolError unless `codeBytes` of LZ-family code could produce `units` units of output (see
+ * MAX_UNITS_PER_CODE_BYTE). Called before allocating, so a payload of a few bytes that announces a huge image
+ * is refused instead of allocating hundreds of megabytes it cannot fill.
+ */
+export function checkPayloadCanFill(what: string, units: number, codeBytes: number): void {
+  if (units > Math.max(0, codeBytes) * MAX_UNITS_PER_CODE_BYTE + 4096) {
+    throw new ProtocolError(`${what}: ${codeBytes} bytes of code cannot fill an image of ${units} units`);
+  }
+}
+
+/**
  * The RGBA output for a checked size. With `out` (a caller's pooled buffer) holding at least width*height*4
  * bytes at a 4-byte aligned offset, the pixels are a view of its start and keep its old contents until the
  * decoder overwrites them (decoders taking `out` write every byte); otherwise a new zeroed buffer.
