@@ -99,8 +99,23 @@ export const GLZ_WINDOW_PIXELS = 8 * MiB;
 /** Rectangles of one clip region: a real clip has a few dozen; each costs work on every draw. */
 export const MAX_CLIP_RECTS = 65536;
 
+/**
+ * Overlapping rectangles one clip may have. Guest drivers send a clip as a region (disjoint rects, as pixman
+ * and GDI build it); overlapping ones are merged into disjoint bands first, at a cost of n² log n, so more
+ * than this are refused rather than merged (or drawn once per rect: a few hundred full-screen rects kept one
+ * draw busy for minutes).
+ */
+export const MAX_OVERLAPPING_CLIP_RECTS = 1024;
+
 /** Points of one stroke path, all segments together (1 Mi points = 8 MiB on the wire). */
 export const MAX_PATH_POINTS = 1 * MiB;
+
+/**
+ * Pixels one DRAW_STROKE may step through, all its segments together: 8 Mi, a 4K screen's worth of one-pixel
+ * lines and about half a second. A path of far-apart points crossing the screen again and again (1 Mi points
+ * fit a message) is refused instead of keeping the display busy for minutes.
+ */
+export const MAX_STROKE_STEPS = 8 * MiB;
 
 /** Largest cursor side: hardware cursors are 64x64, spice-server sends at most 512x512 (SPICE_MAX_CURSOR_SIZE). */
 export const MAX_CURSOR_DIMENSION = 512;
