@@ -9,6 +9,7 @@ import type { DecodedImage } from '../codecs/types.js';
 import { ALPHA_MASK, SHIFT_A, SHIFT_B, SHIFT_G, SHIFT_R, rgbaWord } from '../codecs/types.js';
 import { SurfaceFmt } from '../protocol/constants.js';
 import { ProtocolError } from '../protocol/errors.js';
+import { limitError, MAX_STROKE_STEPS } from '../protocol/limits.js';
 import type { Point, Rect } from '../protocol/display.js';
 import { clipRegions, union } from './rect.js';
 import { rop3Combine, ropdCombiner, type Combine, type RopSource } from './rop.js';
@@ -52,6 +53,12 @@ export type Paint = { kind: 'solid'; color: number } | { kind: 'pattern'; source
 
 const RGB_MASK = ~ALPHA_MASK >>> 0;
 
+/** Where the lines of a stroke may draw: the clipped area's bounding box and, for a clip of several rects, its spans per row. */
+interface StrokeTarget {
+  area: Rect;
+  rows: number[][] | null;
+}
+
 export class Surface {
   readonly words: Uint32Array;
   readonly pixels: Uint8ClampedArray;
@@ -60,6 +67,8 @@ export class Surface {
   readonly hasAlpha: boolean;
   /** The area changed since the presenter last took it. */
   private dirty: Rect | null = null;
+  /** The clip of the stroke being drawn (see `line`) and the steps it has left. */
+  private lastStroke: { clip: readonly Rect[] | null; box: Rect; target: StrokeTarget | null; budget: { left: number } } | null = null;
 
   constructor(
     readonly id: number,
@@ -310,11 +319,49 @@ export class Surface {
     }
   }
 
-  /** One-pixel line from (x0,y0) to (x1,y1) (integer pixels), for DRAW_STROKE. */
+  /**
+   * One-pixel line from (x0,y0) to (x1,y1) (integer pixels), for DRAW_STROKE. The segments of one stroke
+   * share their clip and box objects: the clip is resolved once for them all (the last one is kept), and
+   * together they step through at most MAX_STROKE_STEPS pixels (a path of far-apart points crossing the
+   * screen again and again is refused, not drawn for minutes).
+   */
   line(x0: number, y0: number, x1: number, y1: number, clip: readonly Rect[] | null, box: Rect, paint: Paint, ropd: number): void {
-    const combine = ropdCombiner(ropd, 'brush');
+    let stroke = this.lastStroke;
+    if (!stroke || stroke.clip !== clip || stroke.box !== box) {
+      this.lastStroke = stroke = { clip, box, target: this.strokeTarget(clip, box), budget: { left: MAX_STROKE_STEPS } };
+    }
+    if (!stroke.target) return;
+    this.stepLine(x0, y0, x1, y1, stroke.target, paint, ropdCombiner(ropd, 'brush'), stroke.budget);
+    if (stroke.budget.left < 0) throw limitError(`a stroke of more than ${MAX_STROKE_STEPS} pixels`, MAX_STROKE_STEPS, 'MAX_STROKE_STEPS');
+  }
+
+  /** The StrokeTarget of a clip and box. */
+  private strokeTarget(clip: readonly Rect[] | null, box: Rect): StrokeTarget | null {
     const regions = clipRegions(box, clip, this.bounds);
-    const inside = (x: number, y: number) => regions.some((r) => x >= r.left && x < r.right && y >= r.top && y < r.bottom);
+    const area = regions.reduce<Rect | null>((a, r) => union(a, r), null);
+    if (!area) return null;
+    if (regions.length === 1) return { area, rows: null };
+    // Row index: the disjoint regions' [left, right) spans per row, so a step tests its row's spans only.
+    const rows: number[][] = Array.from({ length: area.bottom - area.top }, () => []);
+    for (const r of regions) for (let y = r.top; y < r.bottom; y++) rows[y - area.top]!.push(r.left, r.right);
+    return { area, rows };
+  }
+
+  /** Bresenham from (x0,y0) to (x1,y1), only through its part near `target.area`; spends `budget.left` per step. */
+  private stepLine(x0: number, y0: number, x1: number, y1: number, target: StrokeTarget, paint: Paint, combine: Combine | null, budget: { left: number }): void {
+    const { area, rows } = target;
+    // Step only through the part of the line that can touch the drawable area (a hostile path of far-away
+    // points would otherwise cost 65536 steps per segment); a line wholly inside is stepped exactly as given.
+    const part = clipSegment(x0, y0, x1, y1, area);
+    if (!part) return;
+    [x0, y0, x1, y1] = part;
+    const inside = (x: number, y: number): boolean => {
+      if (x < area.left || x >= area.right || y < area.top || y >= area.bottom) return false;
+      if (!rows) return true;
+      const spans = rows[y - area.top]!;
+      for (let k = 0; k < spans.length; k += 2) if (x >= spans[k]! && x < spans[k + 1]!) return true;
+      return false;
+    };
     const dx = Math.abs(x1 - x0), sx = x0 < x1 ? 1 : -1;
     const dy = -Math.abs(y1 - y0), sy = y0 < y1 ? 1 : -1;
     let err = dx + dy;
@@ -325,12 +372,12 @@ export class Surface {
         const s = paint.kind === 'solid' ? paint.color : patternAt(paint, x0, y0);
         this.words[i] = this.finish(combine ? combine(s, this.words[i]!) : s);
       }
-      if ((x0 === x1 && y0 === y1) || ++steps > 1 << 16) break;
+      if ((x0 === x1 && y0 === y1) || ++steps > 1 << 16 || --budget.left < 0) break;
       const e2 = 2 * err;
       if (e2 >= dy) (err += dy), (x0 += sx);
       if (e2 <= dx) (err += dx), (y0 += sy);
     }
-    for (const r of regions) this.markDirty(r);
+    this.markDirty(area);
   }
 
   /** A copy of an area as a PixelSource (for images of type SURFACE that overlap their destination). */
@@ -409,3 +456,31 @@ function sampleBilinear(src: PixelSource, fx: number, fy: number, area: Rect): n
   return rgbaWord(lerp(SHIFT_R), lerp(SHIFT_G), lerp(SHIFT_B), lerp(SHIFT_A));
 }
 
+/**
+ * The part of the segment (x0,y0)-(x1,y1) within `r` widened by one pixel (Liang-Barsky), with its ends
+ * rounded to pixels; the whole segment when both ends are inside, null when it misses.
+ */
+function clipSegment(x0: number, y0: number, x1: number, y1: number, r: Rect): [number, number, number, number] | null {
+  const inR = (x: number, y: number) => x >= r.left - 1 && x <= r.right && y >= r.top - 1 && y <= r.bottom;
+  if (inR(x0, y0) && inR(x1, y1)) return [x0, y0, x1, y1];
+  const dx = x1 - x0;
+  const dy = y1 - y0;
+  let t0 = 0;
+  let t1 = 1;
+  for (const [p, q] of [
+    [-dx, x0 - (r.left - 1)],
+    [dx, r.right - x0],
+    [-dy, y0 - (r.top - 1)],
+    [dy, r.bottom - y0],
+  ] as const) {
+    if (p === 0) {
+      if (q < 0) return null;
+    } else {
+      const t = q / p;
+      if (p < 0) t0 = Math.max(t0, t);
+      else t1 = Math.min(t1, t);
+    }
+  }
+  if (t0 > t1) return null;
+  return [Math.round(x0 + t0 * dx), Math.round(y0 + t0 * dy), Math.round(x0 + t1 * dx), Math.round(y0 + t1 * dy)];
+}

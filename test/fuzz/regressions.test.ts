@@ -8,6 +8,10 @@ import { GlzDictionary, decodeGlz } from '../../src/codecs/glz.js';
 import { LzImageType, decodeLz } from '../../src/codecs/lz.js';
 import { decodeLz4 } from '../../src/codecs/lz4.js';
 import { decodeZlibGlz } from '../../src/codecs/zlib-glz.js';
+import { clipRegions, disjointBands } from '../../src/display/rect.js';
+import { Ropd } from '../../src/display/rop.js';
+import { Surface, SurfaceFormat } from '../../src/display/surface.js';
+import { MAX_OVERLAPPING_CLIP_RECTS } from '../../src/protocol/limits.js';
 import { BitmapFmt } from '../../src/protocol/constants.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { LzType, encodeGlz, encodeLz, encodeLz4Image } from '../unit/codecs/helpers/lz-encoders.js';
@@ -58,5 +62,70 @@ describe('fuzz findings: tiny payloads announcing huge images', () => {
     expect(decodeLz4(lz4, W, H).height).toBe(H);
     const glz = encodeGlz(LzType.Rgb32, W, H, flat, true, 0, 0, new Map());
     expect(decodeGlz(glz, new GlzDictionary(1 << 22)).width).toBe(W);
+  });
+});
+
+describe('fuzz findings: draws whose cost the message size does not bound', () => {
+  const paint = { kind: 'solid' as const, color: 0xff0000ff };
+
+  it('should draw a clip of overlapping rects once per pixel, and refuse more overlapping rects than it merges', () => {
+    // 100 overlapping full-screen clip rects (a 1.6 KB FILL) took 3.5 s on 800x600; 1000 took 45 s; 65536 hours.
+    const surface = new Surface(0, 800, 600, SurfaceFormat.Xrgb32);
+    const clip = (n: number) => Array.from({ length: n }, (_, i) => ({ left: i % 700, top: i % 500, right: 800, bottom: 600 }));
+    const t0 = performance.now();
+    surface.fill({ left: 0, top: 0, right: 800, bottom: 600 }, clip(1000), paint, Ropd.OpXor, null);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    // XOR drawn once per pixel: pixel (0,0) is in one rect, (799,599) in all 1000; both changed exactly once.
+    expect(surface.words[0]).toBe(surface.words[599 * 800 + 799]);
+    expect(() => surface.fill({ left: 0, top: 0, right: 800, bottom: 600 }, clip(MAX_OVERLAPPING_CLIP_RECTS + 1), paint, Ropd.OpXor, null)).toThrow(
+      /exceeds the limit of 1024 \(MAX_OVERLAPPING_CLIP_RECTS\)/,
+    );
+    // Disjoint rects are drawn as given (no merge, no limit).
+    expect(clipRegions({ left: 0, top: 0, right: 10, bottom: 10 }, [{ left: 0, top: 0, right: 5, bottom: 10 }, { left: 5, top: 0, right: 10, bottom: 10 }], surface.bounds)).toHaveLength(2);
+  });
+
+  it('should merge overlapping rects into the same pixels, disjoint', () => {
+    const rects = [
+      { left: 0, top: 0, right: 10, bottom: 10 },
+      { left: 5, top: 5, right: 15, bottom: 15 },
+      { left: 20, top: 0, right: 25, bottom: 3 },
+    ];
+    const merged = disjointBands(rects);
+    const covered = (rs: typeof rects) => {
+      const set = new Set<number>();
+      let area = 0;
+      for (const r of rs) for (let y = r.top; y < r.bottom; y++) for (let x = r.left; x < r.right; x++) (set.add(y * 100 + x), area++);
+      return { pixels: set.size, area };
+    };
+    expect(covered(merged)).toEqual({ pixels: covered(rects).pixels, area: covered(rects).pixels });
+  });
+
+  it('should step only through the visible part of far-away segments, and refuse a stroke beyond MAX_STROKE_STEPS', () => {
+    // 1000 segments between far corners (8 KB of path) stepped 65536 pixels each: 2.6 s.
+    const surface = new Surface(0, 800, 600, SurfaceFormat.Xrgb32);
+    const far = 1 << 20;
+    const box = { left: 0, top: 0, right: 800, bottom: 600 };
+    const t0 = performance.now();
+    for (let i = 0; i < 1000; i++) surface.line(-far, -far, far, far, null, box, paint, Ropd.OpPut);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(surface.words[300 * 800 + 300]).not.toBe(surface.words[300 * 800 + 301]); // the diagonal is drawn, its neighbour not
+    // The segments of one stroke share its box: together at most MAX_STROKE_STEPS pixels.
+    expect(() => {
+      for (let i = 0; i < 100_000; i++) surface.line(-far, -far, far, far, null, box, paint, Ropd.OpPut);
+    }).toThrow(/MAX_STROKE_STEPS/);
+    // A new draw (a new box) starts a new budget.
+    expect(() => surface.line(0, 0, 799, 599, null, { ...box }, paint, Ropd.OpPut)).not.toThrow();
+  });
+
+  it('should resolve a clip of many rects once per stroke, not once per segment', () => {
+    // 1000 segments under a clip of 65536 rects (1 MiB): 244 s when each step scanned every rect.
+    const surface = new Surface(0, 800, 600, SurfaceFormat.Xrgb32);
+    const clip = [];
+    for (let y = 0; y < 256; y++) for (let x = 0; x < 256; x++) clip.push({ left: x * 3, top: y * 2, right: x * 3 + 2, bottom: y * 2 + 1 });
+    const box = { left: 0, top: 0, right: 800, bottom: 600 };
+    const t0 = performance.now();
+    for (let i = 0; i < 1000; i++) surface.line(0, 0, 599, 599, clip, box, paint, Ropd.OpPut);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(surface.words[0]).not.toBe(surface.words[1 * 800 + 1]); // (0,0) is in a clip rect, (1,1) is not
   });
 });
