@@ -26,6 +26,12 @@ export interface FuzzTarget {
   run(input: Uint8Array): void;
   /** Longest random (unseeded) input; 512 bytes unless set. */
   maxRandomLength?: number;
+  /** Structured inputs (valid messages of sizes mutation never reaches), used besides seeds and random bytes. */
+  arbitrary?: fc.Arbitrary<Uint8Array>;
+  /** Inputs in the short unit run, when a target's inputs are expensive (300 unless set). */
+  unitRuns?: number;
+  /** Inputs in the long run, when a target's inputs are expensive (an even share of the budget unless set). */
+  longRuns?: number;
 }
 
 /** Slowest acceptable input. */
@@ -180,6 +186,7 @@ export function seedsOf(target: FuzzTarget): Uint8Array[] {
 export function inputs(target: FuzzTarget): fc.Arbitrary<Uint8Array> {
   const seeds = seedsOf(target);
   const random = fc.uint8Array({ maxLength: target.maxRandomLength ?? 512 });
+  if (target.arbitrary) return fc.oneof({ weight: 1, arbitrary: random }, { weight: 6, arbitrary: target.arbitrary });
   if (!seeds.length) return random;
   const seed = fc.nat({ max: seeds.length - 1 });
   return fc.oneof(

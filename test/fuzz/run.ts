@@ -16,10 +16,13 @@ const total = Number(arg('inputs') ?? 1_000_000);
 const seed = Number(arg('seed') ?? Date.now() % 0x7fffffff);
 const filter = arg('target');
 const targets = allTargets.filter((t) => !filter || t.name.includes(filter));
-const perTarget = Math.ceil(total / targets.length);
+// Targets with a fixed count (expensive inputs) take it; the others share the rest of the budget evenly.
+const fixed = targets.filter((t) => t.longRuns !== undefined);
+const fixedTotal = fixed.reduce((n, t) => n + Math.min(t.longRuns!, total), 0);
+const perTarget = Math.ceil(Math.max(0, total - fixedTotal) / Math.max(1, targets.length - fixed.length));
 trackAllocations();
 
-console.log(`fuzz: ${targets.length} targets, ${perTarget} inputs each, seed ${seed}, limits ${MAX_INPUT_MS} ms and one ${MAX_SINGLE_ALLOCATION}-byte buffer per input`);
+console.log(`fuzz: ${targets.length} targets, ${perTarget} inputs each (${fixed.map((t) => `${t.name} ${t.longRuns}`).join(', ') || 'no exceptions'}), seed ${seed}, limits ${MAX_INPUT_MS} ms and one ${MAX_SINGLE_ALLOCATION}-byte buffer per input`);
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 console.log(`${'target'.padEnd(32)} ${pad('inputs', 9)} ${pad('refused', 8)} ${pad('time s', 8)} ${pad('slowest ms', 11)} ${pad('rerun ms', 9)} ${pad('largest buf', 12)} findings`);
 let inputs = 0;
@@ -27,7 +30,7 @@ let findings = 0;
 const t0 = performance.now();
 for (const target of targets) {
   seedsOf(target);
-  const r = campaign(target, perTarget, seed);
+  const r = campaign(target, target.longRuns !== undefined ? Math.min(target.longRuns, total) : perTarget, seed);
   inputs += r.inputs;
   findings += r.findings.length;
   console.log(

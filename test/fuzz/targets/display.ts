@@ -4,6 +4,7 @@
  * so caches, palettes, the GLZ window and every codec behind it), and every draw command applied to real
  * surfaces (src/display/surface.ts, rect.ts, rop.ts) the way the display channel applies them.
  */
+import fc from 'fast-check';
 import { GlzDictionary } from '../../../src/codecs/glz.js';
 import { ImageResolver } from '../../../src/display/images.js';
 import { Ropd } from '../../../src/display/rop.js';
@@ -235,6 +236,52 @@ export const displayDrawTarget = selectorTarget('display/draw', draws, drawSeeds
   capturedSelectorSeeds('display', { [DisplayMsg.DrawFill]: 0, [DisplayMsg.DrawCopy]: 1, [DisplayMsg.DrawOpaque]: 2, [DisplayMsg.DrawBlackness]: 3, [DisplayMsg.DrawWhiteness]: 3, [DisplayMsg.DrawInvers]: 3, [DisplayMsg.DrawRop3]: 4, [DisplayMsg.DrawTransparent]: 5, [DisplayMsg.DrawAlphaBlend]: 6, [DisplayMsg.DrawStroke]: 7, [DisplayMsg.DrawText]: 8, [DisplayMsg.CopyBits]: 9 }),
 );
 
+/**
+ * Draws whose cost the message size does not bound by itself: FILLs under clips of up to 1500 rects (which
+ * may overlap) and STROKEs of up to 3000 points (near or far off-screen), generated whole as valid messages.
+ */
+const costRect = fc.record({ left: fc.integer({ min: -100, max: 900 }), top: fc.integer({ min: -100, max: 700 }), w: fc.integer({ min: 0, max: 1000 }), h: fc.integer({ min: 0, max: 800 }) });
+const costCoord = fc.oneof(fc.integer({ min: -50 << 4, max: 850 << 4 }), fc.constantFrom(-(1 << 30), 1 << 30, -(1 << 24), 1 << 24));
+function costBase(w: Writer, clip: { left: number; top: number; w: number; h: number }[]): void {
+  w.u32(0).i32(0).i32(0).i32(600).i32(800);
+  if (!clip.length) w.u8(0);
+  else {
+    w.u8(1).u32(clip.length);
+    for (const r of clip) w.i32(r.top).i32(r.left).i32(r.top + r.h).i32(r.left + r.w);
+  }
+}
+const drawCost: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc.tuple(fc.array(costRect, { maxLength: 1500, size: 'max' }), fc.integer({ min: 0, max: 15 })).map(([clip, rop]) => {
+    const w = new Writer().u8(0);
+    costBase(w, clip);
+    w.u8(1).u32(0x00ff8040).u16(rop).u8(0).i32(0).i32(0).u32(0);
+    return w.finish();
+  }),
+  fc.tuple(fc.array(costRect, { maxLength: 300, size: 'max' }), fc.array(fc.array(fc.tuple(costCoord, costCoord), { maxLength: 3000, size: 'max' }), { minLength: 1, maxLength: 3 })).map(([clip, segments]) => {
+    const w = new Writer().u8(7);
+    costBase(w, clip);
+    const pathAt = w.length;
+    w.u32(0).u8(0).u8(1).u32(0x00ff8040).u16(8).u16(8);
+    w.patchU32(pathAt, w.length - 1); // pointers count from the body, after the selector byte
+    w.u32(segments.length);
+    for (const points of segments) {
+      w.u8(0).u32(points.length);
+      for (const [x, y] of points) w.i32(x).i32(y);
+    }
+    return w.finish();
+  }),
+);
+
+export const displayDrawCostTarget: FuzzTarget = {
+  name: 'display/draw-cost',
+  seeds: () => [],
+  arbitrary: drawCost,
+  // About 0.1 s per input (a FILL merging up to 1024 overlapping rects, a stroke of 9000 points).
+  unitRuns: 15,
+  longRuns: 2000,
+  run: displayDrawTarget.run,
+};
+
 /** Every parser of a display message, in selector order (each parses only; drawing is display/draw's). */
 export const displayParseTarget = selectorTarget(
   'display/parse',
@@ -307,4 +354,4 @@ export const displayImageTarget: FuzzTarget = {
   },
 };
 
-export const displayTargets: FuzzTarget[] = [displayParseTarget, displayImageTarget, displayDrawTarget];
+export const displayTargets: FuzzTarget[] = [displayParseTarget, displayImageTarget, displayDrawTarget, displayDrawCostTarget];
