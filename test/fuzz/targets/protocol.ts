@@ -5,6 +5,8 @@
  * one target covers a channel and mutations move between its messages.
  */
 import { CursorMsg, InputsMsg, MainMsg } from '../../../src/protocol/constants.js';
+import { CursorFlags } from '../../../src/protocol/cursor.js';
+import { CursorCache, resolveCursor } from '../../../src/input/cursor-image.js';
 import { parseDisconnecting, parseMigrate, parseNotify, parsePing, parseSetAck, parseWaitForChannels } from '../../../src/protocol/base.js';
 import { parseCursorInit, parseCursorInvalOne, parseCursorMove, parseCursorSet, parseCursorTrail } from '../../../src/protocol/cursor.js';
 import { Framer, frameMessage, splitSubMessages } from '../../../src/protocol/framer.js';
@@ -169,6 +171,21 @@ export const cursorTarget = selectorTarget(
   () => capturedSelectorSeeds('cursor', { [CursorMsg.Init]: 0, [CursorMsg.Set]: 1, [CursorMsg.Move]: 2, [CursorMsg.Trail]: 3, [CursorMsg.InvalOne]: 4 }),
 );
 
+/** INIT or SET parsed, then its shape decoded to RGBA and cached as the cursor channel does (input/cursor-image.ts). */
+export const cursorShapeTarget: FuzzTarget = {
+  name: 'protocol/cursor-shape',
+  seeds: () => cursorTarget.seeds().filter((s) => s[0]! <= 1),
+  captured: () => capturedSelectorSeeds('cursor', { [CursorMsg.Init]: 0, [CursorMsg.Set]: 1 }),
+  run: (input) => {
+    if (!input.length) return;
+    const r = new Reader(input.subarray(1));
+    const cursor = input[0]! & 1 ? parseCursorSet(r).cursor : parseCursorInit(r).cursor;
+    const cache = new CursorCache({ maxEntries: 2, maxBytes: 64 * 1024 });
+    resolveCursor(cursor, cache, { alphaPremultiplied: (input[0]! & 2) !== 0 });
+    resolveCursor({ ...cursor, flags: CursorFlags.FromCache }, cache);
+  },
+};
+
 export const inputsTarget = selectorTarget(
   'protocol/inputs',
   [reader(parseInputsInit), reader(parseKeyModifiers)],
@@ -188,5 +205,6 @@ export const protocolTargets: FuzzTarget[] = [
   mainTarget,
   baseTarget,
   cursorTarget,
+  cursorShapeTarget,
   inputsTarget,
 ];
