@@ -12,6 +12,7 @@ import { InputsChannel } from './inputs-channel.js';
 import { VideoStreams } from '../video-streams.js';
 import { browserDecoders } from '../video-decoders.js';
 import type { UsbManager } from '../usb-manager.js';
+import { UsbredirChannel } from './usbredir-channel.js';
 
 /** What a channel may use of its session besides the ChannelOwner basics. */
 export interface SessionServices {
@@ -51,5 +52,10 @@ export const channelFactories: Partial<Record<number, ChannelFactory>> = {
   3: (owner, id, sessionId, services) =>
     new InputsChannel(owner, id, sessionId, { locks: (locks) => services.emit({ type: 'keyboard-locks', locks }) }),
   4: (owner, id, sessionId, services) => new CursorChannel(owner, id, sessionId, (event) => services.emit(event)),
-  9: (owner, id, sessionId, services) => services.usb().createChannel(owner, id, sessionId),
+  9: (owner, id, sessionId, services) => {
+    const usb = services.usb();
+    const channel = new UsbredirChannel(owner, id, sessionId, usb.channelEvents);
+    usb.addChannel(channel);
+    return channel;
+  },
 };

@@ -17,7 +17,7 @@
 import { lz4DecodeBlock } from '../../codecs/lz4.js';
 import { DataCompressionType, SpicevmcCap, SpicevmcMsg, SpicevmcMsgc } from '../../protocol/constants.js';
 import { check, ProtocolError } from '../../protocol/errors.js';
-import { UsbHost, type UsbHostOptions } from '../../usb/usb-host.js';
+import { UsbHost, type UsbHostOptions } from '../../usb/host/index.js';
 import type { UsbDeviceLike } from '../../usb/webusb-types.js';
 import { Channel, type ChannelOwner } from '../channel.js';
 

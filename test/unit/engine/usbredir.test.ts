@@ -15,8 +15,8 @@ import { LinkErr, MainMsg, SpicevmcMsg, SpicevmcMsgc } from '../../../src/protoc
 import { Writer } from '../../../src/protocol/writer.js';
 import { usbDeviceKey } from '../../../src/usb/device-key.js';
 import { checkDevice, parseUsbFilter } from '../../../src/usb/usbredir-filter.js';
-import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir.js';
-import { UsbredirType } from '../../../src/usb/usbredir-proto.js';
+import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir/index.js';
+import { UsbredirType } from '../../../src/usb/usbredir/index.js';
 import { FAKE_CDC_DEVICE_DESCRIPTOR, FakeCdcAcmDevice } from '../../fakes/usb/cdc-acm-device.js';
 import { encodeLz4Image } from '../codecs/helpers/lz-encoders.js';
 import { channelsList, fakeNetwork, linked, mainInit as init, settle, type FakeConnection } from './fake-server.js';

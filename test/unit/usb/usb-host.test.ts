@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/protocol/errors.js';
-import { USB_HOST_CAPS, UsbHost, type UsbHostEvent, type UsbHostOptions, usbFilterInfoFromDevice } from '../../../src/usb/usb-host.js';
-import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir.js';
-import { UsbredirStatus, UsbredirType } from '../../../src/usb/usbredir-proto.js';
+import { USB_HOST_CAPS, UsbHost, type UsbHostEvent, type UsbHostOptions } from '../../../src/usb/host/index.js';
+import { usbFilterInfoFromDevice } from '../../../src/usb/usbredir-filter.js';
+import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir/index.js';
+import { UsbredirStatus, UsbredirType } from '../../../src/usb/usbredir/index.js';
 import type { UsbDeviceLike, UsbIsochronousInTransferResultLike } from '../../../src/usb/webusb-types.js';
 import {
   FAKE_CDC_CONFIG_DESCRIPTOR,
