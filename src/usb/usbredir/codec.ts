@@ -42,6 +42,11 @@ interface Field {
   zeroWhenAbsent?: boolean;
   /** An array whose meaningful length is the value of this other field (interface_info). */
   countedBy?: string;
+  /**
+   * The high half of another field on the wire (bulk_packet's length_high): encoded as that field's value
+   * >>> 16, decoded by adding value * 0x10000 to it; the field itself then carries the low 16 bits.
+   */
+  highOf?: string;
 }
 
 interface Layout {
@@ -58,9 +63,6 @@ interface Layout {
   inEndpoint?: boolean;
   /** Upper limit of a length-like field, checked both ways. */
   limit?: { key: string; max: number };
-  /** Packet → wire fields and back, for the one field split on the wire (bulk length / length_high). */
-  toWire?: (p: Record<string, unknown>, long: boolean) => Record<string, unknown>;
-  fromWire?: (w: Record<string, unknown>) => Record<string, unknown>;
 }
 
 const u8 = (key: string): Field => ({ key, width: 1 });
@@ -157,19 +159,8 @@ const LAYOUTS: Readonly<Record<number, Layout>> = {
     u16('length'),
   ]),
   [T.BulkPacket]: transfer(
-    [u8('endpoint'), u8('status'), u16('length'), u32('streamId'), { key: 'lengthHigh', width: 2, cap: UsbredirCap.BulkLength32bits }],
-    {
-      limit: { key: 'length', max: USBREDIR_MAX_BULK_TRANSFER_SIZE },
-      toWire: (p, long) => {
-        const length = p.length as number;
-        const max = long ? USBREDIR_MAX_BULK_TRANSFER_SIZE : 0xffff;
-        if (!fits(length, 4) || length > max) {
-          throw new RangeError(`bulk length ${length} exceeds ${max}${long ? '' : ' (no 32bits_bulk_length)'}`);
-        }
-        return { ...p, length: length & 0xffff, lengthHigh: length >>> 16 };
-      },
-      fromWire: ({ lengthHigh, ...w }) => ({ ...w, length: ((lengthHigh as number | undefined) ?? 0) * 0x10000 + (w.length as number) }),
-    },
+    [u8('endpoint'), u8('status'), u16('length'), u32('streamId'), { key: 'lengthHigh', width: 2, cap: UsbredirCap.BulkLength32bits, highOf: 'length' }],
+    { limit: { key: 'length', max: USBREDIR_MAX_BULK_TRANSFER_SIZE } },
   ),
   [T.IsoPacket]: transfer([u8('endpoint'), u8('status'), u16('length')]),
   [T.InterruptPacket]: transfer([u8('endpoint'), u8('status'), u16('length')]),
@@ -181,6 +172,10 @@ const LAYOUTS: Readonly<Record<number, Layout>> = {
     limit: { key: 'length', max: USBREDIR_MAX_BULK_TRANSFER_SIZE },
   },
 };
+
+/** Field name → its header spelling ("device_class"), for messages; made once, not per packet. */
+const WIRE_NAMES = new Map<string, string>();
+for (const layout of Object.values(LAYOUTS)) for (const f of layout.fields) WIRE_NAMES.set(f.key, snake(f.key));
 
 /** Whether `type` is a usbredir packet type at all. */
 export function knownType(type: number): boolean {
@@ -225,16 +220,16 @@ function hexEp(endpoint: number): string {
  */
 function checkDataDirection(type: number, endpoint: number, length: number, dataLength: number, fromHost: boolean): void {
   const isIn = (endpoint & 0x80) !== 0;
-  const name = packetTypeName(type);
+  const name = () => packetTypeName(type);
   if (isIn === fromHost) {
-    check(dataLength === length, () => `${name}: data length ${dataLength} != header length ${length} (ep 0x${hexEp(endpoint)})`);
+    check(dataLength === length, () => `${name()}: data length ${dataLength} != header length ${length} (ep 0x${hexEp(endpoint)})`);
     return;
   }
-  check(dataLength === 0, () => `${name}: unexpected data (${dataLength} bytes) for ep 0x${hexEp(endpoint)}`);
+  check(dataLength === 0, () => `${name()}: unexpected data (${dataLength} bytes) for ep 0x${hexEp(endpoint)}`);
   // Iso and buffered bulk packets only ever carry data; an interrupt IN request from the guest does not exist
   // (the host streams interrupt IN data after start_interrupt_receiving).
   if (type === T.IsoPacket || type === T.BufferedBulkPacket) {
-    throw new ProtocolError(`${name} sent in the wrong direction (ep 0x${hexEp(endpoint)})`);
+    throw new ProtocolError(`${name()} sent in the wrong direction (ep 0x${hexEp(endpoint)})`);
   }
   if (type === T.InterruptPacket && !fromHost) {
     throw new ProtocolError(`interrupt_packet for IN ep 0x${hexEp(endpoint)} from the guest`);
@@ -243,13 +238,12 @@ function checkDataDirection(type: number, endpoint: number, length: number, data
 
 /** The per-packet checks after the fields are known (both ways; the same messages as usbredirparser's). */
 function checkPacket(type: number, layout: Layout, p: Record<string, unknown>, dataLength: number, fromHost: boolean): void {
-  const name = packetTypeName(type);
   if (layout.limit) {
     const v = p[layout.limit.key] as number;
-    check(v <= layout.limit.max, () => `${name}: ${snake(layout.limit!.key)} ${v} exceeds the 128 MiB limit`);
+    check(v <= layout.limit.max, () => `${packetTypeName(type)}: ${snake(layout.limit!.key)} ${v} exceeds the 128 MiB limit`);
   }
   const endpoint = p.endpoint as number;
-  if (layout.inEndpoint) check((endpoint & 0x80) !== 0, () => `${name} on non-input ep 0x${endpoint.toString(16)}`);
+  if (layout.inEndpoint) check((endpoint & 0x80) !== 0, () => `${packetTypeName(type)} on non-input ep 0x${endpoint.toString(16)}`);
   if (layout.data === 'transfer') checkDataDirection(type, endpoint, p.length as number, dataLength, fromHost);
 }
 
@@ -282,15 +276,15 @@ function asciiString(bytes: Uint8Array): string {
 // ---------------------------------------------------------------------------------------------------------
 // Encoding
 
-function writeValue(w: Writer, width: 1 | 2 | 4, v: number, what: string): void {
-  if (!fits(v, width)) throw new RangeError(`${what} ${v} does not fit a u${width * 8}`);
+function writeValue(w: Writer, width: 1 | 2 | 4, v: number, what: string | undefined): void {
+  if (!fits(v, width)) throw new RangeError(`${what ?? 'value'} ${v} does not fit a u${width * 8}`);
   if (width === 1) w.u8(v);
   else if (width === 2) w.u16(v);
   else w.u32(v);
 }
 
-function writeField(w: Writer, f: Field, value: unknown, wire: Record<string, unknown>): void {
-  const what = snake(f.key);
+function writeField(w: Writer, f: Field, value: unknown, p: Record<string, unknown>): void {
+  const what = WIRE_NAMES.get(f.key);
   if (f.width === 'text64') {
     const field = new Uint8Array(64);
     field.set(asciiBytes(String(value)).subarray(0, 63));
@@ -302,7 +296,7 @@ function writeField(w: Writer, f: Field, value: unknown, wire: Record<string, un
     return;
   }
   let values = (value as readonly number[] | undefined) ?? [];
-  if (f.countedBy) values = values.slice(0, wire[f.countedBy] as number);
+  if (f.countedBy) values = values.slice(0, p[f.countedBy] as number);
   if (values.length > f.count) throw new RangeError(`${what} has ${values.length} entries, at most ${f.count}`);
   for (let i = 0; i < f.count; i++) writeValue(w, f.width, values[i] ?? 0, what);
 }
@@ -341,7 +335,6 @@ export function encodePacket(packet: UsbredirPacket, neg: Negotiation, sender: U
     throw new RangeError(`${snake(layout.limit.key)} ${String(p[layout.limit.key])} exceeds 128 MiB`);
   }
   checkPacket(type, layout, p, data?.byteLength ?? 0, sender === 'host');
-  const wire = layout.toWire ? layout.toWire(p, layout.fields.every((f) => present(f, neg))) : p;
 
   const length = thl + (data?.byteLength ?? 0);
   const out = new Writer(neg.headerLength + length);
@@ -357,7 +350,23 @@ export function encodePacket(packet: UsbredirPacket, neg: Negotiation, sender: U
     }
     out.u32(Number(packet.id));
   }
-  for (const f of layout.fields) if (present(f, neg)) writeField(out, f, wire[f.key], wire);
+  // A field split on the wire (bulk length): the low half goes where the field is, the high half later.
+  const split = layout.fields.find((f) => f.highOf);
+  let high = 0;
+  if (split) {
+    const long = present(split, neg);
+    const key = split.highOf!;
+    const full = p[key] as number;
+    const max = long ? USBREDIR_MAX_BULK_TRANSFER_SIZE : 0xffff;
+    if (!fits(full, 4) || full > max) throw new RangeError(`bulk length ${full} exceeds ${max}${long ? '' : ' (no 32bits_bulk_length)'}`);
+    high = full >>> 16;
+  }
+  for (const f of layout.fields) {
+    if (!present(f, neg)) continue;
+    if (f.highOf) writeValue(out, 2, high, undefined);
+    else if (split && f.key === split.highOf) writeValue(out, 2, (p[f.key] as number) & 0xffff, undefined);
+    else writeField(out, f, p[f.key], p);
+  }
   if (data) out.bytes(data);
   return out.finish();
 }
@@ -383,21 +392,23 @@ function readField(r: Reader, f: Field): unknown {
  */
 export function decodePacket(type: number, id: bigint, body: Uint8Array, neg: Negotiation, receiver: UsbredirRole): UsbredirPacket {
   const sender: UsbredirRole = receiver === 'host' ? 'guest' : 'host';
-  const name = packetTypeName(type);
+  const name = () => packetTypeName(type);
   const layout = LAYOUTS[type];
   const thl = typeHeaderLength(type, neg, sender);
   if (!layout || thl < 0) {
-    throw new ProtocolError(layout ? `a usb-${receiver} cannot receive ${name}` : `invalid usbredir packet ${name}`);
+    throw new ProtocolError(layout ? `a usb-${receiver} cannot receive ${name()}` : `invalid usbredir packet ${name()}`);
   }
-  check(body.byteLength >= thl, () => `${name}: length ${body.byteLength} shorter than its ${thl}-byte header`);
-  check(layout.data !== undefined || body.byteLength === thl, () => `${name}: invalid length ${body.byteLength}`);
-  if (layout.cap !== undefined) check(neg.have(layout.cap), () => `${name} without our capability ${layout.cap}`);
+  check(body.byteLength >= thl, () => `${name()}: length ${body.byteLength} shorter than its ${thl}-byte header`);
+  check(layout.data !== undefined || body.byteLength === thl, () => `${name()}: invalid length ${body.byteLength}`);
+  if (layout.cap !== undefined) check(neg.have(layout.cap), () => `${name()} without our capability ${layout.cap}`);
 
   const r = new Reader(body.subarray(0, thl));
   const data = body.subarray(thl);
-  let wire: Record<string, unknown> = { type, id };
+  const wire: Record<string, unknown> = { type, id };
   for (const f of layout.fields) {
-    if (present(f, neg)) wire[f.key] = readField(r, f);
+    if (f.highOf) {
+      if (present(f, neg)) wire[f.highOf] = (wire[f.highOf] as number) + r.u16() * 0x10000;
+    } else if (present(f, neg)) wire[f.key] = readField(r, f);
     else if (f.zeroWhenAbsent) wire[f.key] = new Array<number>(f.count ?? 1).fill(0);
   }
   if (type === T.InterfaceInfo) {
@@ -405,7 +416,6 @@ export function decodePacket(type: number, id: bigint, body: Uint8Array, neg: Ne
     check(n <= 32, () => `interface_info: interface_count ${n} > 32`);
     for (const f of layout.fields) if (f.countedBy) wire[f.key] = (wire[f.key] as number[]).slice(0, n);
   }
-  if (layout.fromWire) wire = layout.fromWire(wire);
   switch (layout.data) {
     case 'transfer':
       wire.data = data;

@@ -113,17 +113,17 @@ export class UsbredirStream {
     const type = r.u32();
     const length = r.u32();
     const id = bytes.byteLength === 16 ? r.u64() : BigInt(r.u32());
-    const name = packetTypeName(type);
+    const name = () => packetTypeName(type);
     const sender: UsbredirRole = this.role === 'host' ? 'guest' : 'host';
     // Checked here, before buffering the body, so a hostile length cannot make us hold megabytes first.
-    check(length <= this.maxPacketLength, () => `${name}: packet length ${length} exceeds the limit of ${this.maxPacketLength}`);
+    check(length <= this.maxPacketLength, () => `${name()}: packet length ${length} exceeds the limit of ${this.maxPacketLength}`);
     const thl = typeHeaderLength(type, this.negotiation, sender);
     if (thl < 0) {
       throw new ProtocolError(
-        !knownType(type) ? `invalid usbredir packet ${name}` : `a usb-${this.role} cannot receive ${name}`,
+        !knownType(type) ? `invalid usbredir packet ${name()}` : `a usb-${this.role} cannot receive ${name()}`,
       );
     }
-    check(length >= thl && (length === thl || hasData(type)), () => `${name}: invalid packet length ${length}`);
+    check(length >= thl && (length === thl || hasData(type)), () => `${name()}: invalid packet length ${length}`);
     return { type, length, id };
   }
 
