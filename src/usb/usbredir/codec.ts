@@ -15,7 +15,6 @@
  */
 import { check, ProtocolError } from '../../protocol/errors.js';
 import { Reader } from '../../protocol/reader.js';
-import { Writer } from '../../protocol/writer.js';
 import type { Negotiation } from './caps.js';
 import type { UsbredirPacket } from './packets.js';
 import { packetTypeName, USBREDIR_MAX_BULK_TRANSFER_SIZE, UsbredirCap, UsbredirType } from './proto.js';
@@ -276,6 +275,40 @@ function asciiString(bytes: Uint8Array): string {
 // ---------------------------------------------------------------------------------------------------------
 // Encoding
 
+/** Writes little-endian values into a buffer of the packet's exact size, which becomes the packet (no copy). */
+class PacketWriter {
+  readonly buf: Uint8Array;
+  private readonly view: DataView;
+  private at = 0;
+
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
+  }
+  u8(v: number): void {
+    this.view.setUint8(this.at, v);
+    this.at += 1;
+  }
+  u16(v: number): void {
+    this.view.setUint16(this.at, v, true);
+    this.at += 2;
+  }
+  u32(v: number): void {
+    this.view.setUint32(this.at, v, true);
+    this.at += 4;
+  }
+  u64(v: bigint): void {
+    this.view.setBigUint64(this.at, v, true);
+    this.at += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.buf.set(b, this.at);
+    this.at += b.byteLength;
+  }
+}
+
+type Writer = PacketWriter;
+
 function writeValue(w: Writer, width: 1 | 2 | 4, v: number, what: string | undefined): void {
   if (!fits(v, width)) throw new RangeError(`${what ?? 'value'} ${v} does not fit a u${width * 8}`);
   if (width === 1) w.u8(v);
@@ -323,9 +356,9 @@ export function encodePacket(packet: UsbredirPacket, neg: Negotiation, sender: U
     data.set(asciiBytes(text));
   } else if (layout.data === 'caps') {
     const words = packet.type === T.Hello ? packet.caps : [];
-    const w = new Writer(words.length * 4);
+    const w = new PacketWriter(words.length * 4);
     for (const word of words) writeValue(w, 4, word, 'caps word');
-    data = w.finish();
+    data = w.buf;
   }
   if (packet.type === T.InterfaceInfo) {
     const n = packet.interfaceCount;
@@ -337,12 +370,13 @@ export function encodePacket(packet: UsbredirPacket, neg: Negotiation, sender: U
   checkPacket(type, layout, p, data?.byteLength ?? 0, sender === 'host');
 
   const length = thl + (data?.byteLength ?? 0);
-  const out = new Writer(neg.headerLength + length);
-  out.u32(type);
-  out.u32(length);
   // The hello always uses the short header: the peer reads it before it knows our caps (usbredirparser queues
   // its hello at init, before anything is negotiated), even if the peer's hello happened to arrive first.
-  if (neg.ids64 && type !== T.Hello) {
+  const longIds = neg.ids64 && type !== T.Hello;
+  const out = new PacketWriter((longIds ? 16 : 12) + length);
+  out.u32(type);
+  out.u32(length);
+  if (longIds) {
     out.u64(BigInt.asUintN(64, packet.id));
   } else {
     if (packet.id < 0n || packet.id > 0xffffffffn) {
@@ -368,7 +402,7 @@ export function encodePacket(packet: UsbredirPacket, neg: Negotiation, sender: U
     else writeField(out, f, p[f.key], p);
   }
   if (data) out.bytes(data);
-  return out.finish();
+  return out.buf;
 }
 
 // ---------------------------------------------------------------------------------------------------------
