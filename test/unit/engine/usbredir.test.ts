@@ -294,6 +294,24 @@ describe('usbredir channels', () => {
     expect(answer.data.byteLength).toBe(size);
   });
 
+  it('should send the answers a host writes in one go as one SPICEVMC_DATA message, in order', async () => {
+    const { session, qemu } = await connect([[9, 0]]);
+    const dev = fakeDevice();
+    await session.usb.redirect(dev.key, dev.port());
+    const q = qemu(0)!;
+    await until('the reset', () => dev.device.resets > 0);
+    await settle(20);
+    q.take();
+    const before = q.conn.of(SpicevmcMsgc.Data).length;
+    // get_configuration is answered at once, without the device: five answers written in one run.
+    q.send([5n, 6n, 7n, 8n, 9n].map((id) => ({ type: T.GetConfiguration, id }) as UsbredirPacket));
+    await until('the answers', () => q.received.filter((p) => p.type === T.ConfigurationStatus).length >= 5);
+    const answers = q.received.filter((p) => p.type === T.ConfigurationStatus);
+    expect(answers.map((p) => p.id)).toEqual([5n, 6n, 7n, 8n, 9n]);
+    expect(answers.every((p) => p.type === T.ConfigurationStatus && p.status === 0 && p.configuration === 1)).toBe(true);
+    expect(q.conn.of(SpicevmcMsgc.Data).length - before).toBe(1);
+  });
+
   it('should put one device on each channel and refuse a device more than there are channels', async () => {
     const { session, qemu, lastUsb } = await connect([[9, 0], [9, 1]]);
     const a = fakeDevice('A');
