@@ -60,24 +60,43 @@ export function hex(v: number, width = 2): string {
   return '0x' + v.toString(16).padStart(width, '0');
 }
 
-/** Orders state-changing device calls one after another, and transfers after the one in progress. */
+/**
+ * Orders state-changing device calls one after another, and transfers after the one in progress. A transfer
+ * issued while nothing is in progress or waiting starts at once (no promise hop: this is the per-transfer
+ * path), so transfers still start in the order they were issued.
+ */
 export class DeviceGate {
   private barrier: Promise<void> = Promise.resolve();
+  /** State-changing calls queued or running. */
+  private exclusives = 0;
+  /** Transfers waiting behind the barrier. */
+  private waiting = 0;
 
   /** Runs a state-changing device call after the previous one finished; `fn` must not reject. */
   exclusive(fn: () => Promise<void>): Promise<void> {
+    this.exclusives++;
     const run = this.barrier.then(fn);
     this.barrier = run.then(
-      () => undefined,
-      () => undefined,
+      () => void this.exclusives--,
+      () => void this.exclusives--,
     );
     return run;
   }
 
   /** Runs a transfer once no state-changing call is in progress. */
-  async io<T>(fn: () => Promise<T>): Promise<T> {
-    await this.barrier;
-    return fn();
+  io<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.exclusives === 0 && this.waiting === 0) {
+      try {
+        return fn();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    this.waiting++;
+    return this.barrier.then(() => {
+      this.waiting--;
+      return fn();
+    });
   }
 
   /** Settles once the state-changing calls queued so far have finished. */
