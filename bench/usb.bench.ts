@@ -151,14 +151,18 @@ async function scripted(packet: number, inflight: number, total: number, via: 'w
 
   started = true;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < inflight; i++) {
     out();
     ask();
   }
   await until('the transfers', () => outDone >= total && inDone >= total, 120_000);
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   session.disconnect();
-  return `${mbps(total, ms)} MB/s`;
+  // CPU per transfer counts this whole process: the scripted guest's side of each packet too.
+  const transfers = (2 * total) / packet;
+  return `${mbps(total, ms)} MB/s  ${((cpu.user + cpu.system) / transfers).toFixed(1).padStart(6)} µs CPU per transfer`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -269,7 +273,7 @@ function watchDataEndpoints(device: FakeCdcAcmDevice, expected: number, qemuCpuM
 async function guestLoopback(url: string, serial: () => string, qemuCpuMs: () => number, acmBytes: number, runs: readonly { highSpeed: boolean; via: 'worker' | 'page' }[]): Promise<void> {
   const expected = createHash('md5').update(fakeCdcTransform(Uint8Array.from({ length: acmBytes }, (_, i) => i & 0xff))).digest('hex');
   for (const [i, r] of runs.entries()) {
-    const device = new FakeCdcAcmDevice({ keepWritten: false, highSpeed: r.highSpeed, serialNumber: `BENCH${i}` });
+    const device = new FakeCdcAcmDevice({ keepWritten: true, highSpeed: r.highSpeed, serialNumber: `BENCH${i}` });
     const watch = watchDataEndpoints(device, acmBytes, qemuCpuMs);
     const port = deviceRoute(device, r.via);
     // A fresh session per device: it reads navigator.usb when it starts.
@@ -281,10 +285,18 @@ async function guestLoopback(url: string, serial: () => string, qemuCpuMs: () =>
     if (!result.ok) throw new Error(`redirect: ${result.message}`);
     await until('the tty', () => /ACM DEVICE/.test(serial().slice(since)), 60_000);
     const t0 = performance.now();
-    await until('the loopback', () => /ACM RESULT/.test(serial().slice(since)), 60_000);
+    // The whole line: the serial log may be read while the guest is still writing it.
+    await until('the loopback', () => /ACM RESULT \d* [0-9a-f]{32}/.test(serial().slice(since)), 60_000);
     const ms = performance.now() - t0;
     const m = /ACM RESULT (\d*) ([0-9a-f]+)/.exec(serial().slice(since)) ?? ['', 'no', ''];
     const ok = Number(m[1]) === acmBytes && m[2] === expected;
+    // The device's own view of the OUT direction: exactly the guest's payload, in order?
+    const written = device.written;
+    const outIntact = written.byteLength === acmBytes && written.every((b, k) => b === (k & 0xff));
+    if (!ok || !outIntact) {
+      const line = /ACM RESULT[^\n]*/.exec(serial().slice(since))?.[0];
+      console.log(`  check: guest says "${line}", expected md5 ${expected}; the device received the payload ${outIntact ? 'intact' : 'DAMAGED'}`);
+    }
     const compressed = session.linkedChannels(9).reduce((n, c) => n + (c.received.get(SpicevmcMsg.CompressedData) ?? 0), 0);
     const dataMs = watch.lastIn - watch.firstOut;
     console.log(
@@ -317,7 +329,7 @@ for (const via of process.env.BENCH_USB_SCRIPTED === '0' ? [] : (['worker', 'pag
     [16384, 4],
   ] as const) {
     const total = packet === 64 ? (inflight === 1 ? 256 * 1024 : 2 * 1024 * 1024) : 32 * 1024 * 1024;
-    console.log(`  ${String(packet).padStart(5)}-byte packets, ${String(inflight).padStart(2)} in flight, ${via.padEnd(6)} ${(await scripted(packet, inflight, total, via)).padStart(11)}`);
+    console.log(`  ${String(packet).padStart(5)}-byte packets, ${String(inflight).padStart(2)} in flight, ${via.padEnd(6)} ${(await scripted(packet, inflight, total, via)).padStart(40)}`);
   }
 }
 
