@@ -16,7 +16,7 @@
  *    controller lets through (see README, USB throughput).
  *
  * Numbers are MB/s per direction, both directions at once. Run with `npm run bench` (or `npm run bench usb`;
- * BENCH_USB_SCRIPTED=0 skips part 1, BENCH_USB_ACM_BYTES sets the loopback size, default 2 MiB,
+ * BENCH_USB_SCRIPTED=0 skips part 1, BENCH_USB_VIA=worker|page keeps one route in it, BENCH_USB_ACM_BYTES sets the loopback size, default 2 MiB,
  * BENCH_USB_SPEED=high|full runs one device speed only, BENCH_USB_UHCI_BANDWIDTH=N gives QEMU's UHCI
  * controllers N bytes per frame instead of 1280 (a diagnostic); the guest gives
  * its loopback 20 s).
@@ -322,7 +322,7 @@ async function guestLoopback(url: string, serial: () => string, qemuCpuMs: () =>
 
 console.log('\nUSB redirection throughput, MB/s per direction (both directions at once)');
 console.log(' scripted usbredir guest in this process (SPICE framing, usbredir, UsbHost, fake device):');
-for (const via of process.env.BENCH_USB_SCRIPTED === '0' ? [] : (['worker', 'page'] as const)) {
+for (const via of process.env.BENCH_USB_SCRIPTED === '0' ? [] : (['worker', 'page'] as const).filter((v) => !process.env.BENCH_USB_VIA || v === process.env.BENCH_USB_VIA)) {
   for (const [packet, inflight] of [
     [64, 1],
     [64, 16],
