@@ -58,7 +58,7 @@ export class Engine implements EngineApi {
   }
 
   async displayStats(): Promise<DisplayStats[]> {
-    return (this.session?.displayChannels() ?? []).map((c) => ({ displayId: c.id, imageTypes: c.imageTypes(), frames: c.framesPresented, messages: Object.fromEntries(c.received), streams: c.streamStats() }));
+    return (this.session?.displayChannels() ?? []).map((c) => ({ displayId: c.id, imageTypes: c.imageTypes(), frames: c.framesPresented, messages: Object.fromEntries(c.received), streams: c.streamStats(), presentation: c.presentationStats() }));
   }
 
   async redirectUsb(key: string, device?: MessagePort): Promise<UsbResult> {
