@@ -45,7 +45,7 @@ export interface DisplayStats {
    * First frame (epoch ms) and the recent arrival-to-canvas delays (ms, message taken up in the worker to
    * the animation frame that drew it), for the session benchmark.
    */
-  presentation?: { firstFrameAt: number | null; latencies: number[] };
+  presentation?: { firstFrameAt: number | null; latencies: number[]; latencyTotal: number };
 }
 
 export type EngineEventSink = (event: EngineEvent) => void;

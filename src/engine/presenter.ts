@@ -25,6 +25,8 @@ export interface PresentationStats {
   firstFrameAt: number | null;
   /** The most recent arrival-to-canvas delays, oldest first (ms). */
   latencies: number[];
+  /** Delays recorded since the start: a reader polling now and then takes the last (total - seen) ones. */
+  latencyTotal: number;
 }
 
 const scheduleFrame: FrameScheduler =
@@ -106,6 +108,6 @@ export class Presenter {
     const start = this.latencyCount - n;
     const latencies: number[] = [];
     for (let i = start; i < this.latencyCount; i++) latencies.push(this.latencies[i % LATENCY_SAMPLES]!);
-    return { frames: this.frames, firstFrameAt: this.firstFrameAt, latencies };
+    return { frames: this.frames, firstFrameAt: this.firstFrameAt, latencies, latencyTotal: this.latencyCount };
   }
 }
