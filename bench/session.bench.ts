@@ -16,6 +16,10 @@
  *    bytes on the wire per presented frame;
  * 4. weight: element + worker as a page downloads them (Vite build, minified, gzipped), worker start time.
  * The codec figures are `npm run bench codecs`; USB is `npm run bench usb`.
+ *
+ * Environment: BENCH_SCENES=text,images,video runs only those scenes (and skips weight and first picture);
+ * BENCH_COMPRESSION sets our element's image-compression (e.g. auto-lz); BENCH_VERBOSE=1 prints our
+ * element's image types and message counts per scene and both pages' console.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -158,6 +162,8 @@ interface SceneResult {
   latP95Last: number;
   latSamples: number;
   bytesPerFrame: number;
+  /** Bytes per second the client took from the server: its throughput where the server drops frames. */
+  bytesPerSecond: number;
   mem: { heap: number; rss: number }[];
   notes: string;
 }
@@ -238,6 +244,7 @@ async function runScene(browser: Browser, browserCdp: CDPSession, origin: string
       latP95Last: quantile(lat.slice(lat.length - third), 0.95),
       latSamples: lat.length,
       bytesPerFrame: frames > 0 ? bytes / frames : NaN,
+      bytesPerSecond: bytes / elapsed,
       mem,
       notes: last.notes,
     };
@@ -356,6 +363,7 @@ try {
     row('  p95, last third of the run', (r) => r.latP95Last);
     row('  samples', (r) => r.latSamples, 0);
     row('bytes on the wire per presented frame (KiB)', (r) => r.bytesPerFrame / 1024);
+    row('bytes on the wire per second (MiB)', (r) => r.bytesPerSecond / 1048576);
     row('JS heap MiB at start', (r) => r.mem[0]!.heap / 1048576);
     row('JS heap MiB at the middle', (r) => (r.mem[1]?.heap ?? NaN) / 1048576);
     row('JS heap MiB at the end', (r) => r.mem[r.mem.length - 1]!.heap / 1048576);
