@@ -80,8 +80,8 @@ export function readGlzHeader(data: Uint8Array): GlzHeader {
   };
 }
 
-/** Released image buffers a dictionary keeps for reuse. */
-const MAX_SPARES = 4;
+/** Released image buffers a dictionary keeps for reuse (a steady stream of one size needs one or two). */
+const MAX_SPARES = 2;
 
 /**
  * The GLZ window shared by the display channels of a session: decoded images by id. Create one per
