@@ -17,7 +17,7 @@
  * 4. weight: element + worker as a page downloads them (Vite build, minified, gzipped), worker start time.
  * The codec figures are `npm run bench codecs`; USB is `npm run bench usb`.
  *
- * Environment: BENCH_SCENES=text,images,video runs only those scenes (and skips weight and first picture);
+ * Environment: BENCH_SCENES=text,images,video,first runs only those parts (first: weight and first picture);
  * BENCH_COMPRESSION sets our element's image-compression (e.g. auto-lz); BENCH_VERBOSE=1 prints our
  * element's image types and message counts per scene and both pages' console.
  */
@@ -314,14 +314,22 @@ try {
 
   const only = process.env.BENCH_SCENES?.split(',');
   // 4. weight and worker start
-  if (!only) {
+  if (!only || only.includes('first')) {
   const page = await openPage(browser, site.origin, 'ours');
   const starts: number[] = [];
   for (let i = 0; i < 6; i++) starts.push((await page.evaluate(() => (window as any).bench.workerStart())) as number);
+  const probes: number[] = [];
+  let supported = 0;
+  for (let i = 0; i < 5; i++) {
+    const p = (await page.evaluate(() => (window as any).bench.codecProbe())) as { ms: number; supported: number };
+    probes.push(p.ms);
+    supported = p.supported;
+  }
   await page.close();
   console.log('\n== weight ==');
   console.log(`element + worker, minified + gzipped: ${(weight.total / 1024).toFixed(1)} KiB in ${weight.files} files (worker ${(weight.worker / 1024).toFixed(1)} KiB)`);
   console.log(`worker start (new Worker to its first answer), median of 5 after one warm-up: ${fmt(median(starts.slice(1)))} ms`);
+  console.log(`video decoder probe (VideoDecoder.isConfigSupported as the engine asks it, in a fresh worker), median: ${fmt(median(probes))} ms, ${supported} of 6 codec strings supported`);
 
   // 2. first picture
   const fp = await firstPicture(browser, site.origin, noise, tmp);

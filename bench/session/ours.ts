@@ -52,6 +52,25 @@ const bench = {
     worker.terminate();
     return ms;
   },
+  /**
+   * Milliseconds a fresh worker takes to ask VideoDecoder.isConfigSupported for the codec strings the engine
+   * probes before it connects (src/engine/video-decoders.ts), all at once as the engine does.
+   */
+  async codecProbe(): Promise<{ ms: number; supported: number }> {
+    const strings = JSON.stringify(['vp8', 'vp09.00.10.08', 'avc1.42E01E', 'avc1.640028', 'hev1.1.6.L93.B0', 'hvc1.1.6.L93.B0']);
+    const source = `onmessage = async () => {
+      const t0 = performance.now();
+      const answers = await Promise.all(${strings}.map((codec) => VideoDecoder.isConfigSupported({ codec, optimizeForLatency: true }).catch(() => null)));
+      postMessage({ ms: performance.now() - t0, supported: answers.filter((a) => a && a.supported).length });
+    };`;
+    const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+    const answer = await new Promise<{ ms: number; supported: number }>((resolve) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.postMessage(null);
+    });
+    worker.terminate();
+    return answer;
+  },
 };
 
 (window as unknown as { bench: typeof bench }).bench = bench;
