@@ -18,6 +18,8 @@
  * The codec figures are `npm run bench codecs`; USB is `npm run bench usb`.
  *
  * Environment: BENCH_SCENES=text,images,video,first runs only those parts (first: weight and first picture);
+ * BENCH_TRACE=1 traces the first 15 s of each window in Chromium and adds the main thread's longest task by
+ * its own CPU time (a loaded machine inflates wall-clock task lengths with time the thread did not run);
  * BENCH_COMPRESSION sets our element's image-compression (e.g. auto-lz); BENCH_VERBOSE=1 prints our
  * element's image types and message counts per scene and both pages' console.
  */
@@ -166,6 +168,45 @@ interface SceneResult {
   bytesPerSecond: number;
   mem: { heap: number; rss: number }[];
   notes: string;
+  /** From a Chromium trace of the page's main thread (BENCH_TRACE=1), or null. */
+  trace: MainThreadTrace | null;
+}
+
+interface MainThreadTrace {
+  seconds: number;
+  tasks: number;
+  /** Longest task by wall clock and by the thread's own CPU time (which the scheduler's preemption does not inflate). */
+  longestWallMs: number;
+  longestCpuMs: number;
+  /** Tasks of 50 ms and more by wall clock, and by CPU time. */
+  over50Wall: number;
+  over50Cpu: number;
+  cpuMsPerSecond: number;
+}
+
+/** Top-level tasks of the renderer main thread(s) in a Chromium trace: wall and thread (CPU) durations. */
+function mainThreadTasks(trace: Buffer, seconds: number): MainThreadTrace {
+  const { traceEvents } = JSON.parse(trace.toString('utf8')) as { traceEvents: any[] };
+  const main = new Set<string>();
+  for (const e of traceEvents) if (e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain') main.add(`${e.pid}:${e.tid}`);
+  let tasks = 0;
+  let longestWall = 0;
+  let longestCpu = 0;
+  let over50Wall = 0;
+  let over50Cpu = 0;
+  let cpu = 0;
+  for (const e of traceEvents) {
+    if (e.ph !== 'X' || !main.has(`${e.pid}:${e.tid}`) || !/RunTask/.test(e.name)) continue;
+    const wall = (e.dur ?? 0) / 1000;
+    const thread = (e.tdur ?? e.dur ?? 0) / 1000;
+    tasks++;
+    cpu += thread;
+    longestWall = Math.max(longestWall, wall);
+    longestCpu = Math.max(longestCpu, thread);
+    if (wall >= 50) over50Wall++;
+    if (thread >= 50) over50Cpu++;
+  }
+  return { seconds, tasks, longestWallMs: longestWall, longestCpuMs: longestCpu, over50Wall, over50Cpu, cpuMsPerSecond: cpu / seconds };
 }
 
 /** Keeps Playwright typing and moving the mouse until `stop` is set: about 20 input events per second. */
@@ -207,6 +248,14 @@ async function runScene(browser: Browser, browserCdp: CDPSession, origin: string
     const mem = [await memory(browserCdp, cdp)];
     const stop = { done: false };
     const input = driveInput(page, stop);
+    let trace: MainThreadTrace | null = null;
+    if (process.env.BENCH_TRACE) {
+      // a trace of part of the window: long tasks by the main thread's CPU time, not only the wall clock
+      const traceSeconds = Math.min(15, windowMs / 2000);
+      await browser.startTracing(page, { categories: ['toplevel', 'disabled-by-default-devtools.timeline'] });
+      await new Promise((r) => setTimeout(r, traceSeconds * 1000));
+      trace = mainThreadTasks(await browser.stopTracing(), traceSeconds);
+    }
     const end = performance.now() + windowMs;
     let midDone = false;
     while (performance.now() < end) {
@@ -247,6 +296,7 @@ async function runScene(browser: Browser, browserCdp: CDPSession, origin: string
       bytesPerSecond: bytes / elapsed,
       mem,
       notes: last.notes,
+      trace,
     };
   } finally {
     await page.evaluate(() => (window as any).bench.disconnect()).catch(() => {});
@@ -378,6 +428,14 @@ try {
     row('renderer+GPU RSS MiB at start', (r) => r.mem[0]!.rss / 1048576);
     row('renderer+GPU RSS MiB at the middle', (r) => (r.mem[1]?.rss ?? NaN) / 1048576);
     row('renderer+GPU RSS MiB at the end', (r) => r.mem[r.mem.length - 1]!.rss / 1048576);
+    if (results.ours[0]?.trace) {
+      row('traced main thread: top-level tasks per second', (r) => (r.trace ? r.trace.tasks / r.trace.seconds : null), 0);
+      row('traced main thread: CPU ms per second', (r) => r.trace?.cpuMsPerSecond ?? null);
+      row('traced: longest task, wall ms', (r) => r.trace?.longestWallMs ?? null);
+      row('traced: longest task, main thread CPU ms', (r) => r.trace?.longestCpuMs ?? null);
+      row('traced: tasks >= 50 ms by wall / by CPU', (r) => (r.trace ? r.trace.over50Wall : null), 0);
+      row('  (by CPU)', (r) => (r.trace ? r.trace.over50Cpu : null), 0);
+    }
     if (process.env.BENCH_VERBOSE) for (const r of results.ours) console.log(`ours: ${r.notes}`);
   }
   console.log(`\nload average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
