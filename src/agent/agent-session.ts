@@ -88,7 +88,7 @@ export interface AgentSessionHost {
 export class AgentError extends Error {
   override name = 'AgentError';
   constructor(
-    readonly code: 'agent-not-connected' | 'clipboard-unavailable' | 'clipboard-policy' | 'clipboard-empty' | 'clipboard-too-large' | 'file-transfer-disabled' | 'agent-disconnected',
+    readonly code: 'agent-not-connected' | 'agent-timeout' | 'clipboard-unavailable' | 'clipboard-policy' | 'clipboard-empty' | 'clipboard-too-large' | 'file-transfer-disabled' | 'agent-disconnected',
     message: string,
   ) {
     super(message);
