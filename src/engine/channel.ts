@@ -2,8 +2,9 @@
  * Channel: one SPICE channel connection, from the link stage to its close. It owns the transport, runs
  * the link (SpiceLinkMess, reply, ticket, result), then frames messages and handles everything the base
  * channel defines (SET_ACK/ACK window, PING/PONG, NOTIFY, DISCONNECTING, WAIT_FOR_CHANNELS, MIGRATE).
- * Channel-specific messages go to the subclass's `handleMessage`. Every failure leaves through
- * `owner.channelFailed` exactly once; the channel never throws into the transport.
+ * Channel-specific messages go to the subclass's `handleMessage`. Everything it needs of its session comes
+ * in one ChannelContext; every failure leaves through `ctx.failed` exactly once; the channel never throws
+ * into the transport.
  */
 import type { DisconnectCode } from '../api/types.js';
 import { BaseMsg, BaseMsgc, CommonCap, LinkErr } from '../protocol/constants.js';
@@ -24,21 +25,8 @@ import {
   type LinkReply,
 } from '../protocol/link.js';
 import { webCryptoRsaOaep } from './ticket-crypto.js';
-import type { Transport, TransportFactory } from './transport.js';
-
-export interface ChannelOwner {
-  readonly url: string;
-  readonly transportFactory: TransportFactory;
-  readonly linkTimeoutMs: number;
-  /** The password for the ticket; read at link time, never stored by the channel. */
-  password(): string;
-  /** The channel linked and can carry messages. */
-  channelLinked(channel: Channel): void;
-  /** The channel is gone; `code` says why. Called at most once per channel. */
-  channelFailed(channel: Channel, code: DisconnectCode, reason: string): void;
-  log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
-  notify(severity: 'info' | 'warn' | 'error', message: string): void;
-}
+import type { ChannelContext, LogLevel } from './channel-context.js';
+import type { Transport } from './transport.js';
 
 type Phase = 'idle' | 'opening' | 'link-header' | 'link-reply' | 'link-result' | 'ready' | 'closed';
 
@@ -65,10 +53,9 @@ export abstract class Channel {
   private sendSerial = 0n;
 
   constructor(
-    protected readonly owner: ChannelOwner,
+    protected readonly ctx: ChannelContext,
     readonly type: number,
     readonly id: number,
-    private readonly connectionId: number,
   ) {}
 
   /** Capabilities this channel type announces (SPICE_*_CAP_* bit indices). */
@@ -102,10 +89,10 @@ export abstract class Channel {
     if (this.phase !== 'idle') return;
     this.phase = 'opening';
     this.linkTimer = setTimeout(
-      () => this.fail('timeout', `channel ${this.describe()} did not link within ${this.owner.linkTimeoutMs} ms`),
-      this.owner.linkTimeoutMs,
+      () => this.fail('timeout', `channel ${this.describe()} did not link within ${this.ctx.linkTimeoutMs} ms`),
+      this.ctx.linkTimeoutMs,
     );
-    this.transport = this.owner.transportFactory(this.owner.url, {
+    this.transport = this.ctx.transportFactory(this.ctx.url, {
       onOpen: () => this.onTransportOpen(),
       onData: (bytes) => this.onTransportData(bytes),
       onClose: ({ opened, reason }) => this.onTransportClose(opened, reason),
@@ -137,7 +124,7 @@ export abstract class Channel {
   protected fail(code: DisconnectCode, reason: string): void {
     if (this.phase === 'closed') return;
     this.close();
-    this.owner.channelFailed(this, code, reason);
+    this.ctx.failed(this, code, reason);
   }
 
   private onTransportOpen(): void {
@@ -145,7 +132,7 @@ export abstract class Channel {
     this.phase = 'link-header';
     this.transport!.send(
       writeLinkMess({
-        connectionId: this.connectionId,
+        connectionId: this.ctx.sessionId,
         channelType: this.type,
         channelId: this.id,
         commonCaps: [CommonCap.ProtocolAuthSelection, CommonCap.AuthSpice, CommonCap.MiniHeader],
@@ -156,7 +143,7 @@ export abstract class Channel {
 
   private onTransportClose(opened: boolean, reason: string): void {
     if (this.phase === 'closed') return;
-    if (!opened) this.fail('unreachable', `cannot reach ${this.owner.url}: ${reason}`);
+    if (!opened) this.fail('unreachable', `cannot reach ${this.ctx.url}: ${reason}`);
     else if (this.phase === 'ready') this.fail('transport-closed', `channel ${this.describe()}: ${reason}`);
     else this.fail('link-refused', `the server closed channel ${this.describe()} during the link: ${reason}`);
   }
@@ -202,14 +189,14 @@ export abstract class Channel {
       this.framer = new Framer(this.miniHeader);
       const rest = this.queue.available ? this.queue.take(this.queue.available) : null;
       this.onLinked();
-      this.owner.channelLinked(this);
+      this.ctx.linked(this);
       if (rest && this.phase === 'ready') this.dispatch(this.framer.push(rest));
     }
   }
 
   private async sendTicket(reply: LinkReply): Promise<void> {
     try {
-      const ticket = await encryptTicket(webCryptoRsaOaep, reply.pubKey, this.owner.password());
+      const ticket = await encryptTicket(webCryptoRsaOaep, reply.pubKey, this.ctx.password());
       if (this.phase === 'link-result') this.transport!.send(writeAuth(reply, ticket));
     } catch (e) {
       if (e instanceof RangeError) this.fail('auth-failed', e.message);
@@ -296,12 +283,12 @@ export abstract class Channel {
         return;
       case BaseMsg.Notify: {
         const n = parseNotify(body);
-        this.owner.notify(NOTIFY_SEVERITY[n.severity] ?? 'info', n.message);
+        this.ctx.emit({ type: 'notify', severity: NOTIFY_SEVERITY[n.severity] ?? 'info', message: n.message });
         return;
       }
       case BaseMsg.Disconnecting: {
         const d = parseDisconnecting(body);
-        this.owner.log('info', `server is disconnecting channel ${this.describe()} (reason ${d.reason})`);
+        this.log('info', `server is disconnecting channel ${this.describe()} (reason ${d.reason})`);
         return;
       }
       case BaseMsg.WaitForChannels:
@@ -309,18 +296,23 @@ export abstract class Channel {
       case BaseMsg.List:
         return;
       case BaseMsg.Migrate:
-        this.owner.log('warn', 'the server started a migration; this client does not follow migrations yet');
+        this.log('warn', 'the server started a migration; this client does not follow migrations yet');
         return;
       default:
         this.logUnknown(type, body);
     }
   }
 
+  /** A log line for the page (a `log` event). */
+  protected log(level: LogLevel, message: string): void {
+    this.ctx.emit({ type: 'log', level, message });
+  }
+
   /** Unknown message types are skipped by their size and logged once per type. */
   protected logUnknown(type: number, body: Uint8Array): void {
     if (this.unknownTypes.has(type)) return;
     this.unknownTypes.add(type);
-    this.owner.log('debug', `channel ${this.describe()}: skipping message type ${type} (${body.byteLength} bytes)`);
+    this.log('debug', `channel ${this.describe()}: skipping message type ${type} (${body.byteLength} bytes)`);
   }
 }
 

@@ -1,6 +1,8 @@
 /**
- * Engine: what the worker exposes through comlink (EngineApi). It holds at most one Session; a new
- * connect() ends the previous session first. The transport factory is injectable for tests.
+ * Engine: what the worker exposes through comlink (EngineApi), and the one place each page call is
+ * implemented: it holds at most one Session (a new connect() ends the previous one first) and reaches the
+ * session's channels directly (inputs, main, display, USB). A call without a session does nothing, or says
+ * why. The transport factory is injectable for tests.
  */
 import { transfer } from 'comlink';
 import type { DisplayStats, EngineApi, EngineEventSink } from '../api/engine-api.js';
@@ -36,20 +38,21 @@ export class Engine implements EngineApi {
   }
 
   async input(batch: InputEvent[]): Promise<void> {
-    this.session?.input(batch);
+    this.session?.inputs()?.input(batch);
   }
 
   async sendKeys(codes: string[]): Promise<void> {
-    if (this.session) this.session.sendKeys(codes);
+    const inputs = this.session?.inputs();
+    if (inputs) inputs.sendKeys(codes);
     else keySequence(codes); // still reject unknown codes
   }
 
   async releaseAll(): Promise<void> {
-    this.session?.releaseAll();
+    this.session?.inputs()?.releaseAll();
   }
 
   async requestMouseMode(mode: MouseModeName): Promise<void> {
-    this.session?.requestMouseMode(mode);
+    if (this.session?.connected) this.session.main.requestMouseMode(mode);
   }
 
   async screenshot(displayId: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {

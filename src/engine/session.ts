@@ -3,7 +3,8 @@
  * the main channel, learns the session id, links every listed channel of the types this client handles
  * (also channels announced later), reports channel states, and funnels every failure through `fail`,
  * which closes every socket exactly once. States move only connecting → connected → disconnected (or
- * connecting → disconnected).
+ * connecting → disconnected). Each channel gets the session through one ChannelContext; the page's calls
+ * (src/engine/engine.ts) reach the channels directly through `main`, `inputs()`, `displayChannel()`, `usb`.
  */
 import type { EngineEventSink } from '../api/engine-api.js';
 import {
@@ -12,20 +13,18 @@ import {
   ImageCompression,
   type ChannelInfo,
   type ConnectOptions,
-  type MouseModeName,
   type SessionInfo,
   type SessionState,
 } from '../api/types.js';
-import type { InputEvent } from '../api/input.js';
-import { keySequence } from '../input/keys.js';
-import { MainMsgc, MouseMode } from '../protocol/constants.js';
-import { writeMouseModeRequest, type ChannelId, type MainInit } from '../protocol/main.js';
-import { Channel, PassiveChannel, type ChannelOwner } from './channel.js';
-import { MainChannel, mouseModeNames } from './channels/main-channel.js';
-import type { GlzDictionary } from '../codecs/glz.js';
-import { DisplayChannel } from './channels/display-channel.js';
+import { ChannelType } from '../protocol/constants.js';
+import type { ChannelId, MainInit } from '../protocol/main.js';
+import { GlzDictionary } from '../codecs/glz.js';
+import { Channel, PassiveChannel } from './channel.js';
+import type { ChannelContext } from './channel-context.js';
+import { MainChannel } from './channels/main-channel.js';
+import { DisplayChannel, GLZ_WINDOW_PIXELS } from './channels/display-channel.js';
 import { InputsChannel } from './channels/inputs-channel.js';
-import { channelFactories, createGlzDictionary, type SessionServices } from './channels/registry.js';
+import { channelFactories } from './channels/registry.js';
 import type { TransportFactory } from './transport.js';
 import { UsbManager } from './usb-manager.js';
 
@@ -37,20 +36,19 @@ export function channelTypeName(type: number): ChannelInfo['type'] {
   return (ChannelTypeName as Record<number, ChannelTypeName>)[type] ?? `unknown-${type}`;
 }
 
-export class Session implements ChannelOwner {
-  readonly url: string;
-  readonly linkTimeoutMs: number;
+export class Session {
   private state: SessionState = 'connecting';
   private secret: string;
-  private readonly main: MainChannel;
+  /** The main channel: session facts, mouse mode, agent. */
+  readonly main: MainChannel;
   private readonly channels = new Map<string, { info: ChannelInfo; channel: Channel | null }>();
   private readonly linkTypes: Set<string>;
   private init: MainInit | null = null;
   private facts: { name?: string; uuid?: string } = {};
-  private mouse: { mode: MouseModeName; supported: MouseModeName[] } = { mode: 'server', supported: [] };
   private agentConnected = false;
   private settle!: () => void;
-  private readonly glzDictionary: GlzDictionary = createGlzDictionary();
+  /** What every channel gets of the session; `sessionId` is filled in from MAIN_INIT. */
+  private context: ChannelContext;
   /** USB redirection: the usbredir channels and the devices on them. */
   readonly usb: UsbManager;
   readonly done: Promise<void>;
@@ -58,12 +56,10 @@ export class Session implements ChannelOwner {
   constructor(
     options: ConnectOptions,
     private readonly sink: EngineEventSink,
-    readonly transportFactory: TransportFactory,
-    private readonly displayCanvas?: OffscreenCanvas,
+    transportFactory: TransportFactory,
+    displayCanvas?: OffscreenCanvas,
   ) {
-    this.url = options.url;
     this.secret = options.password ?? '';
-    this.linkTimeoutMs = options.linkTimeoutMs ?? 15000;
     this.linkTypes = new Set(options.linkChannelTypes ?? DEFAULT_LINK_TYPES);
     this.usb = new UsbManager(
       { emit: (event) => this.emit(event), log: (level, message) => this.log(level, message), relink: (channel) => this.relinkChannel(channel) },
@@ -71,15 +67,25 @@ export class Session implements ChannelOwner {
     );
     // USB turned off: the VM's usbredir chardevs stay closed.
     if (!this.usb.enabled) this.linkTypes.delete('usbredir');
-    if (options.preferredCompression) this.services.preferredCompression = ImageCompression[options.preferredCompression];
+    this.context = {
+      url: options.url,
+      transportFactory,
+      linkTimeoutMs: options.linkTimeoutMs ?? 15000,
+      sessionId: 0,
+      password: () => this.secret,
+      linked: (channel) => this.channelLinked(channel),
+      failed: (channel, code, reason) => this.channelFailed(channel, code, reason),
+      emit: (event) => this.emit(event),
+      channel: (type, id) => this.channel(type, id),
+      displayCanvas: (id) => (id === 0 ? displayCanvas : undefined),
+      glz: new GlzDictionary(GLZ_WINDOW_PIXELS),
+      ...(options.preferredCompression ? { preferredCompression: ImageCompression[options.preferredCompression] } : {}),
+      usb: this.usb,
+    };
     this.done = new Promise((resolve) => (this.settle = resolve));
-    this.main = new MainChannel(this, {
+    this.main = new MainChannel(this.context, {
       init: (init) => this.onInit(init),
       channelsList: (list, initial) => this.onChannelsList(list, initial),
-      mouseMode: (mode, supported) => {
-        this.mouse = { mode, supported };
-        this.emit({ type: 'mouse-mode', mode, supported });
-      },
       agent: (connected) => {
         this.agentConnected = connected;
         if (this.state === 'connected') this.emit({ type: 'agent', connected });
@@ -101,22 +107,23 @@ export class Session implements ChannelOwner {
     return n;
   }
 
+  /** Whether the session is up: every initially listed channel linked or failed, not yet ended. */
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
+
   disconnect(): void {
     this.fail(DisconnectCode.Client, 'disconnected by the client');
   }
 
-  // ChannelOwner
+  // Internals
 
-  password(): string {
-    return this.secret;
-  }
-
-  channelLinked(channel: Channel): void {
+  private channelLinked(channel: Channel): void {
     if (channel === this.main) return;
     this.setChannelState(channel, 'linked');
   }
 
-  channelFailed(channel: Channel, code: DisconnectCode, reason: string): void {
+  private channelFailed(channel: Channel, code: DisconnectCode, reason: string): void {
     if (channel === this.main || code === DisconnectCode.Protocol) return this.fail(code, reason);
     // A secondary channel that cannot link (busy usbredir slot, unavailable channel) does not end the
     // session; one that drops after linking usually means the server went away, which main reports.
@@ -124,15 +131,9 @@ export class Session implements ChannelOwner {
     this.log(code === DisconnectCode.TransportClosed ? 'info' : 'warn', reason);
   }
 
-  log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
+  private log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
     this.emit({ type: 'log', level, message });
   }
-
-  notify(severity: 'info' | 'warn' | 'error', message: string): void {
-    this.emit({ type: 'notify', severity, message });
-  }
-
-  // Internals
 
   private emit(event: Parameters<EngineEventSink>[0]): void {
     if (this.state === 'disconnected' && event.type !== 'disconnected') return;
@@ -147,7 +148,7 @@ export class Session implements ChannelOwner {
     if (this.state === 'disconnected') return;
     this.state = 'disconnected';
     this.secret = '';
-    this.glzDictionary.clear();
+    this.context.glz.clear();
     this.usb.shutdown();
     this.main.close();
     for (const entry of this.channels.values()) entry.channel?.close();
@@ -157,13 +158,13 @@ export class Session implements ChannelOwner {
 
   private onInit(init: MainInit): void {
     this.init = init;
-    this.mouse = { mode: init.currentMouseMode === 2 ? 'client' : 'server', supported: mouseModeNames(init.supportedMouseModes) };
+    this.context = { ...this.context, sessionId: init.sessionId };
   }
 
   private onChannelsList(list: ChannelId[], initial: boolean): void {
     for (const { type, id } of list) {
       const key = `${type}:${id}`;
-      if (type === 1 || this.channels.has(key)) continue;
+      if (type === ChannelType.Main || this.channels.has(key)) continue;
       if (this.channels.size >= MAX_CHANNELS) return this.fail(DisconnectCode.Protocol, `the server announced more than ${MAX_CHANNELS} channels`);
       const info: ChannelInfo = { type: channelTypeName(type), typeId: type, id, state: 'listed' };
       const channel = this.linkTypes.has(info.type) ? this.createChannel(type, id) : null;
@@ -178,18 +179,9 @@ export class Session implements ChannelOwner {
   }
 
   private createChannel(type: number, id: number): Channel {
-    const factory = channelFactories[type];
-    const sessionId = this.init!.sessionId;
-    return factory ? factory(this, id, sessionId, this.services) : new PassiveChannel(this, type, id, sessionId);
+    const factory = channelFactories[type as ChannelType];
+    return factory ? factory(this.context, id) : new PassiveChannel(this.context, type, id);
   }
-
-  private readonly services: SessionServices = {
-    emit: (event) => this.emit(event),
-    displayCanvas: (id) => (id === 0 ? this.displayCanvas : undefined),
-    channel: (type, id) => this.channel(type, id),
-    glz: () => this.glzDictionary,
-    usb: () => this.usb,
-  };
 
   /**
    * Closes `channel` and links a fresh channel of the same type and id in its place (a usbredir channel
@@ -208,17 +200,17 @@ export class Session implements ChannelOwner {
 
   /** The display channels' primary surfaces and stats (for screenshots, tests and diagnostics). */
   displayChannel(id: number): DisplayChannel | undefined {
-    const c = this.channel(2, id);
+    const c = this.channel(ChannelType.Display, id);
     return c instanceof DisplayChannel ? c : undefined;
   }
 
   displayChannels(): DisplayChannel[] {
-    return this.linkedChannels(2).filter((c): c is DisplayChannel => c instanceof DisplayChannel);
+    return this.linkedChannels(ChannelType.Display).filter((c): c is DisplayChannel => c instanceof DisplayChannel);
   }
 
-  /** A channel of this session by type and id (the main channel is type 1, id 0). */
+  /** A channel of this session by type and id (SPICE_CHANNEL_*; the main channel is id 0). */
   channel(type: number, id: number): Channel | undefined {
-    if (type === 1) return id === 0 ? this.main : undefined;
+    if (type === ChannelType.Main) return id === 0 ? this.main : undefined;
     return this.channels.get(`${type}:${id}`)?.channel ?? undefined;
   }
 
@@ -230,31 +222,8 @@ export class Session implements ChannelOwner {
   }
 
   /** The linked inputs channel (servers have one, id 0), if any. */
-  private inputsChannel(): InputsChannel | undefined {
-    return this.linkedChannels(3).find((c): c is InputsChannel => c instanceof InputsChannel);
-  }
-
-  /** Page input, in order; dropped while no inputs channel is linked. */
-  input(batch: InputEvent[]): void {
-    this.inputsChannel()?.input(batch);
-  }
-
-  /** Presses `codes` in order and releases them in reverse; throws RangeError for an unknown code. */
-  sendKeys(codes: string[]): void {
-    const inputs = this.inputsChannel();
-    if (inputs) inputs.sendKeys(codes);
-    else keySequence(codes); // still reject unknown codes
-  }
-
-  /** Releases every key and button held down in the guest. */
-  releaseAll(): void {
-    this.inputsChannel()?.releaseAll();
-  }
-
-  /** MOUSE_MODE_REQUEST; the server answers with MOUSE_MODE (the `mouse-mode` event) if it changes. */
-  requestMouseMode(mode: MouseModeName): void {
-    if (this.state !== 'connected' || !this.mouse.supported.includes(mode)) return;
-    this.main.send(MainMsgc.MouseModeRequest, writeMouseModeRequest(mode === 'client' ? MouseMode.Client : MouseMode.Server));
+  inputs(): InputsChannel | undefined {
+    return this.linkedChannels(ChannelType.Inputs).find((c): c is InputsChannel => c instanceof InputsChannel);
   }
 
   private setChannelState(channel: Channel, state: ChannelInfo['state'], error?: string): void {
@@ -278,7 +247,7 @@ export class Session implements ChannelOwner {
   }
 
   private channelList(): ChannelInfo[] {
-    const list: ChannelInfo[] = [{ type: 'main', typeId: 1, id: 0, state: this.main.closed ? 'closed' : 'linked' }];
+    const list: ChannelInfo[] = [{ type: 'main', typeId: ChannelType.Main, id: 0, state: this.main.closed ? 'closed' : 'linked' }];
     for (const { info } of this.channels.values()) list.push({ ...info });
     return list;
   }
@@ -293,8 +262,8 @@ export class Session implements ChannelOwner {
       sessionId: init.sessionId,
       channels: this.channelList(),
       displayChannelsHint: init.displayChannelsHint,
-      mouseModes: this.mouse.supported,
-      mouseMode: this.mouse.mode,
+      mouseModes: this.main.mouse.supported,
+      mouseMode: this.main.mouse.mode,
       agentConnected: this.agentConnected,
       ...this.facts,
     };

@@ -17,7 +17,7 @@ import type { EngineEvent } from '../api/engine-api.js';
 import { USB_MIGRATION_WARNING, UsbErrorCode, type UsbDeviceStatus, type UsbEngineStatus, type UsbResult } from '../api/usb.js';
 import { usbFilterInfoFromDevice, type UsbHost, type UsbHostEvent } from '../usb/usb-host.js';
 import { checkDevice, serializeUsbFilter, type UsbFilterRule } from '../usb/usbredir-filter.js';
-import type { ChannelOwner } from './channel.js';
+import type { ChannelContext } from './channel-context.js';
 import { UsbredirChannel } from './channels/usbredir-channel.js';
 import { createUsbDeviceSource, type UsbDeviceHandle, type UsbDeviceSource } from './usb-devices.js';
 
@@ -96,8 +96,8 @@ export class UsbManager {
   }
 
   /** The channel factory for type 9 (see channels/registry.ts); also builds the replacement of a re-link. */
-  createChannel(owner: ChannelOwner, id: number, connectionId: number): UsbredirChannel {
-    const channel = new UsbredirChannel(owner, id, connectionId, {
+  createChannel(ctx: ChannelContext, id: number): UsbredirChannel {
+    const channel = new UsbredirChannel(ctx, id, {
       linked: (c) => this.onLinked(c),
       closed: (c) => this.onClosed(c),
       log: (level, message) => this.hooks.log(level, message),

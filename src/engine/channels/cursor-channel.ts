@@ -19,21 +19,16 @@ import {
   type Point16,
   type SpiceCursor,
 } from '../../protocol/cursor.js';
+import { ChannelType } from '../../protocol/constants.js';
 import { Reader } from '../../protocol/reader.js';
-import { Channel, type ChannelOwner } from '../channel.js';
-
-export type CursorEventSink = (event: EngineEvent) => void;
+import { Channel } from '../channel.js';
+import type { ChannelContext } from '../channel-context.js';
 
 export class CursorChannel extends Channel {
   private readonly cache = new CursorCache();
 
-  constructor(
-    owner: ChannelOwner,
-    id: number,
-    connectionId: number,
-    private readonly emit: CursorEventSink,
-  ) {
-    super(owner, 4, id, connectionId);
+  constructor(ctx: ChannelContext, id: number) {
+    super(ctx, ChannelType.Cursor, id);
   }
 
   protected channelCaps(): number[] {
@@ -54,14 +49,14 @@ export class CursorChannel extends Channel {
       }
       case CursorMsg.Move: {
         const { position } = parseCursorMove(r);
-        return this.emit({ type: 'cursor-move', channelId: this.id, x: position.x, y: position.y });
+        return this.ctx.emit({ type: 'cursor-move', channelId: this.id, x: position.x, y: position.y });
       }
       case CursorMsg.Hide:
-        return this.emit({ type: 'cursor-hidden', channelId: this.id });
+        return this.ctx.emit({ type: 'cursor-hidden', channelId: this.id });
       case CursorMsg.Reset:
         // The guest dropped its cursor state: forget the cache and let the page show its own pointer.
         this.cache.clear();
-        return this.emit({ type: 'cursor', channelId: this.id, shape: null, visible: true, x: null, y: null });
+        return this.ctx.emit({ type: 'cursor', channelId: this.id, shape: null, visible: true, x: null, y: null });
       case CursorMsg.Trail:
         parseCursorTrail(r); // pointer trails: nothing a CSS cursor can show
         return;
@@ -85,11 +80,11 @@ export class CursorChannel extends Channel {
       shape = { width: image.width, height: image.height, hotX: image.hotX, hotY: image.hotY, rgba };
       const event: EngineEvent = { type: 'cursor', channelId: this.id, shape, visible, x: position.x, y: position.y };
       // comlink remembers the transfer list per object; the sink proxy picks it up when it posts `event`.
-      return this.emit(transfer(event, [rgba]));
+      return this.ctx.emit(transfer(event, [rgba]));
     }
-    if (resolved.kind === 'miss') this.owner.log('debug', `cursor ${resolved.unique} is not in the cache; showing the default cursor`);
+    if (resolved.kind === 'miss') this.log('debug', `cursor ${resolved.unique} is not in the cache; showing the default cursor`);
     // NONE: the guest has no pointer (hidden). A cache miss: the default pointer until the next SET.
     const hidden = resolved.kind === 'none';
-    this.emit({ type: 'cursor', channelId: this.id, shape: null, visible: visible && !hidden, x: position.x, y: position.y });
+    this.ctx.emit({ type: 'cursor', channelId: this.id, shape: null, visible: visible && !hidden, x: position.x, y: position.y });
   }
 }

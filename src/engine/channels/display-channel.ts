@@ -6,15 +6,15 @@
  * an image that decodes asynchronously (JPEG, a GLZ image waiting for another channel) holds the ones after
  * it, and the channel ACKs only processed messages.
  */
-import { DisplayCap, DisplayMsg, DisplayMsgc, SurfaceFlags } from '../../protocol/constants.js';
+import { ChannelType, DisplayCap, DisplayMsg, DisplayMsgc, SurfaceFlags } from '../../protocol/constants.js';
 import { check, ProtocolError } from '../../protocol/errors.js';
 import * as msg from '../../protocol/display.js';
 import type { Brush, DisplayBase, QMask, SpiceImage } from '../../protocol/display.js';
-import type { GlzDictionary } from '../../codecs/glz.js';
 import { ImageResolver } from '../../display/images.js';
 import { Ropd } from '../../display/rop.js';
 import { Surface, type Mask, type Paint, type PixelSource } from '../../display/surface.js';
-import { Channel, type ChannelOwner } from '../channel.js';
+import { Channel } from '../channel.js';
+import type { ChannelContext } from '../channel-context.js';
 import { decodeJpeg } from '../jpeg.js';
 import { Presenter } from '../presenter.js';
 import type { StreamHost, Streams } from '../streams.js';
@@ -27,18 +27,11 @@ const MAX_SURFACE_PIXELS = 128 * 1024 * 1024;
 /** What we announce in DISPLAY_INIT: 16 Mi pixels of pixmap cache (64 MiB), as spice-gtk does in spirit. */
 export const PIXMAP_CACHE_PIXELS = 16 * 1024 * 1024;
 
-export interface DisplayChannelOptions {
-  canvas: OffscreenCanvas | undefined;
-  glz: GlzDictionary;
-  /** The GLZ window size to announce (pixels); the dictionary holds at most this much. */
-  glzWindowPixels: number;
-  /** SPICE_IMAGE_COMPRESSION_* to request with PREFERRED_COMPRESSION, or undefined for the server's. */
-  preferredCompression?: number;
-  surface(displayId: number, width: number, height: number): void;
-  monitors(displayId: number, heads: msg.MonitorsConfigHead[], maxAllowed: number): void;
-  /** Video streams, when the engine supports them. */
-  streams?: (host: StreamHost) => Streams;
-}
+/** GLZ window announced in DISPLAY_INIT: larger than any single image (8 Mi pixels = 32 MiB). */
+export const GLZ_WINDOW_PIXELS = 8 * 1024 * 1024;
+
+/** Builds a display channel's video streams (the engine's are VideoStreams on the browser's decoders). */
+export type StreamsFactory = (host: StreamHost) => Streams;
 
 type Draw = void | Promise<void>;
 
@@ -49,27 +42,23 @@ export class DisplayChannel extends Channel {
   private readonly presenter: Presenter;
   private readonly streams: Streams | null;
 
-  constructor(
-    owner: ChannelOwner,
-    id: number,
-    connectionId: number,
-    private readonly options: DisplayChannelOptions,
-  ) {
-    super(owner, 2, id, connectionId);
-    this.presenter = new Presenter(options.canvas);
+  /** `streams` builds the channel's video streams; without it the channel announces none. */
+  constructor(ctx: ChannelContext, id: number, streams?: StreamsFactory) {
+    super(ctx, ChannelType.Display, id);
+    this.presenter = new Presenter(ctx.displayCanvas(id));
     this.images = new ImageResolver({
       pixmapCachePixels: PIXMAP_CACHE_PIXELS,
-      glz: options.glz,
+      glz: ctx.glz,
       surface: (sid) => this.surfaces.get(sid),
       jpeg: decodeJpeg,
       later: (fn, ms) => void setTimeout(fn, ms),
     });
-    this.streams = options.streams
-      ? options.streams({
+    this.streams = streams
+      ? streams({
           surface: (sid) => this.surfaces.get(sid),
           changed: (sid) => this.changed(sid),
           send: (type, body) => this.send(type, body),
-          log: (level, message) => this.owner.log(level, message),
+          log: (level, message) => this.log(level, message),
         })
       : null;
   }
@@ -88,11 +77,12 @@ export class DisplayChannel extends Channel {
         pixmapCacheId: this.id + 1,
         pixmapCacheSize: PIXMAP_CACHE_PIXELS,
         glzDictionaryId: 1,
-        glzDictionaryWindowSize: this.options.glzWindowPixels,
+        glzDictionaryWindowSize: GLZ_WINDOW_PIXELS,
       }),
     );
-    if (this.options.preferredCompression !== undefined && this.hasServerCap(DisplayCap.PrefCompression)) {
-      this.send(DisplayMsgc.PreferredCompression, msg.writePreferredCompression(this.options.preferredCompression));
+    const compression = this.ctx.preferredCompression;
+    if (compression !== undefined && this.hasServerCap(DisplayCap.PrefCompression)) {
+      this.send(DisplayMsgc.PreferredCompression, msg.writePreferredCompression(compression));
     }
     this.streams?.linked(this.serverCapsList());
   }
@@ -194,7 +184,7 @@ export class DisplayChannel extends Channel {
         return;
       case DisplayMsg.MonitorsConfig: {
         const m = msg.parseMonitorsConfig(body);
-        this.options.monitors(this.id, m.heads, m.maxAllowed);
+        this.ctx.emit({ type: 'monitors', displayId: this.id, heads: m.heads, maxAllowed: m.maxAllowed });
         return;
       }
       case DisplayMsg.StreamCreate:
@@ -234,7 +224,7 @@ export class DisplayChannel extends Channel {
     if (m.flags & SurfaceFlags.Primary) {
       check(m.surfaceId === 0, () => `primary surface with id ${m.surfaceId}`);
       this.presenter.setPrimary(surface);
-      this.options.surface(this.id, m.width, m.height);
+      this.ctx.emit({ type: 'surface', displayId: this.id, width: m.width, height: m.height });
     }
   }
 

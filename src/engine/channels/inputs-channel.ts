@@ -3,9 +3,9 @@
  * this channel decides what goes on the wire: KEY_DOWN/KEY_UP with packed scan codes, one KEY_SCANCODE
  * per `sendKeys` combo (the guest gets it whole, so a network stall cannot auto-repeat a held key),
  * KEY_MODIFIERS to bring the guest's lock keys in line with the page's, MOUSE_POSITION (client mode) or
- * MOUSE_MOTION (server mode) held back by the motion-ack throttle, and MOUSE_PRESS/RELEASE. It remembers which keys and buttons it pressed, so `releaseAll` (focus lost,
- * page hidden) leaves nothing stuck in the guest. The guest's lock state (INIT, KEY_MODIFIERS) goes back
- * to the page as `locks`.
+ * MOUSE_MOTION (server mode) held back by the motion-ack throttle, and MOUSE_PRESS/RELEASE. It remembers
+ * which keys and buttons it pressed, so `releaseAll` (focus lost, page hidden) leaves nothing stuck in the
+ * guest. The guest's lock state (INIT, KEY_MODIFIERS) goes back to the page as `keyboard-locks` events.
  */
 import type { InputEvent, KeyboardLocks, PointerButton } from '../../api/input.js';
 import { InputsCap, InputsMsg, InputsMsgc, MouseButton, parseInputsInit, parseKeyModifiers, writeKeyModifiers, type InputsMessage } from '../../protocol/inputs.js';
@@ -13,12 +13,9 @@ import { Reader } from '../../protocol/reader.js';
 import { Writer } from '../../protocol/writer.js';
 import { KeyboardState, LockSync, atomicStepsMessage, isScancode, keyMessage, keySequence } from '../../input/keys.js';
 import { MotionThrottle, pointerMessage, type PointerMessage } from '../../input/motion.js';
-import { Channel, type ChannelOwner } from '../channel.js';
-
-export interface InputsChannelEvents {
-  /** The guest's lock keys, from INIT and every KEY_MODIFIERS. */
-  locks(locks: KeyboardLocks): void;
-}
+import { ChannelType } from '../../protocol/constants.js';
+import { Channel } from '../channel.js';
+import type { ChannelContext } from '../channel-context.js';
 
 const BUTTONS: Record<PointerButton, MouseButton> = {
   left: MouseButton.Left,
@@ -33,13 +30,8 @@ export class InputsChannel extends Channel {
   private readonly lockSync = new LockSync();
   private readonly pointer = new MotionThrottle();
 
-  constructor(
-    owner: ChannelOwner,
-    id: number,
-    connectionId: number,
-    private readonly events: InputsChannelEvents,
-  ) {
-    super(owner, 3, id, connectionId);
+  constructor(ctx: ChannelContext, id: number) {
+    super(ctx, ChannelType.Inputs, id);
   }
 
   protected channelCaps(): number[] {
@@ -49,9 +41,9 @@ export class InputsChannel extends Channel {
   protected handleMessage(type: number, body: Uint8Array): void {
     switch (type) {
       case InputsMsg.Init:
-        return this.events.locks(this.lockSync.fromGuest(parseInputsInit(new Reader(body)).modifiers));
+        return this.guestLocks(this.lockSync.fromGuest(parseInputsInit(new Reader(body)).modifiers));
       case InputsMsg.KeyModifiers:
-        return this.events.locks(this.lockSync.fromGuest(parseKeyModifiers(new Reader(body)).modifiers));
+        return this.guestLocks(this.lockSync.fromGuest(parseKeyModifiers(new Reader(body)).modifiers));
       case InputsMsg.MouseMotionAck:
         return this.sendPointer(this.pointer.ack());
       default:
@@ -124,6 +116,11 @@ export class InputsChannel extends Channel {
   protected override onClosed(): void {
     this.keyboard.releaseAll();
     this.pointer.reset();
+  }
+
+  /** The guest's lock keys, from INIT and every KEY_MODIFIERS, go to the page. */
+  private guestLocks(locks: KeyboardLocks): void {
+    this.ctx.emit({ type: 'keyboard-locks', locks });
   }
 
   private key(scancode: number, down: boolean): void {

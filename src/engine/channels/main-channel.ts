@@ -1,11 +1,12 @@
 /**
  * MainChannel: the session's first channel. It reads INIT (session id, mouse modes, agent state),
  * asks for the channel list (ATTACH_CHANNELS), reports the initial CHANNELS_LIST and every later single
- * addition, follows MOUSE_MODE, requests client (absolute) mouse mode when the server offers it, and
- * keeps the agent connection state and tokens (AGENT_CONNECTED[_TOKENS], AGENT_DISCONNECTED, AGENT_TOKEN).
+ * addition to its session, owns the mouse mode (INIT, MOUSE_MODE → `mouse-mode` events; client mode asked
+ * for when offered; MOUSE_MODE_REQUEST on the page's wish), and keeps the agent connection state and
+ * tokens (AGENT_CONNECTED[_TOKENS], AGENT_DISCONNECTED, AGENT_TOKEN).
  */
 import type { MouseModeName } from '../../api/types.js';
-import { MainCap, MainMsg, MainMsgc, MouseMode } from '../../protocol/constants.js';
+import { ChannelType, MainCap, MainMsg, MainMsgc, MouseMode } from '../../protocol/constants.js';
 import { check } from '../../protocol/errors.js';
 import {
   parseChannelsList,
@@ -19,12 +20,13 @@ import {
   type ChannelId,
   type MainInit,
 } from '../../protocol/main.js';
-import { Channel, type ChannelOwner } from '../channel.js';
+import { Channel } from '../channel.js';
+import type { ChannelContext } from '../channel-context.js';
 
+/** What the main channel tells its session (which keeps the channel table and the session facts). */
 export interface MainChannelEvents {
   init(init: MainInit): void;
   channelsList(channels: ChannelId[], initial: boolean): void;
-  mouseMode(current: MouseModeName, supported: MouseModeName[]): void;
   agent(connected: boolean): void;
   identity(facts: { name?: string; uuid?: string }): void;
 }
@@ -45,12 +47,21 @@ export class MainChannel extends Channel {
   agentConnected = false;
   /** AGENT_DATA messages we may still send (each costs one token). */
   agentTokens = 0;
+  /** The current mouse mode and the ones the server supports (from INIT, then MOUSE_MODE). */
+  mouse: { mode: MouseModeName; supported: MouseModeName[] } = { mode: 'server', supported: [] };
 
+  /** `ctx.sessionId` is 0: the main channel's link is what creates the session. */
   constructor(
-    owner: ChannelOwner,
+    ctx: ChannelContext,
     private readonly events: MainChannelEvents,
   ) {
-    super(owner, 1, 0, 0);
+    super(ctx, ChannelType.Main, 0);
+  }
+
+  /** MOUSE_MODE_REQUEST for a mode the server supports; it answers with MOUSE_MODE if the mode changes. */
+  requestMouseMode(mode: MouseModeName): void {
+    if (!this.initReceived || !this.mouse.supported.includes(mode)) return;
+    this.send(MainMsgc.MouseModeRequest, writeMouseModeRequest(mode === 'client' ? MouseMode.Client : MouseMode.Server));
   }
 
   protected channelCaps(): number[] {
@@ -69,7 +80,8 @@ export class MainChannel extends Channel {
       }
       case MainMsg.MouseMode: {
         const m = parseMouseMode(body);
-        return this.events.mouseMode(m.current === MouseMode.Client ? 'client' : 'server', mouseModeNames(m.supported));
+        this.mouse = { mode: m.current === MouseMode.Client ? 'client' : 'server', supported: mouseModeNames(m.supported) };
+        return this.ctx.emit({ type: 'mouse-mode', ...this.mouse });
       }
       case MainMsg.AgentConnected:
         return this.agentUp(this.agentTokens);
@@ -95,7 +107,7 @@ export class MainChannel extends Channel {
       case MainMsg.MigrateBegin:
       case MainMsg.MigrateBeginSeamless:
       case MainMsg.MigrateSwitchHost:
-        this.owner.log('warn', 'the server announced a migration; this client does not follow migrations yet');
+        this.log('warn', 'the server announced a migration; this client does not follow migrations yet');
         return;
       default:
         return this.logUnknown(type, body);
@@ -107,6 +119,7 @@ export class MainChannel extends Channel {
     const init = parseMainInit(body);
     this.initReceived = true;
     this.agentTokens = init.agentTokens;
+    this.mouse = { mode: init.currentMouseMode === MouseMode.Client ? 'client' : 'server', supported: mouseModeNames(init.supportedMouseModes) };
     this.events.init(init);
     if (init.agentConnected) this.agentUp(init.agentTokens);
     this.send(MainMsgc.AttachChannels);

@@ -19,7 +19,8 @@ import { DataCompressionType, SpicevmcCap, SpicevmcMsg, SpicevmcMsgc } from '../
 import { check, ProtocolError } from '../../protocol/errors.js';
 import { UsbHost, type UsbHostOptions } from '../../usb/usb-host.js';
 import type { UsbDeviceLike } from '../../usb/webusb-types.js';
-import { Channel, type ChannelOwner } from '../channel.js';
+import { Channel } from '../channel.js';
+import type { ChannelContext } from '../channel-context.js';
 
 /** SPICE_CHANNEL_USBREDIR. */
 export const USBREDIR_CHANNEL_TYPE = 9;
@@ -70,12 +71,11 @@ export class UsbredirChannel extends Channel {
   bytesOut = 0;
 
   constructor(
-    owner: ChannelOwner,
+    ctx: ChannelContext,
     id: number,
-    connectionId: number,
     private readonly events: UsbredirChannelEvents,
   ) {
-    super(owner, USBREDIR_CHANNEL_TYPE, id, connectionId);
+    super(ctx, USBREDIR_CHANNEL_TYPE, id);
   }
 
   /** A host has spoken on this link: the next device needs a fresh link. */

@@ -5,7 +5,9 @@
  * servers prove features (test/e2e).
  */
 import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
-import type { ChannelOwner } from '../../../src/engine/channel.js';
+import type { EngineEvent } from '../../../src/api/engine-api.js';
+import { GlzDictionary } from '../../../src/codecs/glz.js';
+import type { ChannelContext } from '../../../src/engine/channel-context.js';
 import type { Transport, TransportFactory, TransportHandlers } from '../../../src/engine/transport.js';
 import { Framer, frameMessage, type SpiceMessage } from '../../../src/protocol/framer.js';
 import { Reader } from '../../../src/protocol/reader.js';
@@ -131,17 +133,23 @@ export function fakeNetwork(): { factory: TransportFactory; connections: FakeCon
 /** Waits for pending promises (the ticket encryption is async). */
 export const settle = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 
-/** A ChannelOwner for testing one channel alone over `factory`; failures are collected as `code: reason`. */
-export function testOwner(factory: TransportFactory, failures: string[] = []): ChannelOwner {
+/**
+ * A ChannelContext for testing one channel alone over `factory`, linking with connection id `sessionId`;
+ * failures are collected as `code: reason`; events (logs included) go to `emit`.
+ */
+export function testContext(factory: TransportFactory, sessionId: number, failures: string[] = [], emit: (event: EngineEvent) => void = () => {}): ChannelContext {
   return {
     url: 'ws://test',
     transportFactory: factory,
     linkTimeoutMs: 2000,
+    sessionId,
     password: () => '',
-    channelLinked: () => {},
-    channelFailed: (_c, code, reason) => failures.push(`${code}: ${reason}`),
-    log: () => {},
-    notify: () => {},
+    linked: () => {},
+    failed: (_c, code, reason) => failures.push(`${code}: ${reason}`),
+    emit,
+    channel: () => undefined,
+    displayCanvas: () => undefined,
+    glz: new GlzDictionary(1 << 20),
   };
 }
 

@@ -3,14 +3,13 @@ import type { EngineEvent } from '../../../src/api/engine-api.js';
 import { CursorChannel } from '../../../src/engine/channels/cursor-channel.js';
 import { CursorFlags, CursorMsg, CursorType } from '../../../src/protocol/constants.js';
 import { Writer } from '../../../src/protocol/writer.js';
-import { fakeNetwork, settle, testOwner } from '../engine/fake-server.js';
+import { fakeNetwork, settle, testContext } from '../engine/fake-server.js';
 
 async function linkedCursor() {
   const net = fakeNetwork();
   const events: EngineEvent[] = [];
   const failures: string[] = [];
-  const owner = testOwner(net.factory, failures);
-  const channel = new CursorChannel(owner, 1, 9, (e) => events.push(e));
+  const channel = new CursorChannel(testContext(net.factory, 9, failures, (e) => e.type !== 'log' && events.push(e)), 1);
   channel.open();
   const conn = net.connections[0]!;
   conn.open();

@@ -3,7 +3,7 @@ import type { KeyboardLocks } from '../../../src/api/input.js';
 import { InputsChannel } from '../../../src/engine/channels/inputs-channel.js';
 import { InputsMsg, InputsMsgc } from '../../../src/protocol/constants.js';
 import { Writer } from '../../../src/protocol/writer.js';
-import { fakeNetwork, settle, testOwner, type FakeConnection } from '../engine/fake-server.js';
+import { fakeNetwork, settle, testContext, type FakeConnection } from '../engine/fake-server.js';
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 
@@ -12,8 +12,10 @@ async function linkedInputs(caps: number[] = [0x1]) {
   const net = fakeNetwork();
   const locks: KeyboardLocks[] = [];
   const failures: string[] = [];
-  const owner = testOwner(net.factory, failures);
-  const channel = new InputsChannel(owner, 0, 77, { locks: (l) => locks.push(l) });
+  const channel = new InputsChannel(
+    testContext(net.factory, 77, failures, (e) => e.type === 'keyboard-locks' && locks.push(e.locks)),
+    0,
+  );
   channel.open();
   const conn = net.connections[0]!;
   conn.open();
