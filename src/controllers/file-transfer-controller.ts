@@ -53,7 +53,14 @@ export class FileTransferController implements ReactiveController {
     const api = this.options.engine.api;
     if (!api) throw agentError('agent-not-connected', 'not connected');
     const ids: number[] = [];
-    for (const file of files) ids.push(unwrap(await api.sendFile(file)));
+    for (const file of files) {
+      const r = await api.sendFile(file);
+      if (!r.ok) {
+        // A file that could not even start is reported like a failed transfer (id 0), then the call fails.
+        this.options.emit({ id: 0, name: file.name, size: file.size, sent: 0, state: 'error', status: r.code, error: r.message });
+      }
+      ids.push(unwrap(r));
+    }
     return ids;
   }
 
@@ -72,7 +79,7 @@ export class FileTransferController implements ReactiveController {
     if (!this.options.available() || !files || files.length === 0) return;
     e.preventDefault();
     this.send(Array.from(files)).catch(() => {
-      // Each refusal is reported as a spice-file-transfer event or the agent's absence is on the console.
+      // Already reported as a spice-file-transfer event with state `error`.
     });
   };
 }
