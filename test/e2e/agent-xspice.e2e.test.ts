@@ -95,6 +95,59 @@ describe('agent with Xspice and spice-vdagent: clipboard both ways, file drop', 
     expect(sent.some((e) => e.detail.kind === 'data' && e.detail.size === Buffer.byteLength(text))).toBe(true);
   });
 
+  it("the page's clipboard is offered to the guest when the console gains focus (clipboard-read granted)", async () => {
+    const text = 'offered on focus ✓';
+    await page.evaluate(async (t) => {
+      const el = (window as any).spiceTest.element();
+      el.blur();
+      await navigator.clipboard.writeText(t);
+      el.focus();
+    }, text);
+    const got = await waitFor(
+      async () => {
+        const r = await x.exec('xclip', ['-selection', 'clipboard', '-o'], { timeoutMs: 10_000 });
+        return r.code === 0 && r.stdout === text ? r.stdout : null;
+      },
+      'the X clipboard to hold the text offered on focus',
+      30_000,
+      300,
+    );
+    expect(got).toBe(text);
+  });
+
+  it('a PNG image copied in the guest reaches the page clipboard as image/png', async () => {
+    const png = join(x.tmpDir, 'pic.png');
+    const made = await x.exec('convert', ['-size', '37x21', 'gradient:red-blue', png]);
+    expect(made.code).toBe(0);
+    const bytes = await readFile(png);
+    const since = (await events(page)).length;
+    x.run('xclip', ['-selection', 'clipboard', '-t', 'image/png', '-quiet', png]);
+    const data = await waitFor(
+      async () => (await events(page)).slice(since).find((e) => e.name === 'spice-clipboard' && e.detail.kind === 'data' && e.detail.direction === 'from-guest') ?? null,
+      'guest PNG on the page',
+      30_000,
+      100,
+    );
+    expect(data.detail).toEqual({ direction: 'from-guest', types: ['image/png'], size: bytes.length, kind: 'data' });
+    const onPage = await waitFor(
+      () =>
+        page.evaluate(async () => {
+          for (const item of await navigator.clipboard.read()) {
+            if (item.types.includes('image/png')) {
+              const b = new Uint8Array(await (await item.getType('image/png')).arrayBuffer());
+              return { size: b.length, sig: Array.from(b.subarray(0, 8)) };
+            }
+          }
+          return null;
+        }),
+      'image/png on the page clipboard',
+      10_000,
+      200,
+    );
+    // Chromium re-encodes images it puts on the clipboard: the bytes differ, the picture is a PNG.
+    expect(onPage.sig).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  });
+
   it('a file dropped on the console is written by the agent, bytes intact', async () => {
     const size = 300_000;
     const bytes = Buffer.alloc(size);
