@@ -73,6 +73,10 @@ const engine = {
   calls() {
     return calls;
   },
+  /** Test hook: the guest copied text (a GRAB of text/plain). */
+  guestGrab() {
+    sink({ type: 'clipboard', kind: 'grab', direction: 'from-guest', types: ['text/plain'], size: 0 });
+  },
 };
 
 expose(engine);

@@ -79,6 +79,33 @@ describe('<spice-console> agent', () => {
     assertEqual(c.find((x) => x.name === 'offerClipboard')?.args, [{ mime: 'text/plain', text: 'to the guest' }], 'offered');
   });
 
+  it("a paste event offers its text to the guest; a copy event on the console gets the guest's text", async () => {
+    const el = new SpiceConsole(fakeEngine);
+    document.body.append(el);
+    await connected(el);
+    const dt = new DataTransfer();
+    dt.setData('text/plain', 'pasted text');
+    const paste = new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, composed: true, cancelable: true });
+    el.dispatchEvent(paste);
+    assert(paste.defaultPrevented, 'paste taken by the console');
+    await new Promise((r) => setTimeout(r, 100));
+    assertEqual((await calls(el)).filter((x) => x.name === 'offerClipboard').at(-1)?.args, [{ mime: 'text/plain', text: 'pasted text' }], 'pasted text offered');
+    await (el as any).engine.api.guestGrab();
+    await new Promise((r) => setTimeout(r, 200));
+    assert((await calls(el)).some((x) => x.name === 'readGuestClipboard'), 'guest text fetched after its grab');
+    const out = new DataTransfer();
+    const copy = new ClipboardEvent('copy', { clipboardData: out, bubbles: true, composed: true, cancelable: true });
+    el.dispatchEvent(copy);
+    assert(copy.defaultPrevented, 'copy served by the console');
+    assertEqual(out.getData('text/plain'), 'guest text', 'copy event carries the guest text');
+    el.clipboard = 'to-guest';
+    await el.updateComplete;
+    const blocked = new DataTransfer();
+    const copy2 = new ClipboardEvent('copy', { clipboardData: blocked, bubbles: true, composed: true, cancelable: true });
+    el.dispatchEvent(copy2);
+    assert(!copy2.defaultPrevented && blocked.getData('text/plain') === '', 'policy to-guest: nothing leaves the guest');
+  });
+
   it('a dropped file goes to the engine; a refused one is reported', async () => {
     const el = new SpiceConsole(fakeEngine);
     document.body.append(el);
