@@ -148,6 +148,34 @@ describe('agent with Xspice and spice-vdagent: clipboard both ways, file drop', 
     expect(onPage.sig).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   });
 
+  it("a PNG on the page's clipboard reaches the guest as image/png when the console gains focus", async () => {
+    const size = await page.evaluate(async () => {
+      const el = (window as any).spiceTest.element();
+      el.blur();
+      const canvas = new OffscreenCanvas(23, 17);
+      const g = canvas.getContext('2d')!;
+      g.fillStyle = '#3a7';
+      g.fillRect(0, 0, 23, 17);
+      await navigator.clipboard.write([new ClipboardItem({ 'image/png': await canvas.convertToBlob({ type: 'image/png' }) })]);
+      // What the page will read (the browser may re-encode on write).
+      let n = 0;
+      for (const item of await navigator.clipboard.read()) if (item.types.includes('image/png')) n = (await item.getType('image/png')).size;
+      el.focus();
+      return n;
+    });
+    expect(size).toBeGreaterThan(0);
+    const got = await waitFor(
+      async () => {
+        const r = await x.exec('sh', ['-c', 'xclip -selection clipboard -t image/png -o | od -An -tx1 | tr -d " \n"'], { timeoutMs: 10_000 });
+        return r.code === 0 && r.stdout.length === size * 2 ? r.stdout : null;
+      },
+      'the X clipboard to hold the PNG',
+      30_000,
+      300,
+    );
+    expect(got.slice(0, 16)).toBe('89504e470d0a1a0a');
+  });
+
   it('a file dropped on the console is written by the agent, bytes intact', async () => {
     const size = 300_000;
     const bytes = Buffer.alloc(size);
