@@ -442,10 +442,10 @@ export class SpiceConsole extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('viewOnly') && this.viewOnly) this.interaction.inputDisabled();
     if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
-    if ((['wanOptions', 'colorDepth', 'disableEffects', 'osType'] as const).some((k) => changed.has(k)) && this.state === 'connected') {
+    if ((['wanOptions', 'colorDepth', 'disableEffects', 'osType'] as const).some((k) => changed.has(k)) && !this.ended) {
       void this.engine.api?.setWanOptions(this.wanValue());
     }
-    if (changed.has('clipboard') && this.state === 'connected') void this.engine.api?.setClipboardPolicy(parseClipboardPolicy(this.clipboard));
+    if (changed.has('clipboard') && !this.ended) void this.engine.api?.setClipboardPolicy(parseClipboardPolicy(this.clipboard));
     if ((changed.has('url') || changed.has('autoconnect')) && this.autoconnect && this.url && this.ended && this.isConnected) {
       void this.connect();
     }
