@@ -50,6 +50,19 @@ export function unwrap<T>(result: AgentResult<T>): T {
   throw agentError(result.code, result.message);
 }
 
+/**
+ * The engine answers a clipboard read within its own 10 s limit; this bound on the page side also covers a
+ * worker that was terminated while the call was pending (comlink would leave it pending forever).
+ */
+const PAGE_READ_TIMEOUT_MS = 15_000;
+function withTimeout<T>(call: Promise<AgentResult<T>>): Promise<AgentResult<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<AgentResult<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, code: 'agent-timeout', message: `no answer from the engine within ${PAGE_READ_TIMEOUT_MS} ms` }), PAGE_READ_TIMEOUT_MS);
+  });
+  return Promise.race([call, late]).finally(() => clearTimeout(timer));
+}
+
 export class ClipboardController implements ReactiveController {
   /** The guest's last text (LF line ends), kept for a `copy` event when it could not be written at once. */
   private guestText: string | null = null;
@@ -114,7 +127,7 @@ export class ClipboardController implements ReactiveController {
   async readGuestText(): Promise<string> {
     const api = this.options.engine.api;
     if (!api) throw agentError('agent-not-connected', 'not connected');
-    const text = new TextDecoder().decode(unwrap(await api.readGuestClipboard('text/plain')));
+    const text = new TextDecoder().decode(unwrap(await withTimeout(api.readGuestClipboard('text/plain'))));
     this.guestText = text;
     this.lastSynced = text;
     return text;
@@ -128,7 +141,7 @@ export class ClipboardController implements ReactiveController {
         const text = await this.readGuestText();
         await this.writePage(text);
       } else if (types.includes('image/png')) {
-        const png = unwrap(await api.readGuestClipboard('image/png'));
+        const png = unwrap(await withTimeout(api.readGuestClipboard('image/png')));
         const clip = this.clipboard;
         const Item = (globalThis as { ClipboardItem?: new (items: Record<string, Blob>) => unknown }).ClipboardItem;
         if (clip?.write && Item && document.hasFocus()) {

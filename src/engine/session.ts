@@ -160,6 +160,7 @@ export class Session {
     this.secret = '';
     this.context.glz.clear();
     this.usb.shutdown();
+    this.agent.session.agentDisconnected(); // pending clipboard reads and transfers end now
     this.main.close();
     for (const entry of this.channels.values()) entry.channel?.close();
     this.emit({ type: 'disconnected', code, reason, clean: code === DisconnectCode.Client });

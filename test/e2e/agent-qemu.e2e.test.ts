@@ -72,6 +72,8 @@ describe('agent into QEMU: WAN display config, restart, file transfer', () => {
     const log = await qemu.serialLog();
     const hex = Buffer.from(agentBytes(log)).toString('hex');
     expect(count(hex, displayConfigHex(15, 16))).toBe(1);
+    // ...in one piece on the port: VDIChunkHeader (port 1 = VDP_CLIENT_PORT, size 28), then the message.
+    expect(count(hex, '010000001c000000' + displayConfigHex(15, 16))).toBe(1);
     // The client announced its caps first, asking back (request=1); the stand-in answered.
     expect(log).toMatch(/^STANDIN CAPS request=1/m);
     expect(hex.indexOf('0100000006000000')).toBeLessThan(hex.indexOf(displayConfigHex(15, 16)));
