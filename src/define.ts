@@ -4,6 +4,7 @@
  */
 import type { SpiceConsole } from './elements/spice-console/spice-console.js';
 import type { SpiceUsbMenu } from './elements/spice-usb-menu/spice-usb-menu.js';
+import type { SpiceConsoleOptions } from './elements/spice-console-options/spice-console-options.js';
 import { defineSpiceElements } from './register.js';
 
 defineSpiceElements();
@@ -12,5 +13,6 @@ declare global {
   interface HTMLElementTagNameMap {
     'spice-console': SpiceConsole;
     'spice-usb-menu': SpiceUsbMenu;
+    'spice-console-options': SpiceConsoleOptions;
   }
 }

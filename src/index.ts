@@ -4,6 +4,17 @@
  */
 export { SpiceConsole, type SpiceConsoleEventMap } from './elements/spice-console/spice-console.js';
 export { SpiceUsbMenu } from './elements/spice-usb-menu/spice-usb-menu.js';
+export { SpiceConsoleOptions, wanNote, type OptionsChangeDetail } from './elements/spice-console-options/spice-console-options.js';
+export type { ConsoleSettingsTarget, SettingsEventDetail, SettingsStatus } from './controllers/settings-controller.js';
+export { setSiteDefaults, getSiteDefaults, OVIRT_WAN_DEFAULTS } from './settings/site-defaults.js';
+export {
+  SETTINGS_VERSION,
+  parseSettingsRecord,
+  type ConsoleSettings,
+  type MonitorLayout,
+  type SettingsRecord,
+} from './settings/settings-record.js';
+export { SETTINGS_DB, SETTINGS_STORE } from './settings/settings-storage.js';
 export { defineSpiceElements } from './register.js';
 export {
   UsbErrorCode,

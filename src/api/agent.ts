@@ -77,6 +77,16 @@ export type AgentEngineEvent =
   | ({ type: 'clipboard' } & ClipboardDetail)
   | ({ type: 'file-transfer' } & FileTransferDetail);
 
+/**
+ * A file as the agent calls take it: a `File` on the page and in the worker (it crosses by structured clone).
+ * Spelled out so this module also compiles with the pure code (no DOM types there).
+ */
+export interface FileLike {
+  readonly name: string;
+  readonly size: number;
+  slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
+}
+
 /** The agent calls of EngineApi. */
 export interface AgentApi {
   /** New WAN options: DISPLAY_CONFIG now if the agent announced DISPLAY_CONFIG (see `display-config` events). */
@@ -89,7 +99,7 @@ export interface AgentApi {
   /** The guest's clipboard as `mime` (text: UTF-8 with LF line ends). */
   readGuestClipboard(mime: string): Promise<AgentResult<Uint8Array>>;
   /** Sends a file into the guest; resolves with the transfer id once started (progress: `file-transfer` events). */
-  sendFile(file: File): Promise<AgentResult<number>>;
+  sendFile(file: FileLike): Promise<AgentResult<number>>;
   /** Cancels a running transfer; false if there is none with that id. */
   cancelFileTransfer(id: number): Promise<boolean>;
   /**

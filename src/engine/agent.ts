@@ -5,7 +5,7 @@
  * piece (Blob.slice, never the whole file), bounds every wait for the agent with a timeout, and answers the
  * page's calls with AgentResult objects.
  */
-import type { AgentApi, AgentEngineEvent, AgentErrorCode, AgentOptions, AgentResult, AgentStatus } from '../api/agent.js';
+import type { AgentApi, AgentEngineEvent, AgentErrorCode, AgentOptions, AgentResult, AgentStatus, FileLike } from '../api/agent.js';
 import { AgentError, AgentSession, type AgentSessionEvent, type MonitorRequest } from '../agent/agent-session.js';
 import type { ClipboardPolicy } from '../agent/clipboard.js';
 import type { WanOptions } from '../agent/display-config.js';
@@ -95,7 +95,7 @@ export class EngineAgent implements AgentApi {
     }
   }
 
-  async sendFile(file: File): Promise<AgentResult<number>> {
+  async sendFile(file: FileLike): Promise<AgentResult<number>> {
     try {
       const id = this.session.sendFile({
         name: file.name,

@@ -10,6 +10,9 @@ import type { KeyboardLocks } from '../../api/input.js';
 import type { MouseModeName } from '../../api/types.js';
 import { InteractionController } from '../../controllers/interaction-controller.js';
 import { UsbController } from '../../controllers/usb-controller.js';
+import { SettingsController, type SettingsEventDetail, type SettingsStatus } from '../../controllers/settings-controller.js';
+import { getSiteDefaults, setSiteDefaults } from '../../settings/site-defaults.js';
+import type { ConsoleSettings } from '../../settings/settings-record.js';
 import type { UsbDeviceInfo, UsbMode, UsbStatus } from '../../api/usb.js';
 import type { UsbDeviceLike } from '../../usb/webusb-types.js';
 import type { ComboName } from '../../input/keys.js';
@@ -46,6 +49,7 @@ export interface SpiceConsoleEventMap {
   'spice-display-config': CustomEvent<DisplayConfigDetail>;
   'spice-clipboard': CustomEvent<ClipboardDetail>;
   'spice-file-transfer': CustomEvent<FileTransferDetail>;
+  'spice-settings': CustomEvent<SettingsEventDetail>;
 }
 
 /**
@@ -66,6 +70,9 @@ export interface SpiceConsoleEventMap {
  *   { total, free }, devices: [{ key, vendorId, productId, productName?, state, reason?, channelId? }],
  *   migrationWarning?, guestFilter? }`; device states `available`, `redirecting`, `redirected`, `refused`,
  *   `lost`. `migrationWarning` is set once a device was redirected (the VM cannot be live-migrated then).
+ * @fires spice-settings - The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt
+ *   or foreign record was `ignored`, or storage is `unavailable` (settings are not kept). `detail`:
+ *   `{ state, vmId, reason?, stored? }`.
  *
  * @fires spice-agent - The guest agent came, announced its capabilities, or went: `{ connected, caps,
  *   fileTransferAvailable }` (caps by name: `display-config`, `clipboard-by-demand`, `file-xfer-disabled`, ...).
@@ -110,7 +117,20 @@ export class SpiceConsole extends LitElement {
     clipboard: { type: String, attribute: 'clipboard' },
     agentConnected: { type: Boolean, reflect: true, attribute: 'agent-connected' },
     fileTransferAvailable: { state: true },
+    vmId: { type: String, reflect: true, attribute: 'vm-id' },
   };
+
+  /**
+   * Defaults for every console on the page, below each console's attributes and the user's stored choices
+   * (see README "Settings"). Starts as oVirt's WAN defaults (`colorDepth` 16, `disableEffects`
+   * `['animation']`); what is assigned is checked (TypeError on a bad setting) and merged over those.
+   */
+  static get siteDefaults(): Readonly<Partial<ConsoleSettings>> {
+    return getSiteDefaults();
+  }
+  static set siteDefaults(defaults: Partial<ConsoleSettings>) {
+    setSiteDefaults(defaults);
+  }
 
   /** ws:// or wss:// URL of the SPICE server port or of a websockify-style proxy. */
   declare url: string;
@@ -151,6 +171,11 @@ export class SpiceConsole extends LitElement {
   declare usbAutoRedirectFilter: string;
   /** Whether USB redirection can be used now (see `usbStatus.reason` when not). Read-only for pages. */
   declare usbAvailable: boolean;
+  /**
+   * The VM's id, as the portal knows it: the user's settings for this console are kept under it. Empty:
+   * they are kept under the UUID the server sends once connected.
+   */
+  declare vmId: string;
   declare private statusText: string;
   /**
    * oVirt's "Enable WAN options": send the guest agent `colorDepth` and `disableEffects` (DISPLAY_CONFIG).
@@ -186,6 +211,7 @@ export class SpiceConsole extends LitElement {
   private readonly usbControl: UsbController;
   private readonly clipboardControl: ClipboardController;
   private readonly fileTransfers: FileTransferController;
+  private readonly settingsControl: SettingsController;
   private canvas: HTMLCanvasElement | null = null;
   private ended = true;
 
@@ -210,6 +236,7 @@ export class SpiceConsole extends LitElement {
     this.clipboard = 'both';
     this.agentConnected = false;
     this.fileTransferAvailable = false;
+    this.vmId = '';
     this.engine = new EngineController(this, (e) => this.onEngineEvent(e), workerFactory);
     this.interaction = new InteractionController(this, {
       engine: this.engine,
@@ -239,6 +266,13 @@ export class SpiceConsole extends LitElement {
       available: () => this.fileTransferAvailable,
       emit: (detail) => this.emit('spice-file-transfer', detail),
     });
+    // Last: the property defaults above are the built-in layer of the settings' precedence order.
+    this.settingsControl = new SettingsController(this);
+  }
+
+  /** Where this console's settings stand: the VM id they are kept under, whether they are kept, and why not. */
+  get settingsStatus(): SettingsStatus {
+    return this.settingsControl.status;
   }
 
   /** Whether WAN options apply to this guest (oVirt: Windows guests; an unknown OS too, with a note). */
@@ -296,6 +330,7 @@ export class SpiceConsole extends LitElement {
     this.session = null;
     this.setState('connecting', `Connecting to ${this.url}…`);
     await this.updateComplete;
+    await this.settingsControl.settled();
     const canvas = this.freshCanvas();
     const offscreen = canvas?.transferControlToOffscreen();
     this.usbControl.sessionStarting();
