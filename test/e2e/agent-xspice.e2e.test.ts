@@ -195,4 +195,32 @@ describe('agent with Xspice and spice-vdagent: clipboard both ways, file drop', 
     const written = await readFile(path);
     expect(createHash('md5').update(written).digest('hex')).toBe(createHash('md5').update(bytes).digest('hex'));
   });
+
+  it("with clipboard=\"off\" nothing crosses: guest copies stay in the guest, the page's text is refused", async () => {
+    await page.evaluate(() => ((window as any).spiceTest.element().clipboard = 'off'));
+    const since = (await events(page)).length;
+    await writeFile(join(x.tmpDir, 'clip2.txt'), 'stays in the guest');
+    x.run('xclip', ['-selection', 'clipboard', '-quiet', join(x.tmpDir, 'clip2.txt')]);
+    // The agent's GRAB arrives (xclip -o in the guest proves the owner changed), and nothing is announced.
+    await waitFor(async () => (await x.exec('xclip', ['-selection', 'clipboard', '-o'])).stdout === 'stays in the guest', 'xclip owns the clipboard', 10_000, 200);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await events(page)).slice(since).filter((e) => e.name === 'spice-clipboard')).toEqual([]);
+    const refused = await page.evaluate(async () => {
+      try {
+        await (window as any).spiceTest.element().sendClipboardText('nope');
+        return 'sent';
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    });
+    expect(refused).toBe('clipboard-policy');
+    const read = await page.evaluate(async () => {
+      try {
+        return await (window as any).spiceTest.element().readGuestClipboard();
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    });
+    expect(read).toBe('clipboard-policy');
+  });
 });
