@@ -136,3 +136,48 @@ describe('agent into QEMU: WAN display config, restart, file transfer', () => {
     expect(end.detail.error).toMatch(/4096 bytes free/);
   });
 });
+
+// With a QXL device whose guest driver takes client monitor configs, spice-server hands MONITORS_CONFIG to the
+// QXL device instead of the agent (protocol notes 3.5); without one, the agent gets it, which shows here.
+describe('setMonitorsConfig into QEMU without QXL: the agent gets MONITORS_CONFIG', () => {
+  let qemu: Qemu;
+  let page: Page;
+  beforeAll(async () => {
+    qemu = await startQemu({ agent: true, qxlDevices: 0, waitForGuest: true, append: 'agentstandin=1' });
+    page = await openConsolePage(env.browser, env.origin);
+    await page.evaluate(async (url) => {
+      const w = window as any;
+      w.spiceTest.mount();
+      await w.spiceTest.connect(url);
+    }, qemu.url);
+    await waitFor(() => page.evaluate(() => (window as any).spiceTest.element().agentCaps.includes('monitors-config')), 'agent caps', 60_000, 100);
+  });
+  afterAll(async () => {
+    await page?.evaluate(() => (window as any).spiceTest.disconnect()).catch(() => {});
+    await page?.close();
+    await qemu?.stop();
+  });
+
+  it('reaches the agent as MONITORS_CONFIG (height before width), as its caps allow', async () => {
+    const before = Buffer.from(agentBytes(await qemu.serialLog())).toString('hex').length;
+    const r = await page.evaluate(() =>
+      (window as any).spiceTest.element().engine.api.setMonitorsConfig([{ width: 800, height: 600, x: 0, y: 0, widthMm: 211, heightMm: 158 }, null]),
+    );
+    // The stand-in announces MONITORS_CONFIG, not SPARSE_MONITORS_CONFIG nor MONITORS_CONFIG_POSITION.
+    expect(r).toEqual({ ok: true, value: { sent: true, reason: 'the agent does not announce MONITORS_CONFIG_POSITION: positions may be ignored' } });
+    const body = Buffer.alloc(8 + 20 + 4);
+    body.writeUInt32LE(1, 0); // one monitor: the disabled one is left out without SPARSE_MONITORS_CONFIG
+    body.writeUInt32LE(3, 4); // USE_POS | PHYSICAL_SIZE
+    body.writeUInt32LE(600, 8); // height first
+    body.writeUInt32LE(800, 12);
+    body.writeUInt32LE(32, 16);
+    body.writeUInt16LE(158, 28);
+    body.writeUInt16LE(211, 30);
+    const head = Buffer.alloc(20);
+    head.writeUInt32LE(1, 0);
+    head.writeUInt32LE(2, 4);
+    head.writeUInt32LE(body.length, 16);
+    const want = Buffer.concat([head, body]).toString('hex');
+    await waitFor(async () => Buffer.from(agentBytes(await qemu.serialLog())).toString('hex').slice(before).includes(want), 'MONITORS_CONFIG in the guest', 30_000, 200);
+  });
+});
