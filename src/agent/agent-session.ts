@@ -147,11 +147,14 @@ export class AgentSession {
 
   // From the main channel.
 
-  /** The agent is there (INIT agent_connected, AGENT_CONNECTED[_TOKENS]); AGENT_START was sent. */
-  agentConnected(tokens: number): void {
+  /**
+   * The agent is there (INIT agent_connected, AGENT_CONNECTED[_TOKENS]); AGENT_START was sent. `tokens`: the
+   * count the server stated; without one (plain AGENT_CONNECTED) the unspent count carries over.
+   */
+  agentConnected(tokens?: number | null): void {
     this.resetAgent('agent reconnected');
     this.connectedNow = true;
-    this.queue.setTokens(tokens);
+    if (tokens !== undefined && tokens !== null) this.queue.setTokens(tokens);
     this.emitAgent();
     this.announce(true);
   }

@@ -169,6 +169,8 @@ export class Session {
 
   private onInit(init: MainInit): void {
     this.init = init;
+    // The tokens for agent data, also for an agent that connects later with a plain AGENT_CONNECTED.
+    this.agent.session.setTokens(init.agentTokens);
     this.context = { ...this.context, sessionId: init.sessionId };
   }
 

@@ -78,6 +78,25 @@ describe('agent over the main channel', () => {
     expect(parseAnnounceCapabilities(last.payload).request).toBe(true);
   });
 
+  it("a plain AGENT_CONNECTED keeps INIT's token count; a second AGENT_CONNECTED_TOKENS for a live agent sets it", async () => {
+    const { main, agentMessages } = await start();
+    main.message(MainMsg.Init, mainInit(10, 0)); // 10 tokens, no agent yet
+    await settle();
+    main.message(MainMsg.AgentConnected);
+    await settle();
+    expect(main.of(MainMsgc.AgentStart)).toHaveLength(1);
+    expect(agentMessages().map((m) => m.header.type)).toEqual([AgentMsg.AnnounceCapabilities]);
+    main.message(MainMsg.AgentConnectedTokens, u32(0));
+    await settle();
+    expect(main.of(MainMsgc.AgentStart)).toHaveLength(1); // same agent: no second AGENT_START, no new announce
+    main.message(MainMsg.AgentData, writeAnnounceCapabilities(true, capsToWords([AgentCap.DisplayConfig])));
+    await settle();
+    expect(main.of(MainMsgc.AgentData)).toHaveLength(1); // no tokens now
+    main.message(MainMsg.AgentToken, u32(10));
+    await settle();
+    expect(agentMessages().map((m) => m.header.type)).toEqual([AgentMsg.AnnounceCapabilities, AgentMsg.AnnounceCapabilities, AgentMsg.DisplayConfig]);
+  });
+
   it('an agent message above the size limit ends the session as a protocol error naming the limit', async () => {
     const { main, events } = await start();
     main.message(MainMsg.Init, mainInit(9, 1));
