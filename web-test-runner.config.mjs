@@ -5,13 +5,14 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { chromiumArgs, chromiumPath } from './test/chromium.mjs';
+import { reactEsmPlugin } from './test/browser/react-esm.plugin.mjs';
 
 export default {
   files: 'test/browser/**/*.test.ts',
   nodeResolve: true,
   concurrency: 1,
   testFramework: { config: { timeout: 20000 } },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.page.json' })],
+  plugins: [reactEsmPlugin(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.page.json' })],
   browsers: [
     chromeLauncher({
       launchOptions: {

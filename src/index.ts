@@ -41,6 +41,18 @@ export {
   type SessionState,
 } from './api/types.js';
 export {
+  parseVvFile,
+  VvFileError,
+  VvErrorCode,
+  SPICE_GTK_AUTO_CONNECT_FILTER,
+  type VvSettings,
+  type VvParseOptions,
+  type VvHotkeys,
+  type VvOvirtInfo,
+  type VvDisabledEffect,
+} from './vv/vv-file.js';
+export { parseHotkey, matchesHotkey, type VvHotkey, type HotkeyEventLike } from './vv/hotkey.js';
+export {
   AgentErrorCode,
   type AgentStatus,
   type ClipboardDetail,

@@ -12,6 +12,7 @@ import { ProtocolError } from '../protocol/errors.js';
 import type { Point, Rect } from '../protocol/display.js';
 import { clipRegions, union } from './rect.js';
 import { rop3Combine, ropdCombiner, type Combine, type RopSource } from './rop.js';
+import { strokePixels, type Dashes, type StrokePathSegment } from './stroke.js';
 
 /** SPICE_SURFACE_FMT_* under the names the drawing code uses. */
 export const SurfaceFormat = {
@@ -310,26 +311,21 @@ export class Surface {
     }
   }
 
-  /** One-pixel line from (x0,y0) to (x1,y1) (integer pixels), for DRAW_STROKE. */
-  line(x0: number, y0: number, x1: number, y1: number, clip: readonly Rect[] | null, box: Rect, paint: Paint, ropd: number): void {
+  /**
+   * DRAW_STROKE: paints the pixels of `path` (28.4 fixed point) as stroke.ts rasterises it (cosmetic
+   * one-pixel lines, CapNotLast, optional dashes), inside `box` and `clip`, with `paint` combined by `ropd`.
+   */
+  stroke(path: readonly StrokePathSegment[], dashes: Dashes | null, clip: readonly Rect[] | null, box: Rect, paint: Paint, ropd: number): void {
     const combine = ropdCombiner(ropd, 'brush');
     const regions = clipRegions(box, clip, this.bounds);
+    if (!regions.length) return;
     const inside = (x: number, y: number) => regions.some((r) => x >= r.left && x < r.right && y >= r.top && y < r.bottom);
-    const dx = Math.abs(x1 - x0), sx = x0 < x1 ? 1 : -1;
-    const dy = -Math.abs(y1 - y0), sy = y0 < y1 ? 1 : -1;
-    let err = dx + dy;
-    let steps = 0;
-    for (;;) {
-      if (inside(x0, y0)) {
-        const i = y0 * this.width + x0;
-        const s = paint.kind === 'solid' ? paint.color : patternAt(paint, x0, y0);
-        this.words[i] = this.finish(combine ? combine(s, this.words[i]!) : s);
-      }
-      if ((x0 === x1 && y0 === y1) || ++steps > 1 << 16) break;
-      const e2 = 2 * err;
-      if (e2 >= dy) (err += dy), (x0 += sx);
-      if (e2 <= dx) (err += dx), (y0 += sy);
-    }
+    strokePixels(path, dashes, (x, y) => {
+      if (!inside(x, y)) return;
+      const i = y * this.width + x;
+      const s = paint.kind === 'solid' ? paint.color : patternAt(paint, x, y);
+      this.words[i] = this.finish(combine ? combine(s, this.words[i]!) : s);
+    });
     for (const r of regions) this.markDirty(r);
   }
 

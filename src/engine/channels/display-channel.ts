@@ -13,6 +13,7 @@ import type { Brush, DisplayBase, QMask, SpiceImage } from '../../protocol/displ
 import { ImageResolver } from '../../display/images.js';
 import { Ropd } from '../../display/rop.js';
 import { Surface, type Mask, type Paint, type PixelSource } from '../../display/surface.js';
+import { strokeDashes } from '../../display/stroke.js';
 import { Channel } from '../channel.js';
 import type { ChannelContext } from '../channel-context.js';
 import { decodeJpeg } from '../jpeg.js';
@@ -354,14 +355,8 @@ export class DisplayChannel extends Channel {
     return this.withImages([DisplayChannel.pattern(m.brush)], ([pattern]) => {
       const paint = this.paint(m.brush, surface, pattern ?? null);
       if (!paint) return;
-      // Path points are 28.4 fixed point; segments are polylines (bezier flags drawn as polylines too).
-      for (const seg of m.path) {
-        for (let i = 1; i < seg.points.length; i++) {
-          const a = seg.points[i - 1]!;
-          const b = seg.points[i]!;
-          surface.line(a.x >> 4, a.y >> 4, b.x >> 4, b.y >> 4, m.base.clip, m.base.box, paint, m.foreMode);
-        }
-      }
+      // Cosmetic one-pixel lines, dashed when styled, as spice-common's canvas strokes (display/stroke.ts).
+      surface.stroke(m.path, strokeDashes(m.lineFlags, m.style), m.base.clip, m.base.box, paint, m.foreMode);
       this.changed(m.base.surfaceId);
     });
   }
