@@ -88,7 +88,15 @@ export interface AgentSessionHost {
 export class AgentError extends Error {
   override name = 'AgentError';
   constructor(
-    readonly code: 'agent-not-connected' | 'agent-timeout' | 'clipboard-unavailable' | 'clipboard-policy' | 'clipboard-empty' | 'clipboard-too-large' | 'file-transfer-disabled' | 'agent-disconnected',
+    readonly code:
+      | 'agent-not-connected'
+      | 'agent-timeout'
+      | 'clipboard-unavailable'
+      | 'clipboard-policy'
+      | 'clipboard-empty'
+      | 'clipboard-too-large'
+      | 'file-transfer-disabled'
+      | 'agent-disconnected',
     message: string,
   ) {
     super(message);
@@ -123,7 +131,10 @@ export class AgentSession {
     private readonly host: AgentSessionHost,
     maxMessageSize = DEFAULT_MAX_AGENT_MESSAGE,
   ) {
-    this.queue = new AgentSendQueue((body) => this.host.sendData(body), () => this.pumpFiles());
+    this.queue = new AgentSendQueue(
+      (body) => this.host.sendData(body),
+      () => this.pumpFiles(),
+    );
     this.reassembler = new AgentReassembler(maxMessageSize);
   }
 
@@ -220,7 +231,8 @@ export class AgentSession {
     for (const { mime, data } of items) {
       const type = clipboardTypeForMime(mime);
       if (type === undefined) continue;
-      if (data.byteLength > MAX_CLIPBOARD_BYTES) throw new AgentError('clipboard-too-large', `clipboard content of ${data.byteLength} bytes is above the limit of ${MAX_CLIPBOARD_BYTES} bytes`);
+      if (data.byteLength > MAX_CLIPBOARD_BYTES)
+        throw new AgentError('clipboard-too-large', `clipboard content of ${data.byteLength} bytes is above the limit of ${MAX_CLIPBOARD_BYTES} bytes`);
       offered.set(type, data);
     }
     if (offered.size === 0) throw new AgentError('clipboard-empty', `nothing to offer the guest among ${items.map((i) => i.mime).join(', ') || 'no types'}`);
@@ -228,7 +240,13 @@ export class AgentSession {
     this.guestTypes = [];
     const layout = this.layout();
     const types = [...offered.keys()];
-    this.queue.push(writeClipboardGrab(layout, { selection: AgentClipboardSelection.Clipboard, serial: layout.grabSerial ? this.serials.next(AgentClipboardSelection.Clipboard) : 0, types }));
+    this.queue.push(
+      writeClipboardGrab(layout, {
+        selection: AgentClipboardSelection.Clipboard,
+        serial: layout.grabSerial ? this.serials.next(AgentClipboardSelection.Clipboard) : 0,
+        types,
+      }),
+    );
     const names = types.map(clipboardTypeName);
     this.host.emit({ type: 'clipboard', kind: 'grab', direction: 'to-guest', types: names, size: [...offered.values()].reduce((n, d) => n + d.byteLength, 0) });
     return names;
@@ -252,7 +270,7 @@ export class AgentSession {
     try {
       this.requireClipboard(allowsFromGuest(this.policy));
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
     const type = clipboardTypeForMime(mime);
     if (type === undefined || !this.guestTypes.includes(type)) {
@@ -308,7 +326,8 @@ export class AgentSession {
   private requireClipboard(allowed: boolean): void {
     if (!allowed) throw new AgentError('clipboard-policy', `the clipboard policy is ${this.policy}`);
     if (!this.connectedNow || !this.caps) throw new AgentError('agent-not-connected', 'no guest agent is connected');
-    if (!this.caps.has(AgentCap.ClipboardByDemand)) throw new AgentError('clipboard-unavailable', 'the guest agent does not offer the clipboard (no CLIPBOARD_BY_DEMAND)');
+    if (!this.caps.has(AgentCap.ClipboardByDemand))
+      throw new AgentError('clipboard-unavailable', 'the guest agent does not offer the clipboard (no CLIPBOARD_BY_DEMAND)');
   }
 
   private emitAgent(): void {
@@ -388,7 +407,8 @@ export class AgentSession {
     const choice = displayConfigFor(this.wan);
     const offer = wanOptionsOffer(this.wan.osType);
     const base = { type: 'display-config' as const, flags: choice.flags, depth: choice.depth, effects: choice.effects };
-    if (!this.connectedNow || !this.caps) return this.host.emit({ ...base, sent: false, reason: 'no guest agent is connected yet: sent once it announces DISPLAY_CONFIG' });
+    if (!this.connectedNow || !this.caps)
+      return this.host.emit({ ...base, sent: false, reason: 'no guest agent is connected yet: sent once it announces DISPLAY_CONFIG' });
     if (!this.caps.has(AgentCap.DisplayConfig)) return this.host.emit({ ...base, sent: false, reason: 'the guest agent does not announce DISPLAY_CONFIG' });
     this.queue.push(writeDisplayConfig(choice.flags, choice.depth));
     const reason = this.wan.wanOptions && offer.reason ? offer.reason : undefined;
@@ -413,7 +433,9 @@ export class AgentSession {
     if (entries.length === 0) return { sent: false, reason: 'every monitor is disabled and the agent lacks SPARSE_MONITORS_CONFIG' };
     // USE_POS always (the agent's MONITORS_CONFIG_POSITION says it honours the positions).
     this.queue.push(writeMonitorsConfig({ flags: MONITORS_FLAG_USE_POS | MONITORS_FLAG_PHYSICAL_SIZE, monitors: entries }));
-    return this.caps.has(AgentCap.MonitorsConfigPosition) ? { sent: true } : { sent: true, reason: 'the agent does not announce MONITORS_CONFIG_POSITION: positions may be ignored' };
+    return this.caps.has(AgentCap.MonitorsConfigPosition)
+      ? { sent: true }
+      : { sent: true, reason: 'the agent does not announce MONITORS_CONFIG_POSITION: positions may be ignored' };
   }
 
   private onGuestGrab(payload: Uint8Array): void {
@@ -505,7 +527,8 @@ export class AgentSession {
           this.readingPiece = false;
           t.reading = false;
           if (t.done || !this.connectedNow) return;
-          if (bytes.byteLength !== piece.length) return this.abortTransfer(t, 'read-failed', `read ${bytes.byteLength} bytes of ${t.source.name} at ${piece.offset}, expected ${piece.length}`);
+          if (bytes.byteLength !== piece.length)
+            return this.abortTransfer(t, 'read-failed', `read ${bytes.byteLength} bytes of ${t.source.name} at ${piece.offset}, expected ${piece.length}`);
           // Counted before the push: pushing may ask for the next piece at once.
           t.pieceSent(bytes.byteLength);
           this.queue.push(writeFileXferData(t.id, bytes));
@@ -528,4 +551,3 @@ export class AgentSession {
     this.pumpFiles();
   }
 }
-

@@ -17,7 +17,16 @@ export interface FileSource {
 export type FileTransferState = 'waiting' | 'sending' | 'success' | 'cancelled' | 'error';
 
 /** Names of VD_AGENT_FILE_XFER_STATUS_* (index = value). */
-export const FILE_XFER_STATUS_NAMES = ['can-send-data', 'cancelled', 'error', 'success', 'not-enough-space', 'session-locked', 'vdagent-not-connected', 'disabled'] as const;
+export const FILE_XFER_STATUS_NAMES = [
+  'can-send-data',
+  'cancelled',
+  'error',
+  'success',
+  'not-enough-space',
+  'session-locked',
+  'vdagent-not-connected',
+  'disabled',
+] as const;
 export type FileXferStatusName = (typeof FILE_XFER_STATUS_NAMES)[number];
 
 export function fileXferStatusName(result: number): string {

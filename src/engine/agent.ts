@@ -84,7 +84,10 @@ export class EngineAgent implements AgentApi {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new AgentError('agent-timeout', `the guest did not answer the clipboard request within ${CLIPBOARD_READ_TIMEOUT_MS} ms`)), CLIPBOARD_READ_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new AgentError('agent-timeout', `the guest did not answer the clipboard request within ${CLIPBOARD_READ_TIMEOUT_MS} ms`)),
+          CLIPBOARD_READ_TIMEOUT_MS,
+        );
       });
       const data = await Promise.race([this.session.readGuestClipboard(mime), timeout]);
       return { ok: true, value: data };

@@ -52,7 +52,11 @@ describe('<spice-console> agent', () => {
     assertEqual(await first, { flags: 15, depth: 16, effects: ['wallpaper', 'font-smooth', 'animation'], sent: true }, 'first config');
     assert(el.agentConnected && el.hasAttribute('agent-connected'), 'agent-connected reflected');
     assertEqual(el.agentCaps, ['clipboard-by-demand', 'display-config'], 'agentCaps');
-    assertEqual((await calls(el))[0], { name: 'connect', args: { wan: { wanOptions: true, colorDepth: 16, disableEffects: ['all'], osType: 'windows' }, clipboard: 'both' } }, 'connect options');
+    assertEqual(
+      (await calls(el))[0],
+      { name: 'connect', args: { wan: { wanOptions: true, colorDepth: 16, disableEffects: ['all'], osType: 'windows' }, clipboard: 'both' } },
+      'connect options',
+    );
     const next = nextEvent<any>(el, 'spice-display-config');
     el.colorDepth = 32;
     el.disableEffects = ['font-smooth'];
@@ -92,7 +96,10 @@ describe('<spice-console> agent', () => {
     assertEqual((await calls(el)).filter((x) => x.name === 'offerClipboard').at(-1)?.args, [{ mime: 'text/plain', text: 'pasted text' }], 'pasted text offered');
     await (el as any).engine.api.guestGrab();
     await new Promise((r) => setTimeout(r, 200));
-    assert((await calls(el)).some((x) => x.name === 'readGuestClipboard'), 'guest text fetched after its grab');
+    assert(
+      (await calls(el)).some((x) => x.name === 'readGuestClipboard'),
+      'guest text fetched after its grab',
+    );
     const out = new DataTransfer();
     const copy = new ClipboardEvent('copy', { clipboardData: out, bubbles: true, composed: true, cancelable: true });
     el.dispatchEvent(copy);
@@ -127,6 +134,10 @@ describe('<spice-console> agent', () => {
       code = (e as { code: string }).code;
     }
     assertEqual(code, 'file-transfer-disabled', 'sendFiles rejects with the code');
-    assertEqual(await refused, { id: 0, name: 'refuse.txt', size: 1, sent: 0, state: 'error', status: 'file-transfer-disabled', error: 'the guest agent has file transfer disabled' }, 'refusal event');
+    assertEqual(
+      await refused,
+      { id: 0, name: 'refuse.txt', size: 1, sent: 0, state: 'error', status: 'file-transfer-disabled', error: 'the guest agent has file transfer disabled' },
+      'refusal event',
+    );
   });
 });

@@ -114,10 +114,13 @@ describe('agent into QEMU: WAN display config, restart, file transfer', () => {
     const bytes = Buffer.alloc(size);
     for (let i = 0; i < size; i++) bytes[i] = (i * 131 + (i >> 8)) & 255;
     const md5 = createHash('md5').update(bytes).digest('hex');
-    const ids = await page.evaluate(async ([b64]) => {
-      const raw = Uint8Array.from(atob(b64 as string), (c) => c.charCodeAt(0));
-      return (window as any).spiceTest.element().sendFiles([new File([raw], 'payload.bin')]);
-    }, [bytes.toString('base64')] as const);
+    const ids = await page.evaluate(
+      async ([b64]) => {
+        const raw = Uint8Array.from(atob(b64 as string), (c) => c.charCodeAt(0));
+        return (window as any).spiceTest.element().sendFiles([new File([raw], 'payload.bin')]);
+      },
+      [bytes.toString('base64')] as const,
+    );
     expect(ids).toHaveLength(1);
     await qemu.waitForSerial(new RegExp(`^STANDIN XFER START id=${ids[0]} size=${size} name=payload.bin`, 'm'), 30_000);
     const done = await qemu.waitForSerial(/^STANDIN XFER DONE id=(\d+) size=(\d+) md5=([0-9a-f]{32})/m, 120_000);
@@ -178,6 +181,15 @@ describe('setMonitorsConfig into QEMU without QXL: the agent gets MONITORS_CONFI
     head.writeUInt32LE(2, 4);
     head.writeUInt32LE(body.length, 16);
     const want = Buffer.concat([head, body]).toString('hex');
-    await waitFor(async () => Buffer.from(agentBytes(await qemu.serialLog())).toString('hex').slice(before).includes(want), 'MONITORS_CONFIG in the guest', 30_000, 200);
+    await waitFor(
+      async () =>
+        Buffer.from(agentBytes(await qemu.serialLog()))
+          .toString('hex')
+          .slice(before)
+          .includes(want),
+      'MONITORS_CONFIG in the guest',
+      30_000,
+      200,
+    );
   });
 });

@@ -70,7 +70,11 @@ describe('agent with Xspice and spice-vdagent: clipboard both ways, file drop', 
     const text = 'héllo from the guest ✓\nsecond line';
     await writeFile(join(x.tmpDir, 'clip.txt'), text);
     x.run('xclip', ['-selection', 'clipboard', '-quiet', join(x.tmpDir, 'clip.txt')]);
-    const data = await waitForEvent(page, 'guest text on the page', (e) => e.name === 'spice-clipboard' && e.detail.direction === 'from-guest' && e.detail.kind === 'data');
+    const data = await waitForEvent(
+      page,
+      'guest text on the page',
+      (e) => e.name === 'spice-clipboard' && e.detail.direction === 'from-guest' && e.detail.kind === 'data',
+    );
     expect(data.detail).toEqual({ direction: 'from-guest', types: ['text/plain'], size: Buffer.byteLength(text), kind: 'data' });
     expect(await page.evaluate(() => (window as any).spiceTest.element().readGuestClipboard())).toBe(text);
     // Written to the page's clipboard too (the page has focus and clipboard-write).
@@ -180,14 +184,17 @@ describe('agent with Xspice and spice-vdagent: clipboard both ways, file drop', 
     const size = 300_000;
     const bytes = Buffer.alloc(size);
     for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >> 10)) & 255;
-    await page.evaluate(([b64]) => {
-      const raw = Uint8Array.from(atob(b64 as string), (c) => c.charCodeAt(0));
-      const dt = new DataTransfer();
-      dt.items.add(new File([raw], 'dropped file.bin'));
-      const el = (window as any).spiceTest.element();
-      el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, composed: true, cancelable: true }));
-      el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, composed: true, cancelable: true }));
-    }, [bytes.toString('base64')] as const);
+    await page.evaluate(
+      ([b64]) => {
+        const raw = Uint8Array.from(atob(b64 as string), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([raw], 'dropped file.bin'));
+        const el = (window as any).spiceTest.element();
+        el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, composed: true, cancelable: true }));
+        el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, composed: true, cancelable: true }));
+      },
+      [bytes.toString('base64')] as const,
+    );
     const end = await waitForEvent(page, 'transfer end', (e) => e.name === 'spice-file-transfer' && ['success', 'error', 'cancelled'].includes(e.detail.state), 60_000);
     expect(end.detail).toMatchObject({ name: 'dropped file.bin', size, sent: size, state: 'success' });
     const path = join(xferDir, 'dropped file.bin');
@@ -196,7 +203,7 @@ describe('agent with Xspice and spice-vdagent: clipboard both ways, file drop', 
     expect(createHash('md5').update(written).digest('hex')).toBe(createHash('md5').update(bytes).digest('hex'));
   });
 
-  it("with clipboard=\"off\" nothing crosses: guest copies stay in the guest, the page's text is refused", async () => {
+  it('with clipboard="off" nothing crosses: guest copies stay in the guest, the page\'s text is refused', async () => {
     await page.evaluate(() => ((window as any).spiceTest.element().clipboard = 'off'));
     const since = (await events(page)).length;
     await writeFile(join(x.tmpDir, 'clip2.txt'), 'stays in the guest');

@@ -4,13 +4,14 @@
  */
 import { LitElement, html, type PropertyValues } from 'lit';
 import type { DisplayStats, EngineEvent } from '../../api/engine-api.js';
-import type { ChannelInfo, DisconnectDetail, ImageCompressionName, SessionInfo, SessionState } from '../../api/types.js';
+import type { SpiceConsoleEventDetail, SpiceConsoleEventName } from '../../api/events.js';
+import type { DisconnectDetail, ImageCompressionName, SessionInfo, SessionState } from '../../api/types.js';
 import { EngineController, type WorkerFactory } from '../../controllers/engine-controller.js';
 import type { KeyboardLocks } from '../../api/input.js';
 import type { MouseModeName } from '../../api/types.js';
 import { InteractionController } from '../../controllers/interaction-controller.js';
 import { UsbController } from '../../controllers/usb-controller.js';
-import { SettingsController, type SettingsEventDetail, type SettingsStatus } from '../../controllers/settings-controller.js';
+import { SettingsController, type SettingsStatus } from '../../controllers/settings-controller.js';
 import { getSiteDefaults, setSiteDefaults } from '../../settings/site-defaults.js';
 import type { ConsoleSettings } from '../../settings/settings-record.js';
 import type { UsbDeviceInfo, UsbMode, UsbStatus } from '../../api/usb.js';
@@ -18,7 +19,7 @@ import type { UsbDeviceLike } from '../../usb/webusb-types.js';
 import type { ComboName } from '../../input/keys.js';
 import type { ScaleMode } from '../../input/viewport.js';
 import { styles } from './spice-console.styles.js';
-import type { AgentEngineEvent, AgentStatus, ClipboardDetail, ClipboardPolicy, ColorDepth, DisplayConfigDetail, DisplayEffect, FileTransferDetail, WanOptions } from '../../api/agent.js';
+import type { AgentEngineEvent, ClipboardPolicy, ColorDepth, DisplayEffect, WanOptions } from '../../api/agent.js';
 import { parseColorDepth, parseDisableEffects, wanOptionsOffer } from '../../agent/display-config.js';
 import { parseClipboardPolicy } from '../../agent/clipboard.js';
 import { ClipboardController } from '../../controllers/clipboard-controller.js';
@@ -35,55 +36,47 @@ const depthConverter = {
   toAttribute: (value: ColorDepth): string => String(value),
 };
 
-export interface SpiceConsoleEventMap {
-  'spice-connected': CustomEvent<SessionInfo>;
-  'spice-disconnected': CustomEvent<DisconnectDetail>;
-  'spice-channels': CustomEvent<{ channels: ChannelInfo[] }>;
-  'spice-state': CustomEvent<{ state: SessionState | 'idle' }>;
-  'spice-resize': CustomEvent<{ displayId: number; width: number; height: number }>;
-  'spice-mouse-mode': CustomEvent<{ mode: MouseModeName; supported: MouseModeName[] }>;
-  'spice-pointer-lock': CustomEvent<{ locked: boolean }>;
-  'spice-keyboard-locks': CustomEvent<KeyboardLocks>;
-  'spice-usb': CustomEvent<UsbStatus>;
-  'spice-agent': CustomEvent<AgentStatus>;
-  'spice-display-config': CustomEvent<DisplayConfigDetail>;
-  'spice-clipboard': CustomEvent<ClipboardDetail>;
-  'spice-file-transfer': CustomEvent<FileTransferDetail>;
-  'spice-settings': CustomEvent<SettingsEventDetail>;
-}
+export type { SpiceConsoleEventMap } from '../../api/events.js';
 
 /**
  * @summary A SPICE remote console: a virtual machine's display, keyboard, mouse and devices.
  *
- * @fires spice-connected - The session is up. `detail` is a SessionInfo: session id, every channel the
- *   server listed with its state, mouse modes, agent state, VM name and UUID when the server sends them.
- * @fires spice-disconnected - The session ended; sent exactly once per connect(). `detail` is
- *   `{ code, reason, clean }`; codes: `client`, `auth-failed`, `link-refused`, `transport-closed`,
- *   `protocol`, `unreachable`, `timeout`, `unsupported`. `clean` is true only for `client`.
- * @fires spice-channels - A channel was added, linked, failed or closed after connect. `detail.channels`.
- * @fires spice-state - `detail.state`: `connecting`, `connected`, `disconnected`.
- * @fires spice-resize - A guest display changed size: `{ displayId, width, height }` in guest pixels.
- * @fires spice-mouse-mode - The server switched mouse mode: `{ mode, supported }` (`client` | `server`).
- * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left: `{ locked }`.
- * @fires spice-keyboard-locks - The guest's lock keys: `{ capsLock, numLock, scrollLock }`.
- * @fires spice-usb - USB redirection changed. `detail` is a UsbStatus: `{ available, reason?, channels:
- *   { total, free }, devices: [{ key, vendorId, productId, productName?, state, reason?, channelId? }],
- *   migrationWarning?, guestFilter? }`; device states `available`, `redirecting`, `redirected`, `refused`,
- *   `lost`. `migrationWarning` is set once a device was redirected (the VM cannot be live-migrated then).
- * @fires spice-settings - The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt
- *   or foreign record was `ignored`, or storage is `unavailable` (settings are not kept). `detail`:
- *   `{ state, vmId, reason?, stored? }`.
- *
- * @fires spice-agent - The guest agent came, announced its capabilities, or went: `{ connected, caps,
- *   fileTransferAvailable }` (caps by name: `display-config`, `clipboard-by-demand`, `file-xfer-disabled`, ...).
- * @fires spice-display-config - The WAN options as DISPLAY_CONFIG: `{ flags, depth, effects, sent, reason? }`;
- *   `sent` false with the reason while no agent announced DISPLAY_CONFIG.
- * @fires spice-clipboard - Clipboard traffic with the guest: `{ direction: 'to-guest' | 'from-guest', types,
- *   size, kind: 'grab' | 'data' | 'release' }`.
- * @fires spice-file-transfer - Progress and result of a file sent into the guest: `{ id, name, size, sent,
- *   state, status?, error? }`; states `waiting`, `sending`, `success`, `cancelled`, `error` (with the agent's
- *   status: `not-enough-space`, `session-locked`, `vdagent-not-connected`, `disabled`, `error`, or
- *   `agent-disconnected`, `read-failed`).
+ * The `@fires` lines are generated from src/api/events.ts (`npm run gen:docs`).
+ * @fires spice-connected - The session is up: sent once every channel the server listed linked or failed. `detail`: `{
+ *   sessionId, channels: [{ type, typeId, id, state, error? }], displayChannelsHint, mouseModes, mouseMode,
+ *   agentConnected, name?, uuid? }`.
+ * @fires spice-disconnected - The session ended; sent exactly once per `connect()`. Codes: `client` (the only clean
+ *   one), `auth-failed`, `link-refused`, `transport-closed`, `protocol`, `unreachable`, `timeout`, `unsupported`.
+ *   `detail`: `{ code, reason, clean }`.
+ * @fires spice-channels - A channel was announced later, linked, failed or closed after `spice-connected`. `detail`: `{
+ *   channels: [{ type, typeId, id, state, error? }] }`.
+ * @fires spice-state - Every state change: `connecting`, `connected`, `disconnected`. `detail`: `{ state }`.
+ * @fires spice-resize - A guest display changed size, in guest pixels. `detail`: `{ displayId, width, height }`.
+ * @fires spice-mouse-mode - The server switched mouse mode (`client` or `server`). `detail`: `{ mode, supported }`.
+ * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left. `detail`: `{ locked }`.
+ * @fires spice-keyboard-locks - The guest's lock keys changed, as it reported them. `detail`: `{ capsLock, numLock,
+ *   scrollLock }`.
+ * @fires spice-usb - USB redirection changed. Device states: `available`, `redirecting`, `redirected`, `refused`,
+ *   `lost`. `migrationWarning` is set once a device was redirected (the VM cannot be live-migrated then). `detail`: `{
+ *   devices: [{ vendorId, productId, deviceClass, productName?, manufacturerName?, serialNumber?, key, state, reason?,
+ *   channelId?, via? }], available, reason?, channels: { total, free }, migrationWarning?, guestFilter? }`.
+ * @fires spice-settings - The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt or
+ *   foreign record was `ignored` (`reason` says why), or storage is `unavailable` (the console works; settings are not
+ *   kept). `detail`: `{ state, vmId, reason?, stored?: { wanOptions?, colorDepth?, disableEffects?, scale?,
+ *   imageCompression?, clipboard?, usbAutoRedirectFilter?, monitorLayout?: [{ x, y, width, height }] } }`.
+ * @fires spice-agent - The guest agent came, announced its capabilities, or went. `caps` by name (`display-config`,
+ *   `clipboard-by-demand`, `file-xfer-disabled`, ...); `fileTransferAvailable`: it takes files. `detail`: `{ connected,
+ *   caps, fileTransferAvailable }`.
+ * @fires spice-display-config - The WAN options as DISPLAY_CONFIG (flags: 1 wallpaper, 2 font smoothing, 4 animation
+ *   off, 8 set `depth`); `sent` false with the `reason` while no agent announced DISPLAY_CONFIG, or a note (e.g.
+ *   unknown OS). `detail`: `{ flags, depth, effects, sent, reason? }`.
+ * @fires spice-clipboard - Clipboard traffic with the guest: `kind` `grab` (new content of `types` announced), `data`
+ *   (`size` bytes went across) or `release`, `direction` `to-guest` or `from-guest`. `detail`: `{ direction, types,
+ *   size, kind }`.
+ * @fires spice-file-transfer - A file sent into the guest: progress and result. States `waiting`, `sending`, `success`,
+ *   `cancelled`, `error`; `status` names the agent's answer (`not-enough-space`, `session-locked`,
+ *   `vdagent-not-connected`, `disabled`, `error`) or `agent-disconnected`, `read-failed`, or why it could not start (id
+ *   0). `detail`: `{ id, name, size, sent, state, status?, error? }`.
  *
  * @slot toolbar - Controls shown over the top right corner of the screen, e.g. a `<spice-usb-menu>`.
  *
@@ -571,7 +564,8 @@ export class SpiceConsole extends LitElement {
     this.emit('spice-state', { state });
   }
 
-  private emit<T>(name: string, detail: T): void {
+  /** Sends one of the events of src/api/events.ts, its detail checked against the declared type. */
+  private emit<K extends SpiceConsoleEventName>(name: K, detail: SpiceConsoleEventDetail[K]): void {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 }

@@ -47,7 +47,12 @@ describe('agent over the main channel', () => {
     await settle();
     const dc = agentMessages().filter((m) => m.header.type === AgentMsg.DisplayConfig);
     expect(dc.map((m) => parseDisplayConfig(m.payload))).toEqual([{ flags: 15, depth: 16 }]);
-    expect(events.filter((e) => e.type === 'agent').at(-1)).toEqual({ type: 'agent', connected: true, caps: ['display-config', 'clipboard-by-demand'], fileTransferAvailable: true });
+    expect(events.filter((e) => e.type === 'agent').at(-1)).toEqual({
+      type: 'agent',
+      connected: true,
+      caps: ['display-config', 'clipboard-by-demand'],
+      fileTransferAvailable: true,
+    });
   });
 
   it('never sends more AGENT_DATA than tokens; AGENT_TOKEN releases the rest; a reconnect announces again', async () => {
@@ -68,7 +73,12 @@ describe('agent over the main channel', () => {
     expect(main.of(MainMsgc.AgentData)).toHaveLength(3);
     main.message(MainMsg.AgentToken, u32(5));
     await settle();
-    expect(agentMessages().map((m) => m.header.type)).toEqual([AgentMsg.AnnounceCapabilities, AgentMsg.AnnounceCapabilities, AgentMsg.MaxClipboard, AgentMsg.DisplayConfig]);
+    expect(agentMessages().map((m) => m.header.type)).toEqual([
+      AgentMsg.AnnounceCapabilities,
+      AgentMsg.AnnounceCapabilities,
+      AgentMsg.MaxClipboard,
+      AgentMsg.DisplayConfig,
+    ]);
     main.message(MainMsg.AgentDisconnected, u32(0));
     main.message(MainMsg.AgentConnectedTokens, u32(10));
     await settle();

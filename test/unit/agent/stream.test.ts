@@ -111,7 +111,12 @@ describe('AgentSendQueue', () => {
           q.grant(n);
         }
         expect(sent.length).toBeLessThanOrEqual(granted);
-        expect(sent.length).toBe(Math.min(granted, pushed.reduce((n, m) => n + chunkAgentMessage(m).length, 0)));
+        expect(sent.length).toBe(
+          Math.min(
+            granted,
+            pushed.reduce((n, m) => n + chunkAgentMessage(m).length, 0),
+          ),
+        );
       }
       q.grant(1e6);
       expect(Buffer.from(concat(sent)).equals(Buffer.from(concat(pushed)))).toBe(true);
