@@ -52,7 +52,8 @@ import {
   type ClipboardLayout,
 } from './messages.js';
 import { AgentSendQueue } from './send-queue.js';
-import { AgentReassembler, DEFAULT_MAX_AGENT_MESSAGE } from './stream.js';
+import { AgentReassembler } from './stream.js';
+import { MAX_AGENT_MESSAGE_SIZE, MAX_CLIPBOARD_SIZE } from '../protocol/limits.js';
 
 /** One monitor the client wants; null (or 0×0) = disabled. Positions and sizes in guest pixels. */
 export interface MonitorRequest {
@@ -64,8 +65,6 @@ export interface MonitorRequest {
   heightMm?: number;
 }
 
-/** Largest clipboard content either way (announced to the agent as MAX_CLIPBOARD). */
-export const MAX_CLIPBOARD_BYTES = 32 * 1024 * 1024;
 /** spice-gtk and the agents keep at most 16 monitors. */
 export const MAX_MONITORS = 16;
 
@@ -129,7 +128,7 @@ export class AgentSession {
 
   constructor(
     private readonly host: AgentSessionHost,
-    maxMessageSize = DEFAULT_MAX_AGENT_MESSAGE,
+    maxMessageSize = MAX_AGENT_MESSAGE_SIZE,
   ) {
     this.queue = new AgentSendQueue(
       (body) => this.host.sendData(body),
@@ -231,8 +230,8 @@ export class AgentSession {
     for (const { mime, data } of items) {
       const type = clipboardTypeForMime(mime);
       if (type === undefined) continue;
-      if (data.byteLength > MAX_CLIPBOARD_BYTES)
-        throw new AgentError('clipboard-too-large', `clipboard content of ${data.byteLength} bytes is above the limit of ${MAX_CLIPBOARD_BYTES} bytes`);
+      if (data.byteLength > MAX_CLIPBOARD_SIZE)
+        throw new AgentError('clipboard-too-large', `clipboard content of ${data.byteLength} bytes is above the limit of ${MAX_CLIPBOARD_SIZE} bytes`);
       offered.set(type, data);
     }
     if (offered.size === 0) throw new AgentError('clipboard-empty', `nothing to offer the guest among ${items.map((i) => i.mime).join(', ') || 'no types'}`);
@@ -396,7 +395,7 @@ export class AgentSession {
     if (first) this.serials.reset();
     if (msg.request) this.announce(false);
     this.emitAgent();
-    if (this.caps.has(AgentCap.MaxClipboard)) this.queue.push(writeMaxClipboard(MAX_CLIPBOARD_BYTES));
+    if (this.caps.has(AgentCap.MaxClipboard)) this.queue.push(writeMaxClipboard(MAX_CLIPBOARD_SIZE));
     if (first) {
       this.sendDisplayConfig();
       if (this.monitors) this.sendMonitorsConfig();

@@ -125,7 +125,7 @@ describe('capability negotiation', () => {
     const h = harness();
     h.connect();
     h.agentSends(writeAnnounceCapabilities(false, capsToWords(LINUX_AGENT)));
-    expect(h.take(AgentMsg.MaxClipboard).map(parseMaxClipboard)).toEqual([32 * 1024 * 1024]);
+    expect(h.take(AgentMsg.MaxClipboard).map(parseMaxClipboard)).toEqual([100 * 1024 * 1024]);
   });
 
   it('drops data while no agent is connected, and a partial message when it goes', () => {

@@ -115,6 +115,6 @@ describe('agent over the main channel', () => {
     await settle();
     const end = events.find((e) => e.type === 'disconnected');
     expect(end).toMatchObject({ code: 'protocol' });
-    expect((end as { reason: string }).reason).toMatch(/above the limit of 33554496 bytes/);
+    expect((end as { reason: string }).reason).toMatch(/exceeds the limit of 104861696 bytes \(MAX_AGENT_MESSAGE_SIZE\)/);
   });
 });
