@@ -22,7 +22,6 @@ export interface ReassembledMessage {
   payload: Uint8Array;
 }
 
-
 export class AgentReassembler {
   private readonly headerBytes = new Uint8Array(AGENT_HEADER_SIZE);
   private headerFill = 0;
