@@ -9,6 +9,7 @@ import type { KeyboardLocks } from './input.js';
 import type { ChannelInfo, DisconnectDetail, MouseModeName, SessionInfo, SessionState } from './types.js';
 import type { UsbStatus } from './usb.js';
 import type { SettingsEventDetail } from '../settings/settings-record.js';
+import type { AgentStatus, ClipboardDetail, DisplayConfigDetail, FileTransferDetail } from './agent.js';
 
 export interface SpiceConsoleEventDetail {
   /** The session is up: sent once every channel the server listed linked or failed. */
@@ -40,6 +41,27 @@ export interface SpiceConsoleEventDetail {
    * `ignored` (`reason` says why), or storage is `unavailable` (the console works; settings are not kept).
    */
   'spice-settings': SettingsEventDetail;
+  /**
+   * The guest agent came, announced its capabilities, or went. `caps` by name (`display-config`,
+   * `clipboard-by-demand`, `file-xfer-disabled`, ...); `fileTransferAvailable`: it takes files.
+   */
+  'spice-agent': AgentStatus;
+  /**
+   * The WAN options as DISPLAY_CONFIG (flags: 1 wallpaper, 2 font smoothing, 4 animation off, 8 set `depth`);
+   * `sent` false with the `reason` while no agent announced DISPLAY_CONFIG, or a note (e.g. unknown OS).
+   */
+  'spice-display-config': DisplayConfigDetail;
+  /**
+   * Clipboard traffic with the guest: `kind` `grab` (new content of `types` announced), `data` (`size` bytes
+   * went across) or `release`, `direction` `to-guest` or `from-guest`.
+   */
+  'spice-clipboard': ClipboardDetail;
+  /**
+   * A file sent into the guest: progress and result. States `waiting`, `sending`, `success`, `cancelled`,
+   * `error`; `status` names the agent's answer (`not-enough-space`, `session-locked`, `vdagent-not-connected`,
+   * `disabled`, `error`) or `agent-disconnected`, `read-failed`, or why it could not start (id 0).
+   */
+  'spice-file-transfer': FileTransferDetail;
 }
 
 export type SpiceConsoleEventName = keyof SpiceConsoleEventDetail;

@@ -4,6 +4,7 @@
  * only: no classes, no functions, no bigints. Names of SPICE enums (channel types, image compressions) are
  * derived from the generated constants, never typed in again.
  */
+import type { AgentOptions } from './agent.js';
 import { ChannelType, ImageCompression } from '../protocol/constants.js';
 
 /** Why a session ended. `clean` is true only for `client` (the page asked to disconnect). */
@@ -85,6 +86,8 @@ export interface ConnectOptions {
    * USB unavailable with `disabledReason`.
    */
   usb?: { mode: 'native' | 'disabled'; disabledReason?: string };
+  /** The guest agent: WAN options (DISPLAY_CONFIG) and the clipboard policy; later changes go through EngineApi. */
+  agent?: Partial<AgentOptions>;
 }
 
 /** `AutoGlz` → `auto-glz`: the generated constants' keys as attribute values. */
