@@ -6,13 +6,15 @@ import type { MonitorsConfigHead } from '../protocol/display.js';
 import type { ChannelInfo, ConnectOptions, DisconnectDetail, MouseModeName, SessionInfo, SessionState } from './types.js';
 import type { CursorShape, InputEvent, KeyboardLocks } from './input.js';
 import type { UsbEngineStatus, UsbResult } from './usb.js';
+import type { AgentApi, AgentEngineEvent } from './agent.js';
 
 export type EngineEvent =
   | { type: 'state'; state: SessionState }
   | { type: 'connected'; session: SessionInfo }
   | { type: 'channels'; channels: ChannelInfo[] }
   | { type: 'mouse-mode'; mode: MouseModeName; supported: MouseModeName[] }
-  | { type: 'agent'; connected: boolean }
+  /** The guest agent: `agent` (connected, caps), `display-config`, `clipboard`, `file-transfer` (src/api/agent.ts). */
+  | AgentEngineEvent
   | { type: 'surface'; displayId: number; width: number; height: number }
   | { type: 'monitors'; displayId: number; heads: MonitorHead[]; maxAllowed: number }
   /** The guest's pointer shape for display channel `channelId` (INIT, SET, RESET). `shape` null: show the page's default pointer. */
@@ -45,7 +47,8 @@ export interface DisplayStats {
 
 export type EngineEventSink = (event: EngineEvent) => void;
 
-export interface EngineApi {
+/** The agent calls (setWanOptions, offerClipboard, sendFile, setMonitorsConfig, ...) are in AgentApi. */
+export interface EngineApi extends AgentApi {
   /**
    * Starts a session; resolves once the main channel has linked and the first channel list arrived
    * (the `connected` event has been sent), rejects never: failures arrive as one `disconnected` event.

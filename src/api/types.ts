@@ -3,6 +3,7 @@
  * the disconnect codes. Everything here crosses the comlink boundary by structured clone, so it is data
  * only: no classes, no functions, no bigints.
  */
+import type { AgentOptions } from './agent.js';
 
 /** Why a session ended. `clean` is true only for `client` (the page asked to disconnect). */
 export const DisconnectCode = {
@@ -89,6 +90,8 @@ export interface ConnectOptions {
    * USB unavailable with `disabledReason`.
    */
   usb?: { mode: 'native' | 'disabled'; disabledReason?: string };
+  /** The guest agent: WAN options (DISPLAY_CONFIG) and the clipboard policy; later changes go through EngineApi. */
+  agent?: Partial<AgentOptions>;
 }
 
 /** SPICE_IMAGE_COMPRESSION_* by name. */

@@ -9,6 +9,7 @@ import type { DisplayStats, EngineApi, EngineEventSink } from '../api/engine-api
 import type { InputEvent } from '../api/input.js';
 import type { ConnectOptions, MouseModeName } from '../api/types.js';
 import { UsbErrorCode, type UsbResult } from '../api/usb.js';
+import type { AgentResult, AgentStatus, ClipboardPolicy, MonitorRequest, WanOptions } from '../api/agent.js';
 import { keySequence } from '../input/keys.js';
 import { Session } from './session.js';
 import { probeVideoCodecs } from './video-decoders.js';
@@ -74,5 +75,48 @@ export class Engine implements EngineApi {
 
   async releaseUsb(key: string): Promise<UsbResult> {
     return this.session ? this.session.usb.release(key) : { ok: true };
+  }
+
+  // The guest agent (src/engine/agent.ts); without a session the calls say so.
+
+  private noAgent<T>(): AgentResult<T> {
+    return { ok: false, code: 'agent-not-connected', message: 'not connected' };
+  }
+
+  async setWanOptions(options: WanOptions): Promise<void> {
+    await this.session?.agent.setWanOptions(options);
+  }
+
+  async setClipboardPolicy(policy: ClipboardPolicy): Promise<void> {
+    await this.session?.agent.setClipboardPolicy(policy);
+  }
+
+  async offerClipboard(items: { mime: string; data: Uint8Array }[]): Promise<AgentResult<string[]>> {
+    return this.session ? this.session.agent.offerClipboard(items) : this.noAgent();
+  }
+
+  async releaseClipboard(): Promise<void> {
+    await this.session?.agent.releaseClipboard();
+  }
+
+  async readGuestClipboard(mime: string): Promise<AgentResult<Uint8Array>> {
+    const r = this.session ? await this.session.agent.readGuestClipboard(mime) : this.noAgent<Uint8Array>();
+    return r.ok ? transfer(r, [r.value.buffer]) : r;
+  }
+
+  async sendFile(file: File): Promise<AgentResult<number>> {
+    return this.session ? this.session.agent.sendFile(file) : this.noAgent();
+  }
+
+  async cancelFileTransfer(id: number): Promise<boolean> {
+    return this.session ? this.session.agent.cancelFileTransfer(id) : false;
+  }
+
+  async setMonitorsConfig(monitors: (MonitorRequest | null)[]): Promise<AgentResult<{ sent: boolean; reason?: string }>> {
+    return this.session ? this.session.agent.setMonitorsConfig(monitors) : this.noAgent();
+  }
+
+  async agentStatus(): Promise<AgentStatus> {
+    return this.session ? this.session.agent.agentStatus() : { connected: false, caps: [], fileTransferAvailable: false };
   }
 }

@@ -27,6 +27,7 @@ import { InputsChannel } from './channels/inputs-channel.js';
 import { channelFactories } from './channels/registry.js';
 import type { TransportFactory } from './transport.js';
 import { UsbManager } from './usb-manager.js';
+import { EngineAgent } from './agent.js';
 
 const DEFAULT_LINK_TYPES: ChannelTypeName[] = ['display', 'inputs', 'cursor', 'usbredir'];
 /** A hostile server could announce endless channels; real ones have a few dozen at most. */
@@ -51,6 +52,8 @@ export class Session {
   private context: ChannelContext;
   /** USB redirection: the usbredir channels and the devices on them. */
   readonly usb: UsbManager;
+  /** The guest agent, spoken over the main channel. */
+  readonly agent: EngineAgent;
   readonly done: Promise<void>;
 
   constructor(
@@ -83,13 +86,20 @@ export class Session {
       usb: this.usb,
     };
     this.done = new Promise((resolve) => (this.settle = resolve));
+    this.agent = new EngineAgent(
+      { sendData: (body) => this.main.sendAgentData(body), emit: (event) => this.emit(event), log: (level, message) => this.log(level, message) },
+      options.agent,
+    );
     this.main = new MainChannel(this.context, {
       init: (init) => this.onInit(init),
       channelsList: (list, initial) => this.onChannelsList(list, initial),
-      agent: (connected) => {
+      agent: (connected, tokens) => {
         this.agentConnected = connected;
-        if (this.state === 'connected') this.emit({ type: 'agent', connected });
+        if (connected) this.agent.session.agentConnected(tokens);
+        else this.agent.session.agentDisconnected();
       },
+      agentTokens: (tokens, grant) => (grant ? this.agent.session.grantTokens(tokens) : this.agent.session.setTokens(tokens)),
+      agentData: (body) => this.agent.session.data(body),
       identity: (facts) => Object.assign(this.facts, facts),
     });
   }

@@ -18,6 +18,22 @@ import type { UsbDeviceLike } from '../../usb/webusb-types.js';
 import type { ComboName } from '../../input/keys.js';
 import type { ScaleMode } from '../../input/viewport.js';
 import { styles } from './spice-console.styles.js';
+import type { AgentEngineEvent, AgentStatus, ClipboardDetail, ClipboardPolicy, ColorDepth, DisplayConfigDetail, DisplayEffect, FileTransferDetail, WanOptions } from '../../api/agent.js';
+import { parseColorDepth, parseDisableEffects, wanOptionsOffer } from '../../agent/display-config.js';
+import { parseClipboardPolicy } from '../../agent/clipboard.js';
+import { ClipboardController } from '../../controllers/clipboard-controller.js';
+import { FileTransferController } from '../../controllers/file-transfer-controller.js';
+
+/** `disable-effects`: words separated by commas or spaces; unknown words are dropped. */
+const effectsConverter = {
+  fromAttribute: (value: string | null): DisplayEffect[] => parseDisableEffects(value).effects,
+  toAttribute: (value: DisplayEffect[]): string => value.join(','),
+};
+/** `color-depth`: 16 or 32; anything else keeps oVirt's default, 16. */
+const depthConverter = {
+  fromAttribute: (value: string | null): ColorDepth => parseColorDepth(value) ?? 16,
+  toAttribute: (value: ColorDepth): string => String(value),
+};
 
 export interface SpiceConsoleEventMap {
   'spice-connected': CustomEvent<SessionInfo>;
@@ -30,6 +46,10 @@ export interface SpiceConsoleEventMap {
   'spice-keyboard-locks': CustomEvent<KeyboardLocks>;
   'spice-usb': CustomEvent<UsbStatus>;
   'spice-settings': CustomEvent<SettingsEventDetail>;
+  'spice-agent': CustomEvent<AgentStatus>;
+  'spice-display-config': CustomEvent<DisplayConfigDetail>;
+  'spice-clipboard': CustomEvent<ClipboardDetail>;
+  'spice-file-transfer': CustomEvent<FileTransferDetail>;
 }
 
 /**
@@ -53,6 +73,17 @@ export interface SpiceConsoleEventMap {
  * @fires spice-settings - The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt
  *   or foreign record was `ignored`, or storage is `unavailable` (settings are not kept). `detail`:
  *   `{ state, vmId, reason?, stored? }`.
+ *
+ * @fires spice-agent - The guest agent came, announced its capabilities, or went: `{ connected, caps,
+ *   fileTransferAvailable }` (caps by name: `display-config`, `clipboard-by-demand`, `file-xfer-disabled`, ...).
+ * @fires spice-display-config - The WAN options as DISPLAY_CONFIG: `{ flags, depth, effects, sent, reason? }`;
+ *   `sent` false with the reason while no agent announced DISPLAY_CONFIG.
+ * @fires spice-clipboard - Clipboard traffic with the guest: `{ direction: 'to-guest' | 'from-guest', types,
+ *   size, kind: 'grab' | 'data' | 'release' }`.
+ * @fires spice-file-transfer - Progress and result of a file sent into the guest: `{ id, name, size, sent,
+ *   state, status?, error? }`; states `waiting`, `sending`, `success`, `cancelled`, `error` (with the agent's
+ *   status: `not-enough-space`, `session-locked`, `vdagent-not-connected`, `disabled`, `error`, or
+ *   `agent-disconnected`, `read-failed`).
  *
  * @slot toolbar - Controls shown over the top right corner of the screen, e.g. a `<spice-usb-menu>`.
  *
@@ -80,6 +111,13 @@ export class SpiceConsole extends LitElement {
     usbAutoRedirectFilter: { type: String, attribute: 'usb-auto-redirect-filter' },
     usbAvailable: { type: Boolean, reflect: true, attribute: 'usb-available' },
     vmId: { type: String, reflect: true, attribute: 'vm-id' },
+    wanOptions: { type: Boolean, attribute: 'wan-options' },
+    colorDepth: { attribute: 'color-depth', converter: depthConverter },
+    disableEffects: { attribute: 'disable-effects', converter: effectsConverter },
+    osType: { type: String, attribute: 'os-type' },
+    clipboard: { type: String, attribute: 'clipboard' },
+    agentConnected: { type: Boolean, reflect: true, attribute: 'agent-connected' },
+    fileTransferAvailable: { state: true },
   };
 
   /**
@@ -139,6 +177,25 @@ export class SpiceConsole extends LitElement {
    */
   declare vmId: string;
   declare private statusText: string;
+  /**
+   * oVirt's "Enable WAN options": send the guest agent `colorDepth` and `disableEffects` (DISPLAY_CONFIG).
+   * Offered for Windows guests (and an unknown `osType`, with a note); see `wanOptionsOffered`.
+   */
+  declare wanOptions: boolean;
+  /** WAN colour depth, 16 (oVirt's default) or 32. */
+  declare colorDepth: ColorDepth;
+  /** WAN effects to disable: `wallpaper`, `font-smooth`, `animation` or `all` (oVirt's default: animation). */
+  declare disableEffects: DisplayEffect[];
+  /** The guest OS as the portal knows it (`windows`, `windows_10x64`, `linux`, ...); empty = unknown. */
+  declare osType: string;
+  /** Clipboard sharing: `both` (default), `to-guest`, `from-guest` or `off`. */
+  declare clipboard: ClipboardPolicy;
+  /** A guest agent is connected. Read-only for pages. */
+  declare agentConnected: boolean;
+  /** The agent takes files (connected, announced, not FILE_XFER_DISABLED). Read-only for pages. */
+  declare fileTransferAvailable: boolean;
+  /** The agent's capabilities by name, once it announced them. */
+  agentCaps: string[] = [];
 
   /**
    * The SPICE password. A property only: never an attribute, never stored, never logged; handed to the
@@ -153,6 +210,8 @@ export class SpiceConsole extends LitElement {
   private readonly interaction: InteractionController;
   private readonly usbControl: UsbController;
   private readonly settingsControl: SettingsController;
+  private readonly clipboardControl: ClipboardController;
+  private readonly fileTransfers: FileTransferController;
   private canvas: HTMLCanvasElement | null = null;
   private ended = true;
 
@@ -171,6 +230,13 @@ export class SpiceConsole extends LitElement {
     this.usbAutoRedirectFilter = '';
     this.usbAvailable = false;
     this.vmId = '';
+    this.wanOptions = false;
+    this.colorDepth = 16;
+    this.disableEffects = ['animation'];
+    this.osType = '';
+    this.clipboard = 'both';
+    this.agentConnected = false;
+    this.fileTransferAvailable = false;
     this.engine = new EngineController(this, (e) => this.onEngineEvent(e), workerFactory);
     this.interaction = new InteractionController(this, {
       engine: this.engine,
@@ -188,6 +254,18 @@ export class SpiceConsole extends LitElement {
         this.emit('spice-usb', status);
       },
     });
+    this.clipboardControl = new ClipboardController(this, {
+      engine: this.engine,
+      policy: () => parseClipboardPolicy(this.clipboard),
+      target: () => this,
+      emit: (detail) => this.emit('spice-clipboard', detail),
+    });
+    this.fileTransfers = new FileTransferController(this, {
+      engine: this.engine,
+      target: () => this,
+      available: () => this.fileTransferAvailable,
+      emit: (detail) => this.emit('spice-file-transfer', detail),
+    });
     // Last: the property defaults above are the built-in layer of the settings' precedence order.
     this.settingsControl = new SettingsController(this);
   }
@@ -195,6 +273,53 @@ export class SpiceConsole extends LitElement {
   /** Where this console's settings stand: the VM id they are kept under, whether they are kept, and why not. */
   get settingsStatus(): SettingsStatus {
     return this.settingsControl.status;
+  }
+
+  /** Whether WAN options apply to this guest (oVirt: Windows guests; an unknown OS too, with a note). */
+  get wanOptionsOffered(): boolean {
+    return wanOptionsOffer(this.osType ?? '').offered;
+  }
+
+  /** Why WAN options are not offered, or the note for an unknown OS; empty otherwise. */
+  get wanOptionsReason(): string {
+    return wanOptionsOffer(this.osType ?? '').reason ?? '';
+  }
+
+  /** The WAN options as the engine takes them, from the current properties. */
+  private wanValue(): WanOptions {
+    const depth = parseColorDepth(this.colorDepth) ?? 16;
+    const effects = Array.isArray(this.disableEffects) ? this.disableEffects : parseDisableEffects(String(this.disableEffects ?? '')).effects;
+    return { wanOptions: !!this.wanOptions, colorDepth: depth, disableEffects: effects, osType: this.osType ?? '' };
+  }
+
+  /**
+   * Offers `text` to the guest as its clipboard (the guest pastes it). For portals with their own clipboard
+   * UI. Rejects with an error whose `code` is `agent-not-connected`, `clipboard-unavailable` or `clipboard-policy`.
+   */
+  sendClipboardText(text: string): Promise<void> {
+    return this.clipboardControl.sendText(text);
+  }
+
+  /**
+   * The guest's clipboard text (LF line ends). Rejects with an error whose `code` is `agent-not-connected`,
+   * `clipboard-policy`, `clipboard-empty` (nothing copied in the guest) or `agent-timeout`.
+   */
+  readGuestClipboard(): Promise<string> {
+    return this.clipboardControl.readGuestText();
+  }
+
+  /**
+   * Sends files into the guest (the agent saves them, e.g. in the user's Downloads or Desktop folder);
+   * resolves with their transfer ids. Progress and result: `spice-file-transfer` events. Rejects with an error
+   * whose `code` is `agent-not-connected` or `file-transfer-disabled`. Dropping files on the console does the same.
+   */
+  sendFiles(files: File[]): Promise<number[]> {
+    return this.fileTransfers.send(files);
+  }
+
+  /** Cancels the transfer `id`; false if it is not running. */
+  cancelFileTransfer(id: number): Promise<boolean> {
+    return this.fileTransfers.cancel(id);
   }
 
   /** Opens the session to `url`. Resolves when connected or ended; the events tell which. */
@@ -214,6 +339,7 @@ export class SpiceConsole extends LitElement {
         url: this.url,
         password: this.password,
         usb: this.usbControl.engineOptions(),
+        agent: { wan: this.wanValue(), clipboard: parseClipboardPolicy(this.clipboard) },
         ...(this.imageCompression ? { preferredCompression: this.imageCompression } : {}),
       },
       offscreen,
@@ -351,6 +477,10 @@ export class SpiceConsole extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('viewOnly') && this.viewOnly) this.interaction.inputDisabled();
     if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
+    if ((['wanOptions', 'colorDepth', 'disableEffects', 'osType'] as const).some((k) => changed.has(k)) && this.state === 'connected') {
+      void this.engine.api?.setWanOptions(this.wanValue());
+    }
+    if (changed.has('clipboard') && this.state === 'connected') void this.engine.api?.setClipboardPolicy(parseClipboardPolicy(this.clipboard));
     if ((changed.has('url') || changed.has('autoconnect')) && this.autoconnect && this.url && this.ended && this.isConnected) {
       void this.connect();
     }
@@ -383,6 +513,8 @@ export class SpiceConsole extends LitElement {
   private onEngineEvent(e: EngineEvent): void {
     this.interaction.handle(e);
     this.usbControl.handle(e);
+    this.clipboardControl.handle(e);
+    this.fileTransfers.handle(e);
     switch (e.type) {
       case 'connected':
         this.session = e.session;
@@ -394,8 +526,8 @@ export class SpiceConsole extends LitElement {
         this.emit('spice-channels', { channels: e.channels });
         return;
       case 'agent':
-        if (this.session) this.session = { ...this.session, agentConnected: e.connected };
-        return;
+      case 'display-config':
+        return this.onAgentEvent(e);
       case 'mouse-mode':
         if (this.session) this.session = { ...this.session, mouseMode: e.mode, mouseModes: e.supported };
         return;
@@ -407,9 +539,25 @@ export class SpiceConsole extends LitElement {
     }
   }
 
+  private onAgentEvent(e: Extract<AgentEngineEvent, { type: 'agent' | 'display-config' }>): void {
+    if (e.type === 'display-config') {
+      const { type: _t, ...detail } = e;
+      return this.emit('spice-display-config', detail);
+    }
+    if (this.session) this.session = { ...this.session, agentConnected: e.connected };
+    this.agentConnected = e.connected;
+    this.agentCaps = e.caps;
+    this.fileTransferAvailable = e.fileTransferAvailable;
+    this.emit('spice-agent', { connected: e.connected, caps: e.caps, fileTransferAvailable: e.fileTransferAvailable });
+  }
+
   private end(detail: DisconnectDetail): void {
     this.ended = true;
     this.session = null;
+    this.agentConnected = false;
+    this.agentCaps = [];
+    this.fileTransferAvailable = false;
+    this.clipboardControl.sessionEnded();
     this.usbControl.sessionEnded();
     this.interaction.sessionEnded();
     this.setState('disconnected', detail.clean ? 'Disconnected' : `Disconnected: ${detail.reason}`);
