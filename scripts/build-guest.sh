@@ -219,6 +219,7 @@ cat > "$root/init" <<'INIT'
 #   GUEST BOOT <kernel release>           init started
 #   GUEST MODULE-FAIL <module>            a module failed to load
 #   GUEST FB <dev>...                     framebuffer devices found (one per QXL)
+#   FBPATTERN <dev> <w>x<h> stride=<n>    fbpattern=1: the known stripes were written (see below)
 #   GUEST AGENT-PORT <dev>|none           the SPICE agent port held open read-write
 #   GUEST READY                           everything above is done
 #   AGENT: <hex>                          bytes read from the agent port (each read
@@ -279,6 +280,46 @@ while [ $i -lt 30 ]; do
   usleep 100000; i=$((i + 1))
 done
 say "GUEST FB $(ls /dev/fb* 2>/dev/null | tr '\n' ' ')"
+
+# ---- fbpattern=1: a known picture in every framebuffer (multi-monitor tests) ----
+# Framebuffer N (XRGB8888, bytes B G R X) gets horizontal stripes 16 rows high alternating two colours:
+#   fb0: (R,G,B) 200,30,40 / 20,40,210    fb1: 30,190,60 / 230,220,20    fbN (N>1): 100+N,100,100 / 0,0,N
+# and prints "FBPATTERN <dev> <width>x<height> stride=<bytes>" once written. The text console is unbound
+# first so nothing draws over the pattern.
+fbpattern=0
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in fbpattern=*) fbpattern=${arg#fbpattern=} ;; esac
+done
+octal() { printf '\\%03o\\%03o\\%03o\\%03o' "$3" "$2" "$1" 0; }
+fill_row() { # fill_row <r> <g> <b> <bytes> <file>: one row of a colour
+  printf "$(octal "$1" "$2" "$3")" > "$5"
+  while [ "$(stat -c %s "$5")" -lt "$4" ]; do cat "$5" "$5" > "$5.2"; mv "$5.2" "$5"; done
+  head -c "$4" "$5" > "$5.2"; mv "$5.2" "$5"
+}
+if [ "$fbpattern" = 1 ]; then
+  for v in /sys/class/vtconsole/vtcon*/bind; do echo 0 > "$v" 2>/dev/null; done
+  echo 0 > /sys/class/graphics/fbcon/cursor_blink 2>/dev/null
+  for fb in /sys/class/graphics/fb[0-9]*; do
+    n=${fb##*/fb}
+    size=$(cat "$fb/virtual_size"); w=${size%,*}; h=${size#*,}
+    stride=$(cat "$fb/stride" 2>/dev/null || echo $((w * 4)))
+    case $n in
+      0) c1="200 30 40"; c2="20 40 210" ;;
+      1) c1="30 190 60"; c2="230 220 20" ;;
+      *) c1="$((100 + n)) 100 100"; c2="0 0 $n" ;;
+    esac
+    fill_row $c1 "$stride" /tmp/fb.a
+    fill_row $c2 "$stride" /tmp/fb.b
+    : > /tmp/fb.block
+    for i in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do cat /tmp/fb.a >> /tmp/fb.block; done
+    for i in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do cat /tmp/fb.b >> /tmp/fb.block; done
+    cp /tmp/fb.block /tmp/fb.img
+    while [ "$(stat -c %s /tmp/fb.img)" -lt $((stride * h)) ]; do cat /tmp/fb.img /tmp/fb.img > /tmp/fb.img2; mv /tmp/fb.img2 /tmp/fb.img; done
+    head -c $((stride * h)) /tmp/fb.img > /dev/fb$n
+    rm -f /tmp/fb.a /tmp/fb.b /tmp/fb.block /tmp/fb.img
+    say "FBPATTERN /dev/fb$n ${w}x${h} stride=$stride"
+  done
+fi
 
 # ---- agent port: hold it open read-write and dump what arrives --------------
 # /etc/agent-life.sh opens the port, dumps every chunk (AGENT: lines) and, with

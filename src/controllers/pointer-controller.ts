@@ -17,14 +17,22 @@ import type { InputEvent, PointerButton } from '../api/input.js';
 import type { MouseModeName } from '../api/types.js';
 import { WheelAccumulator, WheelDeltaMode } from '../input/motion.js';
 import type { InputQueue } from './input-queue.js';
-import type { ViewportController } from './viewport-controller.js';
+import type { MonitorPoint } from '../elements/spice-monitor/spice-monitor.js';
+
+/** Maps page points to the monitor under them (the console's viewport, or one <spice-monitor> in its own window). */
+export interface PointerMapper {
+  /** The monitor point under a page point; while `dragging`, the last monitor's point clamped to its edge. */
+  locate(clientX: number, clientY: number, dragging: boolean): MonitorPoint;
+  /** CSS pixels of relative movement -> guest pixels. */
+  deltaToGuest(dx: number, dy: number): { dx: number; dy: number };
+}
 
 export interface PointerControllerConfig {
   /** Whether input goes to the guest now (connected and not view-only). */
   enabled(): boolean;
   /** The server's current mouse mode. */
   mode(): MouseModeName;
-  viewport: ViewportController;
+  viewport: PointerMapper;
   queue: InputQueue;
   /** Called with the first pointer event after focus, to sync lock keys. */
   syncLocks(e: PointerEvent): void;
@@ -131,7 +139,7 @@ export class PointerController implements ReactiveController {
       this.lock();
       return;
     }
-    if (this.config.mode() === 'client' && !this.config.viewport.toGuest(e.clientX, e.clientY).inside) return;
+    if (this.config.mode() === 'client' && !this.config.viewport.locate(e.clientX, e.clientY, false).inside) return;
     e.preventDefault();
     try {
       this.host.setPointerCapture(e.pointerId);
@@ -172,7 +180,7 @@ export class PointerController implements ReactiveController {
 
   private readonly onWheel = (e: WheelEvent): void => {
     if (!this.config.enabled()) return;
-    if (this.config.mode() === 'client' && !this.config.viewport.toGuest(e.clientX, e.clientY).inside) return;
+    if (this.config.mode() === 'client' && !this.config.viewport.locate(e.clientX, e.clientY, false).inside) return;
     if (this.config.mode() === 'server' && !this.locked) return;
     e.preventDefault();
     const notches = this.wheel.add(e.deltaY, e.deltaMode, e.timeStamp);
@@ -198,12 +206,11 @@ export class PointerController implements ReactiveController {
 
   /** Queues MOUSE_POSITION for a page point; outside the screen only while dragging (clamped to its edge). */
   private position(clientX: number, clientY: number, dragging: boolean): void {
-    const p = this.config.viewport.toGuest(clientX, clientY);
-    if (!p.inside && !dragging) return;
-    const t = this.config.viewport.target(p.x, p.y);
+    const t = this.config.viewport.locate(clientX, clientY, dragging);
+    if (!t.inside && !dragging) return;
     const last = this.lastPosition;
     if (last && last.x === t.x && last.y === t.y && last.displayId === t.displayId) return;
-    this.lastPosition = t;
+    this.lastPosition = { x: t.x, y: t.y, displayId: t.displayId };
     this.config.queue.move({ type: 'position', x: t.x, y: t.y, displayId: t.displayId });
   }
 

@@ -20,11 +20,11 @@ export class Engine implements EngineApi {
 
   constructor(private readonly transportFactory: TransportFactory = webSocketTransport) {}
 
-  async connect(options: ConnectOptions, sink: EngineEventSink, displayCanvas?: OffscreenCanvas): Promise<void> {
+  async connect(options: ConnectOptions, sink: EngineEventSink): Promise<void> {
     // Display channels announce their video codecs synchronously at link time: know them first (cached).
     await probeVideoCodecs();
     this.session?.disconnect();
-    const session = new Session(options, sink, this.transportFactory, displayCanvas);
+    const session = new Session(options, sink, this.transportFactory);
     this.session = session;
     await session.start();
   }
@@ -56,13 +56,17 @@ export class Engine implements EngineApi {
     if (this.session?.connected) this.session.main.requestMouseMode(mode);
   }
 
-  async screenshot(displayId: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
-    const shot = this.session?.displayChannel(displayId)?.screenshot() ?? null;
+  async attachMonitor(key: string, canvas: OffscreenCanvas): Promise<boolean> {
+    return this.session?.monitors.attach(key, canvas) ?? false;
+  }
+
+  async screenshot(displayId: number, monitorId?: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
+    const shot = this.session?.displayChannel(displayId)?.screenshot(monitorId) ?? null;
     return shot ? transfer(shot, [shot.rgba.buffer]) : null;
   }
 
   async displayStats(): Promise<DisplayStats[]> {
-    return (this.session?.displayChannels() ?? []).map((c) => ({ displayId: c.id, imageTypes: c.imageTypes(), frames: c.framesPresented, messages: Object.fromEntries(c.received), streams: c.streamStats() }));
+    return (this.session?.displayChannels() ?? []).map((c) => ({ displayId: c.id, imageTypes: c.imageTypes(), frames: c.framesPresented, monitorFrames: c.monitorFrames(), messages: Object.fromEntries(c.received), streams: c.streamStats() }));
   }
 
   async redirectUsb(key: string, device?: MessagePort): Promise<UsbResult> {

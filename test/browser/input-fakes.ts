@@ -69,6 +69,9 @@ export function fakeEngine(mouseMode: 'client' | 'server' = 'client'): FakeEngin
         async requestMouseMode(mode) {
           fake.calls.push({ name: 'requestMouseMode', args: [mode] });
         },
+        async attachMonitor() {
+          return true;
+        },
         async screenshot() {
           return null;
         },
@@ -96,6 +99,11 @@ export function fakeEngine(mouseMode: 'client' | 'server' = 'client'): FakeEngin
     },
   };
   return fake;
+}
+
+/** The engine's `monitors` event for one guest screen of `width`x`height` on display channel 0. */
+export function oneMonitor(width: number, height: number): EngineEvent {
+  return { type: 'monitors', maxAllowed: 1, monitors: [{ key: '0:0', channelId: 0, displayId: 0, monitorId: 0, x: 0, y: 0, width, height, surfaceX: 0, surfaceY: 0 }] };
 }
 
 /** Waits two animation frames (pointer motion is sent on the next one) and lets comlink deliver. */

@@ -1,6 +1,7 @@
 /**
  * `<spice-console>`: a SPICE session on a page. The element captures nothing and decodes nothing itself:
- * it hands its canvas to the engine worker (EngineController) and turns engine events into DOM events.
+ * it hands one canvas per guest monitor to the engine worker (a <spice-monitor> each, MonitorManager) and
+ * turns engine events into DOM events.
  */
 import { LitElement, html, type PropertyValues } from 'lit';
 import type { DisplayStats, EngineEvent } from '../../api/engine-api.js';
@@ -23,6 +24,9 @@ import { parseColorDepth, parseDisableEffects, wanOptionsOffer } from '../../age
 import { parseClipboardPolicy } from '../../agent/clipboard.js';
 import { ClipboardController } from '../../controllers/clipboard-controller.js';
 import { FileTransferController } from '../../controllers/file-transfer-controller.js';
+import type { MonitorInfo, MonitorsDetail } from '../../api/monitors.js';
+import type { SpiceMonitor } from '../spice-monitor/spice-monitor.js';
+import { MonitorManager, MONITOR_LAYOUTS, type MonitorLayoutMode } from './monitor-manager.js';
 
 /** `disable-effects`: words separated by commas or spaces; unknown words are dropped. */
 const effectsConverter = {
@@ -40,7 +44,8 @@ export interface SpiceConsoleEventMap {
   'spice-disconnected': CustomEvent<DisconnectDetail>;
   'spice-channels': CustomEvent<{ channels: ChannelInfo[] }>;
   'spice-state': CustomEvent<{ state: SessionState | 'idle' }>;
-  'spice-resize': CustomEvent<{ displayId: number; width: number; height: number }>;
+  'spice-resize': CustomEvent<{ key: string; channelId: number; displayId: number; monitorId: number; width: number; height: number }>;
+  'spice-monitors': CustomEvent<MonitorsDetail>;
   'spice-mouse-mode': CustomEvent<{ mode: MouseModeName; supported: MouseModeName[] }>;
   'spice-pointer-lock': CustomEvent<{ locked: boolean }>;
   'spice-keyboard-locks': CustomEvent<KeyboardLocks>;
@@ -62,7 +67,10 @@ export interface SpiceConsoleEventMap {
  *   `protocol`, `unreachable`, `timeout`, `unsupported`. `clean` is true only for `client`.
  * @fires spice-channels - A channel was added, linked, failed or closed after connect. `detail.channels`.
  * @fires spice-state - `detail.state`: `connecting`, `connected`, `disconnected`.
- * @fires spice-resize - A guest display changed size: `{ displayId, width, height }` in guest pixels.
+ * @fires spice-resize - A guest monitor appeared or changed size: `{ key, channelId, displayId, monitorId, width,
+ *   height }` in guest pixels.
+ * @fires spice-monitors - The guest's monitors changed: `{ monitors: [{ key, channelId, displayId, monitorId, x, y,
+ *   width, height, surfaceX, surfaceY }], maxAllowed }`.
  * @fires spice-mouse-mode - The server switched mouse mode: `{ mode, supported }` (`client` | `server`).
  * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left: `{ locked }`.
  * @fires spice-keyboard-locks - The guest's lock keys: `{ capsLock, numLock, scrollLock }`.
@@ -88,7 +96,7 @@ export interface SpiceConsoleEventMap {
  * @slot toolbar - Controls shown over the top right corner of the screen, e.g. a `<spice-usb-menu>`.
  *
  * @csspart base - The wrapper around the screen.
- * @csspart screen - The canvas of display channel 0.
+ * @csspart screen - The canvas of each monitor (inside its `<spice-monitor>`).
  * @csspart status - The status line shown while not connected.
  * @csspart hint - How to take or leave the pointer, shown in server mouse mode.
  * @csspart cursor - The guest cursor drawn while the pointer is locked (server mouse mode).
@@ -102,6 +110,9 @@ export class SpiceConsole extends LitElement {
     autoconnect: { type: Boolean, reflect: true },
     imageCompression: { type: String, attribute: 'image-compression' },
     scale: { type: String, reflect: true },
+    layout: { type: String, reflect: true },
+    monitor: { type: Number, reflect: true },
+    resizeGuest: { type: Boolean, reflect: true, attribute: 'resize-guest' },
     viewOnly: { type: Boolean, reflect: true, attribute: 'view-only' },
     mouseMode: { type: String, attribute: 'mouse-mode' },
     state: { type: String, reflect: true },
@@ -146,6 +157,21 @@ export class SpiceConsole extends LitElement {
    * (stretched to the element) or `none` (one guest pixel per device pixel, scrolling if larger).
    */
   declare scale: ScaleMode;
+  /**
+   * Where the monitors are shown: `guest` (default; all of them in the console, arranged as the guest places
+   * them), `single` (only the one whose display id is `monitor`) or `windows` (one browser window per
+   * monitor, on the user's screens where the browser grants the Window Management API; closing a window
+   * puts its monitor back into the console).
+   */
+  declare layout: MonitorLayoutMode;
+  /** `single` layout: the display id of the monitor shown (default 0). */
+  declare monitor: number;
+  /**
+   * Resize the guest's monitors to the room the console gives them (needs the guest agent): sent 1 s after
+   * the last size change. Off by default: a console embedded in a page should not change the VM's
+   * resolution by being shown; switch it on for a console that is the user's screen.
+   */
+  declare resizeGuest: boolean;
   /** Show the guest but send it no keyboard, mouse or touch input. */
   declare viewOnly: boolean;
   /**
@@ -212,7 +238,7 @@ export class SpiceConsole extends LitElement {
   private readonly settingsControl: SettingsController;
   private readonly clipboardControl: ClipboardController;
   private readonly fileTransfers: FileTransferController;
-  private canvas: HTMLCanvasElement | null = null;
+  private readonly monitorsMgr: MonitorManager;
   private ended = true;
 
   constructor(workerFactory?: WorkerFactory) {
@@ -223,6 +249,9 @@ export class SpiceConsole extends LitElement {
     this.state = 'idle';
     this.statusText = 'Not connected';
     this.scale = 'fit';
+    this.layout = 'guest';
+    this.monitor = 0;
+    this.resizeGuest = false;
     this.viewOnly = false;
     this.mouseMode = 'client';
     this.usb = 'disabled';
@@ -240,8 +269,28 @@ export class SpiceConsole extends LitElement {
     this.engine = new EngineController(this, (e) => this.onEngineEvent(e), workerFactory);
     this.interaction = new InteractionController(this, {
       engine: this.engine,
-      canvas: () => this.canvas,
+      monitors: () => this.monitorsMgr.consoleMonitors(),
+      allMonitors: () => this.monitorsMgr.allMonitors(),
+      screen: () => this.renderRoot.querySelector<HTMLElement>('#screen'),
       container: () => this.renderRoot.querySelector<HTMLElement>('[part="base"]'),
+      emit: (name, detail) => this.emit(name, detail),
+      arranged: (_layout, w, h) => {
+        if (w > 0 && h > 0) this.style.setProperty('--spice-console-aspect', `${w} / ${h}`);
+      },
+    });
+    this.monitorsMgr = new MonitorManager({
+      engine: this.engine,
+      screen: () => this.renderRoot.querySelector<HTMLElement>('#screen'),
+      container: () => this.renderRoot.querySelector<HTMLElement>('[part="base"]'),
+      layout: () => (MONITOR_LAYOUTS.includes(this.layout) ? this.layout : 'guest'),
+      selected: () => (Number.isInteger(this.monitor) ? this.monitor : 0),
+      scale: () => this.scale,
+      resizeGuest: () => this.resizeGuest && this.state === 'connected',
+      attachWindow: (el) => this.interaction.attachWindowMonitor(el),
+      changed: () => {
+        this.interaction.refresh();
+        this.requestUpdate();
+      },
       emit: (name, detail) => this.emit(name, detail),
     });
     this.usbControl = new UsbController(this, {
@@ -331,8 +380,7 @@ export class SpiceConsole extends LitElement {
     this.setState('connecting', `Connecting to ${this.url}…`);
     await this.updateComplete;
     await this.settingsControl.settled();
-    const canvas = this.freshCanvas();
-    const offscreen = canvas?.transferControlToOffscreen();
+    this.monitorsMgr.reset();
     this.usbControl.sessionStarting();
     await this.engine.connect(
       {
@@ -342,7 +390,6 @@ export class SpiceConsole extends LitElement {
         agent: { wan: this.wanValue(), clipboard: parseClipboardPolicy(this.clipboard) },
         ...(this.imageCompression ? { preferredCompression: this.imageCompression } : {}),
       },
-      offscreen,
     );
   }
 
@@ -351,6 +398,39 @@ export class SpiceConsole extends LitElement {
     if (this.ended) return;
     await this.engine.disconnect();
     if (!this.ended) this.end({ code: 'client', reason: 'disconnected by the client', clean: true });
+  }
+
+  /** The guest's monitors now, in display order (see `spice-monitors`). */
+  get monitors(): MonitorInfo[] {
+    return this.monitorsMgr.monitors;
+  }
+
+  /** How many monitors the VM allows (display channels × heads each; 0 before the first surface). */
+  get maxMonitors(): number {
+    return this.monitorsMgr.maxAllowed;
+  }
+
+  /**
+   * Asks the guest for one more monitor, up to what the VM allows; needs `resize-guest` and the guest agent.
+   * False when there is no room.
+   */
+  addMonitor(): boolean {
+    return this.resizeGuest && this.monitorsMgr.addMonitor();
+  }
+
+  /** Asks the guest for one monitor less (never below one); needs `resize-guest` and the agent. */
+  removeMonitor(): boolean {
+    return this.resizeGuest && this.monitorsMgr.removeMonitor();
+  }
+
+  /** The `<spice-monitor>` showing monitor `key` (in the console or in its window), or null. */
+  monitorElement(key: string): SpiceMonitor | null {
+    return this.monitorsMgr.allMonitors().find((m) => m.info?.key === key) ?? null;
+  }
+
+  /** The window showing monitor `key` in the `windows` layout, or null. */
+  monitorWindow(key: string): Window | null {
+    return this.monitorsMgr.windowOf(key);
   }
 
   /** Number of sockets the engine holds open (0 once disconnected). For diagnostics and tests. */
@@ -367,8 +447,8 @@ export class SpiceConsole extends LitElement {
    * The guest screen of display channel `displayId` as it is drawn now: RGBA pixels, rows top-down.
    * Null before the first frame.
    */
-  async screenshot(displayId = 0): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
-    return (await this.engine.api?.screenshot(displayId)) ?? null;
+  async screenshot(displayId = 0, monitor?: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
+    return (await this.engine.api?.screenshot(displayId, monitor)) ?? null;
   }
 
   /**
@@ -476,6 +556,12 @@ export class SpiceConsole extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('viewOnly') && this.viewOnly) this.interaction.inputDisabled();
+    if (changed.has('layout') || changed.has('monitor')) {
+      this.monitorsMgr.relayout();
+      if (this.layout === 'windows' && changed.has('layout')) void this.monitorsMgr.learnScreens();
+    }
+    if (changed.has('scale')) this.interaction.refresh();
+    if (changed.has('resizeGuest') && this.resizeGuest) this.monitorsMgr.scheduleResize();
     if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
     if ((['wanOptions', 'colorDepth', 'disableEffects', 'osType'] as const).some((k) => changed.has(k)) && this.state === 'connected') {
       void this.engine.api?.setWanOptions(this.wanValue());
@@ -495,27 +581,15 @@ export class SpiceConsole extends LitElement {
     </div>`;
   }
 
-  /** A canvas can be transferred to a worker once, so every session gets a new one. */
-  private freshCanvas(): HTMLCanvasElement | null {
-    const holder = this.renderRoot.querySelector('#screen');
-    if (!holder) return null;
-    this.canvas?.remove();
-    const canvas = document.createElement('canvas');
-    canvas.setAttribute('part', 'screen');
-    canvas.width = 0;
-    canvas.height = 0;
-    holder.append(canvas);
-    this.canvas = canvas;
-    this.interaction.refresh();
-    return canvas;
-  }
-
   private onEngineEvent(e: EngineEvent): void {
     this.interaction.handle(e);
     this.usbControl.handle(e);
     this.clipboardControl.handle(e);
     this.fileTransfers.handle(e);
     switch (e.type) {
+      case 'monitors':
+        this.monitorsMgr.update(e.monitors, e.maxAllowed);
+        return;
       case 'connected':
         this.session = e.session;
         this.setState('connected', '');
@@ -560,6 +634,8 @@ export class SpiceConsole extends LitElement {
     this.clipboardControl.sessionEnded();
     this.usbControl.sessionEnded();
     this.interaction.sessionEnded();
+    // The monitors in the console keep their last frame; windows close.
+    this.monitorsMgr.sessionEnded();
     this.setState('disconnected', detail.clean ? 'Disconnected' : `Disconnected: ${detail.reason}`);
     this.emit('spice-disconnected', detail);
     void this.engine.disconnect();
