@@ -36,7 +36,7 @@ fi
 [[ -n $kver ]] || die "no /boot/vmlinuz-<ver> with /lib/modules/<ver> (install linux-image-amd64)"
 [[ -r /boot/vmlinuz-$kver ]] || die "/boot/vmlinuz-$kver is missing or unreadable"
 
-script_hash=$(sha256sum "$script_path" | cut -c1-16)
+script_hash=$(cat "$script_path" "$repo_root/scripts/guest/fbpattern.c" | sha256sum | cut -c1-16)
 out_dir=$cache_root/$kver-$script_hash
 if [[ -z ${GUEST_REBUILD:-} && -s $out_dir/initrd.img && -s $out_dir/vmlinuz ]]; then
   echo "KERNEL=$out_dir/vmlinuz"
@@ -68,6 +68,12 @@ for applet in $("$busybox_bin" --list); do
   [[ $applet == busybox ]] && continue
   ln -sf busybox "$root/bin/$applet"
 done
+# fbpattern (scripts/guest/fbpattern.c): the multi-monitor tests' framebuffer writer, linked statically.
+if command -v gcc >/dev/null; then
+  gcc -static -O2 -o "$root/bin/fbpattern" "$repo_root/scripts/guest/fbpattern.c" || log "warning: fbpattern did not build (fbpattern=1 will do nothing)"
+else
+  log "warning: no gcc: fbpattern not built (fbpattern=1 will do nothing)"
+fi
 # Device nodes the kernel wants before /init runs (only possible as root; /init
 # re-opens /dev/console after mounting devtmpfs anyway).
 mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
@@ -282,42 +288,25 @@ done
 say "GUEST FB $(ls /dev/fb* 2>/dev/null | tr '\n' ' ')"
 
 # ---- fbpattern=1: a known picture in every framebuffer (multi-monitor tests) ----
-# Framebuffer N (XRGB8888, bytes B G R X) gets horizontal stripes 16 rows high alternating two colours:
+# Framebuffer N gets (through /bin/fbpattern, which writes via mmap) horizontal stripes 16 rows high alternating two colours:
 #   fb0: (R,G,B) 200,30,40 / 20,40,210    fb1: 30,190,60 / 230,220,20    fbN (N>1): 100+N,100,100 / 0,0,N
-# and prints "FBPATTERN <dev> <width>x<height> stride=<bytes>" once written. The text console is unbound
-# first so nothing draws over the pattern.
+# and prints "FBPATTERN <dev> <width>x<height> stride=<bytes>" once written. The text console's cursor is
+# hidden first so nothing draws over the pattern (the console itself writes to the serial port only).
 fbpattern=0
 for arg in $(cat /proc/cmdline); do
   case "$arg" in fbpattern=*) fbpattern=${arg#fbpattern=} ;; esac
 done
-octal() { printf '\\%03o\\%03o\\%03o\\%03o' "$3" "$2" "$1" 0; }
-fill_row() { # fill_row <r> <g> <b> <bytes> <file>: one row of a colour
-  printf "$(octal "$1" "$2" "$3")" > "$5"
-  while [ "$(stat -c %s "$5")" -lt "$4" ]; do cat "$5" "$5" > "$5.2"; mv "$5.2" "$5"; done
-  head -c "$4" "$5" > "$5.2"; mv "$5.2" "$5"
-}
 if [ "$fbpattern" = 1 ]; then
-  for v in /sys/class/vtconsole/vtcon*/bind; do echo 0 > "$v" 2>/dev/null; done
   echo 0 > /sys/class/graphics/fbcon/cursor_blink 2>/dev/null
+  printf '\033[?25l\033[2J' > /dev/tty1 2>/dev/null   # no text cursor, nothing written on the console
   for fb in /sys/class/graphics/fb[0-9]*; do
     n=${fb##*/fb}
-    size=$(cat "$fb/virtual_size"); w=${size%,*}; h=${size#*,}
-    stride=$(cat "$fb/stride" 2>/dev/null || echo $((w * 4)))
     case $n in
       0) c1="200 30 40"; c2="20 40 210" ;;
       1) c1="30 190 60"; c2="230 220 20" ;;
       *) c1="$((100 + n)) 100 100"; c2="0 0 $n" ;;
     esac
-    fill_row $c1 "$stride" /tmp/fb.a
-    fill_row $c2 "$stride" /tmp/fb.b
-    : > /tmp/fb.block
-    for i in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do cat /tmp/fb.a >> /tmp/fb.block; done
-    for i in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do cat /tmp/fb.b >> /tmp/fb.block; done
-    cp /tmp/fb.block /tmp/fb.img
-    while [ "$(stat -c %s /tmp/fb.img)" -lt $((stride * h)) ]; do cat /tmp/fb.img /tmp/fb.img > /tmp/fb.img2; mv /tmp/fb.img2 /tmp/fb.img; done
-    head -c $((stride * h)) /tmp/fb.img > /dev/fb$n
-    rm -f /tmp/fb.a /tmp/fb.b /tmp/fb.block /tmp/fb.img
-    say "FBPATTERN /dev/fb$n ${w}x${h} stride=$stride"
+    out=$(fbpattern /dev/fb$n $c1 $c2) && say "FBPATTERN /dev/fb$n $out"
   done
 fi
 
