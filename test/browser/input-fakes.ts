@@ -15,6 +15,10 @@ export interface FakeEngine {
   batches: InputEvent[][];
   /** Other calls by name: sendKeys, releaseAll, requestMouseMode. */
   calls: { name: string; args: unknown[] }[];
+  /** Monitor keys whose canvases were attached, in order (attachMonitor). */
+  attached: string[];
+  /** MONITORS_CONFIG requests (setMonitorsConfig), in order. */
+  monitorsConfigs: unknown[];
   /** How many fake workers were terminated. */
   terminated: number;
   /** Sends an engine event to the element; resolves once the page handled it. */
@@ -38,6 +42,8 @@ export function fakeEngine(mouseMode: 'client' | 'server' = 'client'): FakeEngin
   const fake: FakeEngine = {
     batches: [],
     calls: [],
+    attached: [],
+    monitorsConfigs: [],
     terminated: 0,
     factory: () => {
       const { port1, port2 } = new MessageChannel();
@@ -69,8 +75,21 @@ export function fakeEngine(mouseMode: 'client' | 'server' = 'client'): FakeEngin
         async requestMouseMode(mode) {
           fake.calls.push({ name: 'requestMouseMode', args: [mode] });
         },
-        async attachMonitor() {
+        async attachMonitor(key: string, canvas: OffscreenCanvas) {
+          fake.attached.push(key);
+          // Draw something so the page shows the canvas is live: a monitor-specific colour.
+          const ctx = canvas.getContext('2d');
+          canvas.width = 64;
+          canvas.height = 48;
+          if (ctx) {
+            ctx.fillStyle = key === '0:0' ? '#c81e28' : '#1ebe3c';
+            ctx.fillRect(0, 0, 64, 48);
+          }
           return true;
+        },
+        async setMonitorsConfig(monitors: unknown) {
+          fake.monitorsConfigs.push(monitors);
+          return { ok: true as const, value: { sent: true } };
         },
         async screenshot() {
           return null;
