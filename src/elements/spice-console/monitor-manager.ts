@@ -70,6 +70,8 @@ export class MonitorManager {
   private wanted: number | null = null;
   private resizeTimer: ReturnType<typeof setTimeout> | null = null;
   private lastRequest = '';
+  /** The last MONITORS_CONFIG asked for and what became of it (diagnostics). */
+  lastResize: { request: (MonitorRequest | null)[]; sent: boolean; reason?: string } | null = null;
   private closeWatch: ReturnType<typeof setInterval> | null = null;
   private screens: ScreenLike[] | null = null;
   private windowSeq = 0;
@@ -330,6 +332,17 @@ export class MonitorManager {
 
   // ---- guest resize ----
 
+  private room0 = '';
+
+  /** The console's box may have changed size: a new guest layout is asked for if it did. */
+  containerResized(): void {
+    const c = this.config.container();
+    const now = c ? `${c.clientWidth}x${c.clientHeight}@${devicePixelRatio}` : '';
+    if (now === this.room0) return;
+    this.room0 = now;
+    this.scheduleResize();
+  }
+
   /** Schedules the MONITORS_CONFIG for the current room (debounced). */
   scheduleResize(delay = RESIZE_GUEST_DELAY_MS): void {
     if (!this.config.resizeGuest() || this.list.length === 0) return;
@@ -351,9 +364,11 @@ export class MonitorManager {
     this.lastRequest = text;
     try {
       const r = await api.setMonitorsConfig(request);
+      this.lastResize = r.ok ? { request, ...r.value } : { request, sent: false, reason: r.message };
       if (!r.ok) this.lastRequest = '';
       else if (r.value.reason) this.config.log?.(r.value.reason);
-    } catch {
+    } catch (e) {
+      this.lastResize = { request, sent: false, reason: String(e) };
       this.lastRequest = '';
     }
   }

@@ -276,6 +276,7 @@ export class SpiceConsole extends LitElement {
       emit: (name, detail) => this.emit(name, detail),
       arranged: (_layout, w, h) => {
         if (w > 0 && h > 0) this.style.setProperty('--spice-console-aspect', `${w} / ${h}`);
+        this.monitorsMgr.containerResized();
       },
     });
     this.monitorsMgr = new MonitorManager({
@@ -421,6 +422,11 @@ export class SpiceConsole extends LitElement {
   /** Asks the guest for one monitor less (never below one); needs `resize-guest` and the agent. */
   removeMonitor(): boolean {
     return this.resizeGuest && this.monitorsMgr.removeMonitor();
+  }
+
+  /** The last guest resize asked for (resize-guest) and whether the agent took it, or null. */
+  get monitorsRequest(): { request: ({ x: number; y: number; width: number; height: number } | null)[]; sent: boolean; reason?: string } | null {
+    return this.monitorsMgr.lastResize;
   }
 
   /** The `<spice-monitor>` showing monitor `key` (in the console or in its window), or null. */
