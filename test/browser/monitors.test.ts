@@ -113,8 +113,10 @@ describe('<spice-console> monitors', () => {
     assertEqual(shown.map((m) => m.info!.key), ['1:0'], 'only display 1');
     const r = shown[0]!.canvas.getBoundingClientRect();
     assert(Math.abs(r.height - 500) < 1 || Math.abs(r.width - 1200) < 1, `fitted to the console: ${r.width}x${r.height}`);
-    el.layout = 'guest';
+    assertEqual(el.monitorLayout, { mode: 'single', monitor: 1 }, 'monitorLayout, the per-VM setting');
+    el.monitorLayout = { mode: 'guest', monitor: 0 };
     await el.updateComplete;
+    assertEqual([el.layout, el.monitor], ['guest', 0], 'set through monitorLayout');
     assertEqual(monitors(el).length, 2, 'back to both');
   });
 

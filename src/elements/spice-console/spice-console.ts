@@ -25,6 +25,7 @@ import { parseClipboardPolicy } from '../../agent/clipboard.js';
 import { ClipboardController } from '../../controllers/clipboard-controller.js';
 import { FileTransferController } from '../../controllers/file-transfer-controller.js';
 import type { MonitorInfo, MonitorsDetail } from '../../api/monitors.js';
+import type { MonitorLayout } from '../../settings/settings-record.js';
 import type { SpiceMonitor } from '../spice-monitor/spice-monitor.js';
 import { MonitorManager, MONITOR_LAYOUTS, type MonitorLayoutMode } from './monitor-manager.js';
 
@@ -399,6 +400,20 @@ export class SpiceConsole extends LitElement {
     if (this.ended) return;
     await this.engine.disconnect();
     if (!this.ended) this.end({ code: 'client', reason: 'disconnected by the client', clean: true });
+  }
+
+  /**
+   * The layout and chosen monitor as one value (`{ mode, monitor }`), the per-VM setting the settings
+   * controller keeps; setting it sets `layout` and `monitor`. An invalid value is ignored.
+   */
+  get monitorLayout(): MonitorLayout {
+    return { mode: MONITOR_LAYOUTS.includes(this.layout) ? this.layout : 'guest', monitor: Number.isInteger(this.monitor) && this.monitor >= 0 && this.monitor < 16 ? this.monitor : 0 };
+  }
+
+  set monitorLayout(value: MonitorLayout) {
+    if (!value || !MONITOR_LAYOUTS.includes(value.mode)) return;
+    this.layout = value.mode;
+    this.monitor = Number.isInteger(value.monitor) ? value.monitor : 0;
   }
 
   /** The guest's monitors now, in display order (see `spice-monitors`). */
