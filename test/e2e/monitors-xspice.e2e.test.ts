@@ -4,7 +4,8 @@
  * for two monitors of the room it has (the console's box split in two, DPR 1); `xrandr` in the session must
  * then report both outputs at those sizes side by side, a click on the second monitor must land where
  * `xdotool getmouselocation` says, resizing the element must change the guest's mode, and the pixels the
- * page shows on each canvas must equal the matching part of spicy-screenshot's picture.
+ * page shows on each canvas must equal the matching part of spicy-screenshot's picture. Then a console
+ * without a size from the page shows the whole two-head guest at its container's width.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -131,4 +132,42 @@ describe('monitors of one display channel with several heads (Xspice + agent)', 
     }
     await page.close();
   }, 180_000);
+
+  it('should show the whole guest in a console without a size from the page (container width, guest aspect)', async () => {
+    const page = await openConsolePage(env.browser, env.origin);
+    await page.evaluate(() => {
+      const t = (window as any).spiceTest;
+      t.mount();
+      const el = t.element();
+      const holder = document.createElement('div');
+      holder.style.cssText = 'width:900px';
+      document.body.append(holder);
+      el.style.cssText = 'width:auto;height:auto'; // undo the test page's size: a plain, unsized console
+      holder.append(el);
+    });
+    await page.evaluate((u) => (window as any).spiceTest.connect(u), x.url);
+    await page.waitForFunction(() => (window as any).spiceTest.element().monitors.length === 2, null, { timeout: 30_000 });
+    await sleep(500);
+    const r = await page.evaluate(() => {
+      const el = (window as any).spiceTest.element();
+      const box = el.getBoundingClientRect();
+      const canvases = [...el.shadowRoot.querySelectorAll('spice-monitor canvas')].map((c: any) => c.getBoundingClientRect());
+      const mons = el.monitors;
+      const w = Math.max(...mons.map((m: any) => m.x + m.width));
+      const h = Math.max(...mons.map((m: any) => m.y + m.height));
+      return { box: [box.left, box.top, box.width, box.height], canvases: canvases.map((c: DOMRect) => [c.left, c.top, c.width, c.height]), guest: [w, h] };
+    });
+    const [left, top, width, height] = r.box;
+    expect(width).toBe(900);
+    expect(Math.abs(height - (900 * r.guest[1]) / r.guest[0])).toBeLessThanOrEqual(1);
+    // Every canvas inside the element, together as wide as it: the whole guest is shown.
+    for (const [cl, ct, cw, ch] of r.canvases) {
+      expect(cl).toBeGreaterThanOrEqual(left - 0.5);
+      expect(ct).toBeGreaterThanOrEqual(top - 0.5);
+      expect(cl + cw).toBeLessThanOrEqual(left + width + 0.5);
+      expect(ct + ch).toBeLessThanOrEqual(top + height + 0.5);
+    }
+    expect(Math.abs(r.canvases.reduce((s: number, c: number[]) => s + c[2]!, 0) - 900)).toBeLessThanOrEqual(1);
+    await page.close();
+  }, 60_000);
 });
