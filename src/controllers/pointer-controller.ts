@@ -68,6 +68,8 @@ export class PointerController implements ReactiveController {
   private readonly touches = new Map<number, { x: number; y: number; startX: number; startY: number }>();
   private gesture: TouchGesture = 'idle';
   private scrollY: number | null = null;
+  /** The document the host is in (where Pointer Lock is taken and reported). */
+  private doc: Document = document;
   /** The last absolute position queued, so a press at the same spot does not repeat it. */
   private lastPosition: { x: number; y: number; displayId: number } | null = null;
 
@@ -87,7 +89,9 @@ export class PointerController implements ReactiveController {
     h.addEventListener('lostpointercapture', this.onLostCapture);
     h.addEventListener('wheel', this.onWheel, { passive: false });
     h.addEventListener('contextmenu', this.onContextMenu);
-    document.addEventListener('pointerlockchange', this.onLockChange);
+    // The host's own document: a monitor in a window of its own takes Pointer Lock there.
+    this.doc = h.ownerDocument;
+    this.doc.addEventListener('pointerlockchange', this.onLockChange);
   }
 
   hostDisconnected(): void {
@@ -99,14 +103,14 @@ export class PointerController implements ReactiveController {
     h.removeEventListener('lostpointercapture', this.onLostCapture);
     h.removeEventListener('wheel', this.onWheel);
     h.removeEventListener('contextmenu', this.onContextMenu);
-    document.removeEventListener('pointerlockchange', this.onLockChange);
+    this.doc.removeEventListener('pointerlockchange', this.onLockChange);
     this.unlock();
     this.reset();
   }
 
   /** Leaves Pointer Lock if the host holds it. */
   unlock(): void {
-    if (document.pointerLockElement === this.host) document.exitPointerLock();
+    if (this.doc.pointerLockElement === this.host) this.doc.exitPointerLock();
   }
 
   /** Forgets buttons, touches and wheel remainders (the engine's releaseAll covers the guest side). */
@@ -233,7 +237,7 @@ export class PointerController implements ReactiveController {
   }
 
   private readonly onLockChange = (): void => {
-    const locked = document.pointerLockElement === this.host;
+    const locked = this.doc.pointerLockElement === this.host;
     if (locked === this.locked) return;
     this.locked = locked;
     if (!locked) {

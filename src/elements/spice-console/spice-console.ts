@@ -615,6 +615,7 @@ export class SpiceConsole extends LitElement {
         this.session = e.session;
         this.setState('connected', '');
         this.emit('spice-connected', e.session);
+        this.monitorsMgr.scheduleResize();
         return;
       case 'channels':
         if (this.session) this.session = { ...this.session, channels: e.channels };
@@ -640,6 +641,7 @@ export class SpiceConsole extends LitElement {
       return this.emit('spice-display-config', detail);
     }
     if (this.session) this.session = { ...this.session, agentConnected: e.connected };
+    if (e.connected && !this.agentConnected) this.monitorsMgr.scheduleResize();
     this.agentConnected = e.connected;
     this.agentCaps = e.caps;
     this.fileTransferAvailable = e.fileTransferAvailable;
