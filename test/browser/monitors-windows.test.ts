@@ -24,7 +24,9 @@ async function until(check: () => boolean, what: string, ms = 5000): Promise<voi
 }
 
 /** The colour the fake engine drew into a canvas (its page pixels, read back through a 2D canvas of that window). */
-function centreColour(win: Window, canvas: HTMLCanvasElement): Promise<number[]> {
+async function centreColour(win: Window, canvas: HTMLCanvasElement): Promise<number[]> {
+  // The placeholder canvas takes the worker's size asynchronously.
+  await until(() => canvas.width > 0 && canvas.height > 0, 'the canvas sized by the worker');
   return new Promise((resolve) => {
     win.requestAnimationFrame(() => {
       const probe = win.document.createElement('canvas');
@@ -67,6 +69,10 @@ describe('<spice-console layout="windows">', () => {
     await until(() => engine.batches.flat().some((e) => e.type === 'position'), 'a position from the window');
     const p = engine.batches.flat().find((e): e is Extract<InputEvent, { type: 'position' }> => e.type === 'position')!;
     assertEqual([p.displayId, Math.abs(p.x - 400) <= 1, Math.abs(p.y - 300) <= 1], [1, true, true], 'display 1, its centre');
+    // Keys typed in a monitor's window go to the guest.
+    mb.focus();
+    mb.dispatchEvent(new ((wb as Window & typeof globalThis).KeyboardEvent)('keydown', { code: 'KeyA', key: 'a', bubbles: true, composed: true, cancelable: true }));
+    await until(() => engine.batches.flat().some((e) => e.type === 'key'), 'a key from the window');
     // Closing window 1 brings monitor 1 back into the console with a new canvas; window 0 keeps drawing.
     wb!.close();
     await until(() => el.shadowRoot!.querySelectorAll('spice-monitor').length === 1, 'monitor 1 back in the console');

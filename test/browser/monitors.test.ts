@@ -100,6 +100,12 @@ describe('<spice-console> monitors', () => {
     await frames();
     await until(() => positions(engine).length >= 2, 'two positions');
     assertEqual(positions(engine).map((p) => [p.displayId, p.x, p.y]), [[1, 100, 200], [0, 10, 20]], 'display ids and monitor-relative coordinates');
+    // Each display channel's cursor shape goes on its monitors' canvases.
+    await engine.emit({ type: 'cursor-hidden', channelId: 1 });
+    assertEqual([a!.canvas.style.cursor, b!.canvas.style.cursor], ['', 'none'], 'channel 1 cursor on monitor 1 only');
+    const rgba = new Uint8ClampedArray(4 * 4 * 4).fill(255).buffer;
+    await engine.emit({ type: 'cursor', channelId: 0, shape: { width: 4, height: 4, hotX: 1, hotY: 1, rgba }, visible: true, x: null, y: null });
+    assert(a!.canvas.style.cursor.startsWith('url("data:image/png'), 'channel 0 cursor shape on monitor 0');
   });
 
   it('should show only the chosen monitor in the single layout', async () => {

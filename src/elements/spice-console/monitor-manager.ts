@@ -157,6 +157,11 @@ export class MonitorManager {
     this.config.changed();
   }
 
+  /** The scale mode changed: monitors in windows follow it (those in the console are laid out by the viewport). */
+  scaleChanged(): void {
+    for (const e of this.entries.values()) if (e.el && e.where === 'window') e.el.scale = this.config.scale();
+  }
+
   /** The session ended: windows close (their monitors are gone); the console keeps the last frame. */
   sessionEnded(): void {
     for (const e of this.entries.values()) {

@@ -581,7 +581,10 @@ export class SpiceConsole extends LitElement {
       this.monitorsMgr.relayout();
       if (this.layout === 'windows' && changed.has('layout')) void this.monitorsMgr.learnScreens();
     }
-    if (changed.has('scale')) this.interaction.refresh();
+    if (changed.has('scale')) {
+      this.monitorsMgr.scaleChanged();
+      this.interaction.refresh();
+    }
     if (changed.has('resizeGuest') && this.resizeGuest) this.monitorsMgr.scheduleResize();
     if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
     if ((['wanOptions', 'colorDepth', 'disableEffects', 'osType'] as const).some((k) => changed.has(k)) && this.state === 'connected') {
