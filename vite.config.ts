@@ -1,5 +1,6 @@
 /**
- * Library build: ESM entries `index` (exports, no side effects) and `define` (registers the elements);
+ * Library build: ESM entries `index` (exports, no side effects), `define` (registers the elements) and
+ * `react` (React components; react, react-dom and @lit/react stay the page's own);
  * the engine worker is emitted as its own chunk by Vite's `new Worker(new URL(...))` handling.
  */
 import { defineConfig } from 'vite';
@@ -14,11 +15,11 @@ export default defineConfig({
     sourcemap: true,
     target: 'es2022',
     lib: {
-      entry: { index: 'src/index.ts', define: 'src/define.ts' },
+      entry: { index: 'src/index.ts', define: 'src/define.ts', react: 'src/react/index.ts' },
       formats: ['es'],
     },
     rollupOptions: {
-      external: [/^lit($|\/)/, /^@lit\//, 'idb-keyval'],
+      external: [/^lit($|\/)/, /^@lit\//, 'idb-keyval', /^react($|\/)/, /^react-dom($|\/)/],
     },
   },
   worker: { format: 'es' },

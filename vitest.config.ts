@@ -1,12 +1,15 @@
 import { defineConfig } from 'vitest/config';
+import CiSkipReporter from './test/ci-skip-reporter.js';
 
 export default defineConfig({
   test: {
+    // With CI set, a skipped test fails the run (test/ci-skip-reporter.ts).
+    reporters: ['default', new CiSkipReporter()],
     projects: [
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
           environment: 'node',
         },
       },

@@ -5,6 +5,7 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { chromiumArgs, chromiumPath } from './test/chromium.mjs';
+import { reactEsmPlugin } from './test/browser/react-esm.plugin.mjs';
 
 export default {
   files: 'test/browser/**/*.test.ts',
@@ -12,6 +13,7 @@ export default {
   concurrency: 1,
   testFramework: { config: { timeout: 20000 } },
   plugins: [
+    reactEsmPlugin(),
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.page.json' }),
     {
       // `executeServerCommand('grant-window-management')`: the Window Management permission for the test

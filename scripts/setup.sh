@@ -2,7 +2,7 @@
 # Prepares a Debian 12 machine for spice-console's tests and demo: installs the
 # Debian packages of the real-server testbed (Xspice, the vdagent pair, QEMU and
 # the guest kernel, spice-gtk's spicy-screenshot, Chromium, protocol headers,
-# GStreamer codecs, websockify), installs the npm dependencies (`npm ci`), and
+# GStreamer codecs, websockify, nginx), installs the npm dependencies (`npm ci`), and
 # builds the cached test guest (scripts/build-guest.sh). Each phase prints how
 # long it took.
 #
@@ -36,12 +36,14 @@ PACKAGES=(
   spice-client-gtk imagemagick
   # browser for browser tests and the demo
   chromium
-  # protocol headers to read
-  libspice-protocol-dev libusbredirparser-dev
+  # protocol headers to read; the C compiler and libraries the comparison tests build against
+  # (test/unit/usb/*libusbredir*: libusbredirparser; the STROKE scene's Xlib program: libx11)
+  libspice-protocol-dev libusbredirparser-dev gcc libc6-dev pkg-config libx11-dev
   # video stream codecs for spice-server and spice-gtk
   gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  # the WebSocket proxy deployments put in front of SPICE
-  websockify
+  # the WebSocket proxy deployments put in front of SPICE, and the TLS front end deploy/nginx configures
+  # (the e2e test runs it with a self-signed certificate made by openssl)
+  websockify nginx-light openssl
   # tools the harness itself calls (ps/pgrep, https for npm)
   procps ca-certificates
 )

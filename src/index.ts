@@ -2,7 +2,8 @@
  * Public exports of spice-console: the element classes (import `spice-console/define` to register them),
  * and the types of their events and options.
  */
-export { SpiceConsole, type SpiceConsoleEventMap } from './elements/spice-console/spice-console.js';
+export { SpiceConsole } from './elements/spice-console/spice-console.js';
+export type { SpiceConsoleEventDetail, SpiceConsoleEventMap, SpiceConsoleEventName } from './api/events.js';
 export { SpiceMonitor, type MonitorPoint } from './elements/spice-monitor/spice-monitor.js';
 export type { MonitorInfo, MonitorsDetail } from './api/monitors.js';
 export type { MonitorLayoutMode } from './elements/spice-console/monitor-manager.js';
@@ -43,3 +44,15 @@ export {
   type SessionInfo,
   type SessionState,
 } from './api/types.js';
+export {
+  parseVvFile,
+  VvFileError,
+  VvErrorCode,
+  SPICE_GTK_AUTO_CONNECT_FILTER,
+  type VvSettings,
+  type VvParseOptions,
+  type VvHotkeys,
+  type VvOvirtInfo,
+  type VvDisabledEffect,
+} from './vv/vv-file.js';
+export { parseHotkey, matchesHotkey, type VvHotkey, type HotkeyEventLike } from './vv/hotkey.js';

@@ -56,9 +56,11 @@ export interface EngineApi extends AgentApi {
   /**
    * Starts a session; resolves once the main channel has linked and the first channel list arrived
    * (the `connected` event has been sent), rejects never: failures arrive as one `disconnected` event.
-   * Canvases come later, one per monitor, through attachMonitor.
+   * Canvases come later, one per monitor, through attachMonitor. `inputPort` carries the page's input as
+   * InputPortMessages (the same calls as `input`, `sendKeys`, `releaseAll`, `requestMouseMode`, in one
+   * ordered stream, cheaper).
    */
-  connect(options: ConnectOptions, sink: EngineEventSink): Promise<void>;
+  connect(options: ConnectOptions, sink: EngineEventSink, inputPort?: MessagePort): Promise<void>;
   /**
    * The page's canvas for monitor `key` (from a `monitors` event), transferred once; the worker sizes it and
    * draws that monitor into it from now on, replacing an earlier canvas of the same monitor. False (and the

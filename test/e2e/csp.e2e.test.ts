@@ -11,7 +11,7 @@ import { extname, join, normalize } from 'node:path';
 import { build } from 'vite';
 import type { Browser } from 'playwright-core';
 import { repoRoot, sleep, startXspice, type Xspice } from '../servers/index.js';
-import { launchChromium } from './support/browser.js';
+import { failOnPageProblems, launchChromium } from './support/browser.js';
 
 const CSP = [
   "default-src 'none'",
@@ -47,6 +47,8 @@ beforeAll(async () => {
   xspice = await startXspice({});
   xspice.run('xterm', ['-geometry', '40x10+20+20']);
 });
+
+failOnPageProblems();
 
 afterAll(async () => {
   await xspice?.stop();

@@ -1,14 +1,15 @@
 /**
  * Display, end to end: with a real Xspice desktop (an xterm running top, xclock, a window moved by
- * xdotool), the element's screen equals spicy-screenshot's pixel for pixel under every lossless image
- * compression the server offers, with LZ4 requested by the client, and within a stated tolerance with JPEG.
- * The scene's animations are frozen (SIGSTOP) before both pictures are taken, so they show the same moment.
+ * xdotool), what the page shows on the element's canvas, and the worker's surface behind it, equal
+ * spicy-screenshot's picture pixel for pixel under every lossless image compression the server offers,
+ * with LZ4 requested by the client, and with ZLIB_GLZ (GLZ wrapped in zlib) forced by the server.
+ * The scene's animations are frozen (SIGSTOP) before the pictures are taken, so they show the same moment.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { sleep, startXspice, type ImageCompression, type Xspice, type XspiceOptions } from '../servers/index.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
-import { compare, elementScreenshot, saveComparison } from './support/pixels.js';
+import { compare, elementScreenshot, saveComparison, screenCanvas, showUnscaled, shownPixels } from './support/pixels.js';
 
 const env = useConsoleBrowser();
 
@@ -44,42 +45,48 @@ async function startScene(options: XspiceOptions): Promise<Scene> {
  */
 async function settledScreens(page: Page, scene: Scene) {
   await scene.freeze();
+  const shown = await shownPixels(screenCanvas(page));
   const [stats] = await page.evaluate(() => (window as any).spiceTest.displayStats());
-  const ours = await elementScreenshot(page);
+  const surface = await elementScreenshot(page);
   const theirs = await scene.xspice.screenshot();
-  if (!ours) console.log(JSON.stringify(await page.evaluate(() => (window as any).spiceTest.events)).slice(0, 3000));
-  expect(ours).not.toBeNull();
-  return { ours: ours!, theirs, imageTypes: stats.imageTypes as number[] };
+  if (!surface) console.log(JSON.stringify(await page.evaluate(() => (window as any).spiceTest.events)).slice(0, 3000));
+  expect(surface).not.toBeNull();
+  return { shown, surface: surface!, theirs, imageTypes: stats.imageTypes as number[] };
 }
 
 async function connect(page: Page, url: string, imageCompression = ''): Promise<void> {
+  await showUnscaled(page);
   await page.evaluate(([u, c]) => (window as any).spiceTest.connect(u, '', c), [url, imageCompression]);
   await page.waitForFunction(() => (window as any).spiceTest.named('spice-connected').length > 0, null, { timeout: 30_000 });
 }
 
 /** Each mode with the SPICE image types it must have made the server send (so no mode passes on bitmaps). */
-const lossless: { server: ImageCompression; client?: string; types: number[] }[] = [
+const lossless: { server: ImageCompression; client?: string; zlibGlz?: 'always'; types: number[] }[] = [
   { server: 'off', types: [0] },
   { server: 'quic', types: [1] },
   { server: 'lz', types: [101] },
+  { server: 'auto_lz', types: [101] },
   { server: 'glz', types: [102] },
   { server: 'auto_glz', types: [102] },
+  { server: 'glz', zlibGlz: 'always', types: [107] },
   { server: 'auto_glz', client: 'lz4', types: [109] },
 ];
 
 describe('the element draws exactly what spice-gtk draws', () => {
   for (const mode of lossless) {
-    const name = `${mode.server}${mode.client ? `+client-${mode.client}` : ''}`;
-    it(`should equal spicy-screenshot pixel for pixel with image compression ${name}`, async () => {
-      const scene = await startScene({ imageCompression: mode.server });
+    const name = `${mode.server}${mode.zlibGlz ? '+zlib-glz-always' : ''}${mode.client ? `+client-${mode.client}` : ''}`;
+    it(`should show what spicy-screenshot shows, pixel for pixel, with image compression ${name}`, async () => {
+      const scene = await startScene({ imageCompression: mode.server, ...(mode.zlibGlz ? { zlibGlzWanCompression: mode.zlibGlz } : {}) });
       try {
         const page = await openConsolePage(env.browser, env.origin);
         await connect(page, scene.xspice.url, mode.client ?? '');
-        const { ours, theirs, imageTypes } = await settledScreens(page, scene);
+        const { shown, surface, theirs, imageTypes } = await settledScreens(page, scene);
         for (const t of mode.types) expect(imageTypes).toContain(t);
-        const result = compare(ours, theirs);
-        if (result.differing) console.log(`${name}: ${JSON.stringify(result)} — pictures in ${saveComparison(`display-${name}`, ours, theirs)}`);
-        expect(result.differing).toBe(0);
+        const decoded = compare(surface, theirs);
+        if (decoded.differing) console.log(`${name} (surface): ${JSON.stringify(decoded)} — pictures in ${saveComparison(`display-${name}-surface`, surface, theirs)}`);
+        const onPage = compare(shown, theirs);
+        if (onPage.differing) console.log(`${name} (page): ${JSON.stringify(onPage)} — pictures in ${saveComparison(`display-${name}-page`, shown, theirs)}`);
+        expect({ surface: decoded.differing, page: onPage.differing }).toEqual({ surface: 0, page: 0 });
         await page.close();
       } finally {
         await scene.xspice.stop();

@@ -4,19 +4,21 @@
  * <spice-console>, and the guest says what it got:
  *  - Xspice: an xterm running `cat > file` shows typed text byte for byte; `xev` windows log key and button
  *    events with keysyms and modifier state; `xdotool getmouselocation` tells where the pointer is; the
- *    guest's cursor shape (xsetroot) must become the element's CSS cursor.
+ *    guest's cursor shape (xsetroot) must become the element's CSS cursor, and an ARGB cursor the test
+ *    wrote (an Xcursor file, xsetroot -xcf) must come out pixel for pixel, hot spot included.
  *  - QEMU (no agent, no tablet: server mouse mode only): `-trace input_event_*` logs every key as the
  *    qcode QEMU decoded and every relative motion and button, so server mode and the Pause/PrintScreen
  *    encodings are checked against the real decoder.
  * Nothing here depends on pixels: the display may still be black.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
 import { useConsoleBrowser } from './support/browser.js';
+import { decodePng } from './support/png.js';
 
 const env = useConsoleBrowser();
 
@@ -24,7 +26,6 @@ const env = useConsoleBrowser();
 
 async function openPage(deviceScaleFactor = 1, csp?: string): Promise<Page> {
   const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor });
-  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
   if (csp) {
     await page.route('**/test/e2e/page/index.html', async (route) => {
       const response = await route.fetch();
@@ -458,6 +459,88 @@ describe('mouse and cursor on Xspice', () => {
       }
       expect(shapes[0]).not.toBe(shapes[1]);
       expect(violations).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+/**
+ * An ARGB cursor the test knows pixel by pixel, written as an Xcursor file for `xsetroot -xcf`: not square
+ * and without symmetry, so a flip, a transposition, a shift or swapped channels show. Pixels are opaque or
+ * fully transparent (Xcursor pixels are premultiplied; these read the same either way). A core bitmap
+ * cursor (`xsetroot -cursor file mask`) would not do: the spiceqxl driver takes only ARGB cursors as
+ * hardware cursors (its UseHWCursor returns FALSE), so the X server draws bitmap cursors into the screen.
+ */
+const CURSOR = { width: 20, height: 18, hotX: 5, hotY: 7 };
+function cursorPixel(x: number, y: number): [number, number, number, number] {
+  if ((x + 2 * y) % 7 === 0 || (x > 15 && y < 5)) return [0, 0, 0, 0];
+  return [(x * 12) & 0xff, (y * 14) & 0xff, ((x ^ y) * 8 + 40) & 0xff, 255];
+}
+
+/** The Xcursor file (one image chunk; every number little-endian CARD32). */
+function xcursorFile(): Buffer {
+  const { width, height, hotX, hotY } = CURSOR;
+  const IMAGE = 0xfffd0002;
+  const nominal = 24;
+  const header = [0x72756358, 16, 0x10000, 1];
+  const toc = [IMAGE, nominal, 16 + 12];
+  const chunk = [36, IMAGE, nominal, 1, width, height, hotX, hotY, 0];
+  const words = [...header, ...toc, ...chunk];
+  const buf = Buffer.alloc(words.length * 4 + width * height * 4);
+  words.forEach((w, i) => buf.writeUInt32LE(w >>> 0, i * 4));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const [r, g, b, a] = cursorPixel(x, y);
+      buf.writeUInt32LE(((a << 24) | (r << 16) | (g << 8) | b) >>> 0, words.length * 4 + (y * width + x) * 4);
+    }
+  }
+  return buf;
+}
+
+describe("the guest's cursor pixels", () => {
+  let xspice: Xspice;
+  afterEach(async () => {
+    await xspice?.stop();
+  });
+
+  it('should show the ARGB cursor the guest set (xsetroot -xcf), pixel for pixel, with its hot spot', async () => {
+    xspice = await startXspice({});
+    const file = join(xspice.tmpDir, 'test.xcursor');
+    writeFileSync(file, xcursorFile());
+    const page = await openPage(1);
+    try {
+      await connect(page, xspice.url);
+      const s = await screen(page);
+      const p = pagePoint(s, 800, 600);
+      await page.mouse.move(p.x, p.y);
+      const r = await xspice.exec('xsetroot', ['-xcf', file, '24']);
+      expect(r.code, r.stderr).toBe(0);
+      let seen = '';
+      const css = await waitFor(async () => {
+        const c = (await screen(page)).cursor;
+        seen = c.length > 80 ? `${c.slice(0, 40)}…${c.slice(-20)}` : c;
+        const m = /^url\("data:image\/png;base64,([^"]+)"\) (\d+) (\d+), auto$/.exec(c);
+        if (!m) return null;
+        const png = decodePng(Buffer.from(m[1]!, 'base64'));
+        seen += ` (${png.width}x${png.height})`;
+        return png.width === CURSOR.width && png.height === CURSOR.height ? { png, hotX: +m[2]!, hotY: +m[3]! } : null;
+      }, `the ${CURSOR.width}x${CURSOR.height} cursor as the CSS cursor`, 20_000).catch((e: Error) => {
+        throw new Error(`${e.message}; last CSS cursor: ${seen}`);
+      });
+      expect([css.hotX, css.hotY]).toEqual([CURSOR.hotX, CURSOR.hotY]);
+      const wrong: string[] = [];
+      for (let y = 0; y < CURSOR.height; y++) {
+        for (let x = 0; x < CURSOR.width; x++) {
+          const want = cursorPixel(x, y);
+          const i = (y * CURSOR.width + x) * 4;
+          const got = [...css.png.rgba.subarray(i, i + 4)];
+          // A transparent pixel's colour does not matter.
+          const same = want[3] === 0 ? got[3] === 0 : got.every((v, k) => v === want[k]);
+          if (!same) wrong.push(`(${x},${y}) ${got.join(',')} instead of ${want.join(',')}`);
+        }
+      }
+      expect(wrong.slice(0, 20)).toEqual([]);
     } finally {
       await page.close();
     }

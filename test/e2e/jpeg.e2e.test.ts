@@ -9,6 +9,7 @@
  * here, every run the same: inside the photo mean 5.02 / max 33 per channel, 8x8 tile means within 3.56;
  * libjpeg's own q85 4:2:0 round trip of spice-gtk's picture loses as much (mean 5.04) and lies within mean
  * 1.79 of ours; outside the photo not one pixel differs. Bounds: mean 6.5, max 48, tiles 5, vs libjpeg 3.
+ * "Ours" is what the page shows (a capture of the canvas), which must also equal the worker's surface.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { parsePpm, startXspice, waitFor, type ImageCompression, type Screenshot, type Xspice } from '../servers/index.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
-import { compare, elementScreenshot, saveComparison } from './support/pixels.js';
+import { compare, elementScreenshot, saveComparison, screenCanvas, showUnscaled, shownPixels } from './support/pixels.js';
 import { blockMeanDelta, connectConsole, crop, displayStats, showPhoto } from './support/scene.js';
 
 const env = useConsoleBrowser();
@@ -45,12 +46,16 @@ describe('JPEG images from Xspice', () => {
       const xspice = await startXspice({ jpegWanCompression: 'always', imageCompression: compression });
       try {
         const page = await openConsolePage(env.browser, env.origin);
+        await showUnscaled(page);
         await connectConsole(page, xspice.url);
         await showPhoto(xspice, { x: PHOTO.left, y: PHOTO.top, width: PHOTO.width, height: PHOTO.height });
         await waitFor(async () => (await displayStats(page)).imageTypes.some((t: number) => JPEG_TYPES.includes(t)), 'a JPEG image', 20_000, 200);
         const types = (await displayStats(page)).imageTypes as number[];
-        const ours = (await elementScreenshot(page))!;
+        // What the page shows, and the worker's surface behind it: presenting adds no difference of its own.
+        const ours = await shownPixels(screenCanvas(page));
+        const surface = (await elementScreenshot(page))!;
         const theirs = await xspice.screenshot(); // ends our connection: spice-server serves one client
+        expect(compare(ours, surface).differing).toBe(0);
         const inside = (s: Screenshot) => crop(s, PHOTO.left, PHOTO.top, PHOTO.width, PHOTO.height);
         const photo = compare(inside(ours), inside(theirs));
         const tiles = blockMeanDelta(inside(ours), inside(theirs), 8);

@@ -295,6 +295,14 @@ describe('Xspice harness', () => {
   it('honours width/height and heads', async () => {
     const x = await startXspice({ width: 1280, height: 800, heads: 2, imageCompression: 'off' });
     try {
+      // The X session sees both heads as RandR outputs (NumHeads), the first one at the size asked for.
+      const r = await x.exec('xrandr', ['--query']);
+      expect(r.code, r.stderr).toBe(0);
+      const outputs = [...r.stdout.matchAll(/^(\S+) (connected|disconnected)\b(.*)$/gm)].map((m) => ({ name: m[1]!, state: m[2]!, rest: m[3]! }));
+      if (outputs.length !== 2) console.log(r.stdout);
+      expect(outputs).toHaveLength(2);
+      expect(outputs[0]!.state).toBe('connected');
+      expect(outputs[0]!.rest).toMatch(/\b1280x800\+0\+0\b/);
       const shot = await x.screenshot();
       expect([shot.width, shot.height]).toEqual([1280, 800]);
     } finally {

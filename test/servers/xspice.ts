@@ -101,6 +101,8 @@ export interface Xspice {
   screenshot(): Promise<Screenshot>;
   /** Contents of the Xorg log file. */
   xorgLog(): Promise<string>;
+  /** The last 64 KiB each of Xorg's stderr and stdout (spice-server logs there, e.g. with G_MESSAGES_DEBUG=Spice). */
+  serverOutput(): string;
   /** stdout+stderr of spice-vdagentd (run with -d) and spice-vdagent. */
   agentLog(): string;
   /** Kills every process started for this server and removes tmpDir. Idempotent. */
@@ -384,6 +386,7 @@ async function startOnce(opts: XspiceOptions): Promise<Xspice> {
     },
     screenshot: () => spicyScreenshot(port, opts.password, tmpDir),
     xorgLog: () => readFile(join(tmpDir, 'Xorg.log'), 'utf8'),
+    serverOutput: () => xorgErr() + xorgOut(),
     agentLog: () => agentOut(),
     stop,
   };

@@ -14,6 +14,7 @@
  * up to what the VM allows.
  */
 import type { MonitorInfo, MonitorsDetail } from '../../api/monitors.js';
+import type { SpiceConsoleEmit } from '../../api/events.js';
 import type { MonitorRequest } from '../../api/agent.js';
 import type { EngineController } from '../../controllers/engine-controller.js';
 import type { ScaleMode } from '../../input/viewport.js';
@@ -40,7 +41,7 @@ export interface MonitorManagerConfig {
   attachWindow(el: SpiceMonitor): void;
   /** The monitors shown changed: re-layout, cursors. */
   changed(): void;
-  emit(name: string, detail: unknown): void;
+  emit: SpiceConsoleEmit;
   log?(message: string): void;
 }
 

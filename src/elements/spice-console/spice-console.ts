@@ -5,13 +5,14 @@
  */
 import { LitElement, html, type PropertyValues } from 'lit';
 import type { DisplayStats, EngineEvent } from '../../api/engine-api.js';
-import type { ChannelInfo, DisconnectDetail, ImageCompressionName, SessionInfo, SessionState } from '../../api/types.js';
+import type { SpiceConsoleEventDetail, SpiceConsoleEventName } from '../../api/events.js';
+import type { DisconnectDetail, ImageCompressionName, SessionInfo, SessionState } from '../../api/types.js';
 import { EngineController, type WorkerFactory } from '../../controllers/engine-controller.js';
 import type { KeyboardLocks } from '../../api/input.js';
 import type { MouseModeName } from '../../api/types.js';
 import { InteractionController } from '../../controllers/interaction-controller.js';
 import { UsbController } from '../../controllers/usb-controller.js';
-import { SettingsController, type SettingsEventDetail, type SettingsStatus } from '../../controllers/settings-controller.js';
+import { SettingsController, type SettingsStatus } from '../../controllers/settings-controller.js';
 import { getSiteDefaults, setSiteDefaults } from '../../settings/site-defaults.js';
 import type { ConsoleSettings } from '../../settings/settings-record.js';
 import type { UsbDeviceInfo, UsbMode, UsbStatus } from '../../api/usb.js';
@@ -19,12 +20,12 @@ import type { UsbDeviceLike } from '../../usb/webusb-types.js';
 import type { ComboName } from '../../input/keys.js';
 import type { ScaleMode } from '../../input/viewport.js';
 import { styles } from './spice-console.styles.js';
-import type { AgentEngineEvent, AgentStatus, ClipboardDetail, ClipboardPolicy, ColorDepth, DisplayConfigDetail, DisplayEffect, FileTransferDetail, WanOptions } from '../../api/agent.js';
+import type { AgentEngineEvent, ClipboardPolicy, ColorDepth, DisplayEffect, WanOptions } from '../../api/agent.js';
 import { parseColorDepth, parseDisableEffects, wanOptionsOffer } from '../../agent/display-config.js';
 import { parseClipboardPolicy } from '../../agent/clipboard.js';
 import { ClipboardController } from '../../controllers/clipboard-controller.js';
 import { FileTransferController } from '../../controllers/file-transfer-controller.js';
-import type { MonitorInfo, MonitorsDetail } from '../../api/monitors.js';
+import type { MonitorInfo } from '../../api/monitors.js';
 import type { MonitorLayout } from '../../settings/settings-record.js';
 import type { SpiceMonitor } from '../spice-monitor/spice-monitor.js';
 import { MonitorManager, MONITOR_LAYOUTS, type MonitorLayoutMode } from './monitor-manager.js';
@@ -40,59 +41,48 @@ const depthConverter = {
   toAttribute: (value: ColorDepth): string => String(value),
 };
 
-export interface SpiceConsoleEventMap {
-  'spice-connected': CustomEvent<SessionInfo>;
-  'spice-disconnected': CustomEvent<DisconnectDetail>;
-  'spice-channels': CustomEvent<{ channels: ChannelInfo[] }>;
-  'spice-state': CustomEvent<{ state: SessionState | 'idle' }>;
-  'spice-resize': CustomEvent<{ key: string; channelId: number; displayId: number; monitorId: number; width: number; height: number }>;
-  'spice-monitors': CustomEvent<MonitorsDetail>;
-  'spice-mouse-mode': CustomEvent<{ mode: MouseModeName; supported: MouseModeName[] }>;
-  'spice-pointer-lock': CustomEvent<{ locked: boolean }>;
-  'spice-keyboard-locks': CustomEvent<KeyboardLocks>;
-  'spice-usb': CustomEvent<UsbStatus>;
-  'spice-settings': CustomEvent<SettingsEventDetail>;
-  'spice-agent': CustomEvent<AgentStatus>;
-  'spice-display-config': CustomEvent<DisplayConfigDetail>;
-  'spice-clipboard': CustomEvent<ClipboardDetail>;
-  'spice-file-transfer': CustomEvent<FileTransferDetail>;
-}
+export type { SpiceConsoleEventMap } from '../../api/events.js';
 
 /**
  * @summary A SPICE remote console: a virtual machine's display, keyboard, mouse and devices.
  *
- * @fires spice-connected - The session is up. `detail` is a SessionInfo: session id, every channel the
- *   server listed with its state, mouse modes, agent state, VM name and UUID when the server sends them.
- * @fires spice-disconnected - The session ended; sent exactly once per connect(). `detail` is
- *   `{ code, reason, clean }`; codes: `client`, `auth-failed`, `link-refused`, `transport-closed`,
- *   `protocol`, `unreachable`, `timeout`, `unsupported`. `clean` is true only for `client`.
- * @fires spice-channels - A channel was added, linked, failed or closed after connect. `detail.channels`.
- * @fires spice-state - `detail.state`: `connecting`, `connected`, `disconnected`.
- * @fires spice-resize - A guest monitor appeared or changed size: `{ key, channelId, displayId, monitorId, width,
- *   height }` in guest pixels.
- * @fires spice-monitors - The guest's monitors changed: `{ monitors: [{ key, channelId, displayId, monitorId, x, y,
- *   width, height, surfaceX, surfaceY }], maxAllowed }`.
- * @fires spice-mouse-mode - The server switched mouse mode: `{ mode, supported }` (`client` | `server`).
- * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left: `{ locked }`.
- * @fires spice-keyboard-locks - The guest's lock keys: `{ capsLock, numLock, scrollLock }`.
- * @fires spice-usb - USB redirection changed. `detail` is a UsbStatus: `{ available, reason?, channels:
- *   { total, free }, devices: [{ key, vendorId, productId, productName?, state, reason?, channelId? }],
- *   migrationWarning?, guestFilter? }`; device states `available`, `redirecting`, `redirected`, `refused`,
- *   `lost`. `migrationWarning` is set once a device was redirected (the VM cannot be live-migrated then).
- * @fires spice-settings - The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt
- *   or foreign record was `ignored`, or storage is `unavailable` (settings are not kept). `detail`:
- *   `{ state, vmId, reason?, stored? }`.
- *
- * @fires spice-agent - The guest agent came, announced its capabilities, or went: `{ connected, caps,
- *   fileTransferAvailable }` (caps by name: `display-config`, `clipboard-by-demand`, `file-xfer-disabled`, ...).
- * @fires spice-display-config - The WAN options as DISPLAY_CONFIG: `{ flags, depth, effects, sent, reason? }`;
- *   `sent` false with the reason while no agent announced DISPLAY_CONFIG.
- * @fires spice-clipboard - Clipboard traffic with the guest: `{ direction: 'to-guest' | 'from-guest', types,
- *   size, kind: 'grab' | 'data' | 'release' }`.
- * @fires spice-file-transfer - Progress and result of a file sent into the guest: `{ id, name, size, sent,
- *   state, status?, error? }`; states `waiting`, `sending`, `success`, `cancelled`, `error` (with the agent's
- *   status: `not-enough-space`, `session-locked`, `vdagent-not-connected`, `disabled`, `error`, or
- *   `agent-disconnected`, `read-failed`).
+ * The `@fires` lines are generated from src/api/events.ts (`npm run gen:docs`).
+ * @fires spice-connected - The session is up: sent once every channel the server listed linked or failed. `detail`: `{
+ *   sessionId, channels: [{ type, typeId, id, state, error? }], displayChannelsHint, mouseModes, mouseMode,
+ *   agentConnected, name?, uuid? }`.
+ * @fires spice-disconnected - The session ended; sent exactly once per `connect()`. Codes: `client` (the only clean
+ *   one), `auth-failed`, `link-refused`, `transport-closed`, `protocol`, `unreachable`, `timeout`, `unsupported`.
+ *   `detail`: `{ code, reason, clean }`.
+ * @fires spice-channels - A channel was announced later, linked, failed or closed after `spice-connected`. `detail`: `{
+ *   channels: [{ type, typeId, id, state, error? }] }`.
+ * @fires spice-state - Every state change: `connecting`, `connected`, `disconnected`. `detail`: `{ state }`.
+ * @fires spice-resize - A guest monitor appeared or changed size, in guest pixels (`key` is `<channelId>:<monitorId>`).
+ *   `detail`: `{ key, channelId, displayId, monitorId, width, height }`.
+ * @fires spice-monitors - The guest's monitors changed (a display channel's surface or MONITORS_CONFIG, a channel
+ *   closed): every monitor in display order, and how many the VM allows. `detail`: `{ monitors: [{ key, channelId,
+ *   displayId, monitorId, x, y, width, height, surfaceX, surfaceY }], maxAllowed }`.
+ * @fires spice-mouse-mode - The server switched mouse mode (`client` or `server`). `detail`: `{ mode, supported }`.
+ * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left. `detail`: `{ locked }`.
+ * @fires spice-keyboard-locks - The guest's lock keys changed, as it reported them. `detail`: `{ capsLock, numLock,
+ *   scrollLock }`.
+ * @fires spice-usb - USB redirection changed. Device states: `available`, `redirecting`, `redirected`, `refused`,
+ *   `lost`. `migrationWarning` is set once a device was redirected (the VM cannot be live-migrated then). `detail`: `{
+ *   devices: [{ vendorId, productId, deviceClass, productName?, manufacturerName?, serialNumber?, key, state, reason?,
+ *   channelId?, via? }], available, reason?, channels: { total, free }, migrationWarning?, guestFilter? }`.
+ * @fires spice-settings - The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt or
+ *   foreign record was `ignored` (`reason` says why), or storage is `unavailable` (the console works; settings are not
+ *   kept). `detail`: `{ state, vmId, reason?, stored?: { wanOptions?, colorDepth?, disableEffects?, scale?,
+ *   imageCompression?, clipboard?, usbAutoRedirectFilter?, monitorLayout?: { mode, monitor, heads? } } }`.
+ * @fires spice-agent - The guest agent came, announced its capabilities (by name: `display-config`,
+ *   `clipboard-by-demand`, …), or went. `detail`: `{ connected, caps, fileTransferAvailable }`.
+ * @fires spice-display-config - The WAN options as DISPLAY_CONFIG; `sent` false with the reason while no agent
+ *   announced DISPLAY_CONFIG. `detail`: `{ flags, depth, effects, sent, reason? }`.
+ * @fires spice-clipboard - Clipboard traffic with the guest (`grab`, `data`, `release`, either direction). `detail`: `{
+ *   direction, types, size, kind }`.
+ * @fires spice-file-transfer - Progress and result of a file sent into the guest: states `waiting`, `sending`,
+ *   `success`, `cancelled`, `error` (with the agent's status: `not-enough-space`, `session-locked`,
+ *   `vdagent-not-connected`, `disabled`, `error`, or `agent-disconnected`, `read-failed`). `detail`: `{ id, name, size,
+ *   sent, state, status?, error? }`.
  *
  * @slot toolbar - Controls shown over the top right corner of the screen, e.g. a `<spice-usb-menu>`.
  *
@@ -673,7 +663,8 @@ export class SpiceConsole extends LitElement {
     this.emit('spice-state', { state });
   }
 
-  private emit<T>(name: string, detail: T): void {
+  /** Sends one of the events of src/api/events.ts, its detail checked against the declared type. */
+  private emit<K extends SpiceConsoleEventName>(name: K, detail: SpiceConsoleEventDetail[K]): void {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 }

@@ -6,13 +6,14 @@
  * an image that decodes asynchronously (JPEG, a GLZ image waiting for another channel) holds the ones after
  * it, and the channel ACKs only processed messages.
  */
-import { ChannelType, DisplayCap, DisplayMsg, DisplayMsgc, SurfaceFlags } from '../../protocol/constants.js';
+import { AlphaFlags, ChannelType, DisplayCap, DisplayMsg, DisplayMsgc, MaskFlags, ResourceType, SurfaceFlags, SurfaceFmt } from '../../protocol/constants.js';
 import { check, ProtocolError } from '../../protocol/errors.js';
 import * as msg from '../../protocol/display.js';
 import type { Brush, DisplayBase, QMask, SpiceImage } from '../../protocol/display.js';
 import { ImageResolver } from '../../display/images.js';
 import { Ropd } from '../../display/rop.js';
 import { Surface, type Mask, type Paint, type PixelSource } from '../../display/surface.js';
+import { strokeDashes } from '../../display/stroke.js';
 import { Channel } from '../channel.js';
 import type { ChannelContext } from '../channel-context.js';
 import { decodeJpeg } from '../jpeg.js';
@@ -164,7 +165,7 @@ export class DisplayChannel extends Channel {
         return this.surfaceDestroy(msg.parseSurfaceDestroy(body).surfaceId);
       case DisplayMsg.Mode: {
         const m = msg.parseMode(body);
-        return this.surfaceCreate({ surfaceId: 0, width: m.width, height: m.height, format: m.bits === 16 ? 16 : 32, flags: SurfaceFlags.Primary });
+        return this.surfaceCreate({ surfaceId: 0, width: m.width, height: m.height, format: m.bits === 16 ? SurfaceFmt.Fmt16555 : SurfaceFmt.Fmt32Xrgb, flags: SurfaceFlags.Primary });
       }
       case DisplayMsg.Mark:
         this.presenter.mark();
@@ -203,7 +204,7 @@ export class DisplayChannel extends Channel {
       case DisplayMsg.DrawText:
         return this.drawText(msg.parseDrawText(body));
       case DisplayMsg.InvalList:
-        for (const { type: t, id } of msg.parseInvalList(body)) if (t === 1) this.images.invalidate(id);
+        for (const { type: t, id } of msg.parseInvalList(body)) if (t === ResourceType.Pixmap) this.images.invalidate(id);
         return;
       case DisplayMsg.InvalAllPixmaps:
         this.images.invalidateAllPixmaps();
@@ -292,13 +293,13 @@ export class DisplayChannel extends Channel {
   private withImages(images: (SpiceImage | null)[], draw: (sources: (PixelSource | null)[]) => void): Draw {
     const resolved = images.map((img, i) => (img ? this.images.resolve(img, i === 0) : null));
     if (!resolved.some((r) => r instanceof Promise)) return draw(resolved as (PixelSource | null)[]);
-    return Promise.all(resolved).then((sources) => {
+    return Promise.all(resolved.map((r) => Promise.resolve(r))).then((sources) => {
       if (!this.closed) draw(sources);
     });
   }
 
   private static mask(q: QMask, source: PixelSource | null): Mask | null {
-    return source ? { source, pos: q.pos, invert: (q.flags & 1) !== 0 } : null;
+    return source ? { source, pos: q.pos, invert: (q.flags & MaskFlags.Invers) !== 0 } : null;
   }
 
   private paint(brush: Brush, surface: Surface, pattern: PixelSource | null): Paint | null {
@@ -378,7 +379,7 @@ export class DisplayChannel extends Channel {
     const surface = this.target(m.base);
     return this.withImages([m.src], ([src]) => {
       if (!src) return;
-      const hasAlpha = (m.alphaFlags & 2) !== 0 || src.hasAlpha;
+      const hasAlpha = (m.alphaFlags & AlphaFlags.SrcSurfaceHasAlpha) !== 0 || src.hasAlpha;
       surface.alphaBlend(src.words === surface.words ? surface.snapshot() : src, m.srcArea, m.base.box, m.base.clip, m.alpha, hasAlpha);
       this.changed(m.base.surfaceId);
     });
@@ -389,14 +390,8 @@ export class DisplayChannel extends Channel {
     return this.withImages([DisplayChannel.pattern(m.brush)], ([pattern]) => {
       const paint = this.paint(m.brush, surface, pattern ?? null);
       if (!paint) return;
-      // Path points are 28.4 fixed point; segments are polylines (bezier flags drawn as polylines too).
-      for (const seg of m.path) {
-        for (let i = 1; i < seg.points.length; i++) {
-          const a = seg.points[i - 1]!;
-          const b = seg.points[i]!;
-          surface.line(a.x >> 4, a.y >> 4, b.x >> 4, b.y >> 4, m.base.clip, m.base.box, paint, m.foreMode);
-        }
-      }
+      // Cosmetic one-pixel lines, dashed when styled, as spice-common's canvas strokes (display/stroke.ts).
+      surface.stroke(m.path, strokeDashes(m.lineFlags, m.style), m.base.clip, m.base.box, paint, m.foreMode);
       this.changed(m.base.surfaceId);
     });
   }

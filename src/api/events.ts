@@ -1,0 +1,70 @@
+/**
+ * The DOM events of `<spice-console>`, each written once: its name, its `detail` type and what it means.
+ * The element's `emit` is checked against `SpiceConsoleEventDetail`; `SpiceConsoleEventMap` types listeners;
+ * the element's `@fires` JSDoc and the events table of README.md are generated from the doc comments below
+ * (`npm run gen:docs`, scripts/gen-event-docs.mjs; a unit test fails when they are stale). A new event is
+ * one entry here, then `npm run gen:docs`.
+ */
+import type { KeyboardLocks } from './input.js';
+import type { ChannelInfo, DisconnectDetail, MouseModeName, SessionInfo, SessionState } from './types.js';
+import type { UsbStatus } from './usb.js';
+import type { MonitorsDetail } from './monitors.js';
+import type { AgentStatus, ClipboardDetail, DisplayConfigDetail, FileTransferDetail } from './agent.js';
+import type { SettingsEventDetail } from '../settings/settings-record.js';
+
+export interface SpiceConsoleEventDetail {
+  /** The session is up: sent once every channel the server listed linked or failed. */
+  'spice-connected': SessionInfo;
+  /**
+   * The session ended; sent exactly once per `connect()`. Codes: `client` (the only clean one), `auth-failed`,
+   * `link-refused`, `transport-closed`, `protocol`, `unreachable`, `timeout`, `unsupported`.
+   */
+  'spice-disconnected': DisconnectDetail;
+  /** A channel was announced later, linked, failed or closed after `spice-connected`. */
+  'spice-channels': { channels: ChannelInfo[] };
+  /** Every state change: `connecting`, `connected`, `disconnected`. */
+  'spice-state': { state: SessionState | 'idle' };
+  /** A guest monitor appeared or changed size, in guest pixels (`key` is `<channelId>:<monitorId>`). */
+  'spice-resize': { key: string; channelId: number; displayId: number; monitorId: number; width: number; height: number };
+  /**
+   * The guest's monitors changed (a display channel's surface or MONITORS_CONFIG, a channel closed): every
+   * monitor in display order, and how many the VM allows.
+   */
+  'spice-monitors': MonitorsDetail;
+  /** The server switched mouse mode (`client` or `server`). */
+  'spice-mouse-mode': { mode: MouseModeName; supported: MouseModeName[] };
+  /** Pointer Lock (server mouse mode) was taken or left. */
+  'spice-pointer-lock': { locked: boolean };
+  /** The guest's lock keys changed, as it reported them. */
+  'spice-keyboard-locks': KeyboardLocks;
+  /**
+   * USB redirection changed. Device states: `available`, `redirecting`, `redirected`, `refused`, `lost`.
+   * `migrationWarning` is set once a device was redirected (the VM cannot be live-migrated then).
+   */
+  'spice-usb': UsbStatus;
+  /**
+   * The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt or foreign record was
+   * `ignored` (`reason` says why), or storage is `unavailable` (the console works; settings are not kept).
+   */
+  'spice-settings': SettingsEventDetail;
+  /** The guest agent came, announced its capabilities (by name: `display-config`, `clipboard-by-demand`, …), or went. */
+  'spice-agent': AgentStatus;
+  /** The WAN options as DISPLAY_CONFIG; `sent` false with the reason while no agent announced DISPLAY_CONFIG. */
+  'spice-display-config': DisplayConfigDetail;
+  /** Clipboard traffic with the guest (`grab`, `data`, `release`, either direction). */
+  'spice-clipboard': ClipboardDetail;
+  /**
+   * Progress and result of a file sent into the guest: states `waiting`, `sending`, `success`, `cancelled`,
+   * `error` (with the agent's status: `not-enough-space`, `session-locked`, `vdagent-not-connected`, `disabled`,
+   * `error`, or `agent-disconnected`, `read-failed`).
+   */
+  'spice-file-transfer': FileTransferDetail;
+}
+
+export type SpiceConsoleEventName = keyof SpiceConsoleEventDetail;
+
+/** Listener types: `el.addEventListener('spice-connected', (e: SpiceConsoleEventMap['spice-connected']) => …)`. */
+export type SpiceConsoleEventMap = { [K in SpiceConsoleEventName]: CustomEvent<SpiceConsoleEventDetail[K]> };
+
+/** Sends one of the element's events (bubbling, composed) with a detail of the declared type. */
+export type SpiceConsoleEmit = <K extends SpiceConsoleEventName>(name: K, detail: SpiceConsoleEventDetail[K]) => void;
