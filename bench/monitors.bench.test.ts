@@ -23,7 +23,13 @@ afterAll(async () => {
   await x?.stop();
 });
 
-const element = (page: Page) => page.evaluate(() => (window as any).spiceTest.element().monitors.map((m: any) => `${m.key}=${m.width}x${m.height}`).join(' '));
+const element = (page: Page) =>
+  page.evaluate(() =>
+    (window as any).spiceTest
+      .element()
+      .monitors.map((m: any) => `${m.key}=${m.width}x${m.height}`)
+      .join(' '),
+  );
 
 async function startProbe(page: Page): Promise<void> {
   await page.evaluate(() => {
@@ -63,7 +69,9 @@ async function measure(page: Page, label: string): Promise<Record<string, number
   const fps: Record<string, number> = {};
   for (const key of Object.keys(after)) fps[key] = Math.round((((after[key] ?? 0) - (before[key] ?? 0)) / seconds) * 10) / 10;
   console.log(
-    `${label}: ${Object.entries(fps).map(([k, v]) => `monitor ${k} ${v} fps`).join(', ')}; main thread: longest task ${Math.round(probe.longest)} ms (${probe.longTasks} >= 50 ms), worst 5 ms timer lateness ${Math.round(probe.late)} ms`,
+    `${label}: ${Object.entries(fps)
+      .map(([k, v]) => `monitor ${k} ${v} fps`)
+      .join(', ')}; main thread: longest task ${Math.round(probe.longest)} ms (${probe.longTasks} >= 50 ms), worst 5 ms timer lateness ${Math.round(probe.late)} ms`,
   );
   return { ...fps, longest: probe.longest, late: probe.late };
 }

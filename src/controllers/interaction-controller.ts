@@ -73,9 +73,9 @@ export class InteractionController implements ReactiveController {
     host.addController(this);
     this.queue = new InputQueue((batch) => this.send(batch));
     this.viewport = new ViewportController(host, {
-      monitors: config.monitors,
-      screen: config.screen,
-      container: config.container,
+      monitors: () => config.monitors(),
+      screen: () => config.screen(),
+      container: () => config.container(),
       scale: () => host.scale,
       ...(config.arranged ? { arranged: config.arranged } : {}),
     });

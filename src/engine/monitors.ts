@@ -145,7 +145,10 @@ export class MonitorRegistry implements MonitorHub {
     const text = JSON.stringify([this.list, this.max]);
     if (text === this.lastSent) return;
     this.lastSent = text;
-    this.emit(this.list.map((m) => ({ ...m })), this.max);
+    this.emit(
+      this.list.map((m) => ({ ...m })),
+      this.max,
+    );
   }
 
   /** The page's canvas for monitor `key`; false when no such monitor exists now. */

@@ -10,8 +10,7 @@ import type { PresenterTarget } from './monitors.js';
 
 type FrameScheduler = (fn: () => void) => void;
 
-const scheduleFrame: FrameScheduler =
-  typeof requestAnimationFrame === 'function' ? (fn) => void requestAnimationFrame(() => fn()) : (fn) => void setTimeout(fn, 16);
+const scheduleFrame: FrameScheduler = typeof requestAnimationFrame === 'function' ? (fn) => void requestAnimationFrame(() => fn()) : (fn) => void setTimeout(fn, 16);
 
 interface Target extends PresenterTarget {
   ctx: OffscreenCanvasRenderingContext2D | null;

@@ -65,13 +65,23 @@ describe('<spice-console layout="windows">', () => {
     assertEqual(await centreColour(wb!, mb.canvas), [0x1e, 0xbe, 0x3c], 'monitor 1 drawn in its window');
     // Pointer input in a window carries that monitor's display id.
     const r = mb.canvas.getBoundingClientRect();
-    mb.canvas.dispatchEvent(new ((wb as Window & typeof globalThis).PointerEvent)('pointermove', { clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, composed: true, pointerId: 1, pointerType: 'mouse', isPrimary: true }));
+    mb.canvas.dispatchEvent(
+      new (wb as Window & typeof globalThis).PointerEvent('pointermove', {
+        clientX: r.left + r.width / 2,
+        clientY: r.top + r.height / 2,
+        bubbles: true,
+        composed: true,
+        pointerId: 1,
+        pointerType: 'mouse',
+        isPrimary: true,
+      }),
+    );
     await until(() => engine.batches.flat().some((e) => e.type === 'position'), 'a position from the window');
     const p = engine.batches.flat().find((e): e is Extract<InputEvent, { type: 'position' }> => e.type === 'position')!;
     assertEqual([p.displayId, Math.abs(p.x - 400) <= 1, Math.abs(p.y - 300) <= 1], [1, true, true], 'display 1, its centre');
     // Keys typed in a monitor's window go to the guest.
     mb.focus();
-    mb.dispatchEvent(new ((wb as Window & typeof globalThis).KeyboardEvent)('keydown', { code: 'KeyA', key: 'a', bubbles: true, composed: true, cancelable: true }));
+    mb.dispatchEvent(new (wb as Window & typeof globalThis).KeyboardEvent('keydown', { code: 'KeyA', key: 'a', bubbles: true, composed: true, cancelable: true }));
     await until(() => engine.batches.flat().some((e) => e.type === 'key'), 'a key from the window');
     // Closing window 1 brings monitor 1 back into the console with a new canvas; window 0 keeps drawing.
     wb!.close();

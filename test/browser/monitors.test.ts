@@ -38,7 +38,9 @@ function monitors(el: SpiceConsole): SpiceMonitor[] {
 }
 
 function pointer(target: Element, type: string, clientX: number, clientY: number): void {
-  target.dispatchEvent(new PointerEvent(type, { clientX, clientY, bubbles: true, composed: true, cancelable: true, pointerId: 1, pointerType: 'mouse', isPrimary: true, buttons: 0 }));
+  target.dispatchEvent(
+    new PointerEvent(type, { clientX, clientY, bubbles: true, composed: true, cancelable: true, pointerId: 1, pointerType: 'mouse', isPrimary: true, buttons: 0 }),
+  );
 }
 
 const positions = (engine: FakeEngine) => engine.batches.flat().filter((e): e is Extract<InputEvent, { type: 'position' }> => e.type === 'position');
@@ -99,7 +101,14 @@ describe('<spice-console> monitors', () => {
     pointer(a!.canvas, 'pointermove', ...at(a!, 10, 20));
     await frames();
     await until(() => positions(engine).length >= 2, 'two positions');
-    assertEqual(positions(engine).map((p) => [p.displayId, p.x, p.y]), [[1, 100, 200], [0, 10, 20]], 'display ids and monitor-relative coordinates');
+    assertEqual(
+      positions(engine).map((p) => [p.displayId, p.x, p.y]),
+      [
+        [1, 100, 200],
+        [0, 10, 20],
+      ],
+      'display ids and monitor-relative coordinates',
+    );
     // Each display channel's cursor shape goes on its monitors' canvases.
     await engine.emit({ type: 'cursor-hidden', channelId: 1 });
     assertEqual([a!.canvas.style.cursor, b!.canvas.style.cursor], ['', 'none'], 'channel 1 cursor on monitor 1 only');
@@ -116,7 +125,11 @@ describe('<spice-console> monitors', () => {
     await el.updateComplete;
     await frames();
     const shown = monitors(el);
-    assertEqual(shown.map((m) => m.info!.key), ['1:0'], 'only display 1');
+    assertEqual(
+      shown.map((m) => m.info!.key),
+      ['1:0'],
+      'only display 1',
+    );
     const r = shown[0]!.canvas.getBoundingClientRect();
     assert(Math.abs(r.height - 500) < 1 || Math.abs(r.width - 1200) < 1, `fitted to the console: ${r.width}x${r.height}`);
     assertEqual(el.monitorLayout, { mode: 'single', monitor: 1 }, 'monitorLayout, the per-VM setting');
@@ -172,10 +185,14 @@ describe('<spice-console> monitors', () => {
     await el.updateComplete;
     await until(() => engine.monitorsConfigs.length > 0, 'MONITORS_CONFIG', 4000);
     const dpr = devicePixelRatio;
-    assertEqual(engine.monitorsConfigs.at(-1), [
-      { x: 0, y: 0, width: Math.floor((1200 * dpr) / 2), height: Math.floor(500 * dpr) },
-      { x: Math.floor((1200 * dpr) / 2), y: 0, width: Math.floor((1200 * dpr) / 2), height: Math.floor(500 * dpr) },
-    ], 'the console split in two, at the device pixel ratio');
+    assertEqual(
+      engine.monitorsConfigs.at(-1),
+      [
+        { x: 0, y: 0, width: Math.floor((1200 * dpr) / 2), height: Math.floor(500 * dpr) },
+        { x: Math.floor((1200 * dpr) / 2), y: 0, width: Math.floor((1200 * dpr) / 2), height: Math.floor(500 * dpr) },
+      ],
+      'the console split in two, at the device pixel ratio',
+    );
     const before = engine.monitorsConfigs.length;
     el.style.width = '1000px';
     el.style.width = '800px';

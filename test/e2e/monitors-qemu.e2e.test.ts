@@ -15,8 +15,14 @@ const env = useConsoleBrowser();
 
 /** The guest's stripes (scripts/build-guest.sh, fbpattern=1): 16 rows of c1, 16 of c2, ... */
 const COLOURS: Record<number, [number[], number[]]> = {
-  0: [[200, 30, 40], [20, 40, 210]],
-  1: [[30, 190, 60], [230, 220, 20]],
+  0: [
+    [200, 30, 40],
+    [20, 40, 210],
+  ],
+  1: [
+    [30, 190, 60],
+    [230, 220, 20],
+  ],
 };
 
 function pattern(fb: number, width: number, height: number): Screenshot {
@@ -93,7 +99,11 @@ describe('monitors of several display channels (QEMU, two QXL devices)', () => {
           const s = await (window as any).spiceTest.element().screenshot(id, 0);
           return s ? { w: s.width, h: s.height, px: [...s.rgba.slice(0, 4)], mid: [...s.rgba.slice(4 * (s.width * 20 + 5), 4 * (s.width * 20 + 5) + 4)] } : null;
         }, m.channelId);
-        const box = await page.evaluate((k) => { const el = (window as any).spiceTest.element().monitorElement(k); const r = el.canvas.getBoundingClientRect(); return { r: [r.left, r.top, r.width, r.height], cw: el.canvas.width, style: el.canvas.style.cssText, el: el.style.cssText }; }, m.key);
+        const box = await page.evaluate((k) => {
+          const el = (window as any).spiceTest.element().monitorElement(k);
+          const r = el.canvas.getBoundingClientRect();
+          return { r: [r.left, r.top, r.width, r.height], cw: el.canvas.width, style: el.canvas.style.cssText, el: el.style.cssText };
+        }, m.key);
         console.log(JSON.stringify({ mem, box, stats: await page.evaluate(() => (window as any).spiceTest.displayStats()) }).slice(0, 3000));
         if (shot) {
           const part = crop(shot, 0, 0, fb.width, fb.height);

@@ -36,7 +36,8 @@ async function outputs(x: Xspice): Promise<Output[]> {
   }));
 }
 
-const monitorsOf = (page: Page) => page.evaluate(() => (window as any).spiceTest.element().monitors as { key: string; displayId: number; x: number; y: number; width: number; height: number }[]);
+const monitorsOf = (page: Page) =>
+  page.evaluate(() => (window as any).spiceTest.element().monitors as { key: string; displayId: number; x: number; y: number; width: number; height: number }[]);
 
 async function guestHas(x: Xspice, page: Page, width: number, height: number): Promise<void> {
   await waitFor(
@@ -46,7 +47,10 @@ async function guestHas(x: Xspice, page: Page, width: number, height: number): P
       const ok =
         outs.length === 2 &&
         outs.every((o) => o.width === width && o.height === height && o.y === 0) &&
-        outs.map((o) => o.x).sort((a, b) => a - b).join() === `0,${width}` &&
+        outs
+          .map((o) => o.x)
+          .sort((a, b) => a - b)
+          .join() === `0,${width}` &&
         mons.length === 2 &&
         mons.every((m) => m.width === width && m.height === height);
       return ok || null;
@@ -56,7 +60,9 @@ async function guestHas(x: Xspice, page: Page, width: number, height: number): P
     500,
   ).catch(async (e) => {
     const asked = await page.evaluate(() => (window as any).spiceTest.element().monitorsRequest);
-    throw new Error(`${(e as Error).message}\nxrandr: ${JSON.stringify(await outputs(x))}\nmonitors: ${JSON.stringify(await monitorsOf(page))}\nasked: ${JSON.stringify(asked)}\n${x.agentLog().slice(-3000)}`);
+    throw new Error(
+      `${(e as Error).message}\nxrandr: ${JSON.stringify(await outputs(x))}\nmonitors: ${JSON.stringify(await monitorsOf(page))}\nasked: ${JSON.stringify(asked)}\n${x.agentLog().slice(-3000)}`,
+    );
   });
 }
 
@@ -86,7 +92,9 @@ describe('monitors of one display channel with several heads (Xspice + agent)', 
       el.resizeGuest = true;
     });
     await page.evaluate((u) => (window as any).spiceTest.connect(u), x.url);
-    await page.waitForFunction(() => (window as any).spiceTest.element().monitors.length >= 1 && (window as any).spiceTest.element().session?.agentConnected, null, { timeout: 30_000 });
+    await page.waitForFunction(() => (window as any).spiceTest.element().monitors.length >= 1 && (window as any).spiceTest.element().session?.agentConnected, null, {
+      timeout: 30_000,
+    });
     expect(await page.evaluate(() => (window as any).spiceTest.element().maxMonitors)).toBeGreaterThanOrEqual(2);
     expect(await page.evaluate(() => (window as any).spiceTest.element().addMonitor())).toBe(true);
     await guestHas(x, page, 640, 480);
@@ -109,7 +117,9 @@ describe('monitors of one display channel with several heads (Xspice + agent)', 
       10_000,
       200,
     ).catch(async (e) => {
-      throw new Error(`${(e as Error).message}: ${(await x.exec('xdotool', ['getmouselocation'])).stdout}\nmonitors: ${JSON.stringify(await monitorsOf(page))}\nbox ${JSON.stringify(box)}\n${x.agentLog().slice(-2500)}`);
+      throw new Error(
+        `${(e as Error).message}: ${(await x.exec('xdotool', ['getmouselocation'])).stdout}\nmonitors: ${JSON.stringify(await monitorsOf(page))}\nbox ${JSON.stringify(box)}\n${x.agentLog().slice(-2500)}`,
+      );
     });
 
     // Resizing the element changes the guest's mode.

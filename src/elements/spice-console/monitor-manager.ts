@@ -124,7 +124,14 @@ export class MonitorManager {
       }
       const old = before.get(info.key);
       if (!old || old.width !== info.width || old.height !== info.height) {
-        this.config.emit('spice-resize', { key: info.key, channelId: info.channelId, displayId: info.displayId, monitorId: info.monitorId, width: info.width, height: info.height });
+        this.config.emit('spice-resize', {
+          key: info.key,
+          channelId: info.channelId,
+          displayId: info.displayId,
+          monitorId: info.monitorId,
+          width: info.width,
+          height: info.height,
+        });
       }
     }
     this.place();

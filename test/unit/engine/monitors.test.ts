@@ -7,14 +7,19 @@ const head = (monitorId: number, x: number, y: number, width: number, height: nu
 
 describe('channelMonitors', () => {
   it('should make the whole primary surface monitor 0 without MONITORS_CONFIG', () => {
-    expect(channelMonitors({ surface: { width: 800, height: 600 }, config: null })).toEqual([{ monitorId: 0, x: 0, y: 0, surfaceX: 0, surfaceY: 0, width: 800, height: 600 }]);
+    expect(channelMonitors({ surface: { width: 800, height: 600 }, config: null })).toEqual([
+      { monitorId: 0, x: 0, y: 0, surfaceX: 0, surfaceY: 0, width: 800, height: 600 },
+    ]);
     expect(channelMonitors({ surface: null, config: null })).toEqual([]);
   });
 
   it('should make each enabled head on surface 0 a monitor, clipped to the surface', () => {
     const state: ChannelDisplayState = {
       surface: { width: 1664, height: 768 },
-      config: { maxAllowed: 4, heads: [head(1, 1024, 0, 800, 600), head(0, 0, 0, 1024, 768), head(2, 0, 0, 0, 0), head(3, 0, 0, 10, 10, 5), head(4, 1600, 700, 200, 200)] },
+      config: {
+        maxAllowed: 4,
+        heads: [head(1, 1024, 0, 800, 600), head(0, 0, 0, 1024, 768), head(2, 0, 0, 0, 0), head(3, 0, 0, 10, 10, 5), head(4, 1600, 700, 200, 200)],
+      },
     };
     expect(channelMonitors(state)).toEqual([
       { monitorId: 0, x: 0, y: 0, surfaceX: 0, surfaceY: 0, width: 1024, height: 768 },
@@ -48,7 +53,10 @@ describe('MonitorRegistry', () => {
   it('should emit only changes, keep canvases of live monitors and drop those of gone ones', () => {
     const events: MonitorInfo[][] = [];
     const refreshed: number[] = [];
-    const reg = new MonitorRegistry((m) => events.push(m), (id) => refreshed.push(id));
+    const reg = new MonitorRegistry(
+      (m) => events.push(m),
+      (id) => refreshed.push(id),
+    );
     reg.update(0, { surface: { width: 100, height: 50 }, config: null });
     reg.update(0, { surface: { width: 100, height: 50 }, config: null });
     expect(events).toHaveLength(1);
@@ -67,16 +75,29 @@ describe('MonitorRegistry', () => {
 
 describe('layoutMonitors', () => {
   it('should scale the arrangement as one screen and snap shared edges', () => {
-    const l = layoutMonitors('fit', [
-      { key: 'a', x: 0, y: 0, width: 1024, height: 768 },
-      { key: 'b', x: 1024, y: 0, width: 1024, height: 768 },
-    ], { width: 1024, height: 768 }, 1);
+    const l = layoutMonitors(
+      'fit',
+      [
+        { key: 'a', x: 0, y: 0, width: 1024, height: 768 },
+        { key: 'b', x: 1024, y: 0, width: 1024, height: 768 },
+      ],
+      { width: 1024, height: 768 },
+      1,
+    );
     expect([l.cssWidth, l.cssHeight]).toEqual([1024, 384]);
     expect(l.boxes).toEqual([
       { key: 'a', left: 0, top: 0, width: 512, height: 384 },
       { key: 'b', left: 512, top: 0, width: 512, height: 384 },
     ]);
-    const none = layoutMonitors('none', [{ key: 'a', x: 0, y: 0, width: 100, height: 100 }, { key: 'b', x: 100, y: 20, width: 50, height: 50 }], { width: 10, height: 10 }, 2);
+    const none = layoutMonitors(
+      'none',
+      [
+        { key: 'a', x: 0, y: 0, width: 100, height: 100 },
+        { key: 'b', x: 100, y: 20, width: 50, height: 50 },
+      ],
+      { width: 10, height: 10 },
+      2,
+    );
     expect(none.boxes[1]).toEqual({ key: 'b', left: 50, top: 10, width: 25, height: 25 });
   });
 
