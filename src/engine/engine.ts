@@ -93,6 +93,7 @@ export class Engine implements EngineApi {
       monitorFrames: c.monitorFrames(),
       messages: Object.fromEntries(c.received),
       streams: c.streamStats(),
+      presentation: c.presentationStats(),
     }));
   }
 

@@ -17,7 +17,7 @@ import { strokeDashes } from '../../display/stroke.js';
 import { Channel } from '../channel.js';
 import type { ChannelContext } from '../channel-context.js';
 import { decodeJpeg } from '../jpeg.js';
-import { Presenter } from '../presenter.js';
+import { Presenter, type PresentationStats } from '../presenter.js';
 import type { StreamHost, Streams } from '../streams.js';
 import type { MonitorHead, VideoStreamStats } from '../../api/engine-api.js';
 
@@ -44,6 +44,12 @@ export class DisplayChannel extends Channel {
   private readonly streams: Streams | null;
   /** The last MONITORS_CONFIG (null before one; then the whole primary surface is one monitor). */
   private monitorsConfig: { heads: MonitorHead[]; maxAllowed: number } | null = null;
+  /**
+   * When the message being handled was taken up (performance.now()): messages are handled in the socket's
+   * task unless an earlier one is still decoding, so this is their arrival in the worker for the presenter's
+   * arrival-to-canvas figures.
+   */
+  private arrival = 0;
 
   /** `streams` builds the channel's video streams; without it the channel announces none. */
   constructor(ctx: ChannelContext, id: number, streams?: StreamsFactory) {
@@ -119,6 +125,11 @@ export class DisplayChannel extends Channel {
     return this.presenter.frames;
   }
 
+  /** First frame and arrival-to-canvas delays (see Presenter). */
+  presentationStats(): PresentationStats {
+    return this.presenter.stats();
+  }
+
   /** Canvas updates per monitor key. */
   monitorFrames(): Record<string, number> {
     return this.presenter.monitorFrames();
@@ -158,6 +169,7 @@ export class DisplayChannel extends Channel {
   }
 
   protected handleMessage(type: number, body: Uint8Array): Draw {
+    this.arrival = performance.now();
     switch (type) {
       case DisplayMsg.SurfaceCreate:
         return this.surfaceCreate(msg.parseSurfaceCreate(body));
@@ -279,7 +291,7 @@ export class DisplayChannel extends Channel {
   }
 
   private changed(surfaceId: number): void {
-    if (surfaceId === 0) this.presenter.schedule();
+    if (surfaceId === 0) this.presenter.schedule(this.arrival);
   }
 
   // -------------------------------------------------------------------------------------------------
