@@ -130,7 +130,8 @@ reader() {
     echo $! > /tmp/agent.ddpid
     wait $!
     if [ -s /tmp/agent.chunk ]; then
-      xxd -p -c 32 /tmp/agent.chunk | sed 's/^/AGENT: /' | say
+      # to the console (stdout may be the pipe into the stand-in)
+      xxd -p -c 32 /tmp/agent.chunk | sed 's/^/AGENT: /' | say >/dev/console
       [ "$standin" = 1 ] && xxd -p -c 4096 /tmp/agent.chunk
     else
       usleep 200000   # host side closed: reads return 0 at once
@@ -140,7 +141,8 @@ reader() {
 if [ "$standin" != 1 ]; then reader; exit 0; fi
 # An agent that starts announces its capabilities and asks for the client's:
 # MONITORS_CONFIG, REPLY, DISPLAY_CONFIG, FILE_XFER_DETAILED_ERRORS (0x4016), request=1.
-echo 01000000060000000000000000000000080000000100000016400000 | xxd -r -p >&3
+# Every write to the port is a VDIChunkHeader (port 1 = VDP_CLIENT_PORT, size) and that many bytes.
+echo 010000001c000000 01000000060000000000000000000000080000000100000016400000 | tr -d ' ' | xxd -r -p >&3
 reader | awk -v RESTART="$restart" -f /etc/agent-standin.awk | while read -r cmd rest; do
   case $cmd in
     SEND) echo "$rest" | xxd -r -p >&3 ;;
@@ -159,7 +161,9 @@ done
 exit 0
 LIFE
 cat > "$root/etc/agent-standin.awk" <<'AWK'
-# The stand-in agent: reads the agent stream as hex lines, answers
+# The stand-in agent: reads the port as hex lines (VDIChunkHeader port u32,
+# size u32, then the chunk; the chunks of VDP_CLIENT_PORT make the agent
+# message stream), answers
 # ANNOUNCE_CAPABILITIES, DISPLAY_CONFIG (REPLY success), FILE_XFER_START
 # (CAN_SEND_DATA, or NOT_ENOUGH_SPACE with 4096 bytes free for a name starting
 # with "refuse-") and FILE_XFER_DATA (SUCCESS once all bytes are in). Output
@@ -167,7 +171,7 @@ cat > "$root/etc/agent-standin.awk" <<'AWK'
 function hexval(s,   i, v) { v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
 function le32(h, off) { return hexval(substr(h, off * 2 + 7, 2) substr(h, off * 2 + 5, 2) substr(h, off * 2 + 3, 2) substr(h, off * 2 + 1, 2)) }
 function hex32(v,   s, i) { s = ""; for (i = 0; i < 4; i++) { s = s sprintf("%02x", v % 256); v = int(v / 256) } return s }
-function msg(type, payload) { return hex32(1) hex32(type) hex32(0) hex32(0) hex32(length(payload) / 2) payload }
+function msg(type, payload,   m) { m = hex32(1) hex32(type) hex32(0) hex32(0) hex32(length(payload) / 2) payload; return hex32(1) hex32(length(m) / 2) m }
 function out(line) { print line; fflush() }
 function text(h,   i, c, s) { s = ""; for (i = 1; i < length(h); i += 2) { c = hexval(substr(h, i, 2)); if (c == 0) break; s = s sprintf("%c", c) } return s }
 function handle(type, p, size,   req, id, t, n, k, name, fsize) {
@@ -208,7 +212,13 @@ function handle(type, p, size,   req, id, t, n, k, name, fsize) {
   }
 }
 {
-  buf = buf $0
+  raw = raw $0
+  while (length(raw) >= 16) {
+    csize = le32(raw, 4)
+    if (length(raw) < 16 + csize * 2) break
+    if (le32(raw, 0) == 1) buf = buf substr(raw, 17, csize * 2)
+    raw = substr(raw, 17 + csize * 2)
+  }
   while (length(buf) >= 40) {
     size = le32(buf, 16)
     if (length(buf) < 40 + size * 2) break

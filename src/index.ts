@@ -56,3 +56,17 @@ export {
   type VvDisabledEffect,
 } from './vv/vv-file.js';
 export { parseHotkey, matchesHotkey, type VvHotkey, type HotkeyEventLike } from './vv/hotkey.js';
+export {
+  AgentErrorCode,
+  type AgentStatus,
+  type ClipboardDetail,
+  type ClipboardPolicy,
+  type ColorDepth,
+  type DisplayConfigDetail,
+  type DisplayEffect,
+  type FileTransferDetail,
+  type FileTransferState,
+} from './api/agent.js';
+export type { AgentCallError } from './controllers/clipboard-controller.js';
+export { DISPLAY_EFFECTS, parseDisableEffects, wanOptionsOffer } from './agent/display-config.js';
+export { CLIPBOARD_POLICIES } from './agent/clipboard.js';

@@ -52,7 +52,8 @@ import {
   type ClipboardLayout,
 } from './messages.js';
 import { AgentSendQueue } from './send-queue.js';
-import { AgentReassembler, DEFAULT_MAX_AGENT_MESSAGE } from './stream.js';
+import { AgentReassembler } from './stream.js';
+import { MAX_AGENT_MESSAGE_SIZE, MAX_CLIPBOARD_SIZE } from '../protocol/limits.js';
 
 /** One monitor the client wants; null (or 0×0) = disabled. Positions and sizes in guest pixels. */
 export interface MonitorRequest {
@@ -64,8 +65,6 @@ export interface MonitorRequest {
   heightMm?: number;
 }
 
-/** Largest clipboard content either way (announced to the agent as MAX_CLIPBOARD). */
-export const MAX_CLIPBOARD_BYTES = 32 * 1024 * 1024;
 /** spice-gtk and the agents keep at most 16 monitors. */
 export const MAX_MONITORS = 16;
 
@@ -88,7 +87,15 @@ export interface AgentSessionHost {
 export class AgentError extends Error {
   override name = 'AgentError';
   constructor(
-    readonly code: 'agent-not-connected' | 'agent-timeout' | 'clipboard-unavailable' | 'clipboard-policy' | 'clipboard-empty' | 'clipboard-too-large' | 'file-transfer-disabled' | 'agent-disconnected',
+    readonly code:
+      | 'agent-not-connected'
+      | 'agent-timeout'
+      | 'clipboard-unavailable'
+      | 'clipboard-policy'
+      | 'clipboard-empty'
+      | 'clipboard-too-large'
+      | 'file-transfer-disabled'
+      | 'agent-disconnected',
     message: string,
   ) {
     super(message);
@@ -121,9 +128,12 @@ export class AgentSession {
 
   constructor(
     private readonly host: AgentSessionHost,
-    maxMessageSize = DEFAULT_MAX_AGENT_MESSAGE,
+    maxMessageSize = MAX_AGENT_MESSAGE_SIZE,
   ) {
-    this.queue = new AgentSendQueue((body) => this.host.sendData(body), () => this.pumpFiles());
+    this.queue = new AgentSendQueue(
+      (body) => this.host.sendData(body),
+      () => this.pumpFiles(),
+    );
     this.reassembler = new AgentReassembler(maxMessageSize);
   }
 
@@ -147,11 +157,14 @@ export class AgentSession {
 
   // From the main channel.
 
-  /** The agent is there (INIT agent_connected, AGENT_CONNECTED[_TOKENS]); AGENT_START was sent. */
-  agentConnected(tokens: number): void {
+  /**
+   * The agent is there (INIT agent_connected, AGENT_CONNECTED[_TOKENS]); AGENT_START was sent. `tokens`: the
+   * count the server stated; without one (plain AGENT_CONNECTED) the unspent count carries over.
+   */
+  agentConnected(tokens?: number | null): void {
     this.resetAgent('agent reconnected');
     this.connectedNow = true;
-    this.queue.setTokens(tokens);
+    if (tokens !== undefined && tokens !== null) this.queue.setTokens(tokens);
     this.emitAgent();
     this.announce(true);
   }
@@ -217,7 +230,8 @@ export class AgentSession {
     for (const { mime, data } of items) {
       const type = clipboardTypeForMime(mime);
       if (type === undefined) continue;
-      if (data.byteLength > MAX_CLIPBOARD_BYTES) throw new AgentError('clipboard-too-large', `clipboard content of ${data.byteLength} bytes is above the limit of ${MAX_CLIPBOARD_BYTES} bytes`);
+      if (data.byteLength > MAX_CLIPBOARD_SIZE)
+        throw new AgentError('clipboard-too-large', `clipboard content of ${data.byteLength} bytes is above the limit of ${MAX_CLIPBOARD_SIZE} bytes`);
       offered.set(type, data);
     }
     if (offered.size === 0) throw new AgentError('clipboard-empty', `nothing to offer the guest among ${items.map((i) => i.mime).join(', ') || 'no types'}`);
@@ -225,7 +239,13 @@ export class AgentSession {
     this.guestTypes = [];
     const layout = this.layout();
     const types = [...offered.keys()];
-    this.queue.push(writeClipboardGrab(layout, { selection: AgentClipboardSelection.Clipboard, serial: layout.grabSerial ? this.serials.next(AgentClipboardSelection.Clipboard) : 0, types }));
+    this.queue.push(
+      writeClipboardGrab(layout, {
+        selection: AgentClipboardSelection.Clipboard,
+        serial: layout.grabSerial ? this.serials.next(AgentClipboardSelection.Clipboard) : 0,
+        types,
+      }),
+    );
     const names = types.map(clipboardTypeName);
     this.host.emit({ type: 'clipboard', kind: 'grab', direction: 'to-guest', types: names, size: [...offered.values()].reduce((n, d) => n + d.byteLength, 0) });
     return names;
@@ -249,7 +269,7 @@ export class AgentSession {
     try {
       this.requireClipboard(allowsFromGuest(this.policy));
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
     const type = clipboardTypeForMime(mime);
     if (type === undefined || !this.guestTypes.includes(type)) {
@@ -305,7 +325,8 @@ export class AgentSession {
   private requireClipboard(allowed: boolean): void {
     if (!allowed) throw new AgentError('clipboard-policy', `the clipboard policy is ${this.policy}`);
     if (!this.connectedNow || !this.caps) throw new AgentError('agent-not-connected', 'no guest agent is connected');
-    if (!this.caps.has(AgentCap.ClipboardByDemand)) throw new AgentError('clipboard-unavailable', 'the guest agent does not offer the clipboard (no CLIPBOARD_BY_DEMAND)');
+    if (!this.caps.has(AgentCap.ClipboardByDemand))
+      throw new AgentError('clipboard-unavailable', 'the guest agent does not offer the clipboard (no CLIPBOARD_BY_DEMAND)');
   }
 
   private emitAgent(): void {
@@ -374,7 +395,7 @@ export class AgentSession {
     if (first) this.serials.reset();
     if (msg.request) this.announce(false);
     this.emitAgent();
-    if (this.caps.has(AgentCap.MaxClipboard)) this.queue.push(writeMaxClipboard(MAX_CLIPBOARD_BYTES));
+    if (this.caps.has(AgentCap.MaxClipboard)) this.queue.push(writeMaxClipboard(MAX_CLIPBOARD_SIZE));
     if (first) {
       this.sendDisplayConfig();
       if (this.monitors) this.sendMonitorsConfig();
@@ -385,7 +406,8 @@ export class AgentSession {
     const choice = displayConfigFor(this.wan);
     const offer = wanOptionsOffer(this.wan.osType);
     const base = { type: 'display-config' as const, flags: choice.flags, depth: choice.depth, effects: choice.effects };
-    if (!this.connectedNow || !this.caps) return this.host.emit({ ...base, sent: false, reason: 'no guest agent is connected yet: sent once it announces DISPLAY_CONFIG' });
+    if (!this.connectedNow || !this.caps)
+      return this.host.emit({ ...base, sent: false, reason: 'no guest agent is connected yet: sent once it announces DISPLAY_CONFIG' });
     if (!this.caps.has(AgentCap.DisplayConfig)) return this.host.emit({ ...base, sent: false, reason: 'the guest agent does not announce DISPLAY_CONFIG' });
     this.queue.push(writeDisplayConfig(choice.flags, choice.depth));
     const reason = this.wan.wanOptions && offer.reason ? offer.reason : undefined;
@@ -413,7 +435,9 @@ export class AgentSession {
     // header + monitors and drops it otherwise ("invalid message size for VDAgentMonitorsConfig").
     const physical = entries.some((m) => (m.widthMm ?? 0) > 0 || (m.heightMm ?? 0) > 0) ? MONITORS_FLAG_PHYSICAL_SIZE : 0;
     this.queue.push(writeMonitorsConfig({ flags: MONITORS_FLAG_USE_POS | physical, monitors: entries }));
-    return this.caps.has(AgentCap.MonitorsConfigPosition) ? { sent: true } : { sent: true, reason: 'the agent does not announce MONITORS_CONFIG_POSITION: positions may be ignored' };
+    return this.caps.has(AgentCap.MonitorsConfigPosition)
+      ? { sent: true }
+      : { sent: true, reason: 'the agent does not announce MONITORS_CONFIG_POSITION: positions may be ignored' };
   }
 
   private onGuestGrab(payload: Uint8Array): void {
@@ -505,7 +529,8 @@ export class AgentSession {
           this.readingPiece = false;
           t.reading = false;
           if (t.done || !this.connectedNow) return;
-          if (bytes.byteLength !== piece.length) return this.abortTransfer(t, 'read-failed', `read ${bytes.byteLength} bytes of ${t.source.name} at ${piece.offset}, expected ${piece.length}`);
+          if (bytes.byteLength !== piece.length)
+            return this.abortTransfer(t, 'read-failed', `read ${bytes.byteLength} bytes of ${t.source.name} at ${piece.offset}, expected ${piece.length}`);
           // Counted before the push: pushing may ask for the next piece at once.
           t.pieceSent(bytes.byteLength);
           this.queue.push(writeFileXferData(t.id, bytes));
@@ -528,4 +553,3 @@ export class AgentSession {
     this.pumpFiles();
   }
 }
-

@@ -24,9 +24,7 @@ export function clientAgentCapWords(): number[] {
   return capsToWords(CLIENT_AGENT_CAPS);
 }
 
-const NAMES = new Map<number, string>(
-  Object.entries(AgentCap).map(([k, v]) => [v, k.replace(/[A-Z]/g, (c, i: number) => (i ? '-' : '') + c.toLowerCase())]),
-);
+const NAMES = new Map<number, string>(Object.entries(AgentCap).map(([k, v]) => [v, k.replace(/[A-Z]/g, (c, i: number) => (i ? '-' : '') + c.toLowerCase())]));
 
 /** `clipboard-by-demand`, `display-config`, ...; an unknown bit N is `cap-N`. */
 export function agentCapName(cap: number): string {

@@ -71,9 +71,16 @@ export function displayConfigFor(options: WanOptions): DisplayConfigChoice {
   const all = options.disableEffects.includes('all');
   const effects: DisplayConfigChoice['effects'] = [];
   let flags = 0;
-  if (all || options.disableEffects.includes('wallpaper')) (flags |= AgentDisplayConfigFlag.DisableWallpaper), effects.push('wallpaper');
-  if (all || options.disableEffects.includes('font-smooth')) (flags |= AgentDisplayConfigFlag.DisableFontSmooth), effects.push('font-smooth');
-  if (all || options.disableEffects.includes('animation')) (flags |= AgentDisplayConfigFlag.DisableAnimation), effects.push('animation');
+  const bits = [
+    ['wallpaper', AgentDisplayConfigFlag.DisableWallpaper],
+    ['font-smooth', AgentDisplayConfigFlag.DisableFontSmooth],
+    ['animation', AgentDisplayConfigFlag.DisableAnimation],
+  ] as const;
+  for (const [effect, flag] of bits) {
+    if (!all && !options.disableEffects.includes(effect)) continue;
+    flags |= flag;
+    effects.push(effect);
+  }
   flags |= AgentDisplayConfigFlag.SetColorDepth;
   return { flags, depth: options.colorDepth, effects };
 }

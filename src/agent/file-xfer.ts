@@ -17,7 +17,16 @@ export interface FileSource {
 export type FileTransferState = 'waiting' | 'sending' | 'success' | 'cancelled' | 'error';
 
 /** Names of VD_AGENT_FILE_XFER_STATUS_* (index = value). */
-export const FILE_XFER_STATUS_NAMES = ['can-send-data', 'cancelled', 'error', 'success', 'not-enough-space', 'session-locked', 'vdagent-not-connected', 'disabled'] as const;
+export const FILE_XFER_STATUS_NAMES = [
+  'can-send-data',
+  'cancelled',
+  'error',
+  'success',
+  'not-enough-space',
+  'session-locked',
+  'vdagent-not-connected',
+  'disabled',
+] as const;
 export type FileXferStatusName = (typeof FILE_XFER_STATUS_NAMES)[number];
 
 export function fileXferStatusName(result: number): string {
@@ -76,12 +85,13 @@ export class FileTransfer {
     return this.state === 'success' || this.state === 'cancelled' || this.state === 'error';
   }
 
+  /** A DATA message went out (an empty file still sends one, which is what completes it in the agent). */
+  private anySent = false;
+
   /** Every byte has been handed over (the agent's SUCCESS is still to come). */
   get allSent(): boolean {
-    return this.sent >= this.source.size && this.emptySent;
+    return this.sent >= this.source.size && this.anySent;
   }
-  /** An empty file still sends one empty DATA message, which is what completes it in the agent. */
-  private emptySent = false;
 
   /** The next piece to read, or null when all has been read (or it is not sending). */
   nextPiece(): { offset: number; length: number } | null {
@@ -91,7 +101,7 @@ export class FileTransfer {
 
   pieceSent(length: number): void {
     this.sent += length;
-    this.emptySent = true;
+    this.anySent = true;
   }
 
   finish(state: 'success' | 'cancelled' | 'error', status?: string, error?: string): void {

@@ -97,7 +97,12 @@ export function parseMonitorsConfig(payload: Uint8Array): AgentMonitorsConfig {
     const width = r.u32();
     monitors.push({ width, height, depth: r.u32(), x: r.i32(), y: r.i32() });
   }
-  if (flags & MONITORS_FLAG_PHYSICAL_SIZE) for (const m of monitors) (m.heightMm = r.u16()), (m.widthMm = r.u16());
+  if (flags & MONITORS_FLAG_PHYSICAL_SIZE) {
+    for (const m of monitors) {
+      m.heightMm = r.u16();
+      m.widthMm = r.u16();
+    }
+  }
   return { flags, monitors };
 }
 
@@ -182,7 +187,13 @@ export interface ClipboardData {
   data: Uint8Array;
 }
 export function writeClipboard(layout: ClipboardLayout, clip: ClipboardData): Uint8Array {
-  return agentMessage(AgentMsg.Clipboard, selectionPrefix(new Writer(8 + clip.data.byteLength), layout, clip.selection).u32(clip.type).bytes(clip.data).finish());
+  return agentMessage(
+    AgentMsg.Clipboard,
+    selectionPrefix(new Writer(8 + clip.data.byteLength), layout, clip.selection)
+      .u32(clip.type)
+      .bytes(clip.data)
+      .finish(),
+  );
 }
 export function parseClipboard(layout: ClipboardLayout, payload: Uint8Array): ClipboardData {
   const r = new Reader(payload);

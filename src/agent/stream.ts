@@ -7,7 +7,7 @@
  * peer cannot make the client buffer without bound.
  */
 import { VD_AGENT_MAX_DATA_SIZE } from '../protocol/constants.js';
-import { check } from '../protocol/errors.js';
+import { limitError, MAX_AGENT_MESSAGE_SIZE } from '../protocol/limits.js';
 import { AGENT_HEADER_SIZE, parseAgentHeader, type AgentHeader } from './messages.js';
 
 /** Cuts one whole agent message into AGENT_DATA bodies of at most `max` bytes (views, no copy). */
@@ -22,9 +22,6 @@ export interface ReassembledMessage {
   payload: Uint8Array;
 }
 
-/** Default bound on one incoming agent message: clipboard content up to 32 MiB plus its headers. */
-export const DEFAULT_MAX_AGENT_MESSAGE = 32 * 1024 * 1024 + 64;
-
 export class AgentReassembler {
   private readonly headerBytes = new Uint8Array(AGENT_HEADER_SIZE);
   private headerFill = 0;
@@ -32,7 +29,7 @@ export class AgentReassembler {
   private payload: Uint8Array | null = null;
   private payloadFill = 0;
 
-  constructor(readonly maxMessageSize = DEFAULT_MAX_AGENT_MESSAGE) {}
+  constructor(readonly maxMessageSize = MAX_AGENT_MESSAGE_SIZE) {}
 
   /** Bytes of one AGENT_DATA body; returns the agent messages completed by them, in order. */
   push(bytes: Uint8Array): ReassembledMessage[] {
@@ -46,7 +43,7 @@ export class AgentReassembler {
         at += n;
         if (this.headerFill < AGENT_HEADER_SIZE) break;
         const header = parseAgentHeader(this.headerBytes);
-        check(header.size <= this.maxMessageSize, () => `agent message of ${header.size} bytes is above the limit of ${this.maxMessageSize} bytes`);
+        if (header.size > this.maxMessageSize) throw limitError(`agent message of ${header.size} bytes`, `${this.maxMessageSize} bytes`, 'MAX_AGENT_MESSAGE_SIZE');
         this.header = header;
         this.payload = new Uint8Array(header.size);
         this.payloadFill = 0;

@@ -77,6 +77,16 @@ export type AgentEngineEvent =
   | ({ type: 'clipboard' } & ClipboardDetail)
   | ({ type: 'file-transfer' } & FileTransferDetail);
 
+/**
+ * A file as the agent calls take it: a `File` on the page and in the worker (it crosses by structured clone).
+ * Spelled out so this module also compiles with the pure code (no DOM types there).
+ */
+export interface FileLike {
+  readonly name: string;
+  readonly size: number;
+  slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
+}
+
 /** The agent calls of EngineApi. */
 export interface AgentApi {
   /** New WAN options: DISPLAY_CONFIG now if the agent announced DISPLAY_CONFIG (see `display-config` events). */

@@ -47,16 +47,25 @@ export interface SpiceConsoleEventDetail {
    * `ignored` (`reason` says why), or storage is `unavailable` (the console works; settings are not kept).
    */
   'spice-settings': SettingsEventDetail;
-  /** The guest agent came, announced its capabilities (by name: `display-config`, `clipboard-by-demand`, …), or went. */
+  /**
+   * The guest agent came, announced its capabilities, or went. `caps` by name (`display-config`,
+   * `clipboard-by-demand`, `file-xfer-disabled`, ...); `fileTransferAvailable`: it takes files.
+   */
   'spice-agent': AgentStatus;
-  /** The WAN options as DISPLAY_CONFIG; `sent` false with the reason while no agent announced DISPLAY_CONFIG. */
+  /**
+   * The WAN options as DISPLAY_CONFIG (flags: 1 wallpaper, 2 font smoothing, 4 animation off, 8 set `depth`);
+   * `sent` false with the `reason` while no agent announced DISPLAY_CONFIG, or a note (e.g. unknown OS).
+   */
   'spice-display-config': DisplayConfigDetail;
-  /** Clipboard traffic with the guest (`grab`, `data`, `release`, either direction). */
+  /**
+   * Clipboard traffic with the guest: `kind` `grab` (new content of `types` announced), `data` (`size` bytes
+   * went across) or `release`, `direction` `to-guest` or `from-guest`.
+   */
   'spice-clipboard': ClipboardDetail;
   /**
-   * Progress and result of a file sent into the guest: states `waiting`, `sending`, `success`, `cancelled`,
-   * `error` (with the agent's status: `not-enough-space`, `session-locked`, `vdagent-not-connected`, `disabled`,
-   * `error`, or `agent-disconnected`, `read-failed`).
+   * A file sent into the guest: progress and result. States `waiting`, `sending`, `success`, `cancelled`,
+   * `error`; `status` names the agent's answer (`not-enough-space`, `session-locked`, `vdagent-not-connected`,
+   * `disabled`, `error`) or `agent-disconnected`, `read-failed`, or why it could not start (id 0).
    */
   'spice-file-transfer': FileTransferDetail;
 }

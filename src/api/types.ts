@@ -4,8 +4,8 @@
  * only: no classes, no functions, no bigints. Names of SPICE enums (channel types, image compressions) are
  * derived from the generated constants, never typed in again.
  */
-import { ChannelType, ImageCompression } from '../protocol/constants.js';
 import type { AgentOptions } from './agent.js';
+import { ChannelType, ImageCompression } from '../protocol/constants.js';
 
 /** Why a session ended. `clean` is true only for `client` (the page asked to disconnect). */
 export const DisconnectCode = {

@@ -50,11 +50,30 @@ export function unwrap<T>(result: AgentResult<T>): T {
   throw agentError(result.code, result.message);
 }
 
+/**
+ * The engine answers a clipboard read within its own 10 s limit; this bound on the page side also covers a
+ * worker that was terminated while the call was pending (comlink would leave it pending forever).
+ */
+const PAGE_READ_TIMEOUT_MS = 15_000;
+function withTimeout<T>(call: Promise<AgentResult<T>>): Promise<AgentResult<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<AgentResult<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, code: 'agent-timeout', message: `no answer from the engine within ${PAGE_READ_TIMEOUT_MS} ms` }), PAGE_READ_TIMEOUT_MS);
+  });
+  return Promise.race([call, late]).finally(() => clearTimeout(timer));
+}
+
 export class ClipboardController implements ReactiveController {
   /** The guest's last text (LF line ends), kept for a `copy` event when it could not be written at once. */
   private guestText: string | null = null;
   /** The text last carried either way, so focus does not offer the guest its own content back. */
   private lastSynced: string | null = null;
+  /**
+   * What the page's clipboard held when last looked at (a key: the text, or the image's type and size). Focus
+   * offers the page's clipboard only when it changed since, so guest content the page could not take (no
+   * write permission) is not overwritten by older page content.
+   */
+  private lastPageSeen: string | null = null;
   private readonly listened: HTMLElement[] = [];
 
   constructor(
@@ -108,7 +127,7 @@ export class ClipboardController implements ReactiveController {
   async readGuestText(): Promise<string> {
     const api = this.options.engine.api;
     if (!api) throw agentError('agent-not-connected', 'not connected');
-    const text = new TextDecoder().decode(unwrap(await api.readGuestClipboard('text/plain')));
+    const text = new TextDecoder().decode(unwrap(await withTimeout(api.readGuestClipboard('text/plain'))));
     this.guestText = text;
     this.lastSynced = text;
     return text;
@@ -122,10 +141,16 @@ export class ClipboardController implements ReactiveController {
         const text = await this.readGuestText();
         await this.writePage(text);
       } else if (types.includes('image/png')) {
-        const png = unwrap(await api.readGuestClipboard('image/png'));
+        const png = unwrap(await withTimeout(api.readGuestClipboard('image/png')));
         const clip = this.clipboard;
         const Item = (globalThis as { ClipboardItem?: new (items: Record<string, Blob>) => unknown }).ClipboardItem;
-        if (clip?.write && Item && document.hasFocus()) await clip.write([new Item({ 'image/png': new Blob([png as BlobPart], { type: 'image/png' }) })]);
+        if (clip?.write && Item && document.hasFocus()) {
+          await clip.write([new Item({ 'image/png': new Blob([png as BlobPart], { type: 'image/png' }) })]);
+          // The browser re-encodes images: remember what it holds now, so focus does not offer it back.
+          for (const item of (await clip.read?.()) ?? []) {
+            if (item.types.includes('image/png')) this.lastPageSeen = `image/png:${(await item.getType('image/png')).size}`;
+          }
+        }
       }
     } catch {
       // Not allowed now (no focus or permission) or the guest changed its mind: kept for the next copy event.
@@ -136,6 +161,7 @@ export class ClipboardController implements ReactiveController {
     const clip = this.clipboard;
     if (!clip || !document.hasFocus()) return;
     await clip.writeText(text);
+    this.lastPageSeen = text;
   }
 
   private readonly onFocus = (): void => {
@@ -165,7 +191,10 @@ export class ClipboardController implements ReactiveController {
         text = await clip.readText();
         items.push({ mime: 'text/plain', data: new TextEncoder().encode(text) });
       }
-      if (items.length === 0 || (text !== null && text === this.lastSynced && items.length === 1)) return;
+      const key = text ?? items.map((i) => `${i.mime}:${i.data.byteLength}`).join(',');
+      const changed = key !== this.lastPageSeen;
+      this.lastPageSeen = key;
+      if (items.length === 0 || !changed || (text !== null && text === this.lastSynced)) return;
       const api = this.options.engine.api;
       if (!api) return;
       const r = await api.offerClipboard(items);

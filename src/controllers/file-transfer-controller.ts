@@ -6,8 +6,8 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { EngineEvent } from '../api/engine-api.js';
-import type { FileTransferDetail } from '../api/agent.js';
-import { agentError, unwrap } from './clipboard-controller.js';
+import type { AgentResult, FileTransferDetail } from '../api/agent.js';
+import { unwrap } from './clipboard-controller.js';
 import type { EngineController } from './engine-controller.js';
 
 export interface FileTransferControllerOptions {
@@ -51,10 +51,9 @@ export class FileTransferController implements ReactiveController {
   /** Starts sending each file; resolves with their transfer ids (in order). */
   async send(files: readonly File[]): Promise<number[]> {
     const api = this.options.engine.api;
-    if (!api) throw agentError('agent-not-connected', 'not connected');
     const ids: number[] = [];
     for (const file of files) {
-      const r = await api.sendFile(file);
+      const r: AgentResult<number> = api ? await api.sendFile(file) : { ok: false, code: 'agent-not-connected', message: 'not connected' };
       if (!r.ok) {
         // A file that could not even start is reported like a failed transfer (id 0), then the call fails.
         this.options.emit({ id: 0, name: file.name, size: file.size, sent: 0, state: 'error', status: r.code, error: r.message });
@@ -68,15 +67,17 @@ export class FileTransferController implements ReactiveController {
     return (await this.options.engine.api?.cancelFileTransfer(id)) ?? false;
   }
 
+  // Files dropped on the console never make the browser open them (leaving the portal): without an agent
+  // that takes files the drop is refused with a spice-file-transfer error.
   private readonly onDragOver = (e: DragEvent): void => {
-    if (!this.options.available() || !e.dataTransfer?.types.includes('Files')) return;
+    if (!e.dataTransfer?.types.includes('Files')) return;
     e.preventDefault();
-    e.dataTransfer.dropEffect = 'copy';
+    e.dataTransfer.dropEffect = this.options.available() ? 'copy' : 'none';
   };
 
   private readonly onDrop = (e: DragEvent): void => {
     const files = e.dataTransfer?.files;
-    if (!this.options.available() || !files || files.length === 0) return;
+    if (!files || files.length === 0) return;
     e.preventDefault();
     this.send(Array.from(files)).catch(() => {
       // Already reported as a spice-file-transfer event with state `error`.

@@ -5,7 +5,7 @@
  * piece (Blob.slice, never the whole file), bounds every wait for the agent with a timeout, and answers the
  * page's calls with AgentResult objects.
  */
-import type { AgentApi, AgentEngineEvent, AgentErrorCode, AgentOptions, AgentResult, AgentStatus } from '../api/agent.js';
+import type { AgentApi, AgentEngineEvent, AgentErrorCode, AgentOptions, AgentResult, AgentStatus, FileLike } from '../api/agent.js';
 import { AgentError, AgentSession, type AgentSessionEvent, type MonitorRequest } from '../agent/agent-session.js';
 import type { ClipboardPolicy } from '../agent/clipboard.js';
 import type { WanOptions } from '../agent/display-config.js';
@@ -84,7 +84,10 @@ export class EngineAgent implements AgentApi {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new AgentError('agent-timeout', `the guest did not answer the clipboard request within ${CLIPBOARD_READ_TIMEOUT_MS} ms`)), CLIPBOARD_READ_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new AgentError('agent-timeout', `the guest did not answer the clipboard request within ${CLIPBOARD_READ_TIMEOUT_MS} ms`)),
+          CLIPBOARD_READ_TIMEOUT_MS,
+        );
       });
       const data = await Promise.race([this.session.readGuestClipboard(mime), timeout]);
       return { ok: true, value: data };
@@ -95,7 +98,7 @@ export class EngineAgent implements AgentApi {
     }
   }
 
-  async sendFile(file: File): Promise<AgentResult<number>> {
+  async sendFile(file: FileLike): Promise<AgentResult<number>> {
     try {
       const id = this.session.sendFile({
         name: file.name,

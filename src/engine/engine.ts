@@ -10,7 +10,7 @@ import type { DisplayStats, EngineApi, EngineEventSink } from '../api/engine-api
 import type { InputEvent, InputPortMessage } from '../api/input.js';
 import type { ConnectOptions, MouseModeName } from '../api/types.js';
 import { UsbErrorCode, type UsbResult } from '../api/usb.js';
-import type { AgentResult, AgentStatus, ClipboardPolicy, MonitorRequest, WanOptions } from '../api/agent.js';
+import type { AgentResult, AgentStatus, ClipboardPolicy, FileLike, MonitorRequest, WanOptions } from '../api/agent.js';
 import { keySequence } from '../input/keys.js';
 import { Session } from './session.js';
 import { probeVideoCodecs } from './video-decoders.js';
@@ -136,7 +136,7 @@ export class Engine implements EngineApi {
     return r.ok ? transfer(r, [r.value.buffer]) : r;
   }
 
-  async sendFile(file: File): Promise<AgentResult<number>> {
+  async sendFile(file: FileLike): Promise<AgentResult<number>> {
     return this.session ? this.session.agent.sendFile(file) : this.noAgent();
   }
 

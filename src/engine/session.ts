@@ -162,6 +162,7 @@ export class Session {
     this.secret = '';
     this.context.glz.clear();
     this.usb.shutdown();
+    this.agent.session.agentDisconnected(); // pending clipboard reads and transfers end now
     this.main.close();
     for (const entry of this.channels.values()) entry.channel?.close();
     this.emit({ type: 'disconnected', code, reason, clean: code === DisconnectCode.Client });
@@ -170,6 +171,8 @@ export class Session {
 
   private onInit(init: MainInit): void {
     this.init = init;
+    // The tokens for agent data, also for an agent that connects later with a plain AGENT_CONNECTED.
+    this.agent.session.setTokens(init.agentTokens);
     this.context = { ...this.context, sessionId: init.sessionId };
   }
 

@@ -73,16 +73,19 @@ export type { SpiceConsoleEventMap } from '../../api/events.js';
  *   foreign record was `ignored` (`reason` says why), or storage is `unavailable` (the console works; settings are not
  *   kept). `detail`: `{ state, vmId, reason?, stored?: { wanOptions?, colorDepth?, disableEffects?, scale?,
  *   imageCompression?, clipboard?, usbAutoRedirectFilter?, monitorLayout?: { mode, monitor, heads? } } }`.
- * @fires spice-agent - The guest agent came, announced its capabilities (by name: `display-config`,
- *   `clipboard-by-demand`, …), or went. `detail`: `{ connected, caps, fileTransferAvailable }`.
- * @fires spice-display-config - The WAN options as DISPLAY_CONFIG; `sent` false with the reason while no agent
- *   announced DISPLAY_CONFIG. `detail`: `{ flags, depth, effects, sent, reason? }`.
- * @fires spice-clipboard - Clipboard traffic with the guest (`grab`, `data`, `release`, either direction). `detail`: `{
- *   direction, types, size, kind }`.
- * @fires spice-file-transfer - Progress and result of a file sent into the guest: states `waiting`, `sending`,
- *   `success`, `cancelled`, `error` (with the agent's status: `not-enough-space`, `session-locked`,
- *   `vdagent-not-connected`, `disabled`, `error`, or `agent-disconnected`, `read-failed`). `detail`: `{ id, name, size,
- *   sent, state, status?, error? }`.
+ * @fires spice-agent - The guest agent came, announced its capabilities, or went. `caps` by name (`display-config`,
+ *   `clipboard-by-demand`, `file-xfer-disabled`, ...); `fileTransferAvailable`: it takes files. `detail`: `{ connected,
+ *   caps, fileTransferAvailable }`.
+ * @fires spice-display-config - The WAN options as DISPLAY_CONFIG (flags: 1 wallpaper, 2 font smoothing, 4 animation
+ *   off, 8 set `depth`); `sent` false with the `reason` while no agent announced DISPLAY_CONFIG, or a note (e.g.
+ *   unknown OS). `detail`: `{ flags, depth, effects, sent, reason? }`.
+ * @fires spice-clipboard - Clipboard traffic with the guest: `kind` `grab` (new content of `types` announced), `data`
+ *   (`size` bytes went across) or `release`, `direction` `to-guest` or `from-guest`. `detail`: `{ direction, types,
+ *   size, kind }`.
+ * @fires spice-file-transfer - A file sent into the guest: progress and result. States `waiting`, `sending`, `success`,
+ *   `cancelled`, `error`; `status` names the agent's answer (`not-enough-space`, `session-locked`,
+ *   `vdagent-not-connected`, `disabled`, `error`) or `agent-disconnected`, `read-failed`, or why it could not start (id
+ *   0). `detail`: `{ id, name, size, sent, state, status?, error? }`.
  *
  * @slot toolbar - Controls shown over the top right corner of the screen, e.g. a `<spice-usb-menu>`.
  *
@@ -577,10 +580,10 @@ export class SpiceConsole extends LitElement {
     }
     if (changed.has('resizeGuest') && this.resizeGuest) this.monitorsMgr.scheduleResize();
     if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
-    if ((['wanOptions', 'colorDepth', 'disableEffects', 'osType'] as const).some((k) => changed.has(k)) && this.state === 'connected') {
+    if ((['wanOptions', 'colorDepth', 'disableEffects', 'osType'] as const).some((k) => changed.has(k)) && !this.ended) {
       void this.engine.api?.setWanOptions(this.wanValue());
     }
-    if (changed.has('clipboard') && this.state === 'connected') void this.engine.api?.setClipboardPolicy(parseClipboardPolicy(this.clipboard));
+    if (changed.has('clipboard') && !this.ended) void this.engine.api?.setClipboardPolicy(parseClipboardPolicy(this.clipboard));
     if ((changed.has('url') || changed.has('autoconnect')) && this.autoconnect && this.url && this.ended && this.isConnected) {
       void this.connect();
     }

@@ -28,8 +28,8 @@ import type { ChannelContext } from '../channel-context.js';
 export interface MainChannelEvents {
   init(init: MainInit): void;
   channelsList(channels: ChannelId[], initial: boolean): void;
-  /** The agent came (with the tokens the client may spend) or went. */
-  agent(connected: boolean, tokens: number): void;
+  /** The agent came (with the tokens the client may spend; null: plain AGENT_CONNECTED, the count stays) or went. */
+  agent(connected: boolean, tokens: number | null): void;
   /** AGENT_TOKEN (`grant`: more tokens) or AGENT_CONNECTED_TOKENS for an agent already up (the count). */
   agentTokens(tokens: number, grant: boolean): void;
   /** One AGENT_DATA body: a slice of the agent stream. */
@@ -51,7 +51,7 @@ export class MainChannel extends Channel {
   private initReceived = false;
   private listReceived = false;
   agentConnected = false;
-  /** AGENT_DATA messages we may still send (each costs one token). */
+  /** Tokens as the server last stated them (INIT, AGENT_CONNECTED_TOKENS, + AGENT_TOKEN); the agent's send queue spends them. */
   agentTokens = 0;
   /** The current mouse mode and the ones the server supports (from INIT, then MOUSE_MODE). */
   mouse: { mode: MouseModeName; supported: MouseModeName[] } = { mode: 'server', supported: [] };
@@ -90,7 +90,7 @@ export class MainChannel extends Channel {
         return this.ctx.emit({ type: 'mouse-mode', ...this.mouse });
       }
       case MainMsg.AgentConnected:
-        return this.agentUp(this.agentTokens);
+        return this.agentUp(null);
       case MainMsg.AgentConnectedTokens:
         return this.agentUp(parseU32(body));
       case MainMsg.AgentDisconnected:
@@ -141,9 +141,9 @@ export class MainChannel extends Channel {
     this.send(MainMsgc.AgentData, body);
   }
 
-  private agentUp(tokens: number): void {
-    this.agentTokens = tokens;
-    if (this.agentConnected) return this.events.agentTokens(tokens, false);
+  private agentUp(tokens: number | null): void {
+    if (tokens !== null) this.agentTokens = tokens;
+    if (this.agentConnected) return tokens === null ? undefined : this.events.agentTokens(tokens, false);
     this.agentConnected = true;
     this.send(MainMsgc.AgentStart, writeAgentStart(AGENT_TOKENS_TO_SERVER));
     this.events.agent(true, tokens);

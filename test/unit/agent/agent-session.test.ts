@@ -27,8 +27,28 @@ import { AgentCap, AgentMsg } from '../../../src/protocol/constants.js';
 import { capsToWords } from '../../../src/protocol/caps.js';
 import { utf8Decode, utf8Encode } from '../../../src/protocol/utf8.js';
 
-const WINDOWS_AGENT = [AgentCap.MouseState, AgentCap.MonitorsConfig, AgentCap.Reply, AgentCap.DisplayConfig, AgentCap.ClipboardByDemand, AgentCap.GuestLineendCrlf, AgentCap.MonitorsConfigPosition];
-const LINUX_AGENT = [AgentCap.MouseState, AgentCap.MonitorsConfig, AgentCap.Reply, AgentCap.ClipboardByDemand, AgentCap.ClipboardSelection, AgentCap.SparseMonitorsConfig, AgentCap.GuestLineendLf, AgentCap.MaxClipboard, AgentCap.FileXferDetailedErrors, AgentCap.ClipboardNoReleaseOnRegrab, AgentCap.ClipboardGrabSerial];
+const WINDOWS_AGENT = [
+  AgentCap.MouseState,
+  AgentCap.MonitorsConfig,
+  AgentCap.Reply,
+  AgentCap.DisplayConfig,
+  AgentCap.ClipboardByDemand,
+  AgentCap.GuestLineendCrlf,
+  AgentCap.MonitorsConfigPosition,
+];
+const LINUX_AGENT = [
+  AgentCap.MouseState,
+  AgentCap.MonitorsConfig,
+  AgentCap.Reply,
+  AgentCap.ClipboardByDemand,
+  AgentCap.ClipboardSelection,
+  AgentCap.SparseMonitorsConfig,
+  AgentCap.GuestLineendLf,
+  AgentCap.MaxClipboard,
+  AgentCap.FileXferDetailedErrors,
+  AgentCap.ClipboardNoReleaseOnRegrab,
+  AgentCap.ClipboardGrabSerial,
+];
 
 function harness(tokens = 1000) {
   const bodies: Uint8Array[] = [];
@@ -105,7 +125,7 @@ describe('capability negotiation', () => {
     const h = harness();
     h.connect();
     h.agentSends(writeAnnounceCapabilities(false, capsToWords(LINUX_AGENT)));
-    expect(h.take(AgentMsg.MaxClipboard).map(parseMaxClipboard)).toEqual([32 * 1024 * 1024]);
+    expect(h.take(AgentMsg.MaxClipboard).map(parseMaxClipboard)).toEqual([100 * 1024 * 1024]);
   });
 
   it('drops data while no agent is connected, and a partial message when it goes', () => {
@@ -171,7 +191,11 @@ describe('MONITORS_CONFIG', () => {
     expect(h.s.setMonitorsConfig(mons).sent).toBe(true);
     const [cfg] = h.take(AgentMsg.MonitorsConfig).map(parseMonitorsConfig);
     expect(cfg!.flags).toBe(1); // USE_POS; no PHYSICAL_SIZE without millimetres (spice-vdagentd rejects the trailer)
-    expect(cfg!.monitors.map((m) => [m.width, m.height, m.x])).toEqual([[1024, 768, 0], [0, 0, 0], [800, 600, 1024]]);
+    expect(cfg!.monitors.map((m) => [m.width, m.height, m.x])).toEqual([
+      [1024, 768, 0],
+      [0, 0, 0],
+      [800, 600, 1024],
+    ]);
   });
   it('agent without SPARSE: only the enabled ones; sent when the caps arrive', () => {
     const h = harness();
@@ -180,7 +204,10 @@ describe('MONITORS_CONFIG', () => {
     expect(h.take(AgentMsg.MonitorsConfig)).toHaveLength(0);
     h.agentSends(writeAnnounceCapabilities(false, capsToWords(WINDOWS_AGENT)));
     const [cfg] = h.take(AgentMsg.MonitorsConfig).map(parseMonitorsConfig);
-    expect(cfg!.monitors.map((m) => [m.width, m.height, m.x])).toEqual([[1024, 768, 0], [800, 600, 1024]]);
+    expect(cfg!.monitors.map((m) => [m.width, m.height, m.x])).toEqual([
+      [1024, 768, 0],
+      [800, 600, 1024],
+    ]);
   });
   it('rejects nonsense', () => {
     const h = harness();
@@ -202,7 +229,12 @@ describe('clipboard', () => {
 
   it('page → guest: GRAB with selection and serial, REQUEST answered with the text', () => {
     const h = linux();
-    expect(h.s.offerClipboard([{ mime: 'text/plain', data: utf8Encode('a\nb') }, { mime: 'text/html', data: utf8Encode('<b>') }])).toEqual(['text/plain']);
+    expect(
+      h.s.offerClipboard([
+        { mime: 'text/plain', data: utf8Encode('a\nb') },
+        { mime: 'text/html', data: utf8Encode('<b>') },
+      ]),
+    ).toEqual(['text/plain']);
     expect(h.take(AgentMsg.ClipboardGrab).map((p) => parseClipboardGrab(linuxLayout, p))).toEqual([{ selection: 0, serial: 0, types: [1] }]);
     h.agentSends(writeClipboardRequest(linuxLayout, { selection: 0, type: 1 }));
     const [clip] = h.take(AgentMsg.Clipboard).map((p) => parseClipboard(linuxLayout, p));

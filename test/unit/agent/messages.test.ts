@@ -144,7 +144,11 @@ describe('file transfer', () => {
   });
   it('STATUS: id u32, result u32, and the detailed errors', () => {
     expect(hex(writeFileXferStatus({ id: 4, result: 1 }))).toBe(header(11, 8) + u32(4) + u32(1));
-    expect(parseFileXferStatus(Uint8Array.from(Buffer.from(u32(4) + u32(2) + '00' + u32(15), 'hex')))).toEqual({ id: 4, result: 2, error: { errorType: 0, errorCode: 15 } });
+    expect(parseFileXferStatus(Uint8Array.from(Buffer.from(u32(4) + u32(2) + '00' + u32(15), 'hex')))).toEqual({
+      id: 4,
+      result: 2,
+      error: { errorType: 0, errorCode: 15 },
+    });
     expect(parseFileXferStatus(Uint8Array.from(Buffer.from(u32(4) + u32(4) + '0010000000000000', 'hex')))).toEqual({ id: 4, result: 4, diskFreeSpace: 4096 });
     expect(parseFileXferStatus(Uint8Array.from(Buffer.from(u32(4) + u32(4), 'hex')))).toEqual({ id: 4, result: 4 });
   });

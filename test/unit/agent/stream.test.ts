@@ -51,9 +51,9 @@ describe('AgentReassembler', () => {
     const r = new AgentReassembler(1000);
     const head = agentMessage(4, new Uint8Array(1001)).subarray(0, 20);
     expect(() => r.push(head)).toThrow(ProtocolError);
-    expect(() => new AgentReassembler(1000).push(head)).toThrow(/1001 bytes is above the limit of 1000 bytes/);
+    expect(() => new AgentReassembler(1000).push(head)).toThrow(/1001 bytes exceeds the limit of 1000 bytes \(MAX_AGENT_MESSAGE_SIZE\)/);
     const huge = Uint8Array.from(Buffer.from('01000000' + '04000000' + '0000000000000000' + 'ffffffff', 'hex'));
-    expect(() => new AgentReassembler().push(huge)).toThrow(/above the limit of 33554496 bytes/);
+    expect(() => new AgentReassembler().push(huge)).toThrow(/exceeds the limit of 104861696 bytes \(MAX_AGENT_MESSAGE_SIZE\)/);
     expect(new AgentReassembler(1000).push(agentMessage(4, new Uint8Array(1000)))).toHaveLength(1);
   });
 
@@ -111,7 +111,12 @@ describe('AgentSendQueue', () => {
           q.grant(n);
         }
         expect(sent.length).toBeLessThanOrEqual(granted);
-        expect(sent.length).toBe(Math.min(granted, pushed.reduce((n, m) => n + chunkAgentMessage(m).length, 0)));
+        expect(sent.length).toBe(
+          Math.min(
+            granted,
+            pushed.reduce((n, m) => n + chunkAgentMessage(m).length, 0),
+          ),
+        );
       }
       q.grant(1e6);
       expect(Buffer.from(concat(sent)).equals(Buffer.from(concat(pushed)))).toBe(true);
