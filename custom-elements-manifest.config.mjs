@@ -7,7 +7,7 @@
  */
 
 /** Tag of each element class; the classes carry no decorator, src/register.ts defines them. */
-const TAGS = { SpiceConsole: 'spice-console', SpiceUsbMenu: 'spice-usb-menu' };
+const TAGS = { SpiceConsole: 'spice-console', SpiceUsbMenu: 'spice-usb-menu', SpiceMonitor: 'spice-monitor' };
 
 /** `static properties = { name: { state: true } }` entries of a class: internal reactive state. */
 function internalStateNames(ts, classNode) {
