@@ -12,7 +12,22 @@ export default {
   nodeResolve: true,
   concurrency: 1,
   testFramework: { config: { timeout: 20000 } },
-  plugins: [reactEsmPlugin(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.page.json' })],
+  plugins: [
+    reactEsmPlugin(),
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.page.json' }),
+    {
+      // `executeServerCommand('grant-window-management')`: the Window Management permission for the test
+      // page's origin (the multi-monitor windows layout), through CDP.
+      name: 'grant-window-management',
+      async executeCommand({ command, session }) {
+        if (command !== 'grant-window-management') return undefined;
+        const page = session.browser.getPage(session.id);
+        const cdp = await page.createCDPSession();
+        await cdp.send('Browser.grantPermissions', { origin: new URL(page.url()).origin, permissions: ['windowManagement'] });
+        return true;
+      },
+    },
+  ],
   browsers: [
     chromeLauncher({
       launchOptions: {

@@ -36,7 +36,7 @@ fi
 [[ -n $kver ]] || die "no /boot/vmlinuz-<ver> with /lib/modules/<ver> (install linux-image-amd64)"
 [[ -r /boot/vmlinuz-$kver ]] || die "/boot/vmlinuz-$kver is missing or unreadable"
 
-script_hash=$(sha256sum "$script_path" | cut -c1-16)
+script_hash=$(cat "$script_path" "$repo_root/scripts/guest/fbpattern.c" | sha256sum | cut -c1-16)
 out_dir=$cache_root/$kver-$script_hash
 if [[ -z ${GUEST_REBUILD:-} && -s $out_dir/initrd.img && -s $out_dir/vmlinuz ]]; then
   echo "KERNEL=$out_dir/vmlinuz"
@@ -68,6 +68,12 @@ for applet in $("$busybox_bin" --list); do
   [[ $applet == busybox ]] && continue
   ln -sf busybox "$root/bin/$applet"
 done
+# fbpattern (scripts/guest/fbpattern.c): the multi-monitor tests' framebuffer writer, linked statically.
+if command -v gcc >/dev/null; then
+  gcc -static -O2 -o "$root/bin/fbpattern" "$repo_root/scripts/guest/fbpattern.c" || log "warning: fbpattern did not build (fbpattern=1 will do nothing)"
+else
+  log "warning: no gcc: fbpattern not built (fbpattern=1 will do nothing)"
+fi
 # Device nodes the kernel wants before /init runs (only possible as root; /init
 # re-opens /dev/console after mounting devtmpfs anyway).
 mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
@@ -229,6 +235,7 @@ cat > "$root/init" <<'INIT'
 #   GUEST BOOT <kernel release>           init started
 #   GUEST MODULE-FAIL <module>            a module failed to load
 #   GUEST FB <dev>...                     framebuffer devices found (one per QXL)
+#   FBPATTERN <dev> <w>x<h> stride=<n>    fbpattern=1: the known stripes were written (see below)
 #   GUEST AGENT-PORT <dev>|none           the SPICE agent port held open read-write
 #   GUEST READY                           everything above is done
 #   AGENT: <hex>                          bytes read from the agent port (each read
@@ -289,6 +296,29 @@ while [ $i -lt 30 ]; do
   usleep 100000; i=$((i + 1))
 done
 say "GUEST FB $(ls /dev/fb* 2>/dev/null | tr '\n' ' ')"
+
+# ---- fbpattern=1: a known picture in every framebuffer (multi-monitor tests) ----
+# Framebuffer N gets (through /bin/fbpattern, which writes via mmap) horizontal stripes 16 rows high alternating two colours:
+#   fb0: (R,G,B) 200,30,40 / 20,40,210    fb1: 30,190,60 / 230,220,20    fbN (N>1): 100+N,100,100 / 0,0,N
+# and prints "FBPATTERN <dev> <width>x<height> stride=<bytes>" once written. The text console's cursor is
+# hidden first so nothing draws over the pattern (the console itself writes to the serial port only).
+fbpattern=0
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in fbpattern=*) fbpattern=${arg#fbpattern=} ;; esac
+done
+if [ "$fbpattern" = 1 ]; then
+  echo 0 > /sys/class/graphics/fbcon/cursor_blink 2>/dev/null
+  printf '\033[?25l\033[2J' > /dev/tty1 2>/dev/null   # no text cursor, nothing written on the console
+  for fb in /sys/class/graphics/fb[0-9]*; do
+    n=${fb##*/fb}
+    case $n in
+      0) c1="200 30 40"; c2="20 40 210" ;;
+      1) c1="30 190 60"; c2="230 220 20" ;;
+      *) c1="$((100 + n)) 100 100"; c2="0 0 $n" ;;
+    esac
+    out=$(fbpattern /dev/fb$n $c1 $c2) && say "FBPATTERN /dev/fb$n $out"
+  done
+fi
 
 # ---- agent port: hold it open read-write and dump what arrives --------------
 # /etc/agent-life.sh opens the port, dumps every chunk (AGENT: lines) and, with

@@ -4,6 +4,9 @@
  */
 export { SpiceConsole } from './elements/spice-console/spice-console.js';
 export type { SpiceConsoleEventDetail, SpiceConsoleEventMap, SpiceConsoleEventName } from './api/events.js';
+export { SpiceMonitor, type MonitorPoint } from './elements/spice-monitor/spice-monitor.js';
+export type { MonitorInfo, MonitorsDetail } from './api/monitors.js';
+export type { MonitorLayoutMode } from './elements/spice-console/monitor-manager.js';
 export { SpiceUsbMenu } from './elements/spice-usb-menu/spice-usb-menu.js';
 export { SpiceConsoleOptions, wanNote, type OptionsChangeDetail } from './elements/spice-console-options/spice-console-options.js';
 export type { ConsoleSettingsTarget, SettingsEventDetail, SettingsStatus } from './controllers/settings-controller.js';

@@ -5,12 +5,14 @@
  */
 import { SpiceConsole } from './elements/spice-console/spice-console.js';
 import { SpiceUsbMenu } from './elements/spice-usb-menu/spice-usb-menu.js';
+import { SpiceMonitor } from './elements/spice-monitor/spice-monitor.js';
 import { SpiceConsoleOptions } from './elements/spice-console-options/spice-console-options.js';
 
 /** Every spice-* element class by its tag. */
 export const spiceElements = {
   'spice-console': SpiceConsole,
   'spice-usb-menu': SpiceUsbMenu,
+  'spice-monitor': SpiceMonitor,
   'spice-console-options': SpiceConsoleOptions,
 } as const;
 

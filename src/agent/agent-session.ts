@@ -431,7 +431,10 @@ export class AgentSession {
     }
     if (entries.length === 0) return { sent: false, reason: 'every monitor is disabled and the agent lacks SPARSE_MONITORS_CONFIG' };
     // USE_POS always (the agent's MONITORS_CONFIG_POSITION says it honours the positions).
-    this.queue.push(writeMonitorsConfig({ flags: MONITORS_FLAG_USE_POS | MONITORS_FLAG_PHYSICAL_SIZE, monitors: entries }));
+    // PHYSICAL_SIZE only with sizes to tell: spice-vdagentd (Linux) checks the message is exactly
+    // header + monitors and drops it otherwise ("invalid message size for VDAgentMonitorsConfig").
+    const physical = entries.some((m) => (m.widthMm ?? 0) > 0 || (m.heightMm ?? 0) > 0) ? MONITORS_FLAG_PHYSICAL_SIZE : 0;
+    this.queue.push(writeMonitorsConfig({ flags: MONITORS_FLAG_USE_POS | physical, monitors: entries }));
     return this.caps.has(AgentCap.MonitorsConfigPosition)
       ? { sent: true }
       : { sent: true, reason: 'the agent does not announce MONITORS_CONFIG_POSITION: positions may be ignored' };

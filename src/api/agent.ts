@@ -111,3 +111,10 @@ export interface AgentApi {
   /** The agent now. */
   agentStatus(): Promise<AgentStatus>;
 }
+
+/** What sendFile reads of a File: structural, so pure code that imports these types compiles without the DOM. */
+export interface FileLike {
+  readonly name: string;
+  readonly size: number;
+  slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
+}

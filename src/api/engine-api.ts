@@ -6,6 +6,7 @@ import type { MonitorsConfigHead } from '../protocol/display.js';
 import type { ChannelInfo, ConnectOptions, DisconnectDetail, MouseModeName, SessionInfo, SessionState } from './types.js';
 import type { CursorShape, InputEvent, KeyboardLocks } from './input.js';
 import type { UsbEngineStatus, UsbResult } from './usb.js';
+import type { MonitorInfo } from './monitors.js';
 import type { AgentApi, AgentEngineEvent } from './agent.js';
 
 export type EngineEvent =
@@ -16,7 +17,8 @@ export type EngineEvent =
   /** The guest agent: `agent` (connected, caps), `display-config`, `clipboard`, `file-transfer` (src/api/agent.ts). */
   | AgentEngineEvent
   | { type: 'surface'; displayId: number; width: number; height: number }
-  | { type: 'monitors'; displayId: number; heads: MonitorHead[]; maxAllowed: number }
+  /** The session's monitors changed (a display channel's surface or MONITORS_CONFIG, a channel closed). */
+  | { type: 'monitors'; monitors: MonitorInfo[]; maxAllowed: number }
   /** The guest's pointer shape for display channel `channelId` (INIT, SET, RESET). `shape` null: show the page's default pointer. */
   | { type: 'cursor'; channelId: number; shape: CursorShape | null; visible: boolean; x: number | null; y: number | null }
   | { type: 'cursor-hidden'; channelId: number }
@@ -38,8 +40,10 @@ export interface DisplayStats {
   displayId: number;
   /** SPICE_IMAGE_TYPE_* decoded so far. */
   imageTypes: number[];
-  /** Canvas updates presented. */
+  /** Flushes that updated a canvas. */
   frames: number;
+  /** Canvas updates per monitor key (`<channelId>:<monitorId>`). */
+  monitorFrames: Record<string, number>;
   /** Messages received, by SPICE message type. */
   messages: Record<number, number>;
   streams?: VideoStreamStats | null;
@@ -57,11 +61,17 @@ export interface EngineApi extends AgentApi {
   /**
    * Starts a session; resolves once the main channel has linked and the first channel list arrived
    * (the `connected` event has been sent), rejects never: failures arrive as one `disconnected` event.
-   * `displayCanvas` is the page's canvas for display channel 0, transferred once. `inputPort` carries the
-   * page's input as InputPortMessages (the same calls as `input`, `sendKeys`, `releaseAll`, `requestMouseMode`,
-   * in one ordered stream, cheaper).
+   * Canvases come later, one per monitor, through attachMonitor. `inputPort` carries the page's input as
+   * InputPortMessages (the same calls as `input`, `sendKeys`, `releaseAll`, `requestMouseMode`, in one
+   * ordered stream, cheaper).
    */
-  connect(options: ConnectOptions, sink: EngineEventSink, displayCanvas?: OffscreenCanvas, inputPort?: MessagePort): Promise<void>;
+  connect(options: ConnectOptions, sink: EngineEventSink, inputPort?: MessagePort): Promise<void>;
+  /**
+   * The page's canvas for monitor `key` (from a `monitors` event), transferred once; the worker sizes it and
+   * draws that monitor into it from now on, replacing an earlier canvas of the same monitor. False (and the
+   * canvas unused) when no such monitor exists now. A monitor that goes away drops its canvas.
+   */
+  attachMonitor(key: string, canvas: OffscreenCanvas): Promise<boolean>;
   /** Ends the session: every socket closed; sends one `disconnected` event with code `client`. */
   disconnect(): Promise<void>;
   /** Number of open sockets (diagnostics and leak tests). */
@@ -77,8 +87,11 @@ export interface EngineApi extends AgentApi {
   releaseAll(): Promise<void>;
   /** Asks the server for a mouse mode; the answer arrives as a `mouse-mode` event. */
   requestMouseMode(mode: MouseModeName): Promise<void>;
-  /** The primary surface of display channel `displayId` as RGBA (rows top-down), or null before it exists. */
-  screenshot(displayId: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null>;
+  /**
+   * The primary surface of display channel `displayId` as RGBA (rows top-down), or only its monitor
+   * `monitorId`'s rectangle; null before it exists.
+   */
+  screenshot(displayId: number, monitorId?: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null>;
   /** Diagnostics: image types decoded per display channel, frames presented, video streams. */
   displayStats(): Promise<DisplayStats[]>;
   /**

@@ -8,8 +8,9 @@
 import type { KeyboardLocks } from './input.js';
 import type { ChannelInfo, DisconnectDetail, MouseModeName, SessionInfo, SessionState } from './types.js';
 import type { UsbStatus } from './usb.js';
-import type { SettingsEventDetail } from '../settings/settings-record.js';
+import type { MonitorsDetail } from './monitors.js';
 import type { AgentStatus, ClipboardDetail, DisplayConfigDetail, FileTransferDetail } from './agent.js';
+import type { SettingsEventDetail } from '../settings/settings-record.js';
 
 export interface SpiceConsoleEventDetail {
   /** The session is up: sent once every channel the server listed linked or failed. */
@@ -23,8 +24,13 @@ export interface SpiceConsoleEventDetail {
   'spice-channels': { channels: ChannelInfo[] };
   /** Every state change: `connecting`, `connected`, `disconnected`. */
   'spice-state': { state: SessionState | 'idle' };
-  /** A guest display changed size, in guest pixels. */
-  'spice-resize': { displayId: number; width: number; height: number };
+  /** A guest monitor appeared or changed size, in guest pixels (`key` is `<channelId>:<monitorId>`). */
+  'spice-resize': { key: string; channelId: number; displayId: number; monitorId: number; width: number; height: number };
+  /**
+   * The guest's monitors changed (a display channel's surface or MONITORS_CONFIG, a channel closed): every
+   * monitor in display order, and how many the VM allows.
+   */
+  'spice-monitors': MonitorsDetail;
   /** The server switched mouse mode (`client` or `server`). */
   'spice-mouse-mode': { mode: MouseModeName; supported: MouseModeName[] };
   /** Pointer Lock (server mouse mode) was taken or left. */

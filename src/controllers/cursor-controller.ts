@@ -62,24 +62,48 @@ export function cursorCss(image: CursorImageUrl | null, visible: boolean): strin
   return `url("${image.url}") ${hotX} ${hotY}, auto`;
 }
 
+interface ChannelCursor {
+  image: CursorImageUrl | null;
+  visible: boolean;
+  position: { x: number; y: number } | null;
+}
+
 export class CursorController implements ReactiveController {
-  /** The current shape of display channel 0's cursor, encoded; null for the default pointer. */
-  image: CursorImageUrl | null = null;
-  visible = true;
-  /** The guest pointer position (guest pixels of display channel 0), when the guest reported one. */
-  position: { x: number; y: number } | null = null;
+  /** Each display channel's cursor (a cursor channel per display channel); monitors wear their channel's. */
+  private readonly channels = new Map<number, ChannelCursor>();
 
   constructor(
     private readonly host: ReactiveControllerHost,
-    /** Applies the CSS cursor to the screen. */
-    private readonly apply: (css: string) => void,
+    /** Applies the CSS cursor of display channel `channelId` to its monitors. */
+    private readonly apply: (channelId: number, css: string) => void,
   ) {
     host.addController(this);
   }
 
-  /** The CSS `cursor` value for the current state. */
-  get css(): string {
-    return cursorCss(this.image, this.visible);
+  private state(channelId: number): ChannelCursor {
+    let c = this.channels.get(channelId);
+    if (!c) this.channels.set(channelId, (c = { image: null, visible: true, position: null }));
+    return c;
+  }
+
+  /** The current shape of display channel 0's cursor, encoded; null for the default pointer. */
+  get image(): CursorImageUrl | null {
+    return this.channels.get(0)?.image ?? null;
+  }
+
+  get visible(): boolean {
+    return this.channels.get(0)?.visible ?? true;
+  }
+
+  /** The guest pointer position (guest pixels of display channel 0), when the guest reported one. */
+  get position(): { x: number; y: number } | null {
+    return this.channels.get(0)?.position ?? null;
+  }
+
+  /** The CSS `cursor` value for display channel `channelId` (default: 0); empty before any shape. */
+  css(channelId = 0): string {
+    const c = this.channels.get(channelId);
+    return c ? cursorCss(c.image, c.visible) : '';
   }
 
   hostConnected(): void {}
@@ -91,34 +115,32 @@ export class CursorController implements ReactiveController {
   /** Handles the engine's cursor events; returns true if the event was one. */
   handle(e: EngineEvent): boolean {
     switch (e.type) {
-      case 'cursor':
-        if (e.channelId !== 0) return true;
-        this.image = e.shape ? cursorImageUrl(e.shape) : null;
-        this.visible = e.visible;
-        if (e.x !== null && e.y !== null) this.position = { x: e.x, y: e.y };
+      case 'cursor': {
+        const c = this.state(e.channelId);
+        c.image = e.shape ? cursorImageUrl(e.shape) : null;
+        c.visible = e.visible;
+        if (e.x !== null && e.y !== null) c.position = { x: e.x, y: e.y };
         break;
+      }
       case 'cursor-hidden':
-        if (e.channelId !== 0) return true;
-        this.visible = false;
+        this.state(e.channelId).visible = false;
         break;
       case 'cursor-move':
-        if (e.channelId !== 0) return true;
-        this.position = { x: e.x, y: e.y };
+        this.state(e.channelId).position = { x: e.x, y: e.y };
         this.host.requestUpdate();
         return true;
       default:
         return false;
     }
-    this.apply(this.css);
+    this.apply(e.channelId, this.css(e.channelId));
     this.host.requestUpdate();
     return true;
   }
 
   /** Back to the page's default pointer (session ended). */
   reset(): void {
-    this.image = null;
-    this.visible = true;
-    this.position = null;
-    this.apply('');
+    const ids = [...this.channels.keys()];
+    this.channels.clear();
+    for (const id of ids) this.apply(id, '');
   }
 }

@@ -38,7 +38,7 @@ export class EngineController implements ReactiveController {
   }
 
   /** Starts a session in a new worker; resolves when it connected or ended (see events). */
-  async connect(options: ConnectOptions, canvas?: OffscreenCanvas): Promise<void> {
+  async connect(options: ConnectOptions): Promise<void> {
     this.stop();
     const generation = ++this.generation;
     const worker = this.workerFactory();
@@ -59,8 +59,7 @@ export class EngineController implements ReactiveController {
       if (event.type === 'disconnected') queueMicrotask(() => generation === this.generation && this.stop());
     });
     try {
-      const offscreen = canvas ? transfer(canvas, [canvas]) : undefined;
-      await Promise.race([remote.connect(options, sink, offscreen, transfer(input.port2, [input.port2])), terminated]);
+      await Promise.race([remote.connect(options, sink, transfer(input.port2, [input.port2])), terminated]);
     } catch (e) {
       if (generation !== this.generation) return;
       this.onEvent({ type: 'disconnected', code: 'protocol', reason: `the engine failed: ${(e as Error).message ?? e}`, clean: false });
@@ -76,6 +75,21 @@ export class EngineController implements ReactiveController {
       await Promise.race([remote.disconnect(), new Promise((r) => setTimeout(r, 1000)), new Promise<void>((r) => (this.stopped = chain(this.stopped, r)))]);
     } finally {
       this.stop();
+    }
+  }
+
+  /**
+   * Hands `canvas` (a page canvas of any same-origin window) to the worker for monitor `key`; its control
+   * moves to the worker for good. False when there is no session or no such monitor.
+   */
+  async attachMonitor(key: string, canvas: HTMLCanvasElement): Promise<boolean> {
+    const remote = this.remote;
+    if (!remote) return false;
+    const offscreen = canvas.transferControlToOffscreen();
+    try {
+      return await remote.attachMonitor(key, transfer(offscreen, [offscreen]));
+    } catch {
+      return false;
     }
   }
 

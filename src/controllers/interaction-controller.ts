@@ -21,7 +21,8 @@ import type { EngineController } from './engine-controller.js';
 import { InputQueue } from './input-queue.js';
 import { KeyboardController } from './keyboard-controller.js';
 import { PointerController } from './pointer-controller.js';
-import { ViewportController } from './viewport-controller.js';
+import { ViewportController, type ViewportControllerConfig } from './viewport-controller.js';
+import type { SpiceMonitor } from '../elements/spice-monitor/spice-monitor.js';
 
 export interface InteractionHost extends ReactiveControllerHost, HTMLElement {
   readonly state: string;
@@ -33,9 +34,17 @@ export interface InteractionHost extends ReactiveControllerHost, HTMLElement {
 
 export interface InteractionConfig {
   engine: EngineController;
-  canvas(): HTMLCanvasElement | null;
+  /** The monitors shown inside the console, in display order. */
+  monitors(): SpiceMonitor[];
+  /** Every monitor element, in the console or in a window of its own. */
+  allMonitors(): SpiceMonitor[];
+  /** The element the monitors are placed in. */
+  screen(): HTMLElement | null;
+  /** The scrolling box the arrangement is fitted into (the overlay's base). */
   container(): HTMLElement | null;
   emit: SpiceConsoleEmit;
+  /** The arrangement changed (see ViewportControllerConfig.arranged). */
+  arranged?: ViewportControllerConfig['arranged'];
 }
 
 interface KeyboardApi {
@@ -63,7 +72,13 @@ export class InteractionController implements ReactiveController {
   ) {
     host.addController(this);
     this.queue = new InputQueue((batch) => this.send(batch));
-    this.viewport = new ViewportController(host, { canvas: config.canvas, container: config.container, scale: () => host.scale });
+    this.viewport = new ViewportController(host, {
+      monitors: () => config.monitors(),
+      screen: () => config.screen(),
+      container: () => config.container(),
+      scale: () => host.scale,
+      ...(config.arranged ? { arranged: config.arranged } : {}),
+    });
     this.keyboard = new KeyboardController(host, {
       enabled: () => this.enabled,
       send: (...events) => this.queue.push(...events),
@@ -82,7 +97,7 @@ export class InteractionController implements ReactiveController {
         this.config.emit('spice-pointer-lock', { locked });
       },
     });
-    this.cursor = new CursorController(host, (css) => this.applyCursor(css));
+    this.cursor = new CursorController(host, (channelId, css) => this.applyCursor(channelId, css));
   }
 
   /** Input reaches the guest only in a connected session and when not view-only. */
@@ -123,13 +138,6 @@ export class InteractionController implements ReactiveController {
         this.config.emit('spice-mouse-mode', { mode: e.mode, supported: e.supported });
         this.host.requestUpdate();
         return;
-      case 'surface':
-        if (e.displayId === 0) this.viewport.setSurface(e.width, e.height);
-        this.config.emit('spice-resize', { displayId: e.displayId, width: e.width, height: e.height });
-        return;
-      case 'monitors':
-        if (e.displayId === 0) this.viewport.heads = e.heads.map((h) => ({ monitorId: h.monitorId, x: h.x, y: h.y, width: h.width, height: h.height }));
-        return;
       case 'keyboard-locks':
         this.guestLocks = e.locks;
         this.config.emit('spice-keyboard-locks', e.locks);
@@ -156,10 +164,39 @@ export class InteractionController implements ReactiveController {
     this.keyboard.releaseAll();
   }
 
-  /** Re-applies layout and cursor (a new canvas was made, the scale mode changed). */
+  /** Re-applies layout and cursors (monitors came or went, the scale mode changed). */
   refresh(): void {
     this.viewport.apply();
-    this.applyCursor(this.cursor.css);
+    for (const m of this.config.allMonitors()) if (m.info) m.setCursor(this.cursor.css(m.info.channelId));
+  }
+
+  /**
+   * Input for a monitor shown in a window of its own: its pointer (mapped through its canvas) and its
+   * keyboard (while it has focus) go to the guest like the console's. The controllers live on the element
+   * and end with it.
+   */
+  attachWindowMonitor(monitor: SpiceMonitor): void {
+    if (!monitor.hasAttribute('tabindex')) monitor.setAttribute('tabindex', '0');
+    new KeyboardController(monitor, {
+      enabled: () => this.enabled,
+      send: (...events) => this.queue.push(...events),
+      releaseAll: () => this.releaseAll(),
+    });
+    new PointerController(monitor, {
+      enabled: () => this.enabled,
+      mode: () => this.mode,
+      viewport: {
+        locate: (x, y, dragging) => {
+          const p = monitor.toGuest(x, y);
+          return p.inside || dragging ? p : { ...p, inside: false };
+        },
+        deltaToGuest: (dx, dy) => monitor.deltaToGuest(dx, dy),
+      },
+      queue: this.queue,
+      syncLocks: (e) => this.keyboard.syncLocks(e),
+      releaseAll: () => this.releaseAll(),
+    });
+    if (monitor.info) monitor.setCursor(this.cursor.css(monitor.info.channelId));
   }
 
   async sendKeys(codes: readonly string[]): Promise<void> {
@@ -200,8 +237,9 @@ export class InteractionController implements ReactiveController {
     const pos = this.cursor.position;
     let cursor: TemplateResult | typeof nothing = nothing;
     if (this.pointer.locked && image && this.cursor.visible && pos) {
-      const at = this.viewport.toCanvasCss(pos.x, pos.y);
-      cursor = html`<img
+      const base = this.config.container();
+      const at = base ? this.viewport.toBaseCss(0, pos.x, pos.y, base) : null;
+      if (at) cursor = html`<img
         part="cursor"
         alt=""
         src=${image.url}
@@ -218,11 +256,8 @@ export class InteractionController implements ReactiveController {
     this.config.engine.post({ type: 'input', batch });
   }
 
-  private applyCursor(css: string): void {
-    const canvas = this.config.canvas();
-    if (!canvas) return;
-    if (css) canvas.style.setProperty('cursor', css);
-    else canvas.style.removeProperty('cursor');
+  private applyCursor(channelId: number, css: string): void {
+    for (const m of this.config.allMonitors()) if (m.info?.channelId === channelId) m.setCursor(css);
   }
 
   /** The session ended: no lock, no guest cursor, no surface; idempotent. */
@@ -231,8 +266,6 @@ export class InteractionController implements ReactiveController {
     this.pointer.unlock();
     this.pointer.reset();
     this.cursor.reset();
-    // The viewport keeps the last surface size: the last frame stays fitted, and the next session starts there.
-    this.viewport.heads = [];
     this.guestLocks = null;
     this.mode = 'server';
     this.supported = [];

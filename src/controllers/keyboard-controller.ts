@@ -126,8 +126,17 @@ export class KeyboardController implements ReactiveController {
     if (document.visibilityState === 'hidden') this.releaseAll();
   };
 
+  /**
+   * Whether a key event is the console's own: its target is the host itself (the screen inside its shadow
+   * root is retargeted to the host). Keys typed into a focusable control slotted into the host (a toolbar
+   * menu, a button) are that control's, and keep their browser behaviour.
+   */
+  private ownKey(e: KeyboardEvent): boolean {
+    return e.target === this.host;
+  }
+
   private readonly onKeyDown = (e: KeyboardEvent): void => {
-    if (!this.config.enabled()) return;
+    if (!this.config.enabled() || !this.ownKey(e)) return;
     const scancode = scancodeForCode(e.code);
     if (scancode === undefined) return; // unknown key: leave it to the browser
     e.preventDefault();
@@ -175,7 +184,7 @@ export class KeyboardController implements ReactiveController {
   };
 
   private readonly onKeyUp = (e: KeyboardEvent): void => {
-    if (!this.config.enabled()) return;
+    if (!this.config.enabled() || !this.ownKey(e)) return;
     const scancode = scancodeForCode(e.code);
     if (scancode === undefined) return;
     e.preventDefault();

@@ -17,14 +17,22 @@ import type { InputEvent, PointerButton } from '../api/input.js';
 import type { MouseModeName } from '../api/types.js';
 import { WheelAccumulator, WheelDeltaMode } from '../input/motion.js';
 import type { InputQueue } from './input-queue.js';
-import type { ViewportController } from './viewport-controller.js';
+import type { MonitorPoint } from '../elements/spice-monitor/spice-monitor.js';
+
+/** Maps page points to the monitor under them (the console's viewport, or one <spice-monitor> in its own window). */
+export interface PointerMapper {
+  /** The monitor point under a page point; while `dragging`, the last monitor's point clamped to its edge. */
+  locate(clientX: number, clientY: number, dragging: boolean): MonitorPoint;
+  /** CSS pixels of relative movement -> guest pixels. */
+  deltaToGuest(dx: number, dy: number): { dx: number; dy: number };
+}
 
 export interface PointerControllerConfig {
   /** Whether input goes to the guest now (connected and not view-only). */
   enabled(): boolean;
   /** The server's current mouse mode. */
   mode(): MouseModeName;
-  viewport: ViewportController;
+  viewport: PointerMapper;
   queue: InputQueue;
   /** Called with the first pointer event after focus, to sync lock keys. */
   syncLocks(e: PointerEvent): void;
@@ -60,6 +68,8 @@ export class PointerController implements ReactiveController {
   private readonly touches = new Map<number, { x: number; y: number; startX: number; startY: number }>();
   private gesture: TouchGesture = 'idle';
   private scrollY: number | null = null;
+  /** The document the host is in (where Pointer Lock is taken and reported). */
+  private doc: Document = document;
   /** The last absolute position queued, so a press at the same spot does not repeat it. */
   private lastPosition: { x: number; y: number; displayId: number } | null = null;
 
@@ -79,7 +89,9 @@ export class PointerController implements ReactiveController {
     h.addEventListener('lostpointercapture', this.onLostCapture);
     h.addEventListener('wheel', this.onWheel, { passive: false });
     h.addEventListener('contextmenu', this.onContextMenu);
-    document.addEventListener('pointerlockchange', this.onLockChange);
+    // The host's own document: a monitor in a window of its own takes Pointer Lock there.
+    this.doc = h.ownerDocument;
+    this.doc.addEventListener('pointerlockchange', this.onLockChange);
   }
 
   hostDisconnected(): void {
@@ -91,14 +103,14 @@ export class PointerController implements ReactiveController {
     h.removeEventListener('lostpointercapture', this.onLostCapture);
     h.removeEventListener('wheel', this.onWheel);
     h.removeEventListener('contextmenu', this.onContextMenu);
-    document.removeEventListener('pointerlockchange', this.onLockChange);
+    this.doc.removeEventListener('pointerlockchange', this.onLockChange);
     this.unlock();
     this.reset();
   }
 
   /** Leaves Pointer Lock if the host holds it. */
   unlock(): void {
-    if (document.pointerLockElement === this.host) document.exitPointerLock();
+    if (this.doc.pointerLockElement === this.host) this.doc.exitPointerLock();
   }
 
   /** Forgets buttons, touches and wheel remainders (the engine's releaseAll covers the guest side). */
@@ -131,7 +143,7 @@ export class PointerController implements ReactiveController {
       this.lock();
       return;
     }
-    if (this.config.mode() === 'client' && !this.config.viewport.toGuest(e.clientX, e.clientY).inside) return;
+    if (this.config.mode() === 'client' && !this.config.viewport.locate(e.clientX, e.clientY, false).inside) return;
     e.preventDefault();
     try {
       this.host.setPointerCapture(e.pointerId);
@@ -172,7 +184,7 @@ export class PointerController implements ReactiveController {
 
   private readonly onWheel = (e: WheelEvent): void => {
     if (!this.config.enabled()) return;
-    if (this.config.mode() === 'client' && !this.config.viewport.toGuest(e.clientX, e.clientY).inside) return;
+    if (this.config.mode() === 'client' && !this.config.viewport.locate(e.clientX, e.clientY, false).inside) return;
     if (this.config.mode() === 'server' && !this.locked) return;
     e.preventDefault();
     const notches = this.wheel.add(e.deltaY, e.deltaMode, e.timeStamp);
@@ -198,12 +210,11 @@ export class PointerController implements ReactiveController {
 
   /** Queues MOUSE_POSITION for a page point; outside the screen only while dragging (clamped to its edge). */
   private position(clientX: number, clientY: number, dragging: boolean): void {
-    const p = this.config.viewport.toGuest(clientX, clientY);
-    if (!p.inside && !dragging) return;
-    const t = this.config.viewport.target(p.x, p.y);
+    const t = this.config.viewport.locate(clientX, clientY, dragging);
+    if (!t.inside && !dragging) return;
     const last = this.lastPosition;
     if (last && last.x === t.x && last.y === t.y && last.displayId === t.displayId) return;
-    this.lastPosition = t;
+    this.lastPosition = { x: t.x, y: t.y, displayId: t.displayId };
     this.config.queue.move({ type: 'position', x: t.x, y: t.y, displayId: t.displayId });
   }
 
@@ -226,7 +237,7 @@ export class PointerController implements ReactiveController {
   }
 
   private readonly onLockChange = (): void => {
-    const locked = document.pointerLockElement === this.host;
+    const locked = this.doc.pointerLockElement === this.host;
     if (locked === this.locked) return;
     this.locked = locked;
     if (!locked) {

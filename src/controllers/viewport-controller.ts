@@ -1,39 +1,33 @@
 /**
- * ViewportController: sizes the screen canvas of a <spice-console> for its scale mode and maps page
- * coordinates to guest coordinates. The engine sizes the canvas's pixels to the guest surface (the page
- * learns the size from the `surface` event); this controller sets only its CSS box, from the container's
- * size (ResizeObserver) and the device pixel ratio (followed as it changes, e.g. when the window moves to
- * another screen). The math is in input/viewport.ts.
+ * ViewportController: places the monitors shown inside a <spice-console> and maps page points to the
+ * monitor under them. Layout `guest` arranges every monitor as the guest places them, scaled together for
+ * the scale mode; `single` shows one. Each <spice-monitor> then maps points through its own canvas box, so
+ * every scale mode and device pixel ratio stay exact. The container's size is followed (ResizeObserver),
+ * and the device pixel ratio too (e.g. when the window moves to another screen). The math is in
+ * input/viewport.ts.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import {
-  clientToGuest,
-  cssDeltaToGuest,
-  guestToClient,
-  layoutScreen,
-  pointerTarget,
-  type GuestPoint,
-  type Head,
-  type ScaleMode,
-  type ScreenLayout,
-  type Size,
-} from '../input/viewport.js';
+import type { MonitorPoint, SpiceMonitor } from '../elements/spice-monitor/spice-monitor.js';
+import { layoutMonitors, type MonitorsLayout, type ScaleMode } from '../input/viewport.js';
 
 export interface ViewportControllerConfig {
-  /** The canvas showing display channel 0 (replaced every session). */
-  canvas(): HTMLCanvasElement | null;
-  /** The element whose box the screen is fitted into. */
+  /** The monitors shown in the console now, in display order. */
+  monitors(): SpiceMonitor[];
+  /** The element the monitors are placed in (sized to the arrangement). */
+  screen(): HTMLElement | null;
+  /** The element whose box the arrangement is fitted into. */
   container(): HTMLElement | null;
   scale(): ScaleMode;
+  /** The arrangement's aspect changed (the console sizes itself by it when the page gives no height). */
+  arranged?(layout: MonitorsLayout, guestWidth: number, guestHeight: number): void;
 }
 
-export class ViewportController implements ReactiveController {
-  /** The guest surface of display channel 0, in guest pixels (0x0 before the first `surface` event). */
-  surface: Size = { width: 0, height: 0 };
-  /** Heads of display channel 0 (MONITORS_CONFIG), for MOUSE_POSITION's display id. */
-  heads: Head[] = [];
-  layout: ScreenLayout = layoutScreen('fit', { width: 0, height: 0 }, { width: 0, height: 0 }, 1);
+const OUTSIDE: MonitorPoint = { displayId: 0, x: 0, y: 0, inside: false };
 
+export class ViewportController implements ReactiveController {
+  layout: MonitorsLayout = { cssWidth: 0, cssHeight: 0, boxes: [], pixelated: true };
+  /** The monitor the last press or inside point was on: a drag keeps sending to it, clamped. */
+  private held: SpiceMonitor | null = null;
   private observer: ResizeObserver | null = null;
   private observed: Element | null = null;
   private dprQuery: MediaQueryList | null = null;
@@ -68,55 +62,81 @@ export class ViewportController implements ReactiveController {
     this.dprQuery = null;
   }
 
-  /** The guest surface changed size (the `surface` event of display channel 0). */
-  setSurface(width: number, height: number): void {
-    this.surface = { width, height };
-    this.apply();
-  }
-
-  /** Re-computes the layout and applies it to the canvas. */
+  /** Re-computes the arrangement and places the monitors. */
   apply(): void {
-    const canvas = this.config.canvas();
     const container = this.config.container();
+    const screen = this.config.screen();
+    const monitors = this.config.monitors().filter((m) => m.info);
     const size = container ? { width: container.clientWidth, height: container.clientHeight } : { width: 0, height: 0 };
-    this.layout = layoutScreen(this.config.scale(), this.surface, size, devicePixelRatio);
-    if (!canvas) return;
-    if (this.surface.width === 0) {
-      canvas.style.removeProperty('width');
-      canvas.style.removeProperty('height');
-      return;
+    const rects = monitors.map((m) => ({ key: m.info!.key, x: m.info!.x, y: m.info!.y, width: m.info!.width, height: m.info!.height }));
+    this.layout = layoutMonitors(this.config.scale(), rects, size, devicePixelRatio);
+    if (screen) {
+      if (monitors.length === 0) {
+        screen.style.removeProperty('width');
+        screen.style.removeProperty('height');
+      } else {
+        screen.style.setProperty('width', `${this.layout.cssWidth}px`);
+        screen.style.setProperty('height', `${this.layout.cssHeight}px`);
+      }
     }
-    canvas.style.setProperty('width', `${this.layout.cssWidth}px`);
-    canvas.style.setProperty('height', `${this.layout.cssHeight}px`);
-    canvas.style.setProperty('image-rendering', this.layout.pixelated ? 'pixelated' : 'auto');
+    monitors.forEach((m, i) => {
+      const box = this.layout.boxes[i]!;
+      m.sizing = 'box';
+      const s = m.style;
+      s.setProperty('position', 'absolute');
+      s.setProperty('left', `${box.left}px`);
+      s.setProperty('top', `${box.top}px`);
+      s.setProperty('width', `${box.width}px`);
+      s.setProperty('height', `${box.height}px`);
+      m.apply();
+    });
+    if (monitors.length) {
+      const w = Math.max(...rects.map((r) => r.x + r.width)) - Math.min(...rects.map((r) => r.x));
+      const h = Math.max(...rects.map((r) => r.y + r.height)) - Math.min(...rects.map((r) => r.y));
+      this.config.arranged?.(this.layout, w, h);
+    }
   }
 
-  /** A page point -> guest pixel of display channel 0. */
-  toGuest(clientX: number, clientY: number): GuestPoint {
-    const canvas = this.config.canvas();
-    if (!canvas) return { x: 0, y: 0, inside: false };
-    return clientToGuest(clientX, clientY, canvas.getBoundingClientRect(), this.surface);
+  /**
+   * The monitor point under a page point. Outside every monitor the point is not inside; while `dragging`
+   * it goes to the monitor the pointer was last on, clamped to its edge.
+   */
+  locate(clientX: number, clientY: number, dragging: boolean): MonitorPoint {
+    for (const m of this.config.monitors()) {
+      if (m.info && m.covers(clientX, clientY)) {
+        this.held = m;
+        return m.toGuest(clientX, clientY);
+      }
+    }
+    if (dragging && this.held?.isConnected) return { ...this.held.toGuest(clientX, clientY), inside: false };
+    return OUTSIDE;
   }
 
-  /** A guest pixel -> CSS position in the canvas's offset parent (the element's scrolling base). */
-  toCanvasCss(x: number, y: number): { left: number; top: number } {
-    const canvas = this.config.canvas();
-    if (!canvas) return { left: 0, top: 0 };
-    const box = { left: canvas.offsetLeft, top: canvas.offsetTop, width: canvas.clientWidth, height: canvas.clientHeight };
-    const p = guestToClient(x, y, box, this.surface);
-    return { left: p.clientX, top: p.clientY };
-  }
-
-  /** CSS pixels of relative movement -> guest pixels, at the scale shown. */
+  /** CSS pixels of relative movement -> guest pixels, at the scale of the monitor last pointed at. */
   deltaToGuest(dx: number, dy: number): { dx: number; dy: number } {
-    const canvas = this.config.canvas();
-    if (!canvas) return { dx, dy };
-    return cssDeltaToGuest(dx, dy, { width: canvas.clientWidth, height: canvas.clientHeight }, this.surface);
+    const m = this.held?.isConnected ? this.held : this.config.monitors()[0];
+    return m ? m.deltaToGuest(dx, dy) : { dx, dy };
   }
 
-  /** MOUSE_POSITION target for a guest point of display channel 0. */
-  target(x: number, y: number): { displayId: number; x: number; y: number } {
-    return pointerTarget(0, this.heads, x, y);
+  /**
+   * A guest pixel of display channel `channelId`'s surface -> CSS position relative to `base` (the
+   * positioned, scrolling element the overlay lives in), or null if no monitor shown covers it.
+   */
+  toBaseCss(channelId: number, x: number, y: number, base: HTMLElement): { left: number; top: number } | null {
+    for (const m of this.config.monitors()) {
+      const info = m.info;
+      if (!info || info.channelId !== channelId) continue;
+      const mx = x - info.surfaceX;
+      const my = y - info.surfaceY;
+      if (mx < 0 || my < 0 || mx >= info.width || my >= info.height) continue;
+      const r = m.canvas.getBoundingClientRect();
+      const b = base.getBoundingClientRect();
+      return {
+        left: r.left - b.left + base.scrollLeft + (mx * r.width) / info.width,
+        top: r.top - b.top + base.scrollTop + (my * r.height) / info.height,
+      };
+    }
+    return null;
   }
 
   /** Follows devicePixelRatio: a resolution query matches only the current ratio, so re-arm on change. */

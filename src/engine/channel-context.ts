@@ -6,6 +6,7 @@
 import type { EngineEvent } from '../api/engine-api.js';
 import type { DisconnectCode } from '../api/types.js';
 import type { GlzDictionary } from '../codecs/glz.js';
+import type { MonitorHub } from './monitors.js';
 import type { Channel } from './channel.js';
 import type { TransportFactory } from './transport.js';
 import type { UsbManager } from './usb-manager.js';
@@ -28,8 +29,8 @@ export interface ChannelContext {
   emit(event: EngineEvent): void;
   /** Another channel of the session by type and id (SPICE_CHANNEL_*), linked or not, or undefined. */
   channel(type: number, id: number): Channel | undefined;
-  /** The canvas the page handed over for display channel `id`, if any. */
-  displayCanvas(id: number): OffscreenCanvas | undefined;
+  /** The session's monitors: display channels report their surfaces and heads, and take their canvases. */
+  readonly monitors?: MonitorHub;
   /** The session's GLZ dictionary, shared by its display channels as the server expects. */
   readonly glz: GlzDictionary;
   /** SPICE_IMAGE_COMPRESSION_* the page asked for, if any. */

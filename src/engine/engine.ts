@@ -22,14 +22,14 @@ export class Engine implements EngineApi {
 
   constructor(private readonly transportFactory: TransportFactory = webSocketTransport) {}
 
-  async connect(options: ConnectOptions, sink: EngineEventSink, displayCanvas?: OffscreenCanvas, inputPort?: MessagePort): Promise<void> {
+  async connect(options: ConnectOptions, sink: EngineEventSink, inputPort?: MessagePort): Promise<void> {
     this.inputPort?.close();
     this.inputPort = inputPort ?? null;
     if (inputPort) inputPort.onmessage = (e: MessageEvent<InputPortMessage>) => this.onInputMessage(e.data);
     // Display channels announce their video codecs synchronously at link time: know them first (cached).
     await probeVideoCodecs();
     this.session?.disconnect();
-    const session = new Session(options, sink, this.transportFactory, displayCanvas);
+    const session = new Session(options, sink, this.transportFactory);
     this.session = session;
     await session.start();
   }
@@ -76,8 +76,12 @@ export class Engine implements EngineApi {
     }
   }
 
-  async screenshot(displayId: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
-    const shot = this.session?.displayChannel(displayId)?.screenshot() ?? null;
+  async attachMonitor(key: string, canvas: OffscreenCanvas): Promise<boolean> {
+    return this.session?.monitors.attach(key, canvas) ?? false;
+  }
+
+  async screenshot(displayId: number, monitorId?: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
+    const shot = this.session?.displayChannel(displayId)?.screenshot(monitorId) ?? null;
     return shot ? transfer(shot, [shot.rgba.buffer]) : null;
   }
 
@@ -86,6 +90,7 @@ export class Engine implements EngineApi {
       displayId: c.id,
       imageTypes: c.imageTypes(),
       frames: c.framesPresented,
+      monitorFrames: c.monitorFrames(),
       messages: Object.fromEntries(c.received),
       streams: c.streamStats(),
       presentation: c.presentationStats(),

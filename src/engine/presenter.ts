@@ -1,14 +1,16 @@
 /**
- * Presenter: shows a display channel's primary surface on the canvas the page transferred. Drawing
- * commands only change memory; once per animation frame the presenter copies the changed area to the
- * canvas with one putImageData, so a burst of hundreds of draws costs one canvas update and nothing per
- * frame crosses to the page.
+ * Presenter: shows a display channel's primary surface on the canvases the page transferred, one per
+ * monitor (each a rectangle of the surface: the whole surface, or one head of MONITORS_CONFIG). Drawing
+ * commands only change memory; once per animation frame the presenter copies the changed area to each
+ * monitor's canvas it touches, only that monitor's part, with one putImageData each, so a burst of
+ * hundreds of draws costs one canvas update and nothing per frame crosses to the page.
  *
  * It also keeps what a user would notice (`PresentationStats`): when the first frame was shown, and for the
  * recent changes the time from their message's arrival (stamped by the display channel) to the animation
- * frame that put them on the canvas, so a backlog shows up without a profiler.
+ * frame that put them on any canvas, so a backlog shows up without a profiler.
  */
 import type { Surface } from '../display/surface.js';
+import type { PresenterTarget } from './monitors.js';
 
 type FrameScheduler = (fn: () => void) => void;
 
@@ -32,13 +34,21 @@ export interface PresentationStats {
 const scheduleFrame: FrameScheduler =
   typeof requestAnimationFrame === 'function' ? (fn) => void requestAnimationFrame(() => fn()) : (fn) => void setTimeout(fn, 16);
 
+interface Target extends PresenterTarget {
+  ctx: OffscreenCanvasRenderingContext2D | null;
+  /** The whole monitor must be drawn at the next flush (new canvas, new size, new surface). */
+  full: boolean;
+  frames: number;
+}
+
 export class Presenter {
-  private ctx: OffscreenCanvasRenderingContext2D | null = null;
   private surface: Surface | null = null;
   private image: ImageData | null = null;
+  private targets: Target[] = [];
   private scheduled = false;
   /** False between RESET / a new primary surface and the server's MARK: nothing is shown half-drawn. */
   private marked = false;
+  /** Flushes that updated at least one canvas. */
   frames = 0;
   private firstFrameAt: number | null = null;
   /** Arrival times (performance.now()) of changes not on the canvas yet. */
@@ -46,23 +56,44 @@ export class Presenter {
   private readonly latencies = new Float32Array(LATENCY_SAMPLES);
   private latencyCount = 0;
 
-  constructor(private readonly canvas: OffscreenCanvas | undefined) {}
-
-  /** A new primary surface: the canvas takes its size. */
+  /** A new primary surface. */
   setPrimary(surface: Surface): void {
     this.surface = surface;
     this.image = new ImageData(surface.pixels as Uint8ClampedArray<ArrayBuffer>, surface.width, surface.height);
     this.marked = false;
-    if (!this.canvas) return;
-    this.canvas.width = surface.width;
-    this.canvas.height = surface.height;
-    this.ctx = this.canvas.getContext('2d', { alpha: false, desynchronized: true }) as OffscreenCanvasRenderingContext2D | null;
+    for (const t of this.targets) t.full = true;
   }
 
   clearPrimary(): void {
     this.surface = null;
     this.image = null;
     this.marked = false;
+  }
+
+  /**
+   * The monitors to show and their canvases. A canvas keeps its context; a canvas new to the presenter, or
+   * whose monitor changed size or place, is sized to its monitor and drawn whole at the next frame.
+   */
+  setTargets(list: readonly PresenterTarget[]): void {
+    const old = new Map(this.targets.map((t) => [t.key, t]));
+    this.targets = list.map((n) => {
+      const o = old.get(n.key);
+      const same = o && o.canvas === n.canvas && o.width === n.width && o.height === n.height && o.x === n.x && o.y === n.y;
+      if (same) return o;
+      const t: Target = { ...n, ctx: o && o.canvas === n.canvas ? o.ctx : null, full: true, frames: o?.frames ?? 0 };
+      if (t.canvas) {
+        if (t.canvas.width !== t.width) t.canvas.width = t.width;
+        if (t.canvas.height !== t.height) t.canvas.height = t.height;
+        t.ctx ??= t.canvas.getContext('2d', { alpha: false, desynchronized: true }) as OffscreenCanvasRenderingContext2D | null;
+      }
+      return t;
+    });
+    if (this.targets.some((t) => t.full && t.ctx)) this.schedule();
+  }
+
+  /** Canvas updates per monitor key. */
+  monitorFrames(): Record<string, number> {
+    return Object.fromEntries(this.targets.map((t) => [t.key, t.frames]));
   }
 
   mark(): void {
@@ -83,19 +114,40 @@ export class Presenter {
     if (arrival !== undefined && this.pending.length < MAX_PENDING && this.pending[this.pending.length - 1] !== arrival) {
       this.pending.push(arrival);
     }
-    if (this.scheduled || !this.marked || !this.ctx) return;
+    if (this.scheduled || !this.marked || !this.targets.some((t) => t.ctx)) return;
     this.scheduled = true;
     scheduleFrame(() => this.flush());
   }
 
-  /** Copies the changed area to the canvas now. */
+  /** Copies the changed area to the monitors' canvases now. */
   flush(): void {
     this.scheduled = false;
     const surface = this.surface;
-    if (!surface || !this.ctx || !this.image || !this.marked) return;
+    const image = this.image;
+    if (!surface || !image || !this.marked) return;
     const d = surface.takeDirty();
-    if (!d) return;
-    this.ctx.putImageData(this.image, 0, 0, d.left, d.top, d.right - d.left, d.bottom - d.top);
+    let drawn = false;
+    for (const t of this.targets) {
+      if (!t.ctx) continue;
+      let left = t.x;
+      let top = t.y;
+      let right = t.x + t.width;
+      let bottom = t.y + t.height;
+      if (!t.full) {
+        if (!d) continue;
+        left = Math.max(left, d.left);
+        top = Math.max(top, d.top);
+        right = Math.min(right, d.right);
+        bottom = Math.min(bottom, d.bottom);
+        if (right <= left || bottom <= top) continue;
+      }
+      t.full = false;
+      // The image is the whole surface placed at -x,-y: only the dirty part inside this monitor is copied.
+      t.ctx.putImageData(image, -t.x, -t.y, left, top, right - left, bottom - top);
+      t.frames++;
+      drawn = true;
+    }
+    if (!drawn) return;
     this.frames++;
     const now = performance.now();
     if (this.firstFrameAt === null) this.firstFrameAt = performance.timeOrigin + now;

@@ -28,6 +28,7 @@ import { InputsChannel } from './channels/inputs-channel.js';
 import { channelFactories } from './channels/registry.js';
 import type { TransportFactory } from './transport.js';
 import { UsbManager } from './usb-manager.js';
+import { MonitorRegistry } from './monitors.js';
 import { EngineAgent } from './agent.js';
 
 const DEFAULT_LINK_TYPES: ChannelTypeName[] = ['display', 'inputs', 'cursor', 'usbredir'];
@@ -49,6 +50,11 @@ export class Session {
   private context: ChannelContext;
   /** USB redirection: the usbredir channels and the devices on them. */
   readonly usb: UsbManager;
+  /** Every monitor of every display channel, with the canvases the page attached. */
+  readonly monitors: MonitorRegistry = new MonitorRegistry(
+    (monitors, maxAllowed) => this.emit({ type: 'monitors', monitors, maxAllowed }),
+    (channelId) => this.displayChannel(channelId)?.refreshMonitors(),
+  );
   /** The guest agent, spoken over the main channel. */
   readonly agent: EngineAgent;
   readonly done: Promise<void>;
@@ -57,7 +63,6 @@ export class Session {
     options: ConnectOptions,
     private readonly sink: EngineEventSink,
     transportFactory: TransportFactory,
-    displayCanvas?: OffscreenCanvas,
   ) {
     this.secret = options.password ?? '';
     this.linkTypes = new Set(options.linkChannelTypes ?? DEFAULT_LINK_TYPES);
@@ -77,7 +82,7 @@ export class Session {
       failed: (channel, code, reason) => this.channelFailed(channel, code, reason),
       emit: (event) => this.emit(event),
       channel: (type, id) => this.channel(type, id),
-      displayCanvas: (id) => (id === 0 ? displayCanvas : undefined),
+      monitors: this.monitors,
       glz: new GlzDictionary(GLZ_WINDOW_PIXELS),
       ...(options.preferredCompression ? { preferredCompression: imageCompressionValue(options.preferredCompression) } : {}),
       usb: this.usb,

@@ -151,3 +151,51 @@ export function pointerTarget(channelId: number, heads: readonly Head[], x: numb
   const ry = Math.min(Math.max(0, best.height - 1), Math.max(0, y - best.y));
   return { displayId: best.monitorId, x: rx, y: ry };
 }
+
+/** A monitor's place in the arranged guest desktop (guest pixels). */
+export interface MonitorRect {
+  key: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface MonitorsLayout {
+  /** CSS size of the whole arrangement. */
+  cssWidth: number;
+  cssHeight: number;
+  /** Each monitor's CSS box relative to the arrangement's top-left corner. */
+  boxes: (Box & { key: string })[];
+  pixelated: boolean;
+}
+
+/** The bounding box of the arranged monitors (guest pixels), 0x0 without any. */
+export function monitorsBounds(monitors: readonly MonitorRect[]): Box {
+  if (monitors.length === 0) return { left: 0, top: 0, width: 0, height: 0 };
+  const left = Math.min(...monitors.map((m) => m.x));
+  const top = Math.min(...monitors.map((m) => m.y));
+  const right = Math.max(...monitors.map((m) => m.x + m.width));
+  const bottom = Math.max(...monitors.map((m) => m.y + m.height));
+  return { left, top, width: right - left, height: bottom - top };
+}
+
+/**
+ * All monitors as the guest arranges them, scaled together into `container` by `mode` (as one screen of
+ * the arrangement's bounding box). Edges are snapped to whole device pixels, so neighbours meet exactly.
+ */
+export function layoutMonitors(mode: ScaleMode, monitors: readonly MonitorRect[], container: Size, devicePixelRatio: number): MonitorsLayout {
+  const dpr = ratio(devicePixelRatio);
+  const bounds = monitorsBounds(monitors);
+  const whole = layoutScreen(mode, bounds, container, dpr);
+  const sx = whole.deviceScaleX;
+  const sy = whole.deviceScaleY;
+  const boxes = monitors.map((m) => {
+    const l = Math.round((m.x - bounds.left) * sx);
+    const t = Math.round((m.y - bounds.top) * sy);
+    const r = Math.round((m.x - bounds.left + m.width) * sx);
+    const b = Math.round((m.y - bounds.top + m.height) * sy);
+    return { key: m.key, left: l / dpr, top: t / dpr, width: Math.max(1, r - l) / dpr, height: Math.max(1, b - t) / dpr };
+  });
+  return { cssWidth: whole.cssWidth, cssHeight: whole.cssHeight, boxes, pixelated: whole.pixelated };
+}

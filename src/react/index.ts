@@ -30,6 +30,7 @@ export const SPICE_CONSOLE_EVENT_PROPS = {
   onSpiceChannels: 'spice-channels',
   onSpiceState: 'spice-state',
   onSpiceResize: 'spice-resize',
+  onSpiceMonitors: 'spice-monitors',
   onSpiceMouseMode: 'spice-mouse-mode',
   onSpicePointerLock: 'spice-pointer-lock',
   onSpiceKeyboardLocks: 'spice-keyboard-locks',

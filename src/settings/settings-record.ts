@@ -41,7 +41,17 @@ export interface MonitorLayoutHead {
   width: number;
   height: number;
 }
-export type MonitorLayout = MonitorLayoutHead[];
+/**
+ * How the console shows the VM's monitors (the console's `layout` and `monitor`), and optionally the guest
+ * monitors last asked for: `guest` (all arranged as the guest places them), `single` (only display id
+ * `monitor`) or `windows` (one browser window per monitor).
+ */
+export interface MonitorLayout {
+  mode: 'guest' | 'single' | 'windows';
+  monitor: number;
+  heads?: MonitorLayoutHead[];
+}
+export const MONITOR_LAYOUT_MODES: readonly MonitorLayout['mode'][] = ['guest', 'single', 'windows'];
 
 /** Every setting a user may keep for a VM. Never the password. */
 export interface ConsoleSettings {
@@ -110,19 +120,31 @@ function checkFilter(v: unknown): string | null {
 }
 
 function checkLayout(v: unknown): string | null {
-  if (!Array.isArray(v)) return 'monitorLayout must be an array';
-  if (v.length === 0 || v.length > MAX_MONITORS) return `monitorLayout must have 1 to ${MAX_MONITORS} monitors`;
+  if (!isPlainObject(v)) return 'monitorLayout must be an object';
+  const keys = Object.keys(v);
+  if (!keys.every((k) => k === 'mode' || k === 'monitor' || k === 'heads') || !keys.includes('mode') || !keys.includes('monitor')) {
+    return 'monitorLayout must have mode and monitor (and optionally heads), nothing else';
+  }
+  if (!MONITOR_LAYOUT_MODES.includes(v['mode'] as never)) return `monitorLayout.mode must be one of ${MONITOR_LAYOUT_MODES.join(', ')}`;
+  const m = v['monitor'];
+  if (typeof m !== 'number' || !Number.isInteger(m) || m < 0 || m >= MAX_MONITORS) return `monitorLayout.monitor must be an integer from 0 to ${MAX_MONITORS - 1}`;
+  return v['heads'] === undefined ? null : checkHeads(v['heads']);
+}
+
+function checkHeads(v: unknown): string | null {
+  if (!Array.isArray(v)) return 'monitorLayout.heads must be an array';
+  if (v.length === 0 || v.length > MAX_MONITORS) return `monitorLayout.heads must have 1 to ${MAX_MONITORS} monitors`;
   for (const [i, head] of v.entries()) {
-    if (!isPlainObject(head)) return `monitorLayout[${i}] must be an object`;
+    if (!isPlainObject(head)) return `monitorLayout.heads[${i}] must be an object`;
     const keys = Object.keys(head);
     if (keys.length !== 4 || !['x', 'y', 'width', 'height'].every((k) => keys.includes(k))) {
-      return `monitorLayout[${i}] must have exactly x, y, width and height`;
+      return `monitorLayout.heads[${i}] must have exactly x, y, width and height`;
     }
     for (const k of ['x', 'y', 'width', 'height'] as const) {
       const n = head[k];
       const min = k === 'width' || k === 'height' ? 1 : 0;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > MAX_MONITOR_EXTENT) {
-        return `monitorLayout[${i}].${k} must be an integer from ${min} to ${MAX_MONITOR_EXTENT}`;
+        return `monitorLayout.heads[${i}].${k} must be an integer from ${min} to ${MAX_MONITOR_EXTENT}`;
       }
     }
   }
@@ -155,7 +177,12 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** A deep copy of a setting's value, so stored, shown and applied values never share arrays. */
 export function copySetting<K extends SettingName>(name: K, value: ConsoleSettings[K]): ConsoleSettings[K] {
   if (name === 'disableEffects') return [...(value as DisableEffect[])] as ConsoleSettings[K];
-  if (name === 'monitorLayout') return (value as MonitorLayout).map((h) => ({ x: h.x, y: h.y, width: h.width, height: h.height })) as ConsoleSettings[K];
+  if (name === 'monitorLayout') {
+    const l = value as MonitorLayout;
+    const copy: MonitorLayout = { mode: l.mode, monitor: l.monitor };
+    if (l.heads) copy.heads = l.heads.map((h) => ({ x: h.x, y: h.y, width: h.width, height: h.height }));
+    return copy as ConsoleSettings[K];
+  }
   return value;
 }
 

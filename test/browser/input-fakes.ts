@@ -15,6 +15,10 @@ export interface FakeEngine {
   batches: InputEvent[][];
   /** Other calls by name: sendKeys, releaseAll, requestMouseMode. */
   calls: { name: string; args: unknown[] }[];
+  /** Monitor keys whose canvases were attached, in order (attachMonitor). */
+  attached: string[];
+  /** MONITORS_CONFIG requests (setMonitorsConfig), in order. */
+  monitorsConfigs: unknown[];
   /** How many fake workers were terminated. */
   terminated: number;
   /** Sends an engine event to the element; resolves once the page handled it. */
@@ -38,11 +42,13 @@ export function fakeEngine(mouseMode: 'client' | 'server' = 'client'): FakeEngin
   const fake: FakeEngine = {
     batches: [],
     calls: [],
+    attached: [],
+    monitorsConfigs: [],
     terminated: 0,
     factory: () => {
       const { port1, port2 } = new MessageChannel();
       const api = {
-        async connect(_options: ConnectOptions, s: EngineEventSink, _canvas?: OffscreenCanvas, inputPort?: MessagePort) {
+        async connect(_options: ConnectOptions, s: EngineEventSink, inputPort?: MessagePort) {
           sink = s;
           // The page's input arrives on its input port and lands in the same records as the comlink calls.
           if (inputPort) {
@@ -79,6 +85,22 @@ export function fakeEngine(mouseMode: 'client' | 'server' = 'client'): FakeEngin
         async requestMouseMode(mode) {
           fake.calls.push({ name: 'requestMouseMode', args: [mode] });
         },
+        async attachMonitor(key: string, canvas: OffscreenCanvas) {
+          fake.attached.push(key);
+          // Draw something so the page shows the canvas is live: a monitor-specific colour.
+          const ctx = canvas.getContext('2d');
+          canvas.width = 64;
+          canvas.height = 48;
+          if (ctx) {
+            ctx.fillStyle = key === '0:0' ? '#c81e28' : '#1ebe3c';
+            ctx.fillRect(0, 0, 64, 48);
+          }
+          return true;
+        },
+        async setMonitorsConfig(monitors: unknown) {
+          fake.monitorsConfigs.push(monitors);
+          return { ok: true as const, value: { sent: true } };
+        },
         async screenshot() {
           return null;
         },
@@ -106,6 +128,11 @@ export function fakeEngine(mouseMode: 'client' | 'server' = 'client'): FakeEngin
     },
   };
   return fake;
+}
+
+/** The engine's `monitors` event for one guest screen of `width`x`height` on display channel 0. */
+export function oneMonitor(width: number, height: number): EngineEvent {
+  return { type: 'monitors', maxAllowed: 1, monitors: [{ key: '0:0', channelId: 0, displayId: 0, monitorId: 0, x: 0, y: 0, width, height, surfaceX: 0, surfaceY: 0 }] };
 }
 
 /** Waits two animation frames (pointer motion is sent on the next one) and lets comlink deliver. */

@@ -3,7 +3,7 @@ import { resetMouse, sendMouse } from '@web/test-runner-commands';
 import type { InputEvent } from '../../src/api/input.js';
 import { SpiceConsole } from '../../src/elements/spice-console/spice-console.js';
 import { assert, assertEqual } from './assert.js';
-import { fakeEngine, frames, type FakeEngine } from './input-fakes.js';
+import { fakeEngine, frames, oneMonitor, type FakeEngine } from './input-fakes.js';
 
 /** A console 1100x800 CSS px on the page, connected to a fake engine with a 1024x768 guest. */
 async function connected(mouseMode: 'client' | 'server' = 'client'): Promise<{ el: SpiceConsole; engine: FakeEngine; canvas: HTMLCanvasElement }> {
@@ -14,6 +14,7 @@ async function connected(mouseMode: 'client' | 'server' = 'client'): Promise<{ e
   document.body.append(el);
   await el.connect();
   await engine.emit({ type: 'surface', displayId: 0, width: 1024, height: 768 });
+  await engine.emit(oneMonitor(1024, 768));
   await el.updateComplete;
   return { el, engine, canvas: el.shadowRoot!.querySelector('canvas')! };
 }
@@ -260,8 +261,9 @@ describe('<spice-console> input', () => {
     el.addEventListener('spice-resize', (e) => seen.push(`resize ${JSON.stringify((e as CustomEvent).detail)}`));
     el.addEventListener('spice-keyboard-locks', (e) => seen.push(`locks ${(e as CustomEvent).detail.capsLock}`));
     await engine.emit({ type: 'surface', displayId: 0, width: 800, height: 600 });
+    await engine.emit(oneMonitor(800, 600));
     await engine.emit({ type: 'keyboard-locks', locks: { capsLock: true, numLock: false, scrollLock: false } });
-    assertEqual(seen, ['resize {"displayId":0,"width":800,"height":600}', 'locks true'], 'events');
+    assertEqual(seen, ['resize {"key":"0:0","channelId":0,"displayId":0,"monitorId":0,"width":800,"height":600}', 'locks true'], 'events');
     assertEqual(el.keyboardLocks, { capsLock: true, numLock: false, scrollLock: false }, 'keyboardLocks');
     await el.sendCombo('ctrl-alt-del');
     await el.sendKeys(['MetaLeft', 'KeyL']);
@@ -311,7 +313,10 @@ describe('<spice-console> input', () => {
       await el.updateComplete;
       const img = el.shadowRoot!.querySelector<HTMLImageElement>('[part="cursor"]');
       assert(img, 'guest cursor drawn under the lock');
-      assertEqual([img.style.left, img.style.top], [`${canvas.offsetLeft + 100 - 3}px`, `${canvas.offsetTop + 50 - 2}px`], 'at the guest position less the hot spot');
+      // The cursor image lives in the console's base box: the canvas's offset there plus the guest position.
+      const base = el.shadowRoot!.querySelector<HTMLElement>('[part="base"]')!.getBoundingClientRect();
+      const c = canvas.getBoundingClientRect();
+      assertEqual([img.style.left, img.style.top], [`${c.left - base.left + 100 - 3}px`, `${c.top - base.top + 50 - 2}px`], 'at the guest position less the hot spot');
       assert(el.shadowRoot!.querySelector('[part="hint"]')!.textContent!.includes('Ctrl+Alt'), 'release hint');
       await sendMouse({ type: 'move', position: [Math.round(r.left + 230), Math.round(r.top + 190)] });
       await until(() => inputs(engine).some((e) => e.type === 'motion'), 'relative motion');

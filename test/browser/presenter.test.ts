@@ -13,10 +13,11 @@ const nextFrame = (): Promise<void> => new Promise((r) => requestAnimationFrame(
 describe('Presenter', () => {
   it('should show frames only after MARK and measure arrival-to-canvas delays', async () => {
     const canvas = new OffscreenCanvas(1, 1);
-    const presenter = new Presenter(canvas);
+    const presenter = new Presenter();
     const surface = new Surface(0, 64, 32, SurfaceFmt.Fmt32Xrgb);
     presenter.setPrimary(surface);
-    assertEqual([canvas.width, canvas.height], [64, 32], 'the canvas takes the surface size');
+    presenter.setTargets([{ key: '0:0', x: 0, y: 0, width: 64, height: 32, canvas }]);
+    assertEqual([canvas.width, canvas.height], [64, 32], 'the canvas takes the monitor size');
 
     const paint = (color: number, arrival: number): void => {
       surface.fill({ left: 0, top: 0, right: 64, bottom: 32 }, null, { kind: 'solid', color }, Ropd.OpPut, null);
@@ -53,5 +54,35 @@ describe('Presenter', () => {
     pixel.drawImage(canvas, 5, 5, 1, 1, 0, 0, 1, 1);
     const [r, g, b] = pixel.getImageData(0, 0, 1, 1).data;
     assertEqual([r, g, b], [0, 0, 255], 'the canvas shows the last fill (ABGR word 0xffff0000 is blue)');
+  });
+
+  it('should draw each monitor only its own part of the surface, and a new canvas whole', async () => {
+    const left = new OffscreenCanvas(1, 1);
+    const right = new OffscreenCanvas(1, 1);
+    const presenter = new Presenter();
+    const surface = new Surface(0, 64, 32, SurfaceFmt.Fmt32Xrgb);
+    presenter.setPrimary(surface);
+    presenter.setTargets([
+      { key: '0:0', x: 0, y: 0, width: 32, height: 32, canvas: left },
+      { key: '0:1', x: 32, y: 0, width: 32, height: 32, canvas: right },
+    ]);
+    assertEqual([left.width, right.width], [32, 32], 'each canvas takes its head size');
+    presenter.mark();
+    await nextFrame();
+    assertEqual(presenter.monitorFrames(), { '0:0': 1, '0:1': 1 }, 'MARK draws both');
+    surface.fill({ left: 40, top: 0, right: 64, bottom: 32 }, null, { kind: 'solid', color: 0xff00ff00 }, Ropd.OpPut, null);
+    presenter.schedule();
+    await nextFrame();
+    assertEqual(presenter.monitorFrames(), { '0:0': 1, '0:1': 2 }, 'a change on the right head draws only that canvas');
+    const pixel = new OffscreenCanvas(1, 1).getContext('2d')!;
+    pixel.drawImage(right, 10, 5, 1, 1, 0, 0, 1, 1);
+    assertEqual([...pixel.getImageData(0, 0, 1, 1).data.slice(0, 3)], [0, 255, 0], 'surface x 42 is right canvas x 10');
+    const again = new OffscreenCanvas(1, 1);
+    presenter.setTargets([
+      { key: '0:0', x: 0, y: 0, width: 32, height: 32, canvas: left },
+      { key: '0:1', x: 32, y: 0, width: 32, height: 32, canvas: again },
+    ]);
+    await nextFrame();
+    assertEqual(presenter.monitorFrames(), { '0:0': 1, '0:1': 3 }, 'a replaced canvas is drawn whole at once');
   });
 });

@@ -49,14 +49,8 @@ describe('<spice-console>', () => {
     const detail = await ended;
     assertEqual(detail.code, 'unreachable', 'code');
     assertEqual(detail.clean, false, 'clean');
-    const canvas = el.shadowRoot!.querySelector('canvas')!;
-    let transferred = false;
-    try {
-      canvas.getContext('2d');
-    } catch {
-      transferred = true;
-    }
-    assert(transferred, 'the canvas was transferred to the worker');
+    // Canvases exist per monitor, once the server reported one: an unreachable server made none.
+    assertEqual(el.shadowRoot!.querySelectorAll('canvas').length, 0, 'no monitor, no canvas');
     await new Promise((r) => setTimeout(r, 50));
     assertEqual(events.length, 1, 'exactly one spice-disconnected');
     assertEqual(await el.openSockets(), 0, 'no socket left');

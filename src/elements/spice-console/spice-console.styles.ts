@@ -7,7 +7,9 @@ export const styles = css`
     background: var(--spice-console-background, #111);
     color: var(--spice-console-color, #ddd);
     font: var(--spice-console-font, 14px system-ui, sans-serif);
-    min-height: 120px;
+    /* Sized like a media element: without a height from the page, the console takes its container's width
+       and the aspect of the guest's arranged monitors (4:3 before the first frame). */
+    aspect-ratio: var(--spice-console-aspect, 4 / 3);
     overflow: hidden;
     outline: none;
   }
@@ -25,6 +27,8 @@ export const styles = css`
   }
   /* margin: auto centres the screen when smaller and keeps it scrollable from its edge when larger. */
   #screen {
+    position: relative;
+    flex: none;
     margin: auto;
     touch-action: none;
     user-select: none;

@@ -1,6 +1,7 @@
 /**
  * `<spice-console>`: a SPICE session on a page. The element captures nothing and decodes nothing itself:
- * it hands its canvas to the engine worker (EngineController) and turns engine events into DOM events.
+ * it hands one canvas per guest monitor to the engine worker (a <spice-monitor> each, MonitorManager) and
+ * turns engine events into DOM events.
  */
 import { LitElement, html, type PropertyValues } from 'lit';
 import type { DisplayStats, EngineEvent } from '../../api/engine-api.js';
@@ -24,6 +25,10 @@ import { parseColorDepth, parseDisableEffects, wanOptionsOffer } from '../../age
 import { parseClipboardPolicy } from '../../agent/clipboard.js';
 import { ClipboardController } from '../../controllers/clipboard-controller.js';
 import { FileTransferController } from '../../controllers/file-transfer-controller.js';
+import type { MonitorInfo } from '../../api/monitors.js';
+import type { MonitorLayout } from '../../settings/settings-record.js';
+import type { SpiceMonitor } from '../spice-monitor/spice-monitor.js';
+import { MonitorManager, MONITOR_LAYOUTS, type MonitorLayoutMode } from './monitor-manager.js';
 
 /** `disable-effects`: words separated by commas or spaces; unknown words are dropped. */
 const effectsConverter = {
@@ -51,7 +56,11 @@ export type { SpiceConsoleEventMap } from '../../api/events.js';
  * @fires spice-channels - A channel was announced later, linked, failed or closed after `spice-connected`. `detail`: `{
  *   channels: [{ type, typeId, id, state, error? }] }`.
  * @fires spice-state - Every state change: `connecting`, `connected`, `disconnected`. `detail`: `{ state }`.
- * @fires spice-resize - A guest display changed size, in guest pixels. `detail`: `{ displayId, width, height }`.
+ * @fires spice-resize - A guest monitor appeared or changed size, in guest pixels (`key` is `<channelId>:<monitorId>`).
+ *   `detail`: `{ key, channelId, displayId, monitorId, width, height }`.
+ * @fires spice-monitors - The guest's monitors changed (a display channel's surface or MONITORS_CONFIG, a channel
+ *   closed): every monitor in display order, and how many the VM allows. `detail`: `{ monitors: [{ key, channelId,
+ *   displayId, monitorId, x, y, width, height, surfaceX, surfaceY }], maxAllowed }`.
  * @fires spice-mouse-mode - The server switched mouse mode (`client` or `server`). `detail`: `{ mode, supported }`.
  * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left. `detail`: `{ locked }`.
  * @fires spice-keyboard-locks - The guest's lock keys changed, as it reported them. `detail`: `{ capsLock, numLock,
@@ -63,7 +72,7 @@ export type { SpiceConsoleEventMap } from '../../api/events.js';
  * @fires spice-settings - The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt or
  *   foreign record was `ignored` (`reason` says why), or storage is `unavailable` (the console works; settings are not
  *   kept). `detail`: `{ state, vmId, reason?, stored?: { wanOptions?, colorDepth?, disableEffects?, scale?,
- *   imageCompression?, clipboard?, usbAutoRedirectFilter?, monitorLayout?: [{ x, y, width, height }] } }`.
+ *   imageCompression?, clipboard?, usbAutoRedirectFilter?, monitorLayout?: { mode, monitor, heads? } } }`.
  * @fires spice-agent - The guest agent came, announced its capabilities, or went. `caps` by name (`display-config`,
  *   `clipboard-by-demand`, `file-xfer-disabled`, ...); `fileTransferAvailable`: it takes files. `detail`: `{ connected,
  *   caps, fileTransferAvailable }`.
@@ -81,7 +90,7 @@ export type { SpiceConsoleEventMap } from '../../api/events.js';
  * @slot toolbar - Controls shown over the top right corner of the screen, e.g. a `<spice-usb-menu>`.
  *
  * @csspart base - The wrapper around the screen.
- * @csspart screen - The canvas of display channel 0.
+ * @csspart screen - The canvas of each monitor (inside its `<spice-monitor>`).
  * @csspart status - The status line shown while not connected.
  * @csspart hint - How to take or leave the pointer, shown in server mouse mode.
  * @csspart cursor - The guest cursor drawn while the pointer is locked (server mouse mode).
@@ -95,6 +104,9 @@ export class SpiceConsole extends LitElement {
     autoconnect: { type: Boolean, reflect: true },
     imageCompression: { type: String, attribute: 'image-compression' },
     scale: { type: String, reflect: true },
+    layout: { type: String, reflect: true },
+    monitor: { type: Number, reflect: true },
+    resizeGuest: { type: Boolean, reflect: true, attribute: 'resize-guest' },
     viewOnly: { type: Boolean, reflect: true, attribute: 'view-only' },
     mouseMode: { type: String, attribute: 'mouse-mode' },
     state: { type: String, reflect: true },
@@ -103,6 +115,7 @@ export class SpiceConsole extends LitElement {
     usbFilter: { type: String, attribute: 'usb-filter' },
     usbAutoRedirectFilter: { type: String, attribute: 'usb-auto-redirect-filter' },
     usbAvailable: { type: Boolean, reflect: true, attribute: 'usb-available' },
+    vmId: { type: String, reflect: true, attribute: 'vm-id' },
     wanOptions: { type: Boolean, attribute: 'wan-options' },
     colorDepth: { attribute: 'color-depth', converter: depthConverter },
     disableEffects: { attribute: 'disable-effects', converter: effectsConverter },
@@ -110,7 +123,6 @@ export class SpiceConsole extends LitElement {
     clipboard: { type: String, attribute: 'clipboard' },
     agentConnected: { type: Boolean, reflect: true, attribute: 'agent-connected' },
     fileTransferAvailable: { state: true },
-    vmId: { type: String, reflect: true, attribute: 'vm-id' },
   };
 
   /**
@@ -139,6 +151,21 @@ export class SpiceConsole extends LitElement {
    * (stretched to the element) or `none` (one guest pixel per device pixel, scrolling if larger).
    */
   declare scale: ScaleMode;
+  /**
+   * Where the monitors are shown: `guest` (default; all of them in the console, arranged as the guest places
+   * them), `single` (only the one whose display id is `monitor`) or `windows` (one browser window per
+   * monitor, on the user's screens where the browser grants the Window Management API; closing a window
+   * puts its monitor back into the console).
+   */
+  declare layout: MonitorLayoutMode;
+  /** `single` layout: the display id of the monitor shown (default 0). */
+  declare monitor: number;
+  /**
+   * Resize the guest's monitors to the room the console gives them (needs the guest agent): sent 1 s after
+   * the last size change. Off by default: a console embedded in a page should not change the VM's
+   * resolution by being shown; switch it on for a console that is the user's screen.
+   */
+  declare resizeGuest: boolean;
   /** Show the guest but send it no keyboard, mouse or touch input. */
   declare viewOnly: boolean;
   /**
@@ -202,10 +229,10 @@ export class SpiceConsole extends LitElement {
   private readonly engine: EngineController;
   private readonly interaction: InteractionController;
   private readonly usbControl: UsbController;
+  private readonly settingsControl: SettingsController;
   private readonly clipboardControl: ClipboardController;
   private readonly fileTransfers: FileTransferController;
-  private readonly settingsControl: SettingsController;
-  private canvas: HTMLCanvasElement | null = null;
+  private readonly monitorsMgr: MonitorManager;
   private ended = true;
 
   constructor(workerFactory?: WorkerFactory) {
@@ -216,12 +243,16 @@ export class SpiceConsole extends LitElement {
     this.state = 'idle';
     this.statusText = 'Not connected';
     this.scale = 'fit';
+    this.layout = 'guest';
+    this.monitor = 0;
+    this.resizeGuest = false;
     this.viewOnly = false;
     this.mouseMode = 'client';
     this.usb = 'disabled';
     this.usbFilter = '';
     this.usbAutoRedirectFilter = '';
     this.usbAvailable = false;
+    this.vmId = '';
     this.wanOptions = false;
     this.colorDepth = 16;
     this.disableEffects = ['animation'];
@@ -229,12 +260,32 @@ export class SpiceConsole extends LitElement {
     this.clipboard = 'both';
     this.agentConnected = false;
     this.fileTransferAvailable = false;
-    this.vmId = '';
     this.engine = new EngineController(this, (e) => this.onEngineEvent(e), workerFactory);
     this.interaction = new InteractionController(this, {
       engine: this.engine,
-      canvas: () => this.canvas,
+      monitors: () => this.monitorsMgr.consoleMonitors(),
+      allMonitors: () => this.monitorsMgr.allMonitors(),
+      screen: () => this.renderRoot.querySelector<HTMLElement>('#screen'),
       container: () => this.renderRoot.querySelector<HTMLElement>('[part="base"]'),
+      emit: (name, detail) => this.emit(name, detail),
+      arranged: (_layout, w, h) => {
+        if (w > 0 && h > 0) this.style.setProperty('--spice-console-aspect', `${w} / ${h}`);
+        this.monitorsMgr.containerResized();
+      },
+    });
+    this.monitorsMgr = new MonitorManager({
+      engine: this.engine,
+      screen: () => this.renderRoot.querySelector<HTMLElement>('#screen'),
+      container: () => this.renderRoot.querySelector<HTMLElement>('[part="base"]'),
+      layout: () => (MONITOR_LAYOUTS.includes(this.layout) ? this.layout : 'guest'),
+      selected: () => (Number.isInteger(this.monitor) ? this.monitor : 0),
+      scale: () => this.scale,
+      resizeGuest: () => this.resizeGuest && this.state === 'connected',
+      attachWindow: (el) => this.interaction.attachWindowMonitor(el),
+      changed: () => {
+        this.interaction.refresh();
+        this.requestUpdate();
+      },
       emit: (name, detail) => this.emit(name, detail),
     });
     this.usbControl = new UsbController(this, {
@@ -324,8 +375,7 @@ export class SpiceConsole extends LitElement {
     this.setState('connecting', `Connecting to ${this.url}…`);
     await this.updateComplete;
     await this.settingsControl.settled();
-    const canvas = this.freshCanvas();
-    const offscreen = canvas?.transferControlToOffscreen();
+    this.monitorsMgr.reset();
     this.usbControl.sessionStarting();
     await this.engine.connect(
       {
@@ -335,7 +385,6 @@ export class SpiceConsole extends LitElement {
         agent: { wan: this.wanValue(), clipboard: parseClipboardPolicy(this.clipboard) },
         ...(this.imageCompression ? { preferredCompression: this.imageCompression } : {}),
       },
-      offscreen,
     );
   }
 
@@ -344,6 +393,58 @@ export class SpiceConsole extends LitElement {
     if (this.ended) return;
     await this.engine.disconnect();
     if (!this.ended) this.end({ code: 'client', reason: 'disconnected by the client', clean: true });
+  }
+
+  /**
+   * The layout and chosen monitor as one value (`{ mode, monitor }`), the per-VM setting the settings
+   * controller keeps; setting it sets `layout` and `monitor`. An invalid value is ignored.
+   */
+  get monitorLayout(): MonitorLayout {
+    return { mode: MONITOR_LAYOUTS.includes(this.layout) ? this.layout : 'guest', monitor: Number.isInteger(this.monitor) && this.monitor >= 0 && this.monitor < 16 ? this.monitor : 0 };
+  }
+
+  set monitorLayout(value: MonitorLayout) {
+    if (!value || !MONITOR_LAYOUTS.includes(value.mode)) return;
+    this.layout = value.mode;
+    this.monitor = Number.isInteger(value.monitor) ? value.monitor : 0;
+  }
+
+  /** The guest's monitors now, in display order (see `spice-monitors`). */
+  get monitors(): MonitorInfo[] {
+    return this.monitorsMgr.monitors;
+  }
+
+  /** How many monitors the VM allows (display channels × heads each; 0 before the first surface). */
+  get maxMonitors(): number {
+    return this.monitorsMgr.maxAllowed;
+  }
+
+  /**
+   * Asks the guest for one more monitor, up to what the VM allows; needs `resize-guest` and the guest agent.
+   * False when there is no room.
+   */
+  addMonitor(): boolean {
+    return this.resizeGuest && this.monitorsMgr.addMonitor();
+  }
+
+  /** Asks the guest for one monitor less (never below one); needs `resize-guest` and the agent. */
+  removeMonitor(): boolean {
+    return this.resizeGuest && this.monitorsMgr.removeMonitor();
+  }
+
+  /** The last guest resize asked for (resize-guest) and whether the agent took it, or null. */
+  get monitorsRequest(): { request: ({ x: number; y: number; width: number; height: number } | null)[]; sent: boolean; reason?: string } | null {
+    return this.monitorsMgr.lastResize;
+  }
+
+  /** The `<spice-monitor>` showing monitor `key` (in the console or in its window), or null. */
+  monitorElement(key: string): SpiceMonitor | null {
+    return this.monitorsMgr.allMonitors().find((m) => m.info?.key === key) ?? null;
+  }
+
+  /** The window showing monitor `key` in the `windows` layout, or null. */
+  monitorWindow(key: string): Window | null {
+    return this.monitorsMgr.windowOf(key);
   }
 
   /** Number of sockets the engine holds open (0 once disconnected). For diagnostics and tests. */
@@ -360,8 +461,8 @@ export class SpiceConsole extends LitElement {
    * The guest screen of display channel `displayId` as it is drawn now: RGBA pixels, rows top-down.
    * Null before the first frame.
    */
-  async screenshot(displayId = 0): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
-    return (await this.engine.api?.screenshot(displayId)) ?? null;
+  async screenshot(displayId = 0, monitor?: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
+    return (await this.engine.api?.screenshot(displayId, monitor)) ?? null;
   }
 
   /**
@@ -469,6 +570,15 @@ export class SpiceConsole extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('viewOnly') && this.viewOnly) this.interaction.inputDisabled();
+    if (changed.has('layout') || changed.has('monitor')) {
+      this.monitorsMgr.relayout();
+      if (this.layout === 'windows' && changed.has('layout')) void this.monitorsMgr.learnScreens();
+    }
+    if (changed.has('scale')) {
+      this.monitorsMgr.scaleChanged();
+      this.interaction.refresh();
+    }
+    if (changed.has('resizeGuest') && this.resizeGuest) this.monitorsMgr.scheduleResize();
     if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
     if ((['wanOptions', 'colorDepth', 'disableEffects', 'osType'] as const).some((k) => changed.has(k)) && !this.ended) {
       void this.engine.api?.setWanOptions(this.wanValue());
@@ -488,31 +598,20 @@ export class SpiceConsole extends LitElement {
     </div>`;
   }
 
-  /** A canvas can be transferred to a worker once, so every session gets a new one. */
-  private freshCanvas(): HTMLCanvasElement | null {
-    const holder = this.renderRoot.querySelector('#screen');
-    if (!holder) return null;
-    this.canvas?.remove();
-    const canvas = document.createElement('canvas');
-    canvas.setAttribute('part', 'screen');
-    canvas.width = 0;
-    canvas.height = 0;
-    holder.append(canvas);
-    this.canvas = canvas;
-    this.interaction.refresh();
-    return canvas;
-  }
-
   private onEngineEvent(e: EngineEvent): void {
     this.interaction.handle(e);
     this.usbControl.handle(e);
     this.clipboardControl.handle(e);
     this.fileTransfers.handle(e);
     switch (e.type) {
+      case 'monitors':
+        this.monitorsMgr.update(e.monitors, e.maxAllowed);
+        return;
       case 'connected':
         this.session = e.session;
         this.setState('connected', '');
         this.emit('spice-connected', e.session);
+        this.monitorsMgr.scheduleResize();
         return;
       case 'channels':
         if (this.session) this.session = { ...this.session, channels: e.channels };
@@ -538,6 +637,7 @@ export class SpiceConsole extends LitElement {
       return this.emit('spice-display-config', detail);
     }
     if (this.session) this.session = { ...this.session, agentConnected: e.connected };
+    if (e.connected && !this.agentConnected) this.monitorsMgr.scheduleResize();
     this.agentConnected = e.connected;
     this.agentCaps = e.caps;
     this.fileTransferAvailable = e.fileTransferAvailable;
@@ -553,6 +653,8 @@ export class SpiceConsole extends LitElement {
     this.clipboardControl.sessionEnded();
     this.usbControl.sessionEnded();
     this.interaction.sessionEnded();
+    // The monitors in the console keep their last frame; windows close.
+    this.monitorsMgr.sessionEnded();
     this.setState('disconnected', detail.clean ? 'Disconnected' : `Disconnected: ${detail.reason}`);
     this.emit('spice-disconnected', detail);
     void this.engine.disconnect();

@@ -19,7 +19,7 @@ import type { ChannelContext } from '../channel-context.js';
 import { decodeJpeg } from '../jpeg.js';
 import { Presenter, type PresentationStats } from '../presenter.js';
 import type { StreamHost, Streams } from '../streams.js';
-import type { VideoStreamStats } from '../../api/engine-api.js';
+import type { MonitorHead, VideoStreamStats } from '../../api/engine-api.js';
 
 /** Largest surface side we accept: beyond any real monitor. */
 const MAX_SURFACE_SIDE = 16384;
@@ -42,6 +42,8 @@ export class DisplayChannel extends Channel {
   private readonly images: ImageResolver;
   private readonly presenter: Presenter;
   private readonly streams: Streams | null;
+  /** The last MONITORS_CONFIG (null before one; then the whole primary surface is one monitor). */
+  private monitorsConfig: { heads: MonitorHead[]; maxAllowed: number } | null = null;
   /**
    * When the message being handled was taken up (performance.now()): messages are handled in the socket's
    * task unless an earlier one is still decoding, so this is their arrival in the worker for the presenter's
@@ -52,7 +54,7 @@ export class DisplayChannel extends Channel {
   /** `streams` builds the channel's video streams; without it the channel announces none. */
   constructor(ctx: ChannelContext, id: number, streams?: StreamsFactory) {
     super(ctx, ChannelType.Display, id);
-    this.presenter = new Presenter(ctx.displayCanvas(id));
+    this.presenter = new Presenter();
     this.images = new ImageResolver({
       pixmapCachePixels: PIXMAP_CACHE_PIXELS,
       glz: ctx.glz,
@@ -98,13 +100,25 @@ export class DisplayChannel extends Channel {
     this.streams?.destroyAll();
     this.surfaces.clear();
     this.presenter.clearPrimary();
+    this.ctx.monitors?.update(this.id, null);
   }
 
-  /** A copy of the primary surface's pixels (RGBA), for screenshots and tests. */
-  screenshot(): { width: number; height: number; rgba: Uint8Array } | null {
+  /**
+   * A copy of the primary surface's pixels (RGBA), for screenshots and tests: the whole surface, or only
+   * monitor `monitorId`'s rectangle of it (null if there is no such monitor).
+   */
+  screenshot(monitorId?: number): { width: number; height: number; rgba: Uint8Array } | null {
     const primary = this.primary();
     if (!primary) return null;
-    return { width: primary.width, height: primary.height, rgba: new Uint8Array(primary.pixels.buffer.slice(0)) };
+    if (monitorId === undefined) return { width: primary.width, height: primary.height, rgba: new Uint8Array(primary.pixels.buffer.slice(0)) };
+    const m = this.ctx.monitors?.monitor(this.id, monitorId) ?? (monitorId === 0 && !this.ctx.monitors ? { surfaceX: 0, surfaceY: 0, width: primary.width, height: primary.height } : undefined);
+    if (!m || m.surfaceX + m.width > primary.width || m.surfaceY + m.height > primary.height) return null;
+    const rgba = new Uint8Array(m.width * m.height * 4);
+    for (let y = 0; y < m.height; y++) {
+      const from = ((m.surfaceY + y) * primary.width + m.surfaceX) * 4;
+      rgba.set(primary.pixels.subarray(from, from + m.width * 4), y * m.width * 4);
+    }
+    return { width: m.width, height: m.height, rgba };
   }
 
   get framesPresented(): number {
@@ -114,6 +128,24 @@ export class DisplayChannel extends Channel {
   /** First frame and arrival-to-canvas delays (see Presenter). */
   presentationStats(): PresentationStats {
     return this.presenter.stats();
+  }
+
+  /** Canvas updates per monitor key. */
+  monitorFrames(): Record<string, number> {
+    return this.presenter.monitorFrames();
+  }
+
+  /** The monitors of this channel or their canvases changed: the presenter takes them again. */
+  refreshMonitors(): void {
+    this.presenter.setTargets(this.ctx.monitors?.targets(this.id) ?? []);
+  }
+
+  /** Tells the session's monitors what this channel shows now. */
+  private reportMonitors(): void {
+    const primary = this.primary();
+    if (!primary) return; // MONITORS_CONFIG between a destroy and a create: applied with the next surface
+    this.ctx.monitors?.update(this.id, { surface: { width: primary.width, height: primary.height }, config: this.monitorsConfig });
+    this.refreshMonitors();
   }
 
   /** Video stream counters, or null without streams. */
@@ -196,8 +228,8 @@ export class DisplayChannel extends Channel {
         this.images.invalidateAllPalettes();
         return;
       case DisplayMsg.MonitorsConfig: {
-        const m = msg.parseMonitorsConfig(body);
-        this.ctx.emit({ type: 'monitors', displayId: this.id, heads: m.heads, maxAllowed: m.maxAllowed });
+        this.monitorsConfig = msg.parseMonitorsConfig(body);
+        this.reportMonitors();
         return;
       }
       case DisplayMsg.StreamCreate:
@@ -238,6 +270,7 @@ export class DisplayChannel extends Channel {
       check(m.surfaceId === 0, () => `primary surface with id ${m.surfaceId}`);
       this.presenter.setPrimary(surface);
       this.ctx.emit({ type: 'surface', displayId: this.id, width: m.width, height: m.height });
+      this.reportMonitors();
     }
   }
 
@@ -246,6 +279,8 @@ export class DisplayChannel extends Channel {
     if (!s) return;
     this.surfacePixels -= s.width * s.height;
     this.surfaces.delete(id);
+    // The monitors stay (showing their last frame) until the next primary surface: a mode switch is a
+    // destroy and a create, and the page keeps its canvases through it.
     if (id === 0) this.presenter.clearPrimary();
   }
 

@@ -190,7 +190,7 @@ describe('MONITORS_CONFIG', () => {
     h.agentSends(writeAnnounceCapabilities(false, capsToWords(LINUX_AGENT)));
     expect(h.s.setMonitorsConfig(mons).sent).toBe(true);
     const [cfg] = h.take(AgentMsg.MonitorsConfig).map(parseMonitorsConfig);
-    expect(cfg!.flags).toBe(3);
+    expect(cfg!.flags).toBe(1); // USE_POS; no PHYSICAL_SIZE without millimetres (spice-vdagentd rejects the trailer)
     expect(cfg!.monitors.map((m) => [m.width, m.height, m.x])).toEqual([
       [1024, 768, 0],
       [0, 0, 0],

@@ -13,7 +13,7 @@ describe('event docs', () => {
   it('should read every event with its description and the shape of its detail', () => {
     const events = readEvents();
     expect(events.map((e) => e.name)).toContain('spice-connected');
-    expect(events.find((e) => e.name === 'spice-resize')!.detail).toBe('{ displayId, width, height }');
+    expect(events.find((e) => e.name === 'spice-resize')!.detail).toBe('{ key, channelId, displayId, monitorId, width, height }');
     expect(events.find((e) => e.name === 'spice-channels')!.detail).toBe('{ channels: [{ type, typeId, id, state, error? }] }');
     for (const e of events) expect(e.description.length, e.name).toBeGreaterThan(10);
   });

@@ -20,7 +20,7 @@ async function connected() {
   const engine = new Engine(net.factory);
   const { port1, port2 } = new MessageChannel();
   ports.push(port1, port2);
-  const done = engine.connect({ url: 'ws://test', password: '' }, (e) => events.push(e), undefined, port2);
+  const done = engine.connect({ url: 'ws://test', password: '' }, (e) => events.push(e), port2);
   await settle(10);
   const main = net.connections[0]!;
   await linked(main);

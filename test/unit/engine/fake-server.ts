@@ -148,7 +148,6 @@ export function testContext(factory: TransportFactory, sessionId: number, failur
     failed: (_c, code, reason) => failures.push(`${code}: ${reason}`),
     emit,
     channel: () => undefined,
-    displayCanvas: () => undefined,
     glz: new GlzDictionary(1 << 20),
   };
 }

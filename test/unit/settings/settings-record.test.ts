@@ -22,10 +22,14 @@ const full: ConsoleSettings = {
   imageCompression: 'lz',
   clipboard: 'to-guest',
   usbAutoRedirectFilter: '0x03,-1,-1,-1,0|-1,0x2341,-1,-1,1',
-  monitorLayout: [
-    { x: 0, y: 0, width: 1024, height: 768 },
-    { x: 1024, y: 0, width: 800, height: 600 },
-  ],
+  monitorLayout: {
+    mode: 'single',
+    monitor: 1,
+    heads: [
+      { x: 0, y: 0, width: 1024, height: 768 },
+      { x: 1024, y: 0, width: 800, height: 600 },
+    ],
+  },
 };
 
 function refusal(raw: unknown): string {
@@ -41,7 +45,7 @@ describe('parseSettingsRecord', () => {
     expect(r).toEqual({ ok: true, record: raw });
     if (!r.ok) return;
     expect(r.record.disableEffects).not.toBe(raw.disableEffects);
-    expect(r.record.monitorLayout![0]).not.toBe(raw.monitorLayout[0]);
+    expect(r.record.monitorLayout!.heads![0]).not.toBe(raw.monitorLayout.heads![0]);
   });
 
   it('should accept a record with only some settings, and one with none', () => {
@@ -88,14 +92,20 @@ describe('parseSettingsRecord', () => {
       ['usbAutoRedirectFilter', '-1,0x10000,-1,-1,1'],
       ['monitorLayout', {}],
       ['monitorLayout', []],
-      ['monitorLayout', [{ x: 0, y: 0, width: 0, height: 768 }]],
-      ['monitorLayout', [{ x: -1, y: 0, width: 1024, height: 768 }]],
-      ['monitorLayout', [{ x: 0.5, y: 0, width: 1024, height: 768 }]],
-      ['monitorLayout', [{ x: 0, y: 0, width: 1024, height: 40000 }]],
-      ['monitorLayout', [{ x: 0, y: 0, width: 1024 }]],
-      ['monitorLayout', [{ x: 0, y: 0, width: 1024, height: 768, password: 'x' }]],
-      ['monitorLayout', [null]],
-      ['monitorLayout', Array.from({ length: 17 }, () => ({ x: 0, y: 0, width: 640, height: 480 }))],
+      ['monitorLayout', { mode: 'tiles', monitor: 0 }],
+      ['monitorLayout', { mode: 'guest', monitor: -1 }],
+      ['monitorLayout', { mode: 'guest', monitor: 16 }],
+      ['monitorLayout', { mode: 'guest' }],
+      ['monitorLayout', { mode: 'guest', monitor: 0, password: 'x' }],
+      ['monitorLayout', { mode: 'guest', monitor: 0, heads: [] }],
+      ['monitorLayout', { mode: 'guest', monitor: 0, heads: [{ x: 0, y: 0, width: 0, height: 768 }] }],
+      ['monitorLayout', { mode: 'guest', monitor: 0, heads: [{ x: -1, y: 0, width: 1024, height: 768 }] }],
+      ['monitorLayout', { mode: 'guest', monitor: 0, heads: [{ x: 0.5, y: 0, width: 1024, height: 768 }] }],
+      ['monitorLayout', { mode: 'guest', monitor: 0, heads: [{ x: 0, y: 0, width: 1024, height: 40000 }] }],
+      ['monitorLayout', { mode: 'guest', monitor: 0, heads: [{ x: 0, y: 0, width: 1024 }] }],
+      ['monitorLayout', { mode: 'guest', monitor: 0, heads: [{ x: 0, y: 0, width: 1024, height: 768, password: 'x' }] }],
+      ['monitorLayout', { mode: 'guest', monitor: 0, heads: [null] }],
+      ['monitorLayout', { mode: 'guest', monitor: 0, heads: Array.from({ length: 17 }, () => ({ x: 0, y: 0, width: 640, height: 480 })) }],
     ];
     for (const [name, value] of cases) {
       expect(refusal({ v: 1, [name]: value }), `${name}: ${JSON.stringify(value)}`).toMatch(new RegExp(`^the stored record is invalid: ${name}`));
