@@ -103,6 +103,8 @@ export class GlzDictionary {
   private readonly spare: Uint32Array[] = [];
   /** Buffers handed out by `decodeGlzShared`, by owner: never reused while pinned. */
   private readonly pins = new Map<object, Uint32Array>();
+  /** Pinned buffers whose images left the window: spares once unpinned. */
+  private readonly releasedPinned = new Set<Uint32Array>();
   private storedPixels = 0;
   /** Lowest id not yet seen in the gap-free run that release decisions are based on (spice-gtk's tail_gap). */
   private tailGap = 0;
@@ -118,6 +120,7 @@ export class GlzDictionary {
     this.images.clear();
     this.spare.length = 0;
     this.pins.clear();
+    this.releasedPinned.clear();
     this.storedPixels = 0;
     this.tailGap = 0;
   }
@@ -152,7 +155,9 @@ export class GlzDictionary {
 
   /** Keeps `pixels` from reuse until `owner` pins another buffer (see `decodeGlzShared`). */
   pin(owner: object, pixels: Uint32Array): void {
+    const old = this.pins.get(owner);
     this.pins.set(owner, pixels);
+    if (old !== undefined && old !== pixels && this.releasedPinned.delete(old)) this.recycle(old);
   }
 
   has(id: number): boolean {
@@ -226,7 +231,12 @@ export class GlzDictionary {
 
   /** Keeps a released buffer for `take`; a few only (the sizes in use), the oldest spares go first. */
   private recycle(pixels: Uint32Array): void {
-    for (const pinned of this.pins.values()) if (pinned === pixels) return; // still read by its owner
+    for (const pinned of this.pins.values()) {
+      if (pinned === pixels) {
+        this.releasedPinned.add(pixels); // still read by its owner: a spare once unpinned
+        return;
+      }
+    }
     if (this.spare.length >= MAX_SPARES) this.spare.shift();
     this.spare.push(pixels);
   }

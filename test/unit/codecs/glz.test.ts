@@ -109,18 +109,22 @@ describe('glz', () => {
     const images = [1, 2, 3, 4].map((seed) => makeImage(w, h, 'noise', seed, true));
     // each image releases the previous one (win_head_dist 0), so without the pin its buffer would be reused
     const enc = (id: number, topDown = true): Uint8Array =>
-      encodeGlz(LzImageType.Rgb32, w, h, bgra(topDown ? images[id]! : flipRows(images[id]!, w, h)), topDown, id, 0, new Map());
+      encodeGlz(LzImageType.Rgb32, w, h, bgra(topDown ? images[id % 4]! : flipRows(images[id % 4]!, w, h)), topDown, id, 0, new Map());
     const shared = decodeGlzShared(enc(0), dict, owner);
     expect(firstDiff(shared.pixels, images[0]!)).toBe('equal');
     const kept = shared.pixels.slice();
     expect(firstDiff(decodeGlz(enc(1), dict).pixels, images[1]!)).toBe('equal');
     expect(firstDiff(decodeGlz(enc(2), dict).pixels, images[2]!)).toBe('equal');
     expect(firstDiff(shared.pixels, kept)).toBe('equal');
+    // once unpinned (the owner's next shared decode), a released buffer is reused: a steady stream allocates nothing
+    const a = decodeGlzShared(enc(3), dict, owner).pixels.buffer;
+    decodeGlzShared(enc(4), dict, owner);
+    expect(decodeGlzShared(enc(5), dict, owner).pixels.buffer).toBe(a);
     // bottom-up: not the window copy (that is in stream order), written into `out`
     const out = new Uint8ClampedArray(w * h * 4);
-    const flipped = decodeGlzShared(enc(3, false), dict, owner, undefined, out);
+    const flipped = decodeGlzShared(enc(6, false), dict, owner, undefined, out);
     expect(flipped.pixels.buffer).toBe(out.buffer);
-    expect(firstDiff(flipped.pixels, images[3]!)).toBe('equal');
+    expect(firstDiff(flipped.pixels, images[2]!)).toBe('equal');
   });
 
   it('should decode long same-image offsets (pixel flag forms)', () => {
