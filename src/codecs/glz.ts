@@ -17,9 +17,12 @@
  * image. A reference to an image that is not there is a ProtocolError.
  *
  * Speed: the dictionary hands released images' buffers back to the decoder (`take`), so a steady stream of
- * same-sized images allocates nothing; with `out` the output is a caller's reused buffer too, and the only
- * pass besides the decode is the copy into it (alpha set, rows flipped if bottom-up). Short references into
- * other images are word loops, long ones `set`.
+ * same-sized images allocates nothing. The window stores an RGB image as its output (alpha 255) and remembers
+ * that its decoded alpha, which only a later RGBA image's alpha pass can reference, is 0 everywhere; so the
+ * decode writes each pixel once, and `decodeGlzShared` hands a top-down image's window copy to the caller
+ * itself (with `out`, the only other pass is a copy). An RGB image that copies from one with other decoded
+ * alpha (an RGBA image) is decoded again into two buffers, as spice-gtk's alpha semantics require. Short
+ * references into other images are word loops, long ones `set`.
  */
 import { ProtocolError } from '../protocol/errors.js';
 import { rgb555Words } from './bitmap.js';
@@ -56,8 +59,13 @@ export interface GlzHeader {
 interface GlzImage {
   id: number;
   winHeadDist: number;
-  /** Decoded pixels in stream order (packed RGBA words; alpha byte as decoded, 0 for RGB literals). */
+  /**
+   * Decoded pixels in stream order (packed RGBA words). With `exactAlpha` the alpha bytes are as spice-gtk
+   * decodes them (0 for RGB literals, copied by matches); without, they are all 255 (the image's output) and
+   * the decoded alpha is 0 everywhere.
+   */
   pixels: Uint32Array;
+  exactAlpha: boolean;
 }
 
 function truncated(where: string): ProtocolError {
@@ -93,6 +101,10 @@ export class GlzDictionary {
   private readonly images = new Map<number, GlzImage>();
   /** Pixel buffers of released images, reused by `take` (the decoder writes every pixel of one). */
   private readonly spare: Uint32Array[] = [];
+  /** Buffers handed out by `decodeGlzShared`, by owner: never reused while pinned. */
+  private readonly pins = new Map<object, Uint32Array>();
+  /** Pinned buffers whose images left the window: spares once unpinned. */
+  private readonly releasedPinned = new Set<Uint32Array>();
   private storedPixels = 0;
   /** Lowest id not yet seen in the gap-free run that release decisions are based on (spice-gtk's tail_gap). */
   private tailGap = 0;
@@ -107,6 +119,8 @@ export class GlzDictionary {
   clear(): void {
     this.images.clear();
     this.spare.length = 0;
+    this.pins.clear();
+    this.releasedPinned.clear();
     this.storedPixels = 0;
     this.tailGap = 0;
   }
@@ -139,6 +153,13 @@ export class GlzDictionary {
     return new Uint32Array(n);
   }
 
+  /** Keeps `pixels` from reuse until `owner` pins another buffer (see `decodeGlzShared`). */
+  pin(owner: object, pixels: Uint32Array): void {
+    const old = this.pins.get(owner);
+    this.pins.set(owner, pixels);
+    if (old !== undefined && old !== pixels && this.releasedPinned.delete(old)) this.recycle(old);
+  }
+
   has(id: number): boolean {
     return this.images.has(id);
   }
@@ -158,20 +179,23 @@ export class GlzDictionary {
   }
 
   /** The image `dist` before `id`, or a ProtocolError if it is not in the window. */
-  lookup(id: number, dist: number): Uint32Array {
+  lookup(id: number, dist: number): GlzImage {
     const image = this.images.get(id - dist);
     if (!image) throw new ProtocolError(`glz: image ${id} references image ${id - dist}, which is not in the window`);
-    return image.pixels;
+    return image;
   }
 
-  /** Adds a decoded image, then drops what no later image can reference and what exceeds the window. */
-  add(id: number, winHeadDist: number, pixels: Uint32Array): void {
+  /**
+   * Adds a decoded image, then drops what no later image can reference and what exceeds the window.
+   * @param exactAlpha false when `pixels` hold alpha 255 for an image whose decoded alpha is 0 everywhere.
+   */
+  add(id: number, winHeadDist: number, pixels: Uint32Array, exactAlpha = true): void {
     const old = this.images.get(id);
     if (old) {
       this.storedPixels -= old.pixels.length;
       if (old.pixels !== pixels) this.recycle(old.pixels);
     }
-    this.images.set(id, { id, winHeadDist, pixels });
+    this.images.set(id, { id, winHeadDist, pixels, exactAlpha });
     this.storedPixels += pixels.length;
 
     // Advance the gap-free run; while an earlier id is still missing (in flight on another display channel,
@@ -207,6 +231,12 @@ export class GlzDictionary {
 
   /** Keeps a released buffer for `take`; a few only (the sizes in use), the oldest spares go first. */
   private recycle(pixels: Uint32Array): void {
+    for (const pinned of this.pins.values()) {
+      if (pinned === pixels) {
+        this.releasedPinned.add(pixels); // still read by its owner: a spare once unpinned
+        return;
+      }
+    }
     if (this.spare.length >= MAX_SPARES) this.spare.shift();
     this.spare.push(pixels);
   }
@@ -225,6 +255,26 @@ export function decodeGlz(
   limits: DecodeLimits = DEFAULT_LIMITS,
   out?: Uint8ClampedArray,
 ): DecodedImage {
+  return glzDecode(data, dict, limits, out, null);
+}
+
+/**
+ * Like `decodeGlz`, but where the window's own copy of the image is exactly the output (a top-down image
+ * whose window entry holds output alpha: nearly every image), returns that copy instead of copying it:
+ * its pixels must only be read, and stay unchanged until `owner`'s next call (the dictionary does not reuse
+ * a buffer pinned by an owner). Otherwise decodes into `out` as `decodeGlz` does.
+ */
+export function decodeGlzShared(
+  data: Uint8Array,
+  dict: GlzDictionary,
+  owner: object,
+  limits: DecodeLimits = DEFAULT_LIMITS,
+  out?: Uint8ClampedArray,
+): DecodedImage {
+  return glzDecode(data, dict, limits, out, owner);
+}
+
+function glzDecode(data: Uint8Array, dict: GlzDictionary, limits: DecodeLimits, out: Uint8ClampedArray | undefined, owner: object | null): DecodedImage {
   // The pixel loops pack little-endian words (every browser and Node platform is little-endian).
   if (!LITTLE_ENDIAN) throw new Error('glz: big-endian hosts are not supported');
   const h = readGlzHeader(data);
@@ -246,22 +296,35 @@ export function decodeGlz(
   const n = width * height;
   checkPayloadCanFill('glz', n, data.length - GLZ_HEADER_SIZE);
   const hasAlpha = type === LzImageType.Rgba;
-  const image = allocImage(width, height, hasAlpha, out);
-  // The dictionary keeps the stream-order pixels as decoded (later images copy from them). An RGB image is
-  // written to the output in the same pass (alpha forced, stream order, flipped after if bottom-up); an RGBA
-  // image's output is a copy made after its alpha pass.
   const work = dict.take(n);
+  let exactAlpha = true;
+  let image: DecodedImage | null = null;
   if (n > 0) {
-    const words = pixelWords(image);
-    const ip = glzPass(data, GLZ_HEADER_SIZE, work, hasAlpha ? null : words, n, h.id, dict, kind);
     if (hasAlpha) {
-      glzPass(data, ip, work, null, n, h.id, dict, KIND_ALPHA);
-      copyRows(work, width, words, width, height, topDown, 0);
-    } else if (!topDown) {
-      flipRows(words, width, height);
+      // RGBA: the RGB pass, then the alpha pass sets every alpha byte; the window entry is the output.
+      const ip = glzPass(data, GLZ_HEADER_SIZE, work, null, n, h.id, dict, kind, false);
+      glzPass(data, ip, work, null, n, h.id, dict, KIND_ALPHA, false);
+    } else if (glzPass(data, GLZ_HEADER_SIZE, work, null, n, h.id, dict, kind, true) >= 0) {
+      // The usual case: one pass writes the opaque pixels once, into the window's buffer, which is then the
+      // output too (stream order); the window entry needs no alpha of its own (all decoded alpha is 0).
+      exactAlpha = false;
+    } else {
+      // The image references one whose decoded alpha is not all 0 (an RGBA image, or an RGB image that
+      // copied from one): decode again keeping the alpha as decoded in the window and the opaque pixels in
+      // the output.
+      image = allocImage(width, height, hasAlpha, out);
+      glzPass(data, GLZ_HEADER_SIZE, work, pixelWords(image), n, h.id, dict, kind, false);
+      if (!topDown) flipRows(pixelWords(image), width, height);
     }
   }
-  dict.add(h.id, h.winHeadDist, work);
+  dict.add(h.id, h.winHeadDist, work, exactAlpha);
+  if (image !== null) return image;
+  if (owner !== null && topDown) {
+    dict.pin(owner, work);
+    return { width, height, hasAlpha, pixels: new Uint8ClampedArray(work.buffer, work.byteOffset, n * 4) };
+  }
+  image = allocImage(width, height, hasAlpha, out);
+  if (n > 0) copyRows(work, width, pixelWords(image), width, height, topDown, 0);
   return image;
 }
 
@@ -270,9 +333,11 @@ const KIND_RGB16 = 1;
 const KIND_ALPHA = 2;
 
 /**
- * One GLZ decode pass over `n` pixels into `out` (stream order). KIND_RGB/KIND_RGB16 write whole pixels
- * (literal alpha byte 0, copies carry the source's) and, when `dst` is given, the same pixels with alpha 255
- * into it; KIND_ALPHA writes only the alpha bytes of `out`. Returns the input offset after the last code byte.
+ * One GLZ decode pass over `n` pixels into `out` (stream order). KIND_RGB/KIND_RGB16 write whole pixels: with
+ * `opaqueOut`, with alpha 255 (returns -1 at a reference to an image with exact alpha, which would carry
+ * alpha that is not 0 into the window); otherwise with the alpha as decoded (literal alpha byte 0, copies
+ * carry the source's decoded alpha) and, when `dst` is given, the same pixels with alpha 255 into it.
+ * KIND_ALPHA writes only the alpha bytes of `out`. Returns the input offset after the last code byte.
  */
 function glzPass(
   src: Uint8Array,
@@ -283,6 +348,7 @@ function glzPass(
   id: number,
   dict: GlzDictionary,
   kind: number,
+  opaqueOut: boolean,
 ): number {
   const srcLen = src.length;
   // Length bias (decode-glz-tmpl.c): none for RGB, +1 for RGB16, +2 for the alpha plane.
@@ -291,6 +357,7 @@ function glzPass(
   const out8 = kind === KIND_ALPHA ? new Uint8Array(out.buffer, out.byteOffset, n * 4) : null;
   const rgbOnly = ~ALPHA_MASK;
   const opaque = ALPHA_MASK;
+  const literalAlpha = opaqueOut ? opaque : 0;
   let op = 0;
   while (op < n) {
     if (ip >= srcLen) throw truncated('control byte');
@@ -344,15 +411,23 @@ function glzPass(
         }
         op = end;
       } else {
-        const other = dict.lookup(id, imageDist);
+        const ref = dict.lookup(id, imageDist);
+        const other = ref.pixels;
         if (pixelOfs + len > other.length) {
           throw new ProtocolError(`glz: reference to pixels ${pixelOfs}..${pixelOfs + len} of an image of ${other.length}`);
         }
         if (out8 === null) {
+          if (opaqueOut && ref.exactAlpha) return -1;
           if (len > 16) out.set(other.subarray(pixelOfs, pixelOfs + len), op);
           else for (let r = pixelOfs, d = op; d < end; ) out[d++] = other[r++]!;
+          if (dst !== null && !ref.exactAlpha) {
+            // stored opaque, decoded alpha 0: only the exact (two-buffer) RGB decode cares
+            for (let d = op; d < end; d++) out[d] = out[d]! & rgbOnly;
+          }
           if (dst !== null) for (let d = op; d < end; d++) dst[d] = out[d]! | opaque;
           op = end;
+        } else if (!ref.exactAlpha) {
+          for (let d = op * 4 + 3; op < end; op++, d += 4) out8[d] = 0;
         } else {
           const o8 = new Uint8Array(other.buffer, other.byteOffset, other.length * 4);
           let d = op * 4 + 3;
@@ -371,14 +446,14 @@ function glzPass(
       } else if (lut === null) {
         if (ip + count * 3 > srcLen) throw truncated('literal pixels');
         if (dst !== null) bgrLiterals(src, ip, dst, op, count, opaque);
-        ip = bgrLiterals(src, ip, out, op, count, 0);
+        ip = bgrLiterals(src, ip, out, op, count, literalAlpha);
         op = end;
       } else {
         if (ip + count * 2 > srcLen) throw truncated('literal pixels');
         // RGB16 literals widen like pixman's x1r5g5b5; the alpha byte stays 0 as in decode-glz.
         for (; op < end; op++, ip += 2) {
           const v = lut[((src[ip]! << 8) | src[ip + 1]!) & 0x7fff]!;
-          out[op] = v & rgbOnly;
+          out[op] = opaqueOut ? v : v & rgbOnly;
           if (dst !== null) dst[op] = v;
         }
       }

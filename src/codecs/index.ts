@@ -7,6 +7,6 @@ export * from './types.js';
 export { decodeBitmap, bitmapBitsPerPixel } from './bitmap.js';
 export { QuicDecoder, QuicImageType, QUIC_MAGIC, decodeQuic, type QuicHeader } from './quic.js';
 export { LzImageType, LZ_MAGIC, LZ_HEADER_SIZE, decodeLz, decodeLzAlpha, readLzHeader, type LzHeader } from './lz.js';
-export { GlzDictionary, GLZ_HEADER_SIZE, decodeGlz, readGlzHeader, type GlzHeader } from './glz.js';
+export { GlzDictionary, GLZ_HEADER_SIZE, decodeGlz, decodeGlzShared, readGlzHeader, type GlzHeader } from './glz.js';
 export { decodeZlibGlz } from './zlib-glz.js';
 export { decodeLz4, lz4DecodeBlock } from './lz4.js';

@@ -5,7 +5,7 @@
  * in flight on another display channel), surfaces used as images, and browser-decoded JPEG. Decoding is
  * synchronous where it can be; only JPEG and GLZ waits return a promise.
  */
-import { checkDimensions, decodeBitmap, decodeGlz, decodeLz, decodeLz4, decodeLzAlpha, decodeQuic, decodeZlibGlz, readGlzHeader, type DecodedImage, type GlzDictionary, type SpicePalette } from '../codecs/index.js';
+import { checkDimensions, decodeBitmap, decodeGlz, decodeGlzShared, decodeLz, decodeLz4, decodeLzAlpha, decodeQuic, decodeZlibGlz, readGlzHeader, type DecodedImage, type GlzDictionary, type SpicePalette } from '../codecs/index.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { limitError, MAX_PALETTE_CACHE_ENTRIES, PIXMAP_CACHE_SLACK } from '../protocol/limits.js';
 import { BitmapFlags, ImageFlags, ImageType } from '../protocol/constants.js';
@@ -160,7 +160,12 @@ export class ImageResolver {
           case ImageType.LzRgb:
             return sourceOf(decodeLz(payload.data, null, undefined, out()));
           case ImageType.GlzRgb:
-            return this.glz(payload.data, () => sourceOf(decodeGlz(payload.data, this.options.glz, undefined, out())), false);
+            // A transient GLZ image is drawn from the window's own copy when that is the output (no copy at all).
+            return this.glz(
+              payload.data,
+              () => sourceOf(transient ? decodeGlzShared(payload.data, this.options.glz, this, undefined, out()) : decodeGlz(payload.data, this.options.glz)),
+              false,
+            );
           case ImageType.Lz4:
             return sourceOf(decodeLz4(payload.data, descriptor.width, descriptor.height, undefined, out()));
           case ImageType.Jpeg:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GlzDictionary, decodeGlz, readGlzHeader } from '../../../src/codecs/glz.js';
+import { GlzDictionary, decodeGlz, decodeGlzShared, readGlzHeader } from '../../../src/codecs/glz.js';
 import { LzImageType } from '../../../src/codecs/lz.js';
 import { ProtocolError } from '../../../src/protocol/errors.js';
 import { type GlzHistory, encodeGlz } from './helpers/lz-encoders.js';
@@ -68,6 +68,63 @@ describe('glz', () => {
       expect(firstDiff(decodeGlz(payload, dict).pixels, rgba)).toBe('equal');
       id++;
     }
+  });
+
+  it('should keep decoded alpha exact across RGB and RGBA images that reference each other', () => {
+    // An RGB image's decoded alpha is 0 for its literals and copied by its matches (what an RGBA image's alpha
+    // pass may reference); the window stores such images opaque and must still give those alpha values.
+    const dict = new GlzDictionary(1 << 20);
+    const history: GlzHistory = new Map();
+    const w = 24;
+    const h = 16;
+    const colors = makeImage(w, h, 'desktop', 7, true);
+    const withAlpha = (rgba: Uint8Array, alpha: (y: number) => number): Uint8Array => {
+      const out = rgba.slice();
+      for (let i = 0; i < w * h; i++) out[i * 4 + 3] = alpha(Math.floor(i / w));
+      return out;
+    };
+    // 0: RGB, bottom-up; decoded alpha 0 everywhere
+    const s0 = bgra(withAlpha(flipRows(colors, w, h), () => 0));
+    expect(firstDiff(decodeGlz(encodeGlz(LzImageType.Rgb32, w, h, s0, false, 0, 0, history), dict).pixels, colors)).toBe('equal');
+    history.set(0, s0);
+    // 1: RGBA, same colors (copied from image 0), alpha 0 in the top half (referencing image 0's alpha), 200 below
+    const rgba1 = withAlpha(colors, (y) => (y < h / 2 ? 0 : 200));
+    const s1 = bgra(rgba1);
+    expect(firstDiff(decodeGlz(encodeGlz(LzImageType.Rgba, w, h, s1, true, 1, 1, history), dict).pixels, rgba1)).toBe('equal');
+    history.set(1, s1);
+    // 2: RGB copying image 1 (whose alpha is not all 0): output opaque, window keeps image 1's alpha for later
+    expect(firstDiff(decodeGlz(encodeGlz(LzImageType.Rgb32, w, h, s1, true, 2, 1, history), dict).pixels, opaque(rgba1))).toBe('equal');
+    // 3: RGBA with image 1's alpha, which the encoder may find in image 1 or image 2 (same decoded alpha)
+    history.set(2, s1);
+    expect(firstDiff(decodeGlz(encodeGlz(LzImageType.Rgba, w, h, s1, true, 3, 2, history), dict).pixels, rgba1)).toBe('equal');
+    // 4: RGB again, from image 0 and 3: opaque
+    expect(firstDiff(decodeGlz(encodeGlz(LzImageType.Rgb32, w, h, bgra(colors), true, 4, 4, history), dict).pixels, colors)).toBe('equal');
+  });
+
+  it('should hand out the window copy of an image and not reuse it while its owner may still read it', () => {
+    const dict = new GlzDictionary(1 << 20);
+    const w = 32;
+    const h = 12;
+    const owner = {};
+    const images = [1, 2, 3, 4].map((seed) => makeImage(w, h, 'noise', seed, true));
+    // each image releases the previous one (win_head_dist 0), so without the pin its buffer would be reused
+    const enc = (id: number, topDown = true): Uint8Array =>
+      encodeGlz(LzImageType.Rgb32, w, h, bgra(topDown ? images[id % 4]! : flipRows(images[id % 4]!, w, h)), topDown, id, 0, new Map());
+    const shared = decodeGlzShared(enc(0), dict, owner);
+    expect(firstDiff(shared.pixels, images[0]!)).toBe('equal');
+    const kept = shared.pixels.slice();
+    expect(firstDiff(decodeGlz(enc(1), dict).pixels, images[1]!)).toBe('equal');
+    expect(firstDiff(decodeGlz(enc(2), dict).pixels, images[2]!)).toBe('equal');
+    expect(firstDiff(shared.pixels, kept)).toBe('equal');
+    // once unpinned (the owner's next shared decode), a released buffer is reused: a steady stream allocates nothing
+    const a = decodeGlzShared(enc(3), dict, owner).pixels.buffer;
+    decodeGlzShared(enc(4), dict, owner);
+    expect(decodeGlzShared(enc(5), dict, owner).pixels.buffer).toBe(a);
+    // bottom-up: not the window copy (that is in stream order), written into `out`
+    const out = new Uint8ClampedArray(w * h * 4);
+    const flipped = decodeGlzShared(enc(6, false), dict, owner, undefined, out);
+    expect(flipped.pixels.buffer).toBe(out.buffer);
+    expect(firstDiff(flipped.pixels, images[2]!)).toBe('equal');
   });
 
   it('should decode long same-image offsets (pixel flag forms)', () => {
