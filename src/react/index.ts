@@ -35,6 +35,8 @@ export const SPICE_CONSOLE_EVENT_PROPS = {
   onSpiceKeyboardLocks: 'spice-keyboard-locks',
   onSpiceUsb: 'spice-usb',
   onSpiceSettings: 'spice-settings',
+  onSpiceReconnecting: 'spice-reconnecting',
+  onSpiceReconnectFailed: 'spice-reconnect-failed',
 } as const satisfies { [K in ConsoleEventName as EventPropName<K>]: K };
 
 type ConsoleEventProps = { [K in ConsoleEventName as EventPropName<K>]: EventName<SpiceConsoleEventMap[K]> };

@@ -18,12 +18,22 @@ import type { UsbDeviceLike } from '../../usb/webusb-types.js';
 import type { ComboName } from '../../input/keys.js';
 import type { ScaleMode } from '../../input/viewport.js';
 import { styles } from './spice-console.styles.js';
+import { updateWhenLocaleChanges } from '@lit/localize';
+import { ReconnectController, type ReconnectPlan } from '../../controllers/reconnect-controller.js';
+import { strings } from '../../l10n/strings.js';
+
+/** What a kiosk console shows while disconnected: a message with a countdown, nothing, or a page reload. */
+export type KioskDisconnectedPolicy = 'overlay' | 'blank' | 'reload';
+/** `state` of the element: the session's state, `idle` before the first connect(), `reconnecting` between attempts. */
+export type ConsoleState = SessionState | 'idle' | 'reconnecting';
 
 export interface SpiceConsoleEventMap {
   'spice-connected': CustomEvent<SessionInfo>;
   'spice-disconnected': CustomEvent<DisconnectDetail>;
   'spice-channels': CustomEvent<{ channels: ChannelInfo[] }>;
-  'spice-state': CustomEvent<{ state: SessionState | 'idle' }>;
+  'spice-state': CustomEvent<{ state: ConsoleState }>;
+  'spice-reconnecting': CustomEvent<{ attempt: number; delay: number; maxAttempts: number; code: DisconnectDetail['code']; reason: string }>;
+  'spice-reconnect-failed': CustomEvent<{ attempts: number; code: DisconnectDetail['code']; reason: string }>;
   'spice-resize': CustomEvent<{ displayId: number; width: number; height: number }>;
   'spice-mouse-mode': CustomEvent<{ mode: MouseModeName; supported: MouseModeName[] }>;
   'spice-pointer-lock': CustomEvent<{ locked: boolean }>;
@@ -41,7 +51,10 @@ export interface SpiceConsoleEventMap {
  *   `{ code, reason, clean }`; codes: `client`, `auth-failed`, `link-refused`, `transport-closed`,
  *   `protocol`, `unreachable`, `timeout`, `unsupported`. `clean` is true only for `client`.
  * @fires spice-channels - A channel was added, linked, failed or closed after connect. `detail.channels`.
- * @fires spice-state - `detail.state`: `connecting`, `connected`, `disconnected`.
+ * @fires spice-state - `detail.state`: `connecting`, `connected`, `disconnected`, `reconnecting`.
+ * @fires spice-reconnecting - With `reconnect` (or `kiosk`) on, the session ended by itself and a new attempt
+ *   is scheduled: `{ attempt, delay, maxAttempts, code, reason }` (`delay` in ms). Follows `spice-disconnected`.
+ * @fires spice-reconnect-failed - Reconnecting gave up after `maxAttempts`: `{ attempts, code, reason }`.
  * @fires spice-resize - A guest display changed size: `{ displayId, width, height }` in guest pixels.
  * @fires spice-mouse-mode - The server switched mouse mode: `{ mode, supported }` (`client` | `server`).
  * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left: `{ locked }`.
@@ -58,7 +71,9 @@ export interface SpiceConsoleEventMap {
  *
  * @csspart base - The wrapper around the screen.
  * @csspart screen - The canvas of display channel 0.
- * @csspart status - The status line shown while not connected.
+ * @csspart status - The status line shown while not connected (in kiosk mode: the disconnected overlay).
+ * @csspart announce - The visually hidden live region that tells screen readers about state changes.
+ * @csspart kiosk-button - Kiosk mode's `Enter full screen` / `Reconnect` button.
  * @csspart hint - How to take or leave the pointer, shown in server mouse mode.
  * @csspart cursor - The guest cursor drawn while the pointer is locked (server mouse mode).
  * @cssproperty --spice-console-focus-ring - Outline shown while the console has the keyboard.
@@ -80,6 +95,11 @@ export class SpiceConsole extends LitElement {
     usbAutoRedirectFilter: { type: String, attribute: 'usb-auto-redirect-filter' },
     usbAvailable: { type: Boolean, reflect: true, attribute: 'usb-available' },
     vmId: { type: String, reflect: true, attribute: 'vm-id' },
+    reconnect: { type: Boolean, reflect: true },
+    kiosk: { type: Boolean, reflect: true },
+    kioskDisconnected: { type: String, reflect: true, attribute: 'kiosk-disconnected' },
+    announcement: { state: true },
+    kioskButton: { state: true },
   };
 
   /**
@@ -116,7 +136,7 @@ export class SpiceConsole extends LitElement {
    */
   declare mouseMode: MouseModeName;
   /** `idle` until the first connect(), then the session state. Read-only for pages. */
-  declare state: SessionState | 'idle';
+  declare state: ConsoleState;
   /**
    * USB redirection, as oVirt's USB policy: `native` (WebUSB devices into the VM over SPICE usbredir
    * channels), `disabled` (default) or `legacy` (reported unsupported: a browser cannot run that client).
@@ -138,7 +158,24 @@ export class SpiceConsole extends LitElement {
    * they are kept under the UUID the server sends once connected.
    */
   declare vmId: string;
-  declare private statusText: string;
+  /**
+   * Open the session again, with exponential backoff and jitter, when it ends by itself (network drop,
+   * server restart, a migration the client cannot follow); never after `client`, `auth-failed` or
+   * `unsupported`. USB devices that were redirected are redirected again. Tune with `reconnectPolicy`.
+   */
+  declare reconnect: boolean;
+  /**
+   * Kiosk mode: full screen on start (or on the first click where the browser wants a user gesture),
+   * Keyboard Lock so system keys reach the guest, no toolbar, and `reconnect` on.
+   */
+  declare kiosk: boolean;
+  /** What a kiosk console shows while disconnected: `overlay` (default; message and countdown), `blank`, `reload`. */
+  declare kioskDisconnected: KioskDisconnectedPolicy;
+  /** The status line's text, rendered in the active locale. */
+  declare private statusText: () => string;
+  /** The live region's last announcement. */
+  declare private announcement: string;
+  declare private kioskButton: 'fullscreen' | 'reconnect' | null;
 
   /**
    * The SPICE password. A property only: never an attribute, never stored, never logged; handed to the
@@ -153,8 +190,12 @@ export class SpiceConsole extends LitElement {
   private readonly interaction: InteractionController;
   private readonly usbControl: UsbController;
   private readonly settingsControl: SettingsController;
+  private readonly reconnectControl: ReconnectController;
   private canvas: HTMLCanvasElement | null = null;
   private ended = true;
+  private countdown: ReturnType<typeof setInterval> | null = null;
+  /** Keys of USB devices redirected when the session dropped: redirected again after the reconnect. */
+  private usbToRestore: string[] = [];
 
   constructor(workerFactory?: WorkerFactory) {
     super();
@@ -162,7 +203,12 @@ export class SpiceConsole extends LitElement {
     this.autoconnect = false;
     this.imageCompression = '';
     this.state = 'idle';
-    this.statusText = 'Not connected';
+    this.statusText = strings.notConnected;
+    this.announcement = '';
+    this.kioskButton = null;
+    this.reconnect = false;
+    this.kiosk = false;
+    this.kioskDisconnected = 'overlay';
     this.scale = 'fit';
     this.viewOnly = false;
     this.mouseMode = 'client';
@@ -186,8 +232,14 @@ export class SpiceConsole extends LitElement {
       changed: (status) => {
         this.usbAvailable = status.available;
         this.emit('spice-usb', status);
+        if (status.available && this.usbToRestore.length) this.restoreUsb();
       },
     });
+    this.reconnectControl = new ReconnectController(this, {
+      enabled: () => this.reconnect || this.kiosk,
+      reconnect: (plan) => this.attemptReconnect(plan),
+    });
+    updateWhenLocaleChanges(this);
     // Last: the property defaults above are the built-in layer of the settings' precedence order.
     this.settingsControl = new SettingsController(this);
   }
@@ -197,13 +249,29 @@ export class SpiceConsole extends LitElement {
     return this.settingsControl.status;
   }
 
+  /** The reconnect backoff: `{ baseDelayMs, maxDelayMs, maxAttempts, factor, jitter }`; assign a part to change it. */
+  get reconnectPolicy(): Readonly<ReconnectController['policy']> {
+    return this.reconnectControl.policy;
+  }
+  set reconnectPolicy(policy: Partial<ReconnectController['policy']>) {
+    this.reconnectControl.policy = { ...this.reconnectControl.policy, ...policy };
+  }
+
   /** Opens the session to `url`. Resolves when connected or ended; the events tell which. */
   async connect(): Promise<void> {
+    this.reconnectControl.reset();
+    this.usbToRestore = [];
+    await this.open();
+  }
+
+  private async open(): Promise<void> {
     if (!this.url) throw new Error('spice-console: set url before connect()');
     if (!this.ended) await this.disconnect();
+    this.stopCountdown();
     this.ended = false;
     this.session = null;
-    this.setState('connecting', `Connecting to ${this.url}…`);
+    const url = this.url;
+    this.setState('connecting', () => strings.connecting(url));
     await this.updateComplete;
     await this.settingsControl.settled();
     const canvas = this.freshCanvas();
@@ -222,6 +290,11 @@ export class SpiceConsole extends LitElement {
 
   /** Closes the session; `spice-disconnected` follows with code `client` (unless it had ended already). */
   async disconnect(): Promise<void> {
+    if (this.reconnectControl.scheduled) {
+      this.reconnectControl.reset();
+      this.stopCountdown();
+      this.setState('disconnected', strings.disconnected);
+    }
     if (this.ended) return;
     await this.engine.disconnect();
     if (!this.ended) this.end({ code: 'client', reason: 'disconnected by the client', clean: true });
@@ -341,28 +414,65 @@ export class SpiceConsole extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.autoconnect && this.url && this.ended) void this.connect();
+    if (this.kiosk) void this.enterKiosk();
+  }
+
+  /**
+   * Kiosk mode's start: full screen and Keyboard Lock. Browsers allow full screen only from a user gesture
+   * (or with a kiosk browser flag); without one, a full-screen button covers the console until clicked.
+   */
+  async enterKiosk(): Promise<void> {
+    if (document.fullscreenElement !== this) {
+      try {
+        await this.requestFullscreen({ navigationUI: 'hide' });
+      } catch {
+        this.kioskButton = 'fullscreen';
+        return;
+      }
+    }
+    if (this.kioskButton === 'fullscreen') this.kioskButton = null;
+    await this.grabKeyboard();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.stopCountdown();
     if (!this.ended) this.end({ code: 'client', reason: 'the element was removed from the page', clean: true });
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('viewOnly') && this.viewOnly) this.interaction.inputDisabled();
     if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
+    if (changed.has('kiosk') && this.kiosk && changed.get('kiosk') === false && this.isConnected) void this.enterKiosk();
+    if ((changed.has('reconnect') || changed.has('kiosk')) && !this.reconnect && !this.kiosk && this.reconnectControl.scheduled) {
+      this.reconnectControl.reset();
+      this.stopCountdown();
+      this.setState('disconnected', strings.disconnected);
+    }
     if ((changed.has('url') || changed.has('autoconnect')) && this.autoconnect && this.url && this.ended && this.isConnected) {
       void this.connect();
     }
   }
 
   protected override render() {
-    return html`<div part="base">
+    const blank = this.kiosk && this.kioskDisconnected === 'blank' && this.state !== 'connected';
+    return html`<div part="base" aria-label=${strings.consoleLabel()} class=${blank ? 'blank' : ''}>
       <div id="screen"></div>
       ${this.interaction.overlay()}
-      <div part="toolbar"><slot name="toolbar"></slot></div>
-      <div part="status" role="status" ?hidden=${this.state === 'connected'}>${this.statusText}</div>
+      <div part="toolbar" ?hidden=${this.kiosk}><slot name="toolbar"></slot></div>
+      <div part="status" class=${this.kiosk ? 'kiosk' : ''} ?hidden=${this.state === 'connected' || blank}>
+        <span>${this.statusText()}</span>
+        ${this.kioskButton ? this.renderKioskButton() : null}
+      </div>
+      <div part="announce" role="status" aria-live="polite" aria-atomic="true">${this.announcement}</div>
     </div>`;
+  }
+
+  private renderKioskButton() {
+    const fullscreen = this.kioskButton === 'fullscreen';
+    return html`<button part="kiosk-button" type="button" @click=${() => (fullscreen ? void this.enterKiosk() : void this.connect())}>
+      ${fullscreen ? strings.fullscreenButton() : strings.reconnectButton()}
+    </button>`;
   }
 
   /** A canvas can be transferred to a worker once, so every session gets a new one. */
@@ -386,7 +496,9 @@ export class SpiceConsole extends LitElement {
     switch (e.type) {
       case 'connected':
         this.session = e.session;
-        this.setState('connected', '');
+        this.reconnectControl.connected();
+        this.setState('connected', () => '');
+        this.announce(e.session.name ? strings.connected(e.session.name) : strings.connectedUnnamed());
         this.emit('spice-connected', e.session);
         return;
       case 'channels':
@@ -408,16 +520,76 @@ export class SpiceConsole extends LitElement {
   }
 
   private end(detail: DisconnectDetail): void {
+    const redirected = this.usbControl.status.devices.filter((d) => d.state === 'redirected').map((d) => d.key);
     this.ended = true;
     this.session = null;
     this.usbControl.sessionEnded();
     this.interaction.sessionEnded();
-    this.setState('disconnected', detail.clean ? 'Disconnected' : `Disconnected: ${detail.reason}`);
+    const reason = detail.reason;
+    this.setState('disconnected', detail.clean ? strings.disconnected : () => strings.disconnectedBecause(reason));
+    this.announce(detail.clean ? strings.disconnected() : strings.disconnectedBecause(reason));
     this.emit('spice-disconnected', detail);
     void this.engine.disconnect();
+    const decision = this.reconnectControl.ended(detail.code);
+    if (decision.kind === 'scheduled') {
+      // Devices to bring back: those redirected now, plus those still waiting from an earlier drop.
+      this.usbToRestore = [...new Set([...this.usbToRestore, ...redirected])];
+      const { attempt, delayMs, at } = decision.plan;
+      const of = this.reconnectControl.policy.maxAttempts;
+      const text = () => strings.reconnectingIn(Math.max(0, Math.ceil((at - Date.now()) / 1000)), attempt, of);
+      this.setState('reconnecting', text);
+      this.startCountdown();
+      this.announce(text());
+      this.emit('spice-reconnecting', { attempt, delay: delayMs, maxAttempts: of, code: detail.code, reason });
+    } else {
+      this.usbToRestore = [];
+      if (decision.why === 'gave-up') {
+        this.setState('disconnected', () => strings.gaveUp(reason));
+        this.announce(strings.gaveUp(reason));
+        this.emit('spice-reconnect-failed', { attempts: this.reconnectControl.policy.maxAttempts, code: detail.code, reason });
+      }
+      if (this.kiosk && !detail.clean) this.kioskButton = 'reconnect';
+    }
   }
 
-  private setState(state: SessionState, text: string): void {
+  private attemptReconnect(plan: ReconnectPlan): void {
+    this.stopCountdown();
+    if (!this.url || !this.isConnected) return;
+    if (this.kiosk && this.kioskDisconnected === 'reload') {
+      location.reload();
+      return;
+    }
+    void this.open().then(() => {
+      if (this.state === 'connecting') this.statusText = () => strings.reconnectingNow(plan.attempt);
+    });
+  }
+
+  /** Redirects again the devices that were in the VM when the session dropped (once USB is back). */
+  private restoreUsb(): void {
+    const keys = this.usbToRestore;
+    this.usbToRestore = [];
+    for (const key of keys) {
+      if (!this.usbControl.status.devices.some((d) => d.key === key && d.state === 'available')) continue;
+      this.redirectUsb(key).catch((e: Error) => console.warn(`spice-console: could not redirect USB device ${key} again: ${e.message}`));
+    }
+  }
+
+  private startCountdown(): void {
+    this.stopCountdown();
+    this.countdown = setInterval(() => this.requestUpdate(), 1000);
+  }
+
+  private stopCountdown(): void {
+    if (this.countdown !== null) clearInterval(this.countdown);
+    this.countdown = null;
+  }
+
+  private announce(text: string): void {
+    this.announcement = text;
+  }
+
+  private setState(state: ConsoleState, text: () => string): void {
+    if (state !== 'reconnecting' && state !== 'disconnected') this.kioskButton = this.kioskButton === 'fullscreen' ? 'fullscreen' : null;
     this.state = state;
     this.statusText = text;
     this.emit('spice-state', { state });
