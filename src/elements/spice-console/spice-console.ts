@@ -194,7 +194,9 @@ export class SpiceConsole extends LitElement {
   private canvas: HTMLCanvasElement | null = null;
   private ended = true;
   private countdown: ReturnType<typeof setInterval> | null = null;
-  /** Keys of USB devices redirected when the session dropped: redirected again after the reconnect. */
+  /** Keys of USB devices the user redirected into this session (and did not release). */
+  private usbWanted = new Set<string>();
+  /** Keys of USB devices in the VM when the session dropped: redirected again after the reconnect. */
   private usbToRestore: string[] = [];
 
   constructor(workerFactory?: WorkerFactory) {
@@ -232,7 +234,8 @@ export class SpiceConsole extends LitElement {
       changed: (status) => {
         this.usbAvailable = status.available;
         this.emit('spice-usb', status);
-        if (status.available && this.usbToRestore.length) this.restoreUsb();
+        for (const d of status.devices) if (d.state === 'lost') this.usbWanted.delete(d.key);
+        if (status.available && this.usbToRestore.length) queueMicrotask(() => this.restoreUsb());
       },
     });
     this.reconnectControl = new ReconnectController(this, {
@@ -261,6 +264,7 @@ export class SpiceConsole extends LitElement {
   async connect(): Promise<void> {
     this.reconnectControl.reset();
     this.usbToRestore = [];
+    this.usbWanted.clear();
     await this.open();
   }
 
@@ -393,12 +397,15 @@ export class SpiceConsole extends LitElement {
    * `usb-no-free-channel`, `usb-refused` (a filter said no; `message` says which), `usb-not-found` or
    * `usb-failed`.
    */
-  redirectUsb(key: string): Promise<UsbDeviceInfo> {
-    return this.usbControl.redirect(key);
+  async redirectUsb(key: string): Promise<UsbDeviceInfo> {
+    const info = await this.usbControl.redirect(key);
+    this.usbWanted.add(key);
+    return info;
   }
 
   /** Gives the device `key` back to this computer (the VM sees it unplugged). */
   releaseUsb(key: string): Promise<void> {
+    this.usbWanted.delete(key);
     return this.usbControl.release(key);
   }
 
@@ -520,7 +527,6 @@ export class SpiceConsole extends LitElement {
   }
 
   private end(detail: DisconnectDetail): void {
-    const redirected = this.usbControl.status.devices.filter((d) => d.state === 'redirected').map((d) => d.key);
     this.ended = true;
     this.session = null;
     this.usbControl.sessionEnded();
@@ -532,8 +538,8 @@ export class SpiceConsole extends LitElement {
     void this.engine.disconnect();
     const decision = this.reconnectControl.ended(detail.code);
     if (decision.kind === 'scheduled') {
-      // Devices to bring back: those redirected now, plus those still waiting from an earlier drop.
-      this.usbToRestore = [...new Set([...this.usbToRestore, ...redirected])];
+      // Devices to bring back: those the user redirected into the session that dropped.
+      this.usbToRestore = [...this.usbWanted];
       const { attempt, delayMs, at } = decision.plan;
       const of = this.reconnectControl.policy.maxAttempts;
       const text = () => strings.reconnectingIn(Math.max(0, Math.ceil((at - Date.now()) / 1000)), attempt, of);
@@ -543,6 +549,7 @@ export class SpiceConsole extends LitElement {
       this.emit('spice-reconnecting', { attempt, delay: delayMs, maxAttempts: of, code: detail.code, reason });
     } else {
       this.usbToRestore = [];
+      this.usbWanted.clear();
       if (decision.why === 'gave-up') {
         this.setState('disconnected', () => strings.gaveUp(reason));
         this.announce(strings.gaveUp(reason));
