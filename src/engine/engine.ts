@@ -5,7 +5,8 @@
  * why. The transport factory is injectable for tests.
  */
 import { transfer } from 'comlink';
-import type { DisplayStats, EngineApi, EngineEventSink } from '../api/engine-api.js';
+import type { DisplayStats, EngineApi, EngineEventSink, EngineStats } from '../api/engine-api.js';
+import { resetSessionStats, sessionStats } from './session-stats.js';
 import type { InputEvent } from '../api/input.js';
 import type { ConnectOptions, MouseModeName } from '../api/types.js';
 import { UsbErrorCode, type UsbResult } from '../api/usb.js';
@@ -23,6 +24,7 @@ export class Engine implements EngineApi {
     // Display channels announce their video codecs synchronously at link time: know them first (cached).
     await probeVideoCodecs();
     this.session?.disconnect();
+    resetSessionStats();
     const session = new Session(options, sink, this.transportFactory, displayCanvas);
     this.session = session;
     await session.start();
@@ -58,6 +60,10 @@ export class Engine implements EngineApi {
   async screenshot(displayId: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
     const shot = this.session?.displayChannel(displayId)?.screenshot() ?? null;
     return shot ? transfer(shot, [shot.rgba.buffer]) : null;
+  }
+
+  async stats(): Promise<EngineStats> {
+    return sessionStats((this.session?.displayChannels() ?? []).reduce((n, c) => n + c.framesPresented, 0));
   }
 
   async displayStats(): Promise<DisplayStats[]> {

@@ -3,7 +3,7 @@
  * it hands its canvas to the engine worker (EngineController) and turns engine events into DOM events.
  */
 import { LitElement, html, type PropertyValues } from 'lit';
-import type { DisplayStats, EngineEvent } from '../../api/engine-api.js';
+import type { DisplayStats, EngineEvent, EngineStats } from '../../api/engine-api.js';
 import type { ChannelInfo, DisconnectDetail, ImageCompressionName, SessionInfo, SessionState } from '../../api/types.js';
 import { EngineController, type WorkerFactory } from '../../controllers/engine-controller.js';
 import type { KeyboardLocks } from '../../api/input.js';
@@ -312,6 +312,15 @@ export class SpiceConsole extends LitElement {
   /** Diagnostics per display channel: image types decoded, frames presented, messages received by type. */
   async displayStats(): Promise<DisplayStats[]> {
     return (await this.engine.api?.displayStats()) ?? [];
+  }
+
+  /**
+   * Session totals for statistics: bytes received and sent, frames presented, time spent decoding and
+   * drawing display messages, and the round trip of the inputs channel's motion acknowledgement (null until
+   * the pointer moved). Null while not connected. Rates come from the difference of two samples.
+   */
+  async stats(): Promise<EngineStats | null> {
+    return (await this.engine.api?.stats()) ?? null;
   }
 
   /**

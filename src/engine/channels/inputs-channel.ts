@@ -15,6 +15,7 @@ import { KeyboardState, LockSync, atomicStepsMessage, isScancode, keyMessage, ke
 import { MotionThrottle, pointerMessage, type PointerMessage } from '../../input/motion.js';
 import { ChannelType } from '../../protocol/constants.js';
 import { Channel } from '../channel.js';
+import { motionAcked, motionSent } from '../session-stats.js';
 import type { ChannelContext } from '../channel-context.js';
 
 const BUTTONS: Record<PointerButton, MouseButton> = {
@@ -45,6 +46,7 @@ export class InputsChannel extends Channel {
       case InputsMsg.KeyModifiers:
         return this.guestLocks(this.lockSync.fromGuest(parseKeyModifiers(new Reader(body)).modifiers));
       case InputsMsg.MouseMotionAck:
+        motionAcked(this.pointer.ackBunch);
         return this.sendPointer(this.pointer.ack());
       default:
         return this.logUnknown(type, body);
@@ -131,7 +133,10 @@ export class InputsChannel extends Channel {
   }
 
   private sendPointer(messages: PointerMessage[]): void {
-    for (const m of messages) this.sendMessage(pointerMessage(m));
+    for (const m of messages) {
+      if (m.type === 'motion' || m.type === 'position') motionSent();
+      this.sendMessage(pointerMessage(m));
+    }
   }
 
   private sendMessage(message: InputsMessage): void {
