@@ -194,6 +194,8 @@ export class SpiceConsole extends LitElement {
   private canvas: HTMLCanvasElement | null = null;
   private ended = true;
   private countdown: ReturnType<typeof setInterval> | null = null;
+  /** The aria-label the element gave itself (replaced when the locale changes; a page's own label is kept). */
+  private ownLabel: string | null = null;
   /** Keys of USB devices the user redirected into this session (and did not release). */
   private usbWanted = new Set<string>();
   /** Keys of USB devices in the VM when the session dropped: redirected again after the reconnect. */
@@ -457,6 +459,13 @@ export class SpiceConsole extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
+    // Keys go to the guest, so screen readers should pass them through: an application with a name
+    // (in the active locale), unless the page named it itself.
+    if (!this.hasAttribute('role')) this.setAttribute('role', 'application');
+    if (!this.hasAttribute('aria-label') || this.getAttribute('aria-label') === this.ownLabel) {
+      this.ownLabel = strings.consoleLabel();
+      this.setAttribute('aria-label', this.ownLabel);
+    }
     if (changed.has('viewOnly') && this.viewOnly) this.interaction.inputDisabled();
     if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
     if (changed.has('kiosk') && this.kiosk && changed.get('kiosk') === false && this.isConnected) void this.enterKiosk();
