@@ -109,6 +109,15 @@ export const styles = css`
   [part='kiosk-button']:focus-visible {
     outline: 3px solid var(--spice-console-focus-ring, #3b82f6);
   }
+  /* Kiosk mode without a user gesture yet: one button in the middle asks for full screen. */
+  .kiosk-prompt {
+    position: absolute;
+    inset: 0;
+    display: flex;
+    align-items: center;
+    justify-content: center;
+    background: rgba(0, 0, 0, 0.45);
+  }
   .blank #screen {
     visibility: hidden;
   }

@@ -468,7 +468,7 @@ export class SpiceConsole extends LitElement {
     }
     if (changed.has('viewOnly') && this.viewOnly) this.interaction.inputDisabled();
     if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
-    if (changed.has('kiosk') && this.kiosk && changed.get('kiosk') === false && this.isConnected) void this.enterKiosk();
+    if (changed.has('kiosk') && this.kiosk && !changed.get('kiosk') && this.isConnected) void this.enterKiosk();
     if ((changed.has('reconnect') || changed.has('kiosk')) && !this.reconnect && !this.kiosk && this.reconnectControl.scheduled) {
       this.reconnectControl.reset();
       this.stopCountdown();
@@ -487,15 +487,17 @@ export class SpiceConsole extends LitElement {
       <div part="toolbar" ?hidden=${this.kiosk}><slot name="toolbar"></slot></div>
       <div part="status" class=${this.kiosk ? 'kiosk' : ''} ?hidden=${this.state === 'connected' || blank}>
         <span>${this.statusText()}</span>
-        ${this.kioskButton ? this.renderKioskButton() : null}
+        ${this.kioskButton === 'reconnect' ? this.renderKioskButton() : null}
       </div>
+      ${this.kioskButton === 'fullscreen' ? html`<div class="kiosk-prompt">${this.renderKioskButton()}</div>` : null}
       <div part="announce" role="status" aria-live="polite" aria-atomic="true">${this.announcement}</div>
     </div>`;
   }
 
   private renderKioskButton() {
     const fullscreen = this.kioskButton === 'fullscreen';
-    return html`<button part="kiosk-button" type="button" @click=${() => (fullscreen ? void this.enterKiosk() : void this.connect())}>
+    // Its pointer events stay here: the console would take them as guest input and capture the pointer.
+    return html`<button part="kiosk-button" type="button" @pointerdown=${(e: Event) => e.stopPropagation()} @click=${() => (fullscreen ? void this.enterKiosk() : void this.connect())}>
       ${fullscreen ? strings.fullscreenButton() : strings.reconnectButton()}
     </button>`;
   }
