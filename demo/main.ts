@@ -10,15 +10,7 @@
  * `stats=1`, `lang=en|de|fr`, `vv-template=ws://{host}:{port}` (WebSocket URL for .vv files without one).
  */
 import '../src/define.js';
-import {
-  parseVvFile,
-  setConsoleLocale,
-  type ChannelInfo,
-  type DisconnectDetail,
-  type EngineStats,
-  type SessionInfo,
-  type UsbStatus,
-} from '../src/index.js';
+import { parseVvFile, setConsoleLocale, type ChannelInfo, type DisconnectDetail, type EngineStats, type SessionInfo, type UsbStatus } from '../src/index.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const consoleEl = $<HTMLElementTagNameMap['spice-console']>('console');

@@ -104,6 +104,124 @@ printf '%s\n' "${modules[@]}" > "$root/etc/modules"
 for ((i = 0; i < 256; i++)); do printf "\\$(printf '%03o' "$i")"; done > "$root/etc/acm-pattern"
 [[ $(stat -c %s "$root/etc/acm-pattern") == 256 ]] || die "acm pattern is not 256 bytes"
 
+# ---- the agent port's life and the stand-in agent -----------------------------
+cat > "$root/etc/agent-life.sh" <<'LIFE'
+#!/bin/sh
+# agent-life.sh <dev> <standin 0|1> <restart after N DISPLAY_CONFIGs, 0 = never>
+dev=$1; standin=$2; restart=$3
+say() {
+  while ! mkdir /tmp/lock/console 2>/dev/null; do usleep 5000; done
+  if [ $# -gt 0 ]; then echo "$*"; else cat; fi
+  rmdir /tmp/lock/console
+}
+exec 3<>"$dev"
+rm -f /tmp/agent.stop
+touch /tmp/agent.open
+say "GUEST AGENT-OPEN $dev"
+reader() {
+  while [ ! -e /tmp/agent.stop ]; do
+    dd bs=4096 count=1 <&3 >/tmp/agent.chunk 2>/dev/null &
+    echo $! > /tmp/agent.ddpid
+    wait $!
+    if [ -s /tmp/agent.chunk ]; then
+      # to the console (stdout may be the pipe into the stand-in)
+      xxd -p -c 32 /tmp/agent.chunk | sed 's/^/AGENT: /' | say >/dev/console
+      [ "$standin" = 1 ] && xxd -p -c 4096 /tmp/agent.chunk
+    else
+      usleep 200000   # host side closed: reads return 0 at once
+    fi
+  done
+}
+if [ "$standin" != 1 ]; then reader; exit 0; fi
+# An agent that starts announces its capabilities and asks for the client's:
+# MONITORS_CONFIG, REPLY, DISPLAY_CONFIG, FILE_XFER_DETAILED_ERRORS (0x4016), request=1.
+# Every write to the port is a VDIChunkHeader (port 1 = VDP_CLIENT_PORT, size) and that many bytes.
+echo 010000001c000000 01000000060000000000000000000000080000000100000016400000 | tr -d ' ' | xxd -r -p >&3
+reader | awk -v RESTART="$restart" -f /etc/agent-standin.awk | while read -r cmd rest; do
+  case $cmd in
+    SEND) echo "$rest" | xxd -r -p >&3 ;;
+    SAY) say "STANDIN $rest" ;;
+    DONE)
+      set -- $rest
+      say "STANDIN XFER DONE id=$1 size=$(xxd -r -p "/tmp/xfer-$1.hex" | wc -c) md5=$(xxd -r -p "/tmp/xfer-$1.hex" | md5sum | cut -d' ' -f1)"
+      rm -f "/tmp/xfer-$1.hex" ;;
+    RESTART)
+      say "STANDIN RESTART"
+      touch /tmp/agent.stop /tmp/agent.restarted
+      kill "$(cat /tmp/agent.ddpid)" 2>/dev/null
+      break ;;
+  esac
+done
+exit 0
+LIFE
+cat > "$root/etc/agent-standin.awk" <<'AWK'
+# The stand-in agent: reads the port as hex lines (VDIChunkHeader port u32,
+# size u32, then the chunk; the chunks of VDP_CLIENT_PORT make the agent
+# message stream), answers
+# ANNOUNCE_CAPABILITIES, DISPLAY_CONFIG (REPLY success), FILE_XFER_START
+# (CAN_SEND_DATA, or NOT_ENOUGH_SPACE with 4096 bytes free for a name starting
+# with "refuse-") and FILE_XFER_DATA (SUCCESS once all bytes are in). Output
+# lines for the shell: SEND <hex>, SAY <text>, DONE <id>, RESTART.
+function hexval(s,   i, v) { v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
+function le32(h, off) { return hexval(substr(h, off * 2 + 7, 2) substr(h, off * 2 + 5, 2) substr(h, off * 2 + 3, 2) substr(h, off * 2 + 1, 2)) }
+function hex32(v,   s, i) { s = ""; for (i = 0; i < 4; i++) { s = s sprintf("%02x", v % 256); v = int(v / 256) } return s }
+function msg(type, payload,   m) { m = hex32(1) hex32(type) hex32(0) hex32(0) hex32(length(payload) / 2) payload; return hex32(1) hex32(length(m) / 2) m }
+function out(line) { print line; fflush() }
+function text(h,   i, c, s) { s = ""; for (i = 1; i < length(h); i += 2) { c = hexval(substr(h, i, 2)); if (c == 0) break; s = s sprintf("%c", c) } return s }
+function handle(type, p, size,   req, id, t, n, k, name, fsize) {
+  if (type == 6) {
+    req = le32(p, 0)
+    out("SAY CAPS request=" req)
+    if (req) out("SEND " msg(6, hex32(0) hex32(16406)))
+  } else if (type == 5) {
+    ndc++
+    out("SAY DISPLAY_CONFIG flags=" le32(p, 0) " depth=" le32(p, 4))
+    out("SEND " msg(3, hex32(5) hex32(1)))
+    if (RESTART > 0 && ndc == RESTART) out("RESTART")
+  } else if (type == 10) {
+    id = le32(p, 0); t = text(substr(p, 9))
+    n = split(t, lines, "\n"); name = ""; fsize = -1
+    for (k = 1; k <= n; k++) {
+      if (substr(lines[k], 1, 5) == "name=") name = substr(lines[k], 6)
+      if (substr(lines[k], 1, 5) == "size=") fsize = substr(lines[k], 6) + 0
+    }
+    out("SAY XFER START id=" id " size=" fsize " name=" name)
+    if (substr(name, 1, 7) == "refuse-") { out("SEND " msg(11, hex32(id) hex32(4) hex32(4096) hex32(0))); return }
+    want[id] = fsize; got[id] = 0
+    printf "" > ("/tmp/xfer-" id ".hex"); close("/tmp/xfer-" id ".hex")
+    out("SEND " msg(11, hex32(id) hex32(0)))
+    if (fsize == 0) { out("DONE " id); out("SEND " msg(11, hex32(id) hex32(3))) }
+  } else if (type == 12) {
+    id = le32(p, 0); n = le32(p, 4)
+    if (!(id in want)) return
+    printf "%s", substr(p, 25) >> ("/tmp/xfer-" id ".hex")
+    got[id] += n
+    if (got[id] >= want[id]) {
+      close("/tmp/xfer-" id ".hex"); delete want[id]
+      out("DONE " id)
+      out("SEND " msg(11, hex32(id) hex32(3)))
+    }
+  } else if (type == 11) {
+    out("SAY XFER STATUS id=" le32(p, 0) " result=" le32(p, 4))
+  }
+}
+{
+  raw = raw $0
+  while (length(raw) >= 16) {
+    csize = le32(raw, 4)
+    if (length(raw) < 16 + csize * 2) break
+    if (le32(raw, 0) == 1) buf = buf substr(raw, 17, csize * 2)
+    raw = substr(raw, 17 + csize * 2)
+  }
+  while (length(buf) >= 40) {
+    size = le32(buf, 16)
+    if (length(buf) < 40 + size * 2) break
+    type = le32(buf, 4); p = substr(buf, 41, size * 2); buf = substr(buf, 41 + size * 2)
+    handle(type, p, size)
+  }
+}
+AWK
+
 # ---- /init ---------------------------------------------------------------------
 cat > "$root/init" <<'INIT'
 #!/bin/sh
@@ -115,6 +233,15 @@ cat > "$root/init" <<'INIT'
 #   GUEST READY                           everything above is done
 #   AGENT: <hex>                          bytes read from the agent port (each read
 #                                         split into lines of at most 32 bytes)
+#   GUEST AGENT-OPEN <dev> / AGENT-CLOSED the agent port opened / closed (a restart)
+#   STANDIN ...                           the stand-in agent (agentstandin=1):
+#     STANDIN CAPS request=<0|1>          client's ANNOUNCE_CAPABILITIES
+#     STANDIN DISPLAY_CONFIG flags=<n> depth=<n>
+#     STANDIN XFER START id=<n> size=<n> name=<name>
+#     STANDIN XFER DONE id=<n> size=<n> md5=<md5>   all data received, md5 of it
+#     STANDIN XFER STATUS id=<n> result=<n>          client's FILE_XFER_STATUS
+#     STANDIN RESTART                     closing the port (agentrestart=N: after
+#                                         the N-th DISPLAY_CONFIG, once)
 #   USBDEV <name> <vid>:<pid> speed=<speed> product=<product>   every second, each device
 #   USBTICK <n>                           after each listing round (n counts rounds)
 #   ACM DEVICE <dev>                      a CDC-ACM tty appeared
@@ -164,6 +291,10 @@ done
 say "GUEST FB $(ls /dev/fb* 2>/dev/null | tr '\n' ' ')"
 
 # ---- agent port: hold it open read-write and dump what arrives --------------
+# /etc/agent-life.sh opens the port, dumps every chunk (AGENT: lines) and, with
+# agentstandin=1 on the kernel command line, runs the stand-in agent. A life
+# ends only when the stand-in restarts the agent (agentrestart=N); then the
+# port is closed for a second and opened again, as a restarting agent does.
 agentdev=none
 for p in /sys/class/virtio-ports/*; do
   [ -e "$p/name" ] || continue
@@ -171,17 +302,20 @@ for p in /sys/class/virtio-ports/*; do
 done
 if [ "$agentdev" = none ] && [ -e /dev/vport0p1 ]; then agentdev=/dev/vport0p1; fi
 if [ "$agentdev" != none ]; then
-  exec 3<>"$agentdev"
+  standin=0; restart=0
+  for arg in $(cat /proc/cmdline); do
+    case "$arg" in agentstandin=*) standin=${arg#agentstandin=} ;; agentrestart=*) restart=${arg#agentrestart=} ;; esac
+  done
   (
     while :; do
-      dd bs=4096 count=1 <&3 >/tmp/agent.chunk 2>/dev/null
-      if [ -s /tmp/agent.chunk ]; then
-        xxd -p -c 32 /tmp/agent.chunk | sed 's/^/AGENT: /' | say
-      else
-        usleep 200000   # host side closed: reads return 0 at once
-      fi
+      [ -e /tmp/agent.restarted ] && restart=0
+      sh /etc/agent-life.sh "$agentdev" "$standin" "$restart"
+      say "GUEST AGENT-CLOSED"
+      sleep 1
     done
   ) &
+  # the port is open before GUEST READY
+  i=0; while [ ! -e /tmp/agent.open ] && [ $i -lt 50 ]; do usleep 100000; i=$((i + 1)); done
 fi
 say "GUEST AGENT-PORT $agentdev"
 

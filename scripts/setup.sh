@@ -28,6 +28,8 @@ done
 PACKAGES=(
   # X desktop served over SPICE
   xserver-xspice xfonts-base x11-apps xterm x11-xserver-utils x11-utils xdotool spice-vdagent
+  # the guest clipboard in agent tests (xclip sets and reads the X clipboard)
+  xclip
   # virtual machines and the tiny guest
   qemu-system-x86 linux-image-amd64 busybox-static cpio kmod
   # reference client / screenshots, pictures

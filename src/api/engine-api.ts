@@ -6,13 +6,15 @@ import type { MonitorsConfigHead } from '../protocol/display.js';
 import type { ChannelInfo, ConnectOptions, DisconnectDetail, MouseModeName, SessionInfo, SessionState } from './types.js';
 import type { CursorShape, InputEvent, KeyboardLocks } from './input.js';
 import type { UsbEngineStatus, UsbResult } from './usb.js';
+import type { AgentApi, AgentEngineEvent } from './agent.js';
 
 export type EngineEvent =
   | { type: 'state'; state: SessionState }
   | { type: 'connected'; session: SessionInfo }
   | { type: 'channels'; channels: ChannelInfo[] }
   | { type: 'mouse-mode'; mode: MouseModeName; supported: MouseModeName[] }
-  | { type: 'agent'; connected: boolean }
+  /** The guest agent: `agent` (connected, caps), `display-config`, `clipboard`, `file-transfer` (src/api/agent.ts). */
+  | AgentEngineEvent
   | { type: 'surface'; displayId: number; width: number; height: number }
   | { type: 'monitors'; displayId: number; heads: MonitorHead[]; maxAllowed: number }
   /** The guest's pointer shape for display channel `channelId` (INIT, SET, RESET). `shape` null: show the page's default pointer. */
@@ -41,6 +43,11 @@ export interface DisplayStats {
   /** Messages received, by SPICE message type. */
   messages: Record<number, number>;
   streams?: VideoStreamStats | null;
+  /**
+   * First frame (epoch ms) and the recent arrival-to-canvas delays (ms, message taken up in the worker to
+   * the animation frame that drew it), for the session benchmark.
+   */
+  presentation?: { firstFrameAt: number | null; latencies: number[]; latencyTotal: number };
 }
 
 /** Session totals for statistics (engine `stats()`); rates are differences between two samples. */
@@ -61,13 +68,16 @@ export interface EngineStats {
 
 export type EngineEventSink = (event: EngineEvent) => void;
 
-export interface EngineApi {
+/** The agent calls (setWanOptions, offerClipboard, sendFile, setMonitorsConfig, ...) are in AgentApi. */
+export interface EngineApi extends AgentApi {
   /**
    * Starts a session; resolves once the main channel has linked and the first channel list arrived
    * (the `connected` event has been sent), rejects never: failures arrive as one `disconnected` event.
-   * `displayCanvas` is the page's canvas for display channel 0, transferred once.
+   * `displayCanvas` is the page's canvas for display channel 0, transferred once. `inputPort` carries the
+   * page's input as InputPortMessages (the same calls as `input`, `sendKeys`, `releaseAll`, `requestMouseMode`,
+   * in one ordered stream, cheaper).
    */
-  connect(options: ConnectOptions, sink: EngineEventSink, displayCanvas?: OffscreenCanvas): Promise<void>;
+  connect(options: ConnectOptions, sink: EngineEventSink, displayCanvas?: OffscreenCanvas, inputPort?: MessagePort): Promise<void>;
   /** Ends the session: every socket closed; sends one `disconnected` event with code `client`. */
   disconnect(): Promise<void>;
   /** Number of open sockets (diagnostics and leak tests). */

@@ -55,9 +55,7 @@ export interface ReconnectPlan {
   at: number;
 }
 
-export type ReconnectDecision =
-  | { kind: 'scheduled'; plan: ReconnectPlan }
-  | { kind: 'final'; why: 'off' | 'not-retryable' | 'gave-up' };
+export type ReconnectDecision = { kind: 'scheduled'; plan: ReconnectPlan } | { kind: 'final'; why: 'off' | 'not-retryable' | 'gave-up' };
 
 export interface ReconnectOptions {
   /** Whether reconnecting is on now (the `reconnect` or `kiosk` attribute). */

@@ -7,6 +7,7 @@
  */
 import { checkDimensions, decodeBitmap, decodeGlz, decodeLz, decodeLz4, decodeLzAlpha, decodeQuic, decodeZlibGlz, readGlzHeader, type DecodedImage, type GlzDictionary, type SpicePalette } from '../codecs/index.js';
 import { ProtocolError } from '../protocol/errors.js';
+import { limitError, MAX_PALETTE_CACHE_ENTRIES, PIXMAP_CACHE_SLACK } from '../protocol/limits.js';
 import { BitmapFlags, ImageFlags, ImageType } from '../protocol/constants.js';
 import type { PaletteRef, SpiceImage } from '../protocol/display.js';
 import { sourceOf, type PixelSource, type Surface } from './surface.js';
@@ -27,8 +28,6 @@ export interface ImageResolverOptions {
   later(fn: () => void, ms: number): void;
 }
 
-const MAX_PALETTES = 4096;
-
 export class ImageResolver {
   private readonly pixmaps = new Map<bigint, PixelSource>();
   private pixmapPixels = 0;
@@ -42,7 +41,7 @@ export class ImageResolver {
 
   /**
    * Pixels of `image`, decoded or from a cache. `transient` says the caller draws the pixels at once and
-   * keeps nothing: an uncached QUIC or LZ image is then decoded into a reused scratch buffer instead of a
+   * keeps nothing: an uncached QUIC, LZ, GLZ or LZ4 image is then decoded into a reused scratch buffer instead of a
    * fresh allocation (which costs as much as the decode itself). At most one image per draw may be transient.
    */
   resolve(image: SpiceImage, transient = false): PixelSource | Promise<PixelSource> {
@@ -97,8 +96,9 @@ export class ImageResolver {
       const size = src.width * src.height;
       // The server budgets the cache and evicts with INVAL_LIST; a server that overruns it is broken or
       // hostile, and holding its images would grow memory without bound.
-      if (this.pixmapPixels + size > this.options.pixmapCachePixels * 1.25 + 64) {
-        throw new ProtocolError(`the server overran the pixmap cache (${this.pixmapPixels + size} pixels)`);
+      const budget = Math.floor(this.options.pixmapCachePixels * PIXMAP_CACHE_SLACK) + 64;
+      if (this.pixmapPixels + size > budget) {
+        throw limitError(`the server overran the pixmap cache: ${this.pixmapPixels + size} pixels`, `${budget} pixels`, 'PIXMAP_CACHE_PIXELS');
       }
       this.pixmaps.set(descriptor.id, src);
       this.pixmapPixels += size;
@@ -113,7 +113,9 @@ export class ImageResolver {
       return p;
     }
     if (ref.palette && cacheMe) {
-      if (this.palettes.size >= MAX_PALETTES && !this.palettes.has(ref.palette.unique)) throw new ProtocolError('the server overran the palette cache');
+      if (this.palettes.size >= MAX_PALETTE_CACHE_ENTRIES && !this.palettes.has(ref.palette.unique)) {
+        throw limitError(`the server overran the palette cache: ${this.palettes.size + 1} palettes`, MAX_PALETTE_CACHE_ENTRIES, 'MAX_PALETTE_CACHE_ENTRIES');
+      }
       this.palettes.set(ref.palette.unique, ref.palette);
     }
     return ref.palette;
@@ -158,9 +160,9 @@ export class ImageResolver {
           case ImageType.LzRgb:
             return sourceOf(decodeLz(payload.data, null, undefined, out()));
           case ImageType.GlzRgb:
-            return this.glz(payload.data, () => sourceOf(decodeGlz(payload.data, this.options.glz)), false);
+            return this.glz(payload.data, () => sourceOf(decodeGlz(payload.data, this.options.glz, undefined, out())), false);
           case ImageType.Lz4:
-            return sourceOf(decodeLz4(payload.data, descriptor.width, descriptor.height));
+            return sourceOf(decodeLz4(payload.data, descriptor.width, descriptor.height, undefined, out()));
           case ImageType.Jpeg:
             return this.jpeg(payload.data).then(sourceOf);
         }

@@ -62,7 +62,7 @@ export abstract class Channel {
   /** Capabilities this channel type announces (SPICE_*_CAP_* bit indices). */
   protected abstract channelCaps(): number[];
   /**
-   * A channel-specific message (type >= 101). Throwing (or rejecting with) a ProtocolError fails the
+   * A channel-specific message (type > SPICE_MSG_BASE_LAST). Throwing (or rejecting with) a ProtocolError fails the
    * channel; returning a promise holds later messages until it settles.
    */
   protected abstract handleMessage(type: number, body: Uint8Array): void | Promise<void>;
@@ -89,10 +89,7 @@ export abstract class Channel {
   open(): void {
     if (this.phase !== 'idle') return;
     this.phase = 'opening';
-    this.linkTimer = setTimeout(
-      () => this.fail('timeout', `channel ${this.describe()} did not link within ${this.ctx.linkTimeoutMs} ms`),
-      this.ctx.linkTimeoutMs,
-    );
+    this.linkTimer = setTimeout(() => this.fail('timeout', `channel ${this.describe()} did not link within ${this.ctx.linkTimeoutMs} ms`), this.ctx.linkTimeoutMs);
     this.transport = this.ctx.transportFactory(this.ctx.url, {
       onOpen: () => this.onTransportOpen(),
       onData: (bytes) => {
@@ -236,7 +233,7 @@ export abstract class Channel {
       const timed = this.type === ChannelType.Display && type >= 101;
       const t0 = timed ? performance.now() : 0;
       try {
-        pending = type < 101 ? this.handleBaseMessage(type, body) : this.handleMessage(type, body);
+        pending = type <= BaseMsg.BaseLast ? this.handleBaseMessage(type, body) : this.handleMessage(type, body);
       } catch (e) {
         return this.failFrom(e);
       }

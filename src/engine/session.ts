@@ -8,9 +8,10 @@
  */
 import type { EngineEventSink } from '../api/engine-api.js';
 import {
-  ChannelTypeName,
   DisconnectCode,
-  ImageCompression,
+  channelTypeName,
+  imageCompressionValue,
+  type ChannelTypeName,
   type ChannelInfo,
   type ConnectOptions,
   type SessionInfo,
@@ -27,14 +28,11 @@ import { InputsChannel } from './channels/inputs-channel.js';
 import { channelFactories } from './channels/registry.js';
 import type { TransportFactory } from './transport.js';
 import { UsbManager } from './usb-manager.js';
+import { EngineAgent } from './agent.js';
 
 const DEFAULT_LINK_TYPES: ChannelTypeName[] = ['display', 'inputs', 'cursor', 'usbredir'];
 /** A hostile server could announce endless channels; real ones have a few dozen at most. */
 const MAX_CHANNELS = 256;
-
-export function channelTypeName(type: number): ChannelInfo['type'] {
-  return (ChannelTypeName as Record<number, ChannelTypeName>)[type] ?? `unknown-${type}`;
-}
 
 export class Session {
   private state: SessionState = 'connecting';
@@ -51,6 +49,8 @@ export class Session {
   private context: ChannelContext;
   /** USB redirection: the usbredir channels and the devices on them. */
   readonly usb: UsbManager;
+  /** The guest agent, spoken over the main channel. */
+  readonly agent: EngineAgent;
   readonly done: Promise<void>;
 
   constructor(
@@ -79,17 +79,24 @@ export class Session {
       channel: (type, id) => this.channel(type, id),
       displayCanvas: (id) => (id === 0 ? displayCanvas : undefined),
       glz: new GlzDictionary(GLZ_WINDOW_PIXELS),
-      ...(options.preferredCompression ? { preferredCompression: ImageCompression[options.preferredCompression] } : {}),
+      ...(options.preferredCompression ? { preferredCompression: imageCompressionValue(options.preferredCompression) } : {}),
       usb: this.usb,
     };
     this.done = new Promise((resolve) => (this.settle = resolve));
+    this.agent = new EngineAgent(
+      { sendData: (body) => this.main.sendAgentData(body), emit: (event) => this.emit(event), log: (level, message) => this.log(level, message) },
+      options.agent,
+    );
     this.main = new MainChannel(this.context, {
       init: (init) => this.onInit(init),
       channelsList: (list, initial) => this.onChannelsList(list, initial),
-      agent: (connected) => {
+      agent: (connected, tokens) => {
         this.agentConnected = connected;
-        if (this.state === 'connected') this.emit({ type: 'agent', connected });
+        if (connected) this.agent.session.agentConnected(tokens);
+        else this.agent.session.agentDisconnected();
       },
+      agentTokens: (tokens, grant) => (grant ? this.agent.session.grantTokens(tokens) : this.agent.session.setTokens(tokens)),
+      agentData: (body) => this.agent.session.data(body),
       identity: (facts) => Object.assign(this.facts, facts),
     });
   }
@@ -150,6 +157,7 @@ export class Session {
     this.secret = '';
     this.context.glz.clear();
     this.usb.shutdown();
+    this.agent.session.agentDisconnected(); // pending clipboard reads and transfers end now
     this.main.close();
     for (const entry of this.channels.values()) entry.channel?.close();
     this.emit({ type: 'disconnected', code, reason, clean: code === DisconnectCode.Client });
@@ -158,6 +166,8 @@ export class Session {
 
   private onInit(init: MainInit): void {
     this.init = init;
+    // The tokens for agent data, also for an agent that connects later with a plain AGENT_CONNECTED.
+    this.agent.session.setTokens(init.agentTokens);
     this.context = { ...this.context, sessionId: init.sessionId };
   }
 

@@ -35,6 +35,10 @@ export const SPICE_CONSOLE_EVENT_PROPS = {
   onSpiceKeyboardLocks: 'spice-keyboard-locks',
   onSpiceUsb: 'spice-usb',
   onSpiceSettings: 'spice-settings',
+  onSpiceAgent: 'spice-agent',
+  onSpiceDisplayConfig: 'spice-display-config',
+  onSpiceClipboard: 'spice-clipboard',
+  onSpiceFileTransfer: 'spice-file-transfer',
   onSpiceReconnecting: 'spice-reconnecting',
   onSpiceReconnectFailed: 'spice-reconnect-failed',
 } as const satisfies { [K in ConsoleEventName as EventPropName<K>]: K };

@@ -16,8 +16,16 @@ type Reconnecting = { attempt: number; delay: number; maxAttempts: number; code:
 describe('reconnect backoff', () => {
   it('should grow exponentially, cap, and take jitter off', () => {
     const p = { ...defaultReconnectPolicy, baseDelayMs: 1000, maxDelayMs: 10000, factor: 2, jitter: 0.5 };
-    assertEqual([1, 2, 3, 4, 5, 6].map((a) => reconnectDelay(a, p, () => 0)), [1000, 2000, 4000, 8000, 10000, 10000], 'no jitter drawn');
-    assertEqual(reconnectDelay(3, p, () => 0.999999), 2000, 'most jitter: half of 4000');
+    assertEqual(
+      [1, 2, 3, 4, 5, 6].map((a) => reconnectDelay(a, p, () => 0)),
+      [1000, 2000, 4000, 8000, 10000, 10000],
+      'no jitter drawn',
+    );
+    assertEqual(
+      reconnectDelay(3, p, () => 0.999999),
+      2000,
+      'most jitter: half of 4000',
+    );
     for (let i = 0; i < 50; i++) {
       const d = reconnectDelay(4, p);
       assert(d >= 4000 && d <= 8000, `jittered delay ${d} within [4000, 8000]`);
@@ -25,8 +33,16 @@ describe('reconnect backoff', () => {
   });
 
   it('should never retry after client, auth-failed or unsupported', () => {
-    assertEqual(['client', 'auth-failed', 'unsupported'].map((c) => isRetryable(c as never)), [false, false, false], 'final codes');
-    assertEqual(['transport-closed', 'unreachable', 'timeout', 'protocol', 'link-refused'].map((c) => isRetryable(c as never)), [true, true, true, true, true], 'retryable');
+    assertEqual(
+      ['client', 'auth-failed', 'unsupported'].map((c) => isRetryable(c as never)),
+      [false, false, false],
+      'final codes',
+    );
+    assertEqual(
+      ['transport-closed', 'unreachable', 'timeout', 'protocol', 'link-refused'].map((c) => isRetryable(c as never)),
+      [true, true, true, true, true],
+      'retryable',
+    );
   });
 
   it('should schedule attempts, reset on connect, stop at the limit and cancel', () => {
@@ -77,7 +93,15 @@ describe('<spice-console reconnect>', () => {
     await el.connect();
     const f = await failed;
     assertEqual([f.attempts, f.code], [3, 'unreachable'], 'gave up');
-    assertEqual(seen.map((s) => [s.attempt, s.delay, s.code]), [[1, 50, 'unreachable'], [2, 100, 'unreachable'], [3, 200, 'unreachable']], 'attempts');
+    assertEqual(
+      seen.map((s) => [s.attempt, s.delay, s.code]),
+      [
+        [1, 50, 'unreachable'],
+        [2, 100, 'unreachable'],
+        [3, 200, 'unreachable'],
+      ],
+      'attempts',
+    );
     assert(states.includes('reconnecting'), `reconnecting state seen: ${states.join(',')}`);
     assertEqual(el.state, 'disconnected', 'final state');
     const live = el.shadowRoot!.querySelector('[part="announce"]')!;
@@ -101,7 +125,10 @@ describe('<spice-console reconnect>', () => {
     await el.disconnect();
     assert(connects >= 3, `connected ${connects} times`);
     assert(seen.length >= 2, `reconnecting events: ${seen.length}`);
-    assert(seen.every((s) => s.attempt === 1 && s.delay === 30 && s.code === 'transport-closed'), `every drop starts from attempt 1: ${JSON.stringify(seen)}`);
+    assert(
+      seen.every((s) => s.attempt === 1 && s.delay === 30 && s.code === 'transport-closed'),
+      `every drop starts from attempt 1: ${JSON.stringify(seen)}`,
+    );
   });
 
   it('should not reconnect after auth-failed', async () => {

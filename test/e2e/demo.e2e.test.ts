@@ -49,7 +49,6 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
-const status = (page: Page) => page.locator('#status').textContent();
 
 describe('the demo page', () => {
   it('should connect from URL parameters, never take a password from them, and show statistics', async () => {
@@ -122,7 +121,8 @@ describe('the demo page', () => {
           let el = document.activeElement as HTMLElement | null;
           while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement as HTMLElement;
           if (!el) return '';
-          const label = el.getAttribute('aria-label') || (el as HTMLInputElement).labels?.[0]?.textContent?.trim() || el.textContent?.trim() || el.getAttribute('title') || '';
+          const label =
+            el.getAttribute('aria-label') || (el as HTMLInputElement).labels?.[0]?.textContent?.trim() || el.textContent?.trim() || el.getAttribute('title') || '';
           return `${el.id || el.tagName.toLowerCase()}:${label.replace(/\s+/g, ' ').slice(0, 30)}`;
         }),
       );

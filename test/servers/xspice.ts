@@ -35,6 +35,8 @@ export interface XspiceOptions {
   password?: string;
   /** Start spice-vdagentd + spice-vdagent and wait until the agent is connected to the server. */
   agent?: boolean;
+  /** More spice-vdagent arguments, e.g. ['-f', dir, '-o', '0'] (file transfer directory, do not open it). */
+  agentArgs?: string[];
   imageCompression?: ImageCompression;
   jpegWanCompression?: WanCompression;
   zlibGlzWanCompression?: WanCompression;
@@ -329,7 +331,7 @@ async function startOnce(opts: XspiceOptions): Promise<Xspice> {
         timeoutMs,
         50,
       );
-      const a = spawnTracked('spice-vdagent', ['-x', '-s', virtio, '-S', udcs], { env: clientEnv });
+      const a = spawnTracked('spice-vdagent', ['-x', '-s', virtio, '-S', udcs, ...(opts.agentArgs ?? [])], { env: clientEnv });
       owned.push(a);
       pids.vdagent = a.pid;
       const aOut = collect(a.child.stdout, 256 * 1024);

@@ -4,13 +4,14 @@
  */
 import { LitElement, html, type PropertyValues } from 'lit';
 import type { DisplayStats, EngineEvent, EngineStats } from '../../api/engine-api.js';
-import type { ChannelInfo, DisconnectDetail, ImageCompressionName, SessionInfo, SessionState } from '../../api/types.js';
+import type { SpiceConsoleEventDetail, SpiceConsoleEventName } from '../../api/events.js';
+import type { DisconnectDetail, ImageCompressionName, SessionInfo, SessionState } from '../../api/types.js';
 import { EngineController, type WorkerFactory } from '../../controllers/engine-controller.js';
 import type { KeyboardLocks } from '../../api/input.js';
 import type { MouseModeName } from '../../api/types.js';
 import { InteractionController } from '../../controllers/interaction-controller.js';
 import { UsbController } from '../../controllers/usb-controller.js';
-import { SettingsController, type SettingsEventDetail, type SettingsStatus } from '../../controllers/settings-controller.js';
+import { SettingsController, type SettingsStatus } from '../../controllers/settings-controller.js';
 import { getSiteDefaults, setSiteDefaults } from '../../settings/site-defaults.js';
 import type { ConsoleSettings } from '../../settings/settings-record.js';
 import type { UsbDeviceInfo, UsbMode, UsbStatus } from '../../api/usb.js';
@@ -27,45 +28,70 @@ export type KioskDisconnectedPolicy = 'overlay' | 'blank' | 'reload';
 /** `state` of the element: the session's state, `idle` before the first connect(), `reconnecting` between attempts. */
 export type ConsoleState = SessionState | 'idle' | 'reconnecting';
 
-export interface SpiceConsoleEventMap {
-  'spice-connected': CustomEvent<SessionInfo>;
-  'spice-disconnected': CustomEvent<DisconnectDetail>;
-  'spice-channels': CustomEvent<{ channels: ChannelInfo[] }>;
-  'spice-state': CustomEvent<{ state: ConsoleState }>;
-  'spice-reconnecting': CustomEvent<{ attempt: number; delay: number; maxAttempts: number; code: DisconnectDetail['code']; reason: string }>;
-  'spice-reconnect-failed': CustomEvent<{ attempts: number; code: DisconnectDetail['code']; reason: string }>;
-  'spice-resize': CustomEvent<{ displayId: number; width: number; height: number }>;
-  'spice-mouse-mode': CustomEvent<{ mode: MouseModeName; supported: MouseModeName[] }>;
-  'spice-pointer-lock': CustomEvent<{ locked: boolean }>;
-  'spice-keyboard-locks': CustomEvent<KeyboardLocks>;
-  'spice-usb': CustomEvent<UsbStatus>;
-  'spice-settings': CustomEvent<SettingsEventDetail>;
-}
+import type { AgentEngineEvent, ClipboardPolicy, ColorDepth, DisplayEffect, WanOptions } from '../../api/agent.js';
+import { parseColorDepth, parseDisableEffects, wanOptionsOffer } from '../../agent/display-config.js';
+import { parseClipboardPolicy } from '../../agent/clipboard.js';
+import { ClipboardController } from '../../controllers/clipboard-controller.js';
+import { FileTransferController } from '../../controllers/file-transfer-controller.js';
+
+/** `disable-effects`: words separated by commas or spaces; unknown words are dropped. */
+const effectsConverter = {
+  fromAttribute: (value: string | null): DisplayEffect[] => parseDisableEffects(value).effects,
+  toAttribute: (value: DisplayEffect[]): string => value.join(','),
+};
+/** `color-depth`: 16 or 32; anything else keeps oVirt's default, 16. */
+const depthConverter = {
+  fromAttribute: (value: string | null): ColorDepth => parseColorDepth(value) ?? 16,
+  toAttribute: (value: ColorDepth): string => String(value),
+};
+
+export type { SpiceConsoleEventMap } from '../../api/events.js';
 
 /**
  * @summary A SPICE remote console: a virtual machine's display, keyboard, mouse and devices.
  *
- * @fires spice-connected - The session is up. `detail` is a SessionInfo: session id, every channel the
- *   server listed with its state, mouse modes, agent state, VM name and UUID when the server sends them.
- * @fires spice-disconnected - The session ended; sent exactly once per connect(). `detail` is
- *   `{ code, reason, clean }`; codes: `client`, `auth-failed`, `link-refused`, `transport-closed`,
- *   `protocol`, `unreachable`, `timeout`, `unsupported`. `clean` is true only for `client`.
- * @fires spice-channels - A channel was added, linked, failed or closed after connect. `detail.channels`.
- * @fires spice-state - `detail.state`: `connecting`, `connected`, `disconnected`, `reconnecting`.
- * @fires spice-reconnecting - With `reconnect` (or `kiosk`) on, the session ended by itself and a new attempt
- *   is scheduled: `{ attempt, delay, maxAttempts, code, reason }` (`delay` in ms). Follows `spice-disconnected`.
- * @fires spice-reconnect-failed - Reconnecting gave up after `maxAttempts`: `{ attempts, code, reason }`.
- * @fires spice-resize - A guest display changed size: `{ displayId, width, height }` in guest pixels.
- * @fires spice-mouse-mode - The server switched mouse mode: `{ mode, supported }` (`client` | `server`).
- * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left: `{ locked }`.
- * @fires spice-keyboard-locks - The guest's lock keys: `{ capsLock, numLock, scrollLock }`.
- * @fires spice-usb - USB redirection changed. `detail` is a UsbStatus: `{ available, reason?, channels:
- *   { total, free }, devices: [{ key, vendorId, productId, productName?, state, reason?, channelId? }],
- *   migrationWarning?, guestFilter? }`; device states `available`, `redirecting`, `redirected`, `refused`,
- *   `lost`. `migrationWarning` is set once a device was redirected (the VM cannot be live-migrated then).
- * @fires spice-settings - The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt
- *   or foreign record was `ignored`, or storage is `unavailable` (settings are not kept). `detail`:
- *   `{ state, vmId, reason?, stored? }`.
+ * The `@fires` lines are generated from src/api/events.ts (`npm run gen:docs`).
+ * @fires spice-connected - The session is up: sent once every channel the server listed linked or failed. `detail`: `{
+ *   sessionId, channels: [{ type, typeId, id, state, error? }], displayChannelsHint, mouseModes, mouseMode,
+ *   agentConnected, name?, uuid? }`.
+ * @fires spice-disconnected - The session ended; sent exactly once per `connect()`. Codes: `client` (the only clean
+ *   one), `auth-failed`, `link-refused`, `transport-closed`, `protocol`, `unreachable`, `timeout`, `unsupported`.
+ *   `detail`: `{ code, reason, clean }`.
+ * @fires spice-channels - A channel was announced later, linked, failed or closed after `spice-connected`. `detail`: `{
+ *   channels: [{ type, typeId, id, state, error? }] }`.
+ * @fires spice-state - Every state change: `connecting`, `connected`, `disconnected`, `reconnecting` (waiting for the
+ *   next attempt). `detail`: `{ state }`.
+ * @fires spice-reconnecting - With `reconnect` (or `kiosk`) on, the session ended by itself and a new attempt is
+ *   scheduled (`delay` in ms; `maxAttempts` 0: no limit). Follows the `spice-disconnected` of the session that ended.
+ *   `detail`: `{ attempt, delay, maxAttempts, code, reason }`.
+ * @fires spice-reconnect-failed - Reconnecting gave up after `attempts` attempts; `code` and `reason` are the last
+ *   attempt's. `detail`: `{ attempts, code, reason }`.
+ * @fires spice-resize - A guest display changed size, in guest pixels. `detail`: `{ displayId, width, height }`.
+ * @fires spice-mouse-mode - The server switched mouse mode (`client` or `server`). `detail`: `{ mode, supported }`.
+ * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left. `detail`: `{ locked }`.
+ * @fires spice-keyboard-locks - The guest's lock keys changed, as it reported them. `detail`: `{ capsLock, numLock,
+ *   scrollLock }`.
+ * @fires spice-usb - USB redirection changed. Device states: `available`, `redirecting`, `redirected`, `refused`,
+ *   `lost`. `migrationWarning` is set once a device was redirected (the VM cannot be live-migrated then). `detail`: `{
+ *   devices: [{ vendorId, productId, deviceClass, productName?, manufacturerName?, serialNumber?, key, state, reason?,
+ *   channelId?, via? }], available, reason?, channels: { total, free }, migrationWarning?, guestFilter? }`.
+ * @fires spice-settings - The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt or
+ *   foreign record was `ignored` (`reason` says why), or storage is `unavailable` (the console works; settings are not
+ *   kept). `detail`: `{ state, vmId, reason?, stored?: { wanOptions?, colorDepth?, disableEffects?, scale?,
+ *   imageCompression?, clipboard?, usbAutoRedirectFilter?, monitorLayout?: [{ x, y, width, height }] } }`.
+ * @fires spice-agent - The guest agent came, announced its capabilities, or went. `caps` by name (`display-config`,
+ *   `clipboard-by-demand`, `file-xfer-disabled`, ...); `fileTransferAvailable`: it takes files. `detail`: `{ connected,
+ *   caps, fileTransferAvailable }`.
+ * @fires spice-display-config - The WAN options as DISPLAY_CONFIG (flags: 1 wallpaper, 2 font smoothing, 4 animation
+ *   off, 8 set `depth`); `sent` false with the `reason` while no agent announced DISPLAY_CONFIG, or a note (e.g.
+ *   unknown OS). `detail`: `{ flags, depth, effects, sent, reason? }`.
+ * @fires spice-clipboard - Clipboard traffic with the guest: `kind` `grab` (new content of `types` announced), `data`
+ *   (`size` bytes went across) or `release`, `direction` `to-guest` or `from-guest`. `detail`: `{ direction, types,
+ *   size, kind }`.
+ * @fires spice-file-transfer - A file sent into the guest: progress and result. States `waiting`, `sending`, `success`,
+ *   `cancelled`, `error`; `status` names the agent's answer (`not-enough-space`, `session-locked`,
+ *   `vdagent-not-connected`, `disabled`, `error`) or `agent-disconnected`, `read-failed`, or why it could not start (id
+ *   0). `detail`: `{ id, name, size, sent, state, status?, error? }`.
  *
  * @slot toolbar - Controls shown over the top right corner of the screen, e.g. a `<spice-usb-menu>`.
  *
@@ -94,6 +120,13 @@ export class SpiceConsole extends LitElement {
     usbFilter: { type: String, attribute: 'usb-filter' },
     usbAutoRedirectFilter: { type: String, attribute: 'usb-auto-redirect-filter' },
     usbAvailable: { type: Boolean, reflect: true, attribute: 'usb-available' },
+    wanOptions: { type: Boolean, attribute: 'wan-options' },
+    colorDepth: { attribute: 'color-depth', converter: depthConverter },
+    disableEffects: { attribute: 'disable-effects', converter: effectsConverter },
+    osType: { type: String, attribute: 'os-type' },
+    clipboard: { type: String, attribute: 'clipboard' },
+    agentConnected: { type: Boolean, reflect: true, attribute: 'agent-connected' },
+    fileTransferAvailable: { state: true },
     vmId: { type: String, reflect: true, attribute: 'vm-id' },
     reconnect: { type: Boolean, reflect: true },
     kiosk: { type: Boolean, reflect: true },
@@ -176,6 +209,25 @@ export class SpiceConsole extends LitElement {
   /** The live region's last announcement. */
   declare private announcement: string;
   declare private kioskButton: 'fullscreen' | 'reconnect' | null;
+  /**
+   * oVirt's "Enable WAN options": send the guest agent `colorDepth` and `disableEffects` (DISPLAY_CONFIG).
+   * Offered for Windows guests (and an unknown `osType`, with a note); see `wanOptionsOffered`.
+   */
+  declare wanOptions: boolean;
+  /** WAN colour depth, 16 (oVirt's default) or 32. */
+  declare colorDepth: ColorDepth;
+  /** WAN effects to disable: `wallpaper`, `font-smooth`, `animation` or `all` (oVirt's default: animation). */
+  declare disableEffects: DisplayEffect[];
+  /** The guest OS as the portal knows it (`windows`, `windows_10x64`, `linux`, ...); empty = unknown. */
+  declare osType: string;
+  /** Clipboard sharing: `both` (default), `to-guest`, `from-guest` or `off`. */
+  declare clipboard: ClipboardPolicy;
+  /** A guest agent is connected. Read-only for pages. */
+  declare agentConnected: boolean;
+  /** The agent takes files (connected, announced, not FILE_XFER_DISABLED). Read-only for pages. */
+  declare fileTransferAvailable: boolean;
+  /** The agent's capabilities by name, once it announced them. */
+  agentCaps: string[] = [];
 
   /**
    * The SPICE password. A property only: never an attribute, never stored, never logged; handed to the
@@ -189,6 +241,8 @@ export class SpiceConsole extends LitElement {
   private readonly engine: EngineController;
   private readonly interaction: InteractionController;
   private readonly usbControl: UsbController;
+  private readonly clipboardControl: ClipboardController;
+  private readonly fileTransfers: FileTransferController;
   private readonly settingsControl: SettingsController;
   private readonly reconnectControl: ReconnectController;
   private canvas: HTMLCanvasElement | null = null;
@@ -220,6 +274,13 @@ export class SpiceConsole extends LitElement {
     this.usbFilter = '';
     this.usbAutoRedirectFilter = '';
     this.usbAvailable = false;
+    this.wanOptions = false;
+    this.colorDepth = 16;
+    this.disableEffects = ['animation'];
+    this.osType = '';
+    this.clipboard = 'both';
+    this.agentConnected = false;
+    this.fileTransferAvailable = false;
     this.vmId = '';
     this.engine = new EngineController(this, (e) => this.onEngineEvent(e), workerFactory);
     this.interaction = new InteractionController(this, {
@@ -245,6 +306,18 @@ export class SpiceConsole extends LitElement {
       reconnect: (plan) => this.attemptReconnect(plan),
     });
     updateWhenLocaleChanges(this);
+    this.clipboardControl = new ClipboardController(this, {
+      engine: this.engine,
+      policy: () => parseClipboardPolicy(this.clipboard),
+      target: () => this,
+      emit: (detail) => this.emit('spice-clipboard', detail),
+    });
+    this.fileTransfers = new FileTransferController(this, {
+      engine: this.engine,
+      target: () => this,
+      available: () => this.fileTransferAvailable,
+      emit: (detail) => this.emit('spice-file-transfer', detail),
+    });
     // Last: the property defaults above are the built-in layer of the settings' precedence order.
     this.settingsControl = new SettingsController(this);
   }
@@ -260,6 +333,53 @@ export class SpiceConsole extends LitElement {
   }
   set reconnectPolicy(policy: Partial<ReconnectController['policy']>) {
     this.reconnectControl.policy = { ...this.reconnectControl.policy, ...policy };
+  }
+
+  /** Whether WAN options apply to this guest (oVirt: Windows guests; an unknown OS too, with a note). */
+  get wanOptionsOffered(): boolean {
+    return wanOptionsOffer(this.osType ?? '').offered;
+  }
+
+  /** Why WAN options are not offered, or the note for an unknown OS; empty otherwise. */
+  get wanOptionsReason(): string {
+    return wanOptionsOffer(this.osType ?? '').reason ?? '';
+  }
+
+  /** The WAN options as the engine takes them, from the current properties. */
+  private wanValue(): WanOptions {
+    const depth = parseColorDepth(this.colorDepth) ?? 16;
+    const effects = Array.isArray(this.disableEffects) ? this.disableEffects : parseDisableEffects(String(this.disableEffects ?? '')).effects;
+    return { wanOptions: !!this.wanOptions, colorDepth: depth, disableEffects: effects, osType: this.osType ?? '' };
+  }
+
+  /**
+   * Offers `text` to the guest as its clipboard (the guest pastes it). For portals with their own clipboard
+   * UI. Rejects with an error whose `code` is `agent-not-connected`, `clipboard-unavailable` or `clipboard-policy`.
+   */
+  sendClipboardText(text: string): Promise<void> {
+    return this.clipboardControl.sendText(text);
+  }
+
+  /**
+   * The guest's clipboard text (LF line ends). Rejects with an error whose `code` is `agent-not-connected`,
+   * `clipboard-policy`, `clipboard-empty` (nothing copied in the guest) or `agent-timeout`.
+   */
+  readGuestClipboard(): Promise<string> {
+    return this.clipboardControl.readGuestText();
+  }
+
+  /**
+   * Sends files into the guest (the agent saves them, e.g. in the user's Downloads or Desktop folder);
+   * resolves with their transfer ids. Progress and result: `spice-file-transfer` events. Rejects with an error
+   * whose `code` is `agent-not-connected` or `file-transfer-disabled`. Dropping files on the console does the same.
+   */
+  sendFiles(files: File[]): Promise<number[]> {
+    return this.fileTransfers.send(files);
+  }
+
+  /** Cancels the transfer `id`; false if it is not running. */
+  cancelFileTransfer(id: number): Promise<boolean> {
+    return this.fileTransfers.cancel(id);
   }
 
   /** Opens the session to `url`. Resolves when connected or ended; the events tell which. */
@@ -288,6 +408,7 @@ export class SpiceConsole extends LitElement {
         url: this.url,
         password: this.password,
         usb: this.usbControl.engineOptions(),
+        agent: { wan: this.wanValue(), clipboard: parseClipboardPolicy(this.clipboard) },
         ...(this.imageCompression ? { preferredCompression: this.imageCompression } : {}),
       },
       offscreen,
@@ -474,6 +595,10 @@ export class SpiceConsole extends LitElement {
       this.stopCountdown();
       this.setState('disconnected', strings.disconnected);
     }
+    if ((['wanOptions', 'colorDepth', 'disableEffects', 'osType'] as const).some((k) => changed.has(k)) && !this.ended) {
+      void this.engine.api?.setWanOptions(this.wanValue());
+    }
+    if (changed.has('clipboard') && !this.ended) void this.engine.api?.setClipboardPolicy(parseClipboardPolicy(this.clipboard));
     if ((changed.has('url') || changed.has('autoconnect')) && this.autoconnect && this.url && this.ended && this.isConnected) {
       void this.connect();
     }
@@ -497,7 +622,12 @@ export class SpiceConsole extends LitElement {
   private renderKioskButton() {
     const fullscreen = this.kioskButton === 'fullscreen';
     // Its pointer events stay here: the console would take them as guest input and capture the pointer.
-    return html`<button part="kiosk-button" type="button" @pointerdown=${(e: Event) => e.stopPropagation()} @click=${() => (fullscreen ? void this.enterKiosk() : void this.connect())}>
+    return html`<button
+      part="kiosk-button"
+      type="button"
+      @pointerdown=${(e: Event) => e.stopPropagation()}
+      @click=${() => (fullscreen ? void this.enterKiosk() : void this.connect())}
+    >
       ${fullscreen ? strings.fullscreenButton() : strings.reconnectButton()}
     </button>`;
   }
@@ -520,6 +650,8 @@ export class SpiceConsole extends LitElement {
   private onEngineEvent(e: EngineEvent): void {
     this.interaction.handle(e);
     this.usbControl.handle(e);
+    this.clipboardControl.handle(e);
+    this.fileTransfers.handle(e);
     switch (e.type) {
       case 'connected':
         this.session = e.session;
@@ -533,8 +665,8 @@ export class SpiceConsole extends LitElement {
         this.emit('spice-channels', { channels: e.channels });
         return;
       case 'agent':
-        if (this.session) this.session = { ...this.session, agentConnected: e.connected };
-        return;
+      case 'display-config':
+        return this.onAgentEvent(e);
       case 'mouse-mode':
         if (this.session) this.session = { ...this.session, mouseMode: e.mode, mouseModes: e.supported };
         return;
@@ -546,9 +678,25 @@ export class SpiceConsole extends LitElement {
     }
   }
 
+  private onAgentEvent(e: Extract<AgentEngineEvent, { type: 'agent' | 'display-config' }>): void {
+    if (e.type === 'display-config') {
+      const { type: _t, ...detail } = e;
+      return this.emit('spice-display-config', detail);
+    }
+    if (this.session) this.session = { ...this.session, agentConnected: e.connected };
+    this.agentConnected = e.connected;
+    this.agentCaps = e.caps;
+    this.fileTransferAvailable = e.fileTransferAvailable;
+    this.emit('spice-agent', { connected: e.connected, caps: e.caps, fileTransferAvailable: e.fileTransferAvailable });
+  }
+
   private end(detail: DisconnectDetail): void {
     this.ended = true;
     this.session = null;
+    this.agentConnected = false;
+    this.agentCaps = [];
+    this.fileTransferAvailable = false;
+    this.clipboardControl.sessionEnded();
     this.usbControl.sessionEnded();
     this.interaction.sessionEnded();
     const reason = detail.reason;
@@ -622,7 +770,8 @@ export class SpiceConsole extends LitElement {
     this.emit('spice-state', { state });
   }
 
-  private emit<T>(name: string, detail: T): void {
+  /** Sends one of the events of src/api/events.ts, its detail checked against the declared type. */
+  private emit<K extends SpiceConsoleEventName>(name: K, detail: SpiceConsoleEventDetail[K]): void {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 }

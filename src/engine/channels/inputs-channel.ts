@@ -127,7 +127,8 @@ export class InputsChannel extends Channel {
 
   private key(scancode: number, down: boolean): void {
     if (!isScancode(scancode)) return; // the page sent something else: nothing to do
-    if (down) this.keyboard.press(scancode); // an auto-repeat is sent again: guests rely on typematic repeat
+    if (down)
+      this.keyboard.press(scancode); // an auto-repeat is sent again: guests rely on typematic repeat
     else if (!this.keyboard.release(scancode)) return; // never pressed here (e.g. pressed before focus)
     this.sendMessage(keyMessage(scancode, down));
   }

@@ -2,8 +2,9 @@
  * MainChannel: the session's first channel. It reads INIT (session id, mouse modes, agent state),
  * asks for the channel list (ATTACH_CHANNELS), reports the initial CHANNELS_LIST and every later single
  * addition to its session, owns the mouse mode (INIT, MOUSE_MODE → `mouse-mode` events; client mode asked
- * for when offered; MOUSE_MODE_REQUEST on the page's wish), and keeps the agent connection state and
- * tokens (AGENT_CONNECTED[_TOKENS], AGENT_DISCONNECTED, AGENT_TOKEN).
+ * for when offered; MOUSE_MODE_REQUEST on the page's wish), and carries the agent: connection state
+ * (AGENT_CONNECTED[_TOKENS], AGENT_DISCONNECTED; AGENT_START sent on connect), tokens (AGENT_TOKEN) and
+ * AGENT_DATA both ways, which the session's agent (src/engine/agent.ts) speaks.
  */
 import type { MouseModeName } from '../../api/types.js';
 import { ChannelType, MainCap, MainMsg, MainMsgc, MouseMode } from '../../protocol/constants.js';
@@ -27,7 +28,12 @@ import type { ChannelContext } from '../channel-context.js';
 export interface MainChannelEvents {
   init(init: MainInit): void;
   channelsList(channels: ChannelId[], initial: boolean): void;
-  agent(connected: boolean): void;
+  /** The agent came (with the tokens the client may spend; null: plain AGENT_CONNECTED, the count stays) or went. */
+  agent(connected: boolean, tokens: number | null): void;
+  /** AGENT_TOKEN (`grant`: more tokens) or AGENT_CONNECTED_TOKENS for an agent already up (the count). */
+  agentTokens(tokens: number, grant: boolean): void;
+  /** One AGENT_DATA body: a slice of the agent stream. */
+  agentData(body: Uint8Array): void;
   identity(facts: { name?: string; uuid?: string }): void;
 }
 
@@ -45,7 +51,7 @@ export class MainChannel extends Channel {
   private initReceived = false;
   private listReceived = false;
   agentConnected = false;
-  /** AGENT_DATA messages we may still send (each costs one token). */
+  /** Tokens as the server last stated them (INIT, AGENT_CONNECTED_TOKENS, + AGENT_TOKEN); the agent's send queue spends them. */
   agentTokens = 0;
   /** The current mouse mode and the ones the server supports (from INIT, then MOUSE_MODE). */
   mouse: { mode: MouseModeName; supported: MouseModeName[] } = { mode: 'server', supported: [] };
@@ -84,19 +90,21 @@ export class MainChannel extends Channel {
         return this.ctx.emit({ type: 'mouse-mode', ...this.mouse });
       }
       case MainMsg.AgentConnected:
-        return this.agentUp(this.agentTokens);
+        return this.agentUp(null);
       case MainMsg.AgentConnectedTokens:
         return this.agentUp(parseU32(body));
       case MainMsg.AgentDisconnected:
         parseU32(body);
+        if (!this.agentConnected) return;
         this.agentConnected = false;
-        return this.events.agent(false);
-      case MainMsg.AgentToken:
-        this.agentTokens = Math.min(this.agentTokens + parseU32(body), 0xffffffff);
-        return;
+        return this.events.agent(false, 0);
+      case MainMsg.AgentToken: {
+        const n = parseU32(body);
+        this.agentTokens = Math.min(this.agentTokens + n, 0xffffffff);
+        return this.events.agentTokens(n, true);
+      }
       case MainMsg.AgentData:
-        // Agent messages (monitors, clipboard, display config) are handled by the agent layer once it exists.
-        return this.logUnknown(type, body);
+        return this.events.agentData(body);
       case MainMsg.Name:
         return this.events.identity({ name: parseName(body) });
       case MainMsg.Uuid:
@@ -128,11 +136,16 @@ export class MainChannel extends Channel {
     }
   }
 
-  private agentUp(tokens: number): void {
-    this.agentTokens = tokens;
-    if (this.agentConnected) return;
+  /** AGENT_DATA to the agent; the caller spends one token per body (src/agent/send-queue.ts). */
+  sendAgentData(body: Uint8Array): void {
+    this.send(MainMsgc.AgentData, body);
+  }
+
+  private agentUp(tokens: number | null): void {
+    if (tokens !== null) this.agentTokens = tokens;
+    if (this.agentConnected) return tokens === null ? undefined : this.events.agentTokens(tokens, false);
     this.agentConnected = true;
     this.send(MainMsgc.AgentStart, writeAgentStart(AGENT_TOKENS_TO_SERVER));
-    this.events.agent(true);
+    this.events.agent(true, tokens);
   }
 }
