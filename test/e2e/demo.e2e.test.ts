@@ -49,7 +49,6 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
-
 describe('the demo page', () => {
   it('should connect from URL parameters, never take a password from them, and show statistics', async () => {
     const { page, violations } = await demoPage(`?url=${encodeURIComponent(open.url)}&autoconnect=1&stats=1&password=leak`);
