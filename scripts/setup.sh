@@ -36,6 +36,8 @@ PACKAGES=(
   spice-client-gtk imagemagick
   # browser for browser tests and the demo
   chromium
+  # the second browser: Firefox ESR runs the browser layer and the core e2e tests (driven over WebDriver BiDi)
+  firefox-esr
   # protocol headers to read; the C compiler and libraries the comparison tests build against
   # (test/unit/usb/*libusbredir*: libusbredirparser; the STROKE scene's Xlib program: libx11)
   libspice-protocol-dev libusbredirparser-dev gcc libc6-dev pkg-config libx11-dev

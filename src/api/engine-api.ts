@@ -54,6 +54,22 @@ export interface DisplayStats {
   presentation?: { firstFrameAt: number | null; latencies: number[]; latencyTotal: number };
 }
 
+/** Session totals for statistics (engine `stats()`); rates are differences between two samples. */
+export interface EngineStats {
+  /** Bytes received / sent over every channel's socket since the session started. */
+  bytesIn: number;
+  bytesOut: number;
+  /** Canvas updates presented, all displays. */
+  frames: number;
+  /** Time spent handling display messages (decoding and drawing), ms, and how many there were. */
+  displayBusyMs: number;
+  displayMessages: number;
+  /** Smoothed round trip of the inputs channel's motion acknowledgement, ms; null until the pointer moved. */
+  roundTripMs: number | null;
+  /** When the sample was taken (Date.now()). */
+  at: number;
+}
+
 export type EngineEventSink = (event: EngineEvent) => void;
 
 /** The agent calls (setWanOptions, offerClipboard, sendFile, setMonitorsConfig, ...) are in AgentApi. */
@@ -94,6 +110,8 @@ export interface EngineApi extends AgentApi {
   screenshot(displayId: number, monitorId?: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null>;
   /** Diagnostics: image types decoded per display channel, frames presented, video streams. */
   displayStats(): Promise<DisplayStats[]>;
+  /** Session totals: bytes each way, frames, display work time, round trip (see EngineStats). */
+  stats(): Promise<EngineStats>;
   /**
    * Redirects the USB device `key` (src/usb/device-key.ts) into the VM on a free usbredir channel. The engine
    * uses its worker's own WebUSB when that sees the device, else `device`: a MessagePort whose page end serves

@@ -6,7 +6,7 @@
  * one entry here, then `npm run gen:docs`.
  */
 import type { KeyboardLocks } from './input.js';
-import type { ChannelInfo, DisconnectDetail, MouseModeName, SessionInfo, SessionState } from './types.js';
+import type { ChannelInfo, DisconnectCode, DisconnectDetail, MouseModeName, SessionInfo, SessionState } from './types.js';
 import type { UsbStatus } from './usb.js';
 import type { MonitorsDetail } from './monitors.js';
 import type { AgentStatus, ClipboardDetail, DisplayConfigDetail, FileTransferDetail } from './agent.js';
@@ -22,8 +22,15 @@ export interface SpiceConsoleEventDetail {
   'spice-disconnected': DisconnectDetail;
   /** A channel was announced later, linked, failed or closed after `spice-connected`. */
   'spice-channels': { channels: ChannelInfo[] };
-  /** Every state change: `connecting`, `connected`, `disconnected`. */
-  'spice-state': { state: SessionState | 'idle' };
+  /** Every state change: `connecting`, `connected`, `disconnected`, `reconnecting` (waiting for the next attempt). */
+  'spice-state': { state: SessionState | 'idle' | 'reconnecting' };
+  /**
+   * With `reconnect` (or `kiosk`) on, the session ended by itself and a new attempt is scheduled (`delay` in ms;
+   * `maxAttempts` 0: no limit). Follows the `spice-disconnected` of the session that ended.
+   */
+  'spice-reconnecting': { attempt: number; delay: number; maxAttempts: number; code: DisconnectCode; reason: string };
+  /** Reconnecting gave up after `attempts` attempts; `code` and `reason` are the last attempt's. */
+  'spice-reconnect-failed': { attempts: number; code: DisconnectCode; reason: string };
   /** A guest monitor appeared or changed size, in guest pixels (`key` is `<channelId>:<monitorId>`). */
   'spice-resize': { key: string; channelId: number; displayId: number; monitorId: number; width: number; height: number };
   /**

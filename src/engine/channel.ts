@@ -7,7 +7,8 @@
  * into the transport.
  */
 import type { DisconnectCode } from '../api/types.js';
-import { BaseMsg, BaseMsgc, CommonCap, LinkErr } from '../protocol/constants.js';
+import { BaseMsg, BaseMsgc, ChannelType, CommonCap, LinkErr } from '../protocol/constants.js';
+import { countBytesIn, countBytesOut, countDisplayWork } from './session-stats.js';
 import { ByteQueue } from '../protocol/byte-queue.js';
 import { parseDisconnecting, parseNotify, parsePing, parseSetAck, writeAckSync, writePong } from '../protocol/base.js';
 import { hasCap } from '../protocol/caps.js';
@@ -88,13 +89,13 @@ export abstract class Channel {
   open(): void {
     if (this.phase !== 'idle') return;
     this.phase = 'opening';
-    this.linkTimer = setTimeout(
-      () => this.fail('timeout', `channel ${this.describe()} did not link within ${this.ctx.linkTimeoutMs} ms`),
-      this.ctx.linkTimeoutMs,
-    );
+    this.linkTimer = setTimeout(() => this.fail('timeout', `channel ${this.describe()} did not link within ${this.ctx.linkTimeoutMs} ms`), this.ctx.linkTimeoutMs);
     this.transport = this.ctx.transportFactory(this.ctx.url, {
       onOpen: () => this.onTransportOpen(),
-      onData: (bytes) => this.onTransportData(bytes),
+      onData: (bytes) => {
+        countBytesIn(bytes.byteLength);
+        this.onTransportData(bytes);
+      },
       onClose: ({ opened, reason }) => this.onTransportClose(opened, reason),
     });
   }
@@ -114,7 +115,9 @@ export abstract class Channel {
   /** Sends one channel message. Ignored once closed. */
   send(type: number, body: Uint8Array = new Uint8Array(0)): void {
     if (this.phase !== 'ready' || !this.transport) return;
-    this.transport.send(frameMessage(type, body, this.miniHeader, ++this.sendSerial));
+    const framed = frameMessage(type, body, this.miniHeader, ++this.sendSerial);
+    countBytesOut(framed.byteLength);
+    this.transport.send(framed);
   }
 
   describe(): string {
@@ -227,15 +230,19 @@ export abstract class Channel {
       const { type, body } = this.backlog.shift()!;
       this.received.set(type, (this.received.get(type) ?? 0) + 1);
       let pending: void | Promise<void>;
+      const timed = this.type === ChannelType.Display && type >= 101;
+      const t0 = timed ? performance.now() : 0;
       try {
         pending = type <= BaseMsg.BaseLast ? this.handleBaseMessage(type, body) : this.handleMessage(type, body);
       } catch (e) {
         return this.failFrom(e);
       }
+      if (timed && !(pending instanceof Promise)) countDisplayWork(performance.now() - t0);
       if (pending instanceof Promise) {
         this.busy = true;
         pending.then(
           () => {
+            if (timed) countDisplayWork(performance.now() - t0);
             this.busy = false;
             if (this.phase !== 'ready') return;
             this.countForAck();

@@ -6,7 +6,8 @@
  * transport factory is injectable for tests.
  */
 import { transfer } from 'comlink';
-import type { DisplayStats, EngineApi, EngineEventSink } from '../api/engine-api.js';
+import type { DisplayStats, EngineApi, EngineEventSink, EngineStats } from '../api/engine-api.js';
+import { resetSessionStats, sessionStats } from './session-stats.js';
 import type { InputEvent, InputPortMessage } from '../api/input.js';
 import type { ConnectOptions, MouseModeName } from '../api/types.js';
 import { UsbErrorCode, type UsbResult } from '../api/usb.js';
@@ -29,6 +30,7 @@ export class Engine implements EngineApi {
     // Display channels announce their video codecs synchronously at link time: know them first (cached).
     await probeVideoCodecs();
     this.session?.disconnect();
+    resetSessionStats();
     const session = new Session(options, sink, this.transportFactory);
     this.session = session;
     await session.start();
@@ -83,6 +85,10 @@ export class Engine implements EngineApi {
   async screenshot(displayId: number, monitorId?: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
     const shot = this.session?.displayChannel(displayId)?.screenshot(monitorId) ?? null;
     return shot ? transfer(shot, [shot.rgba.buffer]) : null;
+  }
+
+  async stats(): Promise<EngineStats> {
+    return sessionStats((this.session?.displayChannels() ?? []).reduce((n, c) => n + c.framesPresented, 0));
   }
 
   async displayStats(): Promise<DisplayStats[]> {

@@ -40,6 +40,8 @@ export const SPICE_CONSOLE_EVENT_PROPS = {
   onSpiceDisplayConfig: 'spice-display-config',
   onSpiceClipboard: 'spice-clipboard',
   onSpiceFileTransfer: 'spice-file-transfer',
+  onSpiceReconnecting: 'spice-reconnecting',
+  onSpiceReconnectFailed: 'spice-reconnect-failed',
 } as const satisfies { [K in ConsoleEventName as EventPropName<K>]: K };
 
 type ConsoleEventProps = { [K in ConsoleEventName as EventPropName<K>]: EventName<SpiceConsoleEventMap[K]> };

@@ -74,4 +74,55 @@ export const styles = css`
     gap: 6px;
     align-items: flex-start;
   }
+  [part='toolbar'][hidden] {
+    display: none;
+  }
+  /* The live region: read by screen readers, not shown. */
+  [part='announce'] {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+  /* Kiosk mode: the disconnected message covers the middle of the screen. */
+  [part='status'].kiosk {
+    inset: 0;
+    display: flex;
+    flex-direction: column;
+    gap: 16px;
+    align-items: center;
+    justify-content: center;
+    background: rgba(0, 0, 0, 0.8);
+    font-size: 1.4em;
+    text-align: center;
+  }
+  [part='status'].kiosk[hidden] {
+    display: none;
+  }
+  [part='kiosk-button'] {
+    font: inherit;
+    padding: 8px 20px;
+    border-radius: 6px;
+    border: 1px solid currentColor;
+    background: #1e3a5f;
+    color: inherit;
+    cursor: pointer;
+  }
+  [part='kiosk-button']:focus-visible {
+    outline: 3px solid var(--spice-console-focus-ring, #3b82f6);
+  }
+  /* Kiosk mode without a user gesture yet: one button in the middle asks for full screen. */
+  .kiosk-prompt {
+    position: absolute;
+    inset: 0;
+    display: flex;
+    align-items: center;
+    justify-content: center;
+    background: rgba(0, 0, 0, 0.45);
+  }
+  .blank #screen {
+    visibility: hidden;
+  }
 `;

@@ -4,7 +4,7 @@
  * turns engine events into DOM events.
  */
 import { LitElement, html, type PropertyValues } from 'lit';
-import type { DisplayStats, EngineEvent } from '../../api/engine-api.js';
+import type { DisplayStats, EngineEvent, EngineStats } from '../../api/engine-api.js';
 import type { SpiceConsoleEventDetail, SpiceConsoleEventName } from '../../api/events.js';
 import type { DisconnectDetail, ImageCompressionName, SessionInfo, SessionState } from '../../api/types.js';
 import { EngineController, type WorkerFactory } from '../../controllers/engine-controller.js';
@@ -20,6 +20,15 @@ import type { UsbDeviceLike } from '../../usb/webusb-types.js';
 import type { ComboName } from '../../input/keys.js';
 import type { ScaleMode } from '../../input/viewport.js';
 import { styles } from './spice-console.styles.js';
+import { updateWhenLocaleChanges } from '@lit/localize';
+import { ReconnectController, type ReconnectPlan } from '../../controllers/reconnect-controller.js';
+import { strings } from '../../l10n/strings.js';
+
+/** What a kiosk console shows while disconnected: a message with a countdown, nothing, or a page reload. */
+export type KioskDisconnectedPolicy = 'overlay' | 'blank' | 'reload';
+/** `state` of the element: the session's state, `idle` before the first connect(), `reconnecting` between attempts. */
+export type ConsoleState = SessionState | 'idle' | 'reconnecting';
+
 import type { AgentEngineEvent, ClipboardPolicy, ColorDepth, DisplayEffect, WanOptions } from '../../api/agent.js';
 import { parseColorDepth, parseDisableEffects, wanOptionsOffer } from '../../agent/display-config.js';
 import { parseClipboardPolicy } from '../../agent/clipboard.js';
@@ -55,7 +64,13 @@ export type { SpiceConsoleEventMap } from '../../api/events.js';
  *   `detail`: `{ code, reason, clean }`.
  * @fires spice-channels - A channel was announced later, linked, failed or closed after `spice-connected`. `detail`: `{
  *   channels: [{ type, typeId, id, state, error? }] }`.
- * @fires spice-state - Every state change: `connecting`, `connected`, `disconnected`. `detail`: `{ state }`.
+ * @fires spice-state - Every state change: `connecting`, `connected`, `disconnected`, `reconnecting` (waiting for the
+ *   next attempt). `detail`: `{ state }`.
+ * @fires spice-reconnecting - With `reconnect` (or `kiosk`) on, the session ended by itself and a new attempt is
+ *   scheduled (`delay` in ms; `maxAttempts` 0: no limit). Follows the `spice-disconnected` of the session that ended.
+ *   `detail`: `{ attempt, delay, maxAttempts, code, reason }`.
+ * @fires spice-reconnect-failed - Reconnecting gave up after `attempts` attempts; `code` and `reason` are the last
+ *   attempt's. `detail`: `{ attempts, code, reason }`.
  * @fires spice-resize - A guest monitor appeared or changed size, in guest pixels (`key` is `<channelId>:<monitorId>`).
  *   `detail`: `{ key, channelId, displayId, monitorId, width, height }`.
  * @fires spice-monitors - The guest's monitors changed (a display channel's surface or MONITORS_CONFIG, a channel
@@ -91,7 +106,9 @@ export type { SpiceConsoleEventMap } from '../../api/events.js';
  *
  * @csspart base - The wrapper around the screen.
  * @csspart screen - The canvas of each monitor (inside its `<spice-monitor>`).
- * @csspart status - The status line shown while not connected.
+ * @csspart status - The status line shown while not connected (in kiosk mode: the disconnected overlay).
+ * @csspart announce - The visually hidden live region that tells screen readers about state changes.
+ * @csspart kiosk-button - Kiosk mode's `Enter full screen` / `Reconnect` button.
  * @csspart hint - How to take or leave the pointer, shown in server mouse mode.
  * @csspart cursor - The guest cursor drawn while the pointer is locked (server mouse mode).
  * @cssproperty --spice-console-focus-ring - Outline shown while the console has the keyboard.
@@ -123,6 +140,11 @@ export class SpiceConsole extends LitElement {
     clipboard: { type: String, attribute: 'clipboard' },
     agentConnected: { type: Boolean, reflect: true, attribute: 'agent-connected' },
     fileTransferAvailable: { state: true },
+    reconnect: { type: Boolean, reflect: true },
+    kiosk: { type: Boolean, reflect: true },
+    kioskDisconnected: { type: String, reflect: true, attribute: 'kiosk-disconnected' },
+    announcement: { state: true },
+    kioskButton: { state: true },
   };
 
   /**
@@ -174,7 +196,7 @@ export class SpiceConsole extends LitElement {
    */
   declare mouseMode: MouseModeName;
   /** `idle` until the first connect(), then the session state. Read-only for pages. */
-  declare state: SessionState | 'idle';
+  declare state: ConsoleState;
   /**
    * USB redirection, as oVirt's USB policy: `native` (WebUSB devices into the VM over SPICE usbredir
    * channels), `disabled` (default) or `legacy` (reported unsupported: a browser cannot run that client).
@@ -196,7 +218,24 @@ export class SpiceConsole extends LitElement {
    * they are kept under the UUID the server sends once connected.
    */
   declare vmId: string;
-  declare private statusText: string;
+  /**
+   * Open the session again, with exponential backoff and jitter, when it ends by itself (network drop,
+   * server restart, a migration the client cannot follow); never after `client`, `auth-failed` or
+   * `unsupported`. USB devices that were redirected are redirected again. Tune with `reconnectPolicy`.
+   */
+  declare reconnect: boolean;
+  /**
+   * Kiosk mode: full screen on start (or on the first click where the browser wants a user gesture),
+   * Keyboard Lock so system keys reach the guest, no toolbar, and `reconnect` on.
+   */
+  declare kiosk: boolean;
+  /** What a kiosk console shows while disconnected: `overlay` (default; message and countdown), `blank`, `reload`. */
+  declare kioskDisconnected: KioskDisconnectedPolicy;
+  /** The status line's text, rendered in the active locale. */
+  declare private statusText: () => string;
+  /** The live region's last announcement. */
+  declare private announcement: string;
+  declare private kioskButton: 'fullscreen' | 'reconnect' | null;
   /**
    * oVirt's "Enable WAN options": send the guest agent `colorDepth` and `disableEffects` (DISPLAY_CONFIG).
    * Offered for Windows guests (and an unknown `osType`, with a note); see `wanOptionsOffered`.
@@ -233,7 +272,15 @@ export class SpiceConsole extends LitElement {
   private readonly clipboardControl: ClipboardController;
   private readonly fileTransfers: FileTransferController;
   private readonly monitorsMgr: MonitorManager;
+  private readonly reconnectControl: ReconnectController;
   private ended = true;
+  private countdown: ReturnType<typeof setInterval> | null = null;
+  /** The aria-label the element gave itself (replaced when the locale changes; a page's own label is kept). */
+  private ownLabel: string | null = null;
+  /** Keys of USB devices the user redirected into this session (and did not release). */
+  private usbWanted = new Set<string>();
+  /** Keys of USB devices in the VM when the session dropped: redirected again after the reconnect. */
+  private usbToRestore: string[] = [];
 
   constructor(workerFactory?: WorkerFactory) {
     super();
@@ -241,7 +288,12 @@ export class SpiceConsole extends LitElement {
     this.autoconnect = false;
     this.imageCompression = '';
     this.state = 'idle';
-    this.statusText = 'Not connected';
+    this.statusText = strings.notConnected;
+    this.announcement = '';
+    this.kioskButton = null;
+    this.reconnect = false;
+    this.kiosk = false;
+    this.kioskDisconnected = 'overlay';
     this.scale = 'fit';
     this.layout = 'guest';
     this.monitor = 0;
@@ -296,8 +348,15 @@ export class SpiceConsole extends LitElement {
       changed: (status) => {
         this.usbAvailable = status.available;
         this.emit('spice-usb', status);
+        for (const d of status.devices) if (d.state === 'lost') this.usbWanted.delete(d.key);
+        if (status.available && this.usbToRestore.length) queueMicrotask(() => this.restoreUsb());
       },
     });
+    this.reconnectControl = new ReconnectController(this, {
+      enabled: () => this.reconnect || this.kiosk,
+      reconnect: (plan) => this.attemptReconnect(plan),
+    });
+    updateWhenLocaleChanges(this);
     this.clipboardControl = new ClipboardController(this, {
       engine: this.engine,
       policy: () => parseClipboardPolicy(this.clipboard),
@@ -317,6 +376,14 @@ export class SpiceConsole extends LitElement {
   /** Where this console's settings stand: the VM id they are kept under, whether they are kept, and why not. */
   get settingsStatus(): SettingsStatus {
     return this.settingsControl.status;
+  }
+
+  /** The reconnect backoff: `{ baseDelayMs, maxDelayMs, maxAttempts, factor, jitter }`; assign a part to change it. */
+  get reconnectPolicy(): Readonly<ReconnectController['policy']> {
+    return this.reconnectControl.policy;
+  }
+  set reconnectPolicy(policy: Partial<ReconnectController['policy']>) {
+    this.reconnectControl.policy = { ...this.reconnectControl.policy, ...policy };
   }
 
   /** Whether WAN options apply to this guest (oVirt: Windows guests; an unknown OS too, with a note). */
@@ -368,11 +435,20 @@ export class SpiceConsole extends LitElement {
 
   /** Opens the session to `url`. Resolves when connected or ended; the events tell which. */
   async connect(): Promise<void> {
+    this.reconnectControl.reset();
+    this.usbToRestore = [];
+    this.usbWanted.clear();
+    await this.open();
+  }
+
+  private async open(): Promise<void> {
     if (!this.url) throw new Error('spice-console: set url before connect()');
     if (!this.ended) await this.disconnect();
+    this.stopCountdown();
     this.ended = false;
     this.session = null;
-    this.setState('connecting', `Connecting to ${this.url}…`);
+    const url = this.url;
+    this.setState('connecting', () => strings.connecting(url));
     await this.updateComplete;
     await this.settingsControl.settled();
     this.monitorsMgr.reset();
@@ -390,6 +466,11 @@ export class SpiceConsole extends LitElement {
 
   /** Closes the session; `spice-disconnected` follows with code `client` (unless it had ended already). */
   async disconnect(): Promise<void> {
+    if (this.reconnectControl.scheduled) {
+      this.reconnectControl.reset();
+      this.stopCountdown();
+      this.setState('disconnected', strings.disconnected);
+    }
     if (this.ended) return;
     await this.engine.disconnect();
     if (!this.ended) this.end({ code: 'client', reason: 'disconnected by the client', clean: true });
@@ -455,6 +536,15 @@ export class SpiceConsole extends LitElement {
   /** Diagnostics per display channel: image types decoded, frames presented, messages received by type. */
   async displayStats(): Promise<DisplayStats[]> {
     return (await this.engine.api?.displayStats()) ?? [];
+  }
+
+  /**
+   * Session totals for statistics: bytes received and sent, frames presented, time spent decoding and
+   * drawing display messages, and the round trip of the inputs channel's motion acknowledgement (null until
+   * the pointer moved). Null while not connected. Rates come from the difference of two samples.
+   */
+  async stats(): Promise<EngineStats | null> {
+    return (await this.engine.api?.stats()) ?? null;
   }
 
   /**
@@ -540,12 +630,15 @@ export class SpiceConsole extends LitElement {
    * `usb-no-free-channel`, `usb-refused` (a filter said no; `message` says which), `usb-not-found` or
    * `usb-failed`.
    */
-  redirectUsb(key: string): Promise<UsbDeviceInfo> {
-    return this.usbControl.redirect(key);
+  async redirectUsb(key: string): Promise<UsbDeviceInfo> {
+    const info = await this.usbControl.redirect(key);
+    this.usbWanted.add(key);
+    return info;
   }
 
   /** Gives the device `key` back to this computer (the VM sees it unplugged). */
   releaseUsb(key: string): Promise<void> {
+    this.usbWanted.delete(key);
     return this.usbControl.release(key);
   }
 
@@ -561,14 +654,40 @@ export class SpiceConsole extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.autoconnect && this.url && this.ended) void this.connect();
+    if (this.kiosk) void this.enterKiosk();
+  }
+
+  /**
+   * Kiosk mode's start: full screen and Keyboard Lock. Browsers allow full screen only from a user gesture
+   * (or with a kiosk browser flag); without one, a full-screen button covers the console until clicked.
+   */
+  async enterKiosk(): Promise<void> {
+    if (document.fullscreenElement !== this) {
+      try {
+        await this.requestFullscreen({ navigationUI: 'hide' });
+      } catch {
+        this.kioskButton = 'fullscreen';
+        return;
+      }
+    }
+    if (this.kioskButton === 'fullscreen') this.kioskButton = null;
+    await this.grabKeyboard();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.stopCountdown();
     if (!this.ended) this.end({ code: 'client', reason: 'the element was removed from the page', clean: true });
   }
 
   protected override updated(changed: PropertyValues<this>): void {
+    // Keys go to the guest, so screen readers should pass them through: an application with a name
+    // (in the active locale), unless the page named it itself.
+    if (!this.hasAttribute('role')) this.setAttribute('role', 'application');
+    if (!this.hasAttribute('aria-label') || this.getAttribute('aria-label') === this.ownLabel) {
+      this.ownLabel = strings.consoleLabel();
+      this.setAttribute('aria-label', this.ownLabel);
+    }
     if (changed.has('viewOnly') && this.viewOnly) this.interaction.inputDisabled();
     if (changed.has('layout') || changed.has('monitor')) {
       this.monitorsMgr.relayout();
@@ -580,6 +699,12 @@ export class SpiceConsole extends LitElement {
     }
     if (changed.has('resizeGuest') && this.resizeGuest) this.monitorsMgr.scheduleResize();
     if (changed.has('mouseMode')) this.interaction.requestPreferredMode();
+    if (changed.has('kiosk') && this.kiosk && !changed.get('kiosk') && this.isConnected) void this.enterKiosk();
+    if ((changed.has('reconnect') || changed.has('kiosk')) && !this.reconnect && !this.kiosk && this.reconnectControl.scheduled) {
+      this.reconnectControl.reset();
+      this.stopCountdown();
+      this.setState('disconnected', strings.disconnected);
+    }
     if ((['wanOptions', 'colorDepth', 'disableEffects', 'osType'] as const).some((k) => changed.has(k)) && !this.ended) {
       void this.engine.api?.setWanOptions(this.wanValue());
     }
@@ -590,12 +715,31 @@ export class SpiceConsole extends LitElement {
   }
 
   protected override render() {
-    return html`<div part="base">
+    const blank = this.kiosk && this.kioskDisconnected === 'blank' && this.state !== 'connected';
+    return html`<div part="base" aria-label=${strings.consoleLabel()} class=${blank ? 'blank' : ''}>
       <div id="screen"></div>
       ${this.interaction.overlay()}
-      <div part="toolbar"><slot name="toolbar"></slot></div>
-      <div part="status" role="status" ?hidden=${this.state === 'connected'}>${this.statusText}</div>
+      <div part="toolbar" ?hidden=${this.kiosk}><slot name="toolbar"></slot></div>
+      <div part="status" class=${this.kiosk ? 'kiosk' : ''} ?hidden=${this.state === 'connected' || blank}>
+        <span>${this.statusText()}</span>
+        ${this.kioskButton === 'reconnect' ? this.renderKioskButton() : null}
+      </div>
+      ${this.kioskButton === 'fullscreen' ? html`<div class="kiosk-prompt">${this.renderKioskButton()}</div>` : null}
+      <div part="announce" role="status" aria-live="polite" aria-atomic="true">${this.announcement}</div>
     </div>`;
+  }
+
+  private renderKioskButton() {
+    const fullscreen = this.kioskButton === 'fullscreen';
+    // Its pointer events stay here: the console would take them as guest input and capture the pointer.
+    return html`<button
+      part="kiosk-button"
+      type="button"
+      @pointerdown=${(e: Event) => e.stopPropagation()}
+      @click=${() => (fullscreen ? void this.enterKiosk() : void this.connect())}
+    >
+      ${fullscreen ? strings.fullscreenButton() : strings.reconnectButton()}
+    </button>`;
   }
 
   private onEngineEvent(e: EngineEvent): void {
@@ -609,7 +753,9 @@ export class SpiceConsole extends LitElement {
         return;
       case 'connected':
         this.session = e.session;
-        this.setState('connected', '');
+        this.reconnectControl.connected();
+        this.setState('connected', () => '');
+        this.announce(e.session.name ? strings.connected(e.session.name) : strings.connectedUnnamed());
         this.emit('spice-connected', e.session);
         this.monitorsMgr.scheduleResize();
         return;
@@ -655,12 +801,72 @@ export class SpiceConsole extends LitElement {
     this.interaction.sessionEnded();
     // The monitors in the console keep their last frame; windows close.
     this.monitorsMgr.sessionEnded();
-    this.setState('disconnected', detail.clean ? 'Disconnected' : `Disconnected: ${detail.reason}`);
+    const reason = detail.reason;
+    this.setState('disconnected', detail.clean ? strings.disconnected : () => strings.disconnectedBecause(reason));
+    this.announce(detail.clean ? strings.disconnected() : strings.disconnectedBecause(reason));
     this.emit('spice-disconnected', detail);
     void this.engine.disconnect();
+    const decision = this.reconnectControl.ended(detail.code);
+    if (decision.kind === 'scheduled') {
+      // Devices to bring back: those the user redirected into the session that dropped.
+      this.usbToRestore = [...this.usbWanted];
+      const { attempt, delayMs, at } = decision.plan;
+      const of = this.reconnectControl.policy.maxAttempts;
+      const text = () => strings.reconnectingIn(Math.max(0, Math.ceil((at - Date.now()) / 1000)), attempt, of);
+      this.setState('reconnecting', text);
+      this.startCountdown();
+      this.announce(text());
+      this.emit('spice-reconnecting', { attempt, delay: delayMs, maxAttempts: of, code: detail.code, reason });
+    } else {
+      this.usbToRestore = [];
+      this.usbWanted.clear();
+      if (decision.why === 'gave-up') {
+        this.setState('disconnected', () => strings.gaveUp(reason));
+        this.announce(strings.gaveUp(reason));
+        this.emit('spice-reconnect-failed', { attempts: this.reconnectControl.policy.maxAttempts, code: detail.code, reason });
+      }
+      if (this.kiosk && !detail.clean) this.kioskButton = 'reconnect';
+    }
   }
 
-  private setState(state: SessionState, text: string): void {
+  private attemptReconnect(plan: ReconnectPlan): void {
+    this.stopCountdown();
+    if (!this.url || !this.isConnected) return;
+    if (this.kiosk && this.kioskDisconnected === 'reload') {
+      location.reload();
+      return;
+    }
+    void this.open().then(() => {
+      if (this.state === 'connecting') this.statusText = () => strings.reconnectingNow(plan.attempt);
+    });
+  }
+
+  /** Redirects again the devices that were in the VM when the session dropped (once USB is back). */
+  private restoreUsb(): void {
+    const keys = this.usbToRestore;
+    this.usbToRestore = [];
+    for (const key of keys) {
+      if (!this.usbControl.status.devices.some((d) => d.key === key && d.state === 'available')) continue;
+      this.redirectUsb(key).catch((e: Error) => console.warn(`spice-console: could not redirect USB device ${key} again: ${e.message}`));
+    }
+  }
+
+  private startCountdown(): void {
+    this.stopCountdown();
+    this.countdown = setInterval(() => this.requestUpdate(), 1000);
+  }
+
+  private stopCountdown(): void {
+    if (this.countdown !== null) clearInterval(this.countdown);
+    this.countdown = null;
+  }
+
+  private announce(text: string): void {
+    this.announcement = text;
+  }
+
+  private setState(state: ConsoleState, text: () => string): void {
+    if (state !== 'reconnecting' && state !== 'disconnected') this.kioskButton = this.kioskButton === 'fullscreen' ? 'fullscreen' : null;
     this.state = state;
     this.statusText = text;
     this.emit('spice-state', { state });

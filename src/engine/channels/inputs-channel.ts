@@ -15,6 +15,7 @@ import { KeyboardState, LockSync, atomicStepsMessage, isScancode, keyMessage, ke
 import { MotionThrottle, pointerMessage, type PointerMessage } from '../../input/motion.js';
 import { ChannelType } from '../../protocol/constants.js';
 import { Channel } from '../channel.js';
+import { motionAcked, motionSent } from '../session-stats.js';
 import type { ChannelContext } from '../channel-context.js';
 
 const BUTTONS: Record<PointerButton, MouseButton> = {
@@ -45,6 +46,7 @@ export class InputsChannel extends Channel {
       case InputsMsg.KeyModifiers:
         return this.guestLocks(this.lockSync.fromGuest(parseKeyModifiers(new Reader(body)).modifiers));
       case InputsMsg.MouseMotionAck:
+        motionAcked(this.pointer.ackBunch);
         return this.sendPointer(this.pointer.ack());
       default:
         return this.logUnknown(type, body);
@@ -125,13 +127,17 @@ export class InputsChannel extends Channel {
 
   private key(scancode: number, down: boolean): void {
     if (!isScancode(scancode)) return; // the page sent something else: nothing to do
-    if (down) this.keyboard.press(scancode); // an auto-repeat is sent again: guests rely on typematic repeat
+    if (down)
+      this.keyboard.press(scancode); // an auto-repeat is sent again: guests rely on typematic repeat
     else if (!this.keyboard.release(scancode)) return; // never pressed here (e.g. pressed before focus)
     this.sendMessage(keyMessage(scancode, down));
   }
 
   private sendPointer(messages: PointerMessage[]): void {
-    for (const m of messages) this.sendMessage(pointerMessage(m));
+    for (const m of messages) {
+      if (m.type === 'motion' || m.type === 'position') motionSent();
+      this.sendMessage(pointerMessage(m));
+    }
   }
 
   private sendMessage(message: InputsMessage): void {
