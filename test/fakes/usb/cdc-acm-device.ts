@@ -416,12 +416,16 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
     this.serviceIn();
   }
 
-  /** Halts an endpoint: its transfers answer "stall" until clearHalt. */
+  /**
+   * Halts an endpoint: its transfers answer "stall" until clearHalt. A waiting IN transfer that has no data
+   * yet ends with the stall; one that already received packets ends there, short, with them (the stall
+   * comes on the next one), so no byte the device sent is lost.
+   */
   halt(endpointAddress: number): void {
     this.halted.add(endpointAddress);
     for (const p of this.pendingIn.filter((x) => x.endpoint === endpointAddress)) {
       this.pendingIn.splice(this.pendingIn.indexOf(p), 1);
-      p.resolve({ status: 'stall', data: joined(p.received, p.receivedBytes) });
+      p.resolve({ status: p.receivedBytes > 0 ? 'ok' : 'stall', data: joined(p.received, p.receivedBytes) });
     }
   }
 
