@@ -121,6 +121,8 @@ describe('USB faults against QEMU', () => {
   let qemu: Qemu;
   let page: Page;
   const report: string[] = [];
+  /** Device resets in a fault-free enumeration and use (the device after the vanished one). */
+  let baselineResets = -1;
   beforeAll(async () => {
     qemu = await startQemu({ usbredirSlots: SLOTS, waitForGuest: true, acmTest: ACM_BYTES });
     page = await connectedPage(qemu);
@@ -154,7 +156,9 @@ describe('USB faults against QEMU', () => {
     await expectLoopback(qemu, next);
     expect(await spiceTest(page, 'releaseUsb', key2)).toEqual({ ok: true });
     await waitForGuestDevice(qemu, 'After Vanish', false, next, 30_000);
-    expect(await fake(page, key2)).toMatchObject({ opened: false, claimed: [], pendingTransfers: 0 });
+    const after = await fake(page, key2);
+    expect(after).toMatchObject({ opened: false, claimed: [], pendingTransfers: 0 });
+    baselineResets = after.resets;
   });
 
   it('should pass a stalled bulk IN endpoint to the guest, which clears the halt and finishes its loopback intact', async () => {
@@ -194,6 +198,31 @@ describe('USB faults against QEMU', () => {
     expect(await fake(page, key)).toMatchObject({ opened: false, claimed: [], pendingTransfers: 0 });
     await waitForGuestDevice(qemu, 'Hanging Uno', false, since, 30_000);
     report.push(`hang of 0x82 and 0x02 after 256 KiB: guest ${(await acmLines(qemu, since)).join(' | ')}; releaseUsb took ${took} ms`);
+  });
+
+  it('should let the guest reset a device whose descriptor read failed, re-enumerate it and use it', async () => {
+    await releaseAll(page);
+    const since = (await qemu.serialLog()).length;
+    const key = await spiceTest<string>(page, 'addFakeUsbDevice', { highSpeed: true, productName: 'Reset Uno', serialNumber: 'R1' });
+    // The guest kernel's first read of the device descriptor (64 bytes, Linux's new enumeration scheme)
+    // fails twice: it resets the port and tries again.
+    await spiceTest(page, 'fakeUsbFault', key, 'failCalls', 'controlTransferIn(standard, device, 0x6, 0x100, 0, 64)', 2);
+    expect(await spiceTest(page, 'redirectUsb', key)).toEqual({ ok: true });
+    await waitForGuestDevice(qemu, 'Reset Uno', true, since);
+    await expectLoopback(qemu, since);
+    const state = await fake(page, key);
+    const failed = state.calls.filter((c) => c.startsWith('controlTransferIn(standard, device, 0x6, 0x100, 0, 64)')).length;
+    // Two failed reads and the one that worked: the kernel retried, with port resets in between.
+    expect(failed).toBeGreaterThanOrEqual(3);
+    expect(state.resets).toBeGreaterThanOrEqual(1);
+    const kernel = (await qemu.serialLog())
+      .slice(since)
+      .split('\n')
+      .filter((l) => /usb \d+-\d+/.test(l))
+      .map((l) => l.trim());
+    report.push(`descriptor read failing twice: ${state.resets} device resets (${baselineResets} without the fault), ${failed} descriptor reads; kernel: ${kernel.join(' | ') || '(nothing at loglevel 3)'}; loopback intact`);
+    expect(await spiceTest(page, 'releaseUsb', key)).toEqual({ ok: true });
+    expect(await fake(page, key)).toMatchObject({ opened: false, claimed: [], pendingTransfers: 0 });
   });
 
   it('should keep QEMU alive when the console disconnects during heavy traffic, and redirect again after', async () => {

@@ -111,8 +111,8 @@ const api = {
       ? { written: d.writtenCount, resets: d.resets, opened: d.opened, claimed: d.claimedInterfaces, pendingTransfers: d.pendingTransfers, calls: d.calls.filter((c) => !c.startsWith('transfer')) }
       : null;
   },
-  /** Injects a fault into a fake device: `vanishAfterWritten`, `halt`, `hang`, `unhang`, `freeze` or `failNext` with its arguments. */
-  fakeUsbFault(key: string, fault: 'vanishAfterWritten' | 'halt' | 'hang' | 'unhang' | 'freeze' | 'failNext', ...args: unknown[]): void {
+  /** Injects a fault into a fake device: `vanishAfterWritten`, `halt`, `hang`, `unhang`, `freeze`, `failNext` or `failCalls` with its arguments. */
+  fakeUsbFault(key: string, fault: 'vanishAfterWritten' | 'halt' | 'hang' | 'unhang' | 'freeze' | 'failNext' | 'failCalls', ...args: unknown[]): void {
     const d = usbFakes.get(key);
     if (!d) throw new Error(`no fake USB device ${key}`);
     (d[fault] as (...a: unknown[]) => void)(...args);

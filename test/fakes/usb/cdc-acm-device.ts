@@ -20,7 +20,7 @@
  * OUT transfer that crosses n bytes; `halt(ep)` stalls an endpoint until clear-halt; `hang(ep)` makes its
  * transfers never complete (close, releaseInterface, reset and unplug still end them, as the kernel kills
  * URBs); `freeze()` wedges the whole device: every call from then on never settles; `failNext(call, name)`
- * makes the next call of that name reject. `claimedInterfaces` and `opened` say what is still held.
+ * makes the next call of that name reject, `failCalls(prefix, n)` the next n calls that look like `prefix`. `claimedInterfaces` and `opened` say what is still held.
  *
  * Pure TypeScript with no Node APIs: the browser and end-to-end tests create it on the page and hand it to
  * the console (`addUsbDevice`), which serves it to the engine worker through a device port.
@@ -281,6 +281,8 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
   private vanishAt = Infinity;
   private frozen = false;
   private readonly failures = new Map<string, string>();
+  /** Calls (by the start of their `calls` entry) that reject the next `times` times. */
+  private readonly failingCalls: { prefix: string; times: number; name: string }[] = [];
 
   constructor(options: FakeCdcAcmOptions = {}) {
     super();
@@ -397,6 +399,14 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
   /** The next call named `call` ("open", "claimInterface", "close", "reset" ...) rejects with a DOMException `name`. */
   failNext(call: string, name = 'NetworkError', message = `${call} failed (injected)`): void {
     this.failures.set(call, `${name}\n${message}`);
+  }
+
+  /**
+   * The next `times` calls whose `calls` entry starts with `prefix` (e.g. the guest's 64-byte device
+   * descriptor read "controlTransferIn(standard, device, 0x6, 0x100, 0, 64)") reject with `name`.
+   */
+  failCalls(prefix: string, times = 1, name = 'NetworkError'): void {
+    this.failingCalls.push({ prefix, times, name });
   }
 
   /** Transfers accepted and not yet completed (bulk/interrupt IN waiting, OUT held by a hung endpoint). */
@@ -662,12 +672,18 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   /** A fault is armed (calls take the slow path through `injected` only then, so timing stays as it was). */
   private get faulty(): boolean {
-    return this.frozen || this.failures.size > 0;
+    return this.frozen || this.failures.size > 0 || this.failingCalls.length > 0;
   }
 
   /** Injected faults: a frozen device never answers; a `failNext` call rejects once. */
   private async injected(call: string): Promise<void> {
     if (this.frozen) await new Promise<never>(() => {});
+    const entry = this.calls.at(-1) ?? '';
+    const matching = this.failingCalls.find((f) => entry.startsWith(f.prefix));
+    if (matching) {
+      if (--matching.times <= 0) this.failingCalls.splice(this.failingCalls.indexOf(matching), 1);
+      throw domError(matching.name, `${entry} failed (injected)`);
+    }
     const failure = this.failures.get(call);
     if (failure === undefined) return;
     this.failures.delete(call);
