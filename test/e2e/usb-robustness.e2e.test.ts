@@ -205,7 +205,7 @@ describe('USB faults against QEMU', () => {
     report.push(`hang of 0x82 and 0x02 after 256 KiB: guest ${(await acmLines(qemu, since)).join(' | ')}; releaseUsb took ${took} ms`);
   });
 
-  it('should let the guest reset a device whose descriptor read failed, re-enumerate it and use it', async () => {
+  it('should let the guest retry (port resets in between) a failed descriptor read, then enumerate and use the device', async () => {
     await releaseAll(page);
     const since = (await qemu.serialLog()).length;
     const key = await spiceTest<string>(page, 'addFakeUsbDevice', { highSpeed: true, productName: 'Reset Uno', serialNumber: 'R1' });
@@ -217,7 +217,8 @@ describe('USB faults against QEMU', () => {
     await expectLoopback(qemu, since);
     const state = await fake(page, key);
     const failed = state.calls.filter((c) => c.startsWith('controlTransferIn(standard, device, 0x6, 0x100, 0, 64)')).length;
-    // Two failed reads and the one that worked: the kernel retried, with port resets in between.
+    // Two failed reads and the one that worked: the kernel retried. (Its port resets reach the device as
+    // often as in a fault-free enumeration: the host folds back-to-back resets into one.)
     expect(failed).toBeGreaterThanOrEqual(3);
     expect(state.resets).toBeGreaterThanOrEqual(1);
     const kernel = (await qemu.serialLog())
