@@ -120,13 +120,18 @@ export class UsbManager {
     this.emitStatus();
   }
 
-  /** The session ended: every device is let go (the channels are closed by the session). */
+  /**
+   * The session ended: every device is let go (the channels are closed by the session, right after this).
+   * Each host answers what the guest still waits for and sends device_disconnect first: those packets are
+   * queued now and flushed, as whole SPICE messages, by the channel's close() before its WebSocket close
+   * frame, so QEMU sees the device leave in order instead of the stream being cut under a transfer.
+   */
   shutdown(): void {
     if (this.ended) return;
     this.ended = true;
     for (const entry of this.devices.values()) {
       // A host lets go of its device port once it closed the device (see finish()).
-      if (entry.host) void entry.host.release('the session ended', { silent: true });
+      if (entry.host) void entry.host.release('the session ended');
       else entry.handle?.dispose();
       clearTimeout(entry.timer);
       clearTimeout(entry.graceTimer);

@@ -103,7 +103,7 @@ export class UsbredirChannel extends Channel {
   attach(device: UsbDeviceLike, options: UsbHostOptions): UsbHost {
     if (!this.free) throw new Error(`usbredir channel ${this.id} cannot take a device now`);
     this.spentLink = true;
-    const host = new UsbHost(device, { send: (bytes) => this.sendStream(bytes) }, options);
+    const host = new UsbHost(device, { send: (bytes) => this.sendStream(bytes) }, { later: (fn, ms) => void setTimeout(fn, ms), ...options });
     this.host = host;
     // start() sends our hello synchronously, before it waits for the device.
     void host.start();

@@ -39,6 +39,10 @@ export interface UsbHostOptions {
   maxPendingOutBytes?: number;
   /** Sink backlog in bytes above which iso IN packets are dropped (default 1 MiB). */
   maxIsoBacklog?: number;
+  /** How long ending the host waits for the device to release its interfaces and close (default 3000 ms). */
+  closeTimeoutMs?: number;
+  /** setTimeout (this module compiles without timer globals); without it closing the device is not bounded. */
+  later?: (fn: () => void, ms: number) => void;
 }
 
 /** Our capabilities: everything but bulk streams, which WebUSB cannot do (and which would grow ep_info). */

@@ -52,6 +52,7 @@ import {
 import { Streams } from './streams.js';
 
 const INTERRUPT_TRANSFERS = 2;
+const DEFAULT_CLOSE_TIMEOUT_MS = 3000;
 
 export class UsbHost {
   readonly device: UsbDeviceLike;
@@ -376,7 +377,21 @@ export class UsbHost {
     this.markFinished();
   }
 
+  /**
+   * Releases the interfaces and closes the device, waiting at most `closeTimeoutMs` (given a `later`): a
+   * wedged device (a call that never settles) must not keep release() or the channel waiting. After the
+   * bound the host is finished anyway and the device is left to the browser (a warning says so).
+   */
   private async closeDevice(): Promise<void> {
+    const later = this.options.later;
+    if (!later) return this.closeDeviceNow();
+    const bound = this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    const expired = new Promise<'timeout'>((resolve) => later(() => resolve('timeout'), bound));
+    const outcome = await Promise.race([this.closeDeviceNow().then(() => 'closed' as const), expired]);
+    if (outcome === 'timeout') this.warn(`the device did not close within ${bound} ms; giving up on it`);
+  }
+
+  private async closeDeviceNow(): Promise<void> {
     const close = async () => {
       await this.claims.releaseAll();
       if (this.device.opened) await this.device.close();

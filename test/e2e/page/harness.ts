@@ -104,10 +104,18 @@ const api = {
   unplugUsb(key: string): void {
     usbFakes.get(key)?.unplug();
   },
-  /** What a fake device saw: bytes written to it, resets, whether it is open. */
-  fakeUsbDevice(key: string): { written: number; resets: number; opened: boolean } | null {
+  /** What a fake device saw: bytes written to it, resets, whether it is open, what it still holds, its calls. */
+  fakeUsbDevice(key: string): { written: number; resets: number; opened: boolean; claimed: number[]; pendingTransfers: number; calls: string[] } | null {
     const d = usbFakes.get(key);
-    return d ? { written: d.writtenCount, resets: d.resets, opened: d.opened } : null;
+    return d
+      ? { written: d.writtenCount, resets: d.resets, opened: d.opened, claimed: d.claimedInterfaces, pendingTransfers: d.pendingTransfers, calls: d.calls.filter((c) => !c.startsWith('transfer')) }
+      : null;
+  },
+  /** Injects a fault into a fake device: `vanishAfterWritten`, `halt`, `hang`, `unhang`, `freeze`, `failNext` or `failCalls` with its arguments. */
+  fakeUsbFault(key: string, fault: 'vanishAfterWritten' | 'halt' | 'hang' | 'unhang' | 'freeze' | 'failNext' | 'failCalls', ...args: unknown[]): void {
+    const d = usbFakes.get(key);
+    if (!d) throw new Error(`no fake USB device ${key}`);
+    (d[fault] as (...a: unknown[]) => void)(...args);
   },
   usbStatus() {
     return current ? JSON.parse(JSON.stringify(current.usbStatus)) : null;

@@ -16,6 +16,12 @@
  *   the device stays opened, and `unplug()` makes pending and later calls reject with NotFoundError
  *   ("The device was disconnected.") and `opened` false, and fires `disconnect` on the device.
  *
+ * Fault injection for the robustness tests: `vanishAfterWritten(n)` pulls the plug in the middle of the bulk
+ * OUT transfer that crosses n bytes; `halt(ep)` stalls an endpoint until clear-halt; `hang(ep)` makes its
+ * transfers never complete (close, releaseInterface, reset and unplug still end them, as the kernel kills
+ * URBs); `freeze()` wedges the whole device: every call from then on never settles; `failNext(call, name)`
+ * makes the next call of that name reject, `failCalls(prefix, n)` the next n calls that look like `prefix`. `claimedInterfaces` and `opened` say what is still held.
+ *
  * Pure TypeScript with no Node APIs: the browser and end-to-end tests create it on the page and hand it to
  * the console (`addUsbDevice`), which serves it to the engine worker through a device port.
  */
@@ -268,6 +274,15 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
   private readonly keepWritten: boolean;
   private readonly writtenChunks: Uint8Array[] = [];
   private readonly notifications: number[][] = [];
+  /** Endpoints whose transfers never complete (hang). */
+  private readonly hungEndpoints = new Set<number>();
+  /** OUT transfers held by a hung endpoint, rejected when the device closes, resets or goes. */
+  private readonly stuckOut: { endpoint: number; reject(error: unknown): void }[] = [];
+  private vanishAt = Infinity;
+  private frozen = false;
+  private readonly failures = new Map<string, string>();
+  /** Calls (by the start of their `calls` entry) that reject the next `times` times. */
+  private readonly failingCalls: { prefix: string; times: number; name: string }[] = [];
 
   constructor(options: FakeCdcAcmOptions = {}) {
     super();
@@ -357,7 +372,46 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
     this.isOpen = false;
     this.claimedSet.clear();
     for (const p of this.pendingIn.splice(0)) p.reject(disconnected());
+    for (const p of this.stuckOut.splice(0)) p.reject(disconnected());
     this.dispatchEvent(new Event('disconnect'));
+  }
+
+  /** Pulls the plug during the bulk OUT transfer that takes the written byte count to `bytes` or beyond. */
+  vanishAfterWritten(bytes: number): void {
+    this.vanishAt = bytes;
+  }
+
+  /** Transfers on `endpointAddress` never complete from now on (until `unhang`); waiting ones stay waiting. */
+  hang(endpointAddress: number): void {
+    this.hungEndpoints.add(endpointAddress);
+  }
+
+  unhang(endpointAddress: number): void {
+    this.hungEndpoints.delete(endpointAddress);
+    this.serviceIn();
+  }
+
+  /** Wedges the device: every call from now on (close and releaseInterface too) never settles. */
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  /** The next call named `call` ("open", "claimInterface", "close", "reset" ...) rejects with a DOMException `name`. */
+  failNext(call: string, name = 'NetworkError', message = `${call} failed (injected)`): void {
+    this.failures.set(call, `${name}\n${message}`);
+  }
+
+  /**
+   * The next `times` calls whose `calls` entry starts with `prefix` (e.g. the guest's 64-byte device
+   * descriptor read "controlTransferIn(standard, device, 0x6, 0x100, 0, 64)") reject with `name`.
+   */
+  failCalls(prefix: string, times = 1, name = 'NetworkError'): void {
+    this.failingCalls.push({ prefix, times, name });
+  }
+
+  /** Transfers accepted and not yet completed (bulk/interrupt IN waiting, OUT held by a hung endpoint). */
+  get pendingTransfers(): number {
+    return this.pendingIn.length + this.stuckOut.length;
   }
 
   /** Makes the device emit bytes on bulk IN (as if the sketch printed them), untransformed. */
@@ -372,12 +426,16 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
     this.serviceIn();
   }
 
-  /** Halts an endpoint: its transfers answer "stall" until clearHalt. */
+  /**
+   * Halts an endpoint: its transfers answer "stall" until clearHalt. A waiting IN transfer that has no data
+   * yet ends with the stall; one that already received packets ends there, short, with them (the stall
+   * comes on the next one), so no byte the device sent is lost.
+   */
   halt(endpointAddress: number): void {
     this.halted.add(endpointAddress);
     for (const p of this.pendingIn.filter((x) => x.endpoint === endpointAddress)) {
       this.pendingIn.splice(this.pendingIn.indexOf(p), 1);
-      p.resolve({ status: 'stall', data: joined(p.received, p.receivedBytes) });
+      p.resolve({ status: p.receivedBytes > 0 ? 'ok' : 'stall', data: joined(p.received, p.receivedBytes) });
     }
   }
 
@@ -386,6 +444,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   async open(): Promise<void> {
     this.calls.push('open()');
+    if (this.faulty) await this.injected('open');
     await this.stateChange(() => {
       this.isOpen = true;
     }, false);
@@ -393,6 +452,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   async close(): Promise<void> {
     this.calls.push('close()');
+    if (this.faulty) await this.injected('close');
     await this.stateChange(() => {
       this.isOpen = false;
       this.claimedSet.clear();
@@ -402,6 +462,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   async selectConfiguration(configurationValue: number): Promise<void> {
     this.calls.push(`selectConfiguration(${configurationValue})`);
+    if (this.faulty) await this.injected('selectConfiguration');
     await this.stateChange(() => {
       if (!this.configurations.some((c) => c.configurationValue === configurationValue)) {
         throw domError('NotFoundError', 'The configuration value provided is not supported by the device.');
@@ -416,6 +477,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   async claimInterface(interfaceNumber: number): Promise<void> {
     this.calls.push(`claimInterface(${interfaceNumber})`);
+    if (this.faulty) await this.injected('claimInterface');
     this.check();
     this.interfaceOf(interfaceNumber);
     await Promise.resolve();
@@ -424,6 +486,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   async releaseInterface(interfaceNumber: number): Promise<void> {
     this.calls.push(`releaseInterface(${interfaceNumber})`);
+    if (this.faulty) await this.injected('releaseInterface');
     this.check();
     this.interfaceOf(interfaceNumber);
     await Promise.resolve();
@@ -434,10 +497,17 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
         p.reject(domError('AbortError', 'The transfer was cancelled.'));
       }
     }
+    for (const p of [...this.stuckOut]) {
+      if (this.interfaceOfEndpoint(p.endpoint) === interfaceNumber) {
+        this.stuckOut.splice(this.stuckOut.indexOf(p), 1);
+        p.reject(domError('AbortError', 'The transfer was cancelled.'));
+      }
+    }
   }
 
   async selectAlternateInterface(interfaceNumber: number, alternateSetting: number): Promise<void> {
     this.calls.push(`selectAlternateInterface(${interfaceNumber}, ${alternateSetting})`);
+    if (this.faulty) await this.injected('selectAlternateInterface');
     this.check();
     this.interfaceOf(interfaceNumber);
     if (!this.claimedSet.has(interfaceNumber)) throw domError('InvalidStateError', 'The interface is not claimed.');
@@ -449,6 +519,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   async controlTransferIn(setup: UsbControlTransferParametersLike, length: number): Promise<UsbInTransferResultLike> {
     this.calls.push(`controlTransferIn(${setup.requestType}, ${setup.recipient}, 0x${setup.request.toString(16)}, 0x${setup.value.toString(16)}, ${setup.index}, ${length})`);
+    if (this.faulty) await this.injected('controlTransferIn');
     this.check();
     this.checkRecipient(setup);
     await Promise.resolve();
@@ -482,6 +553,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   async controlTransferOut(setup: UsbControlTransferParametersLike, data?: Uint8Array): Promise<UsbOutTransferResultLike> {
     this.calls.push(`controlTransferOut(${setup.requestType}, ${setup.recipient}, 0x${setup.request.toString(16)}, 0x${setup.value.toString(16)}, ${setup.index}, ${data?.byteLength ?? 0})`);
+    if (this.faulty) await this.injected('controlTransferOut');
     this.check();
     this.checkRecipient(setup);
     await Promise.resolve();
@@ -518,6 +590,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
   async clearHalt(direction: UsbDirectionLike, endpointNumber: number): Promise<void> {
     const address = (direction === 'in' ? 0x80 : 0) | endpointNumber;
     this.calls.push(`clearHalt(${direction}, ${endpointNumber})`);
+    if (this.faulty) await this.injected('clearHalt');
     this.check();
     this.checkEndpoint(address);
     await Promise.resolve();
@@ -527,6 +600,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
   async transferIn(endpointNumber: number, length: number): Promise<UsbInTransferResultLike> {
     const address = 0x80 | endpointNumber;
     this.calls.push(`transferIn(${endpointNumber}, ${length})`);
+    if (this.faulty) await this.injected('transferIn');
     this.check();
     this.checkEndpoint(address);
     if (this.halted.has(address)) return { status: 'stall', data: view([]) };
@@ -539,11 +613,21 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
   async transferOut(endpointNumber: number, data: Uint8Array): Promise<UsbOutTransferResultLike> {
     const address = endpointNumber & 0x7f;
     this.calls.push(`transferOut(${endpointNumber}, ${data.byteLength})`);
+    if (this.faulty) await this.injected('transferOut');
     this.check();
     this.checkEndpoint(address);
     await Promise.resolve();
     if (this.unplugged) throw disconnected();
     if (this.halted.has(address)) return { status: 'stall', bytesWritten: 0 };
+    if (this.hungEndpoints.has(address)) {
+      return new Promise<UsbOutTransferResultLike>((_resolve, reject) => this.stuckOut.push({ endpoint: address, reject }));
+    }
+    if (this.writtenCount + data.byteLength >= this.vanishAt) {
+      // Part of the transfer reaches the device, then the plug is pulled under it.
+      this.writtenCount = Math.max(this.writtenCount, this.vanishAt);
+      this.unplug();
+      throw disconnected();
+    }
     if (this.keepWritten) this.writtenChunks.push(data.slice());
     this.writtenCount += data.byteLength;
     this.inData.push(data.map((b) => this.transform(b) & 0xff));
@@ -553,6 +637,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   async isochronousTransferIn(endpointNumber: number, packetLengths: number[]): Promise<UsbIsochronousInTransferResultLike> {
     this.calls.push(`isochronousTransferIn(${endpointNumber}, [${packetLengths.join(',')}])`);
+    if (this.faulty) await this.injected('isochronousTransferIn');
     this.check();
     this.checkEndpoint(0x80 | endpointNumber);
     throw domError('InvalidAccessError', 'The specified endpoint is not an isochronous endpoint.');
@@ -564,6 +649,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
     packetLengths: number[],
   ): Promise<UsbIsochronousOutTransferResultLike> {
     this.calls.push(`isochronousTransferOut(${endpointNumber}, [${packetLengths.join(',')}])`);
+    if (this.faulty) await this.injected('isochronousTransferOut');
     this.check();
     this.checkEndpoint(endpointNumber);
     throw domError('InvalidAccessError', 'The specified endpoint is not an isochronous endpoint.');
@@ -571,6 +657,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   async reset(): Promise<void> {
     this.calls.push('reset()');
+    if (this.faulty) await this.injected('reset');
     await this.stateChange(() => {
       this.resets++;
       this.inData.clear();
@@ -582,6 +669,27 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   // -------------------------------------------------------------------------------------------------------
   // Internals
+
+  /** A fault is armed (calls take the slow path through `injected` only then, so timing stays as it was). */
+  private get faulty(): boolean {
+    return this.frozen || this.failures.size > 0 || this.failingCalls.length > 0;
+  }
+
+  /** Injected faults: a frozen device never answers; a `failNext` call rejects once. */
+  private async injected(call: string): Promise<void> {
+    if (this.frozen) await new Promise<never>(() => {});
+    const entry = this.calls.at(-1) ?? '';
+    const matching = this.failingCalls.find((f) => entry.startsWith(f.prefix));
+    if (matching) {
+      if (--matching.times <= 0) this.failingCalls.splice(this.failingCalls.indexOf(matching), 1);
+      throw domError(matching.name, `${entry} failed (injected)`);
+    }
+    const failure = this.failures.get(call);
+    if (failure === undefined) return;
+    this.failures.delete(call);
+    const [name, message] = failure.split('\n') as [string, string];
+    throw domError(name, message);
+  }
 
   /** Chrome rejects every call while open/close/reset/selectConfiguration runs; so do we. */
   private check(needOpen = true): void {
@@ -605,6 +713,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   private abortPending(message: string): void {
     for (const p of this.pendingIn.splice(0)) p.reject(domError('AbortError', message));
+    for (const p of this.stuckOut.splice(0)) p.reject(domError('AbortError', message));
   }
 
   private interfaceOf(n: number): UsbInterfaceLike {
@@ -646,6 +755,10 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
     for (let i = 0; i < this.pendingIn.length; ) {
       const p = this.pendingIn[i]!;
       let done = false;
+      if (this.hungEndpoints.has(p.endpoint)) {
+        i++;
+        continue;
+      }
       if (p.endpoint === FakeCdcEndpoint.Notify) {
         const n = this.notifications.shift();
         if (n) {

@@ -16,7 +16,7 @@ import { Writer } from '../../../src/protocol/writer.js';
 import { usbDeviceKey } from '../../../src/usb/device-key.js';
 import { checkDevice, parseUsbFilter } from '../../../src/usb/usbredir-filter.js';
 import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir/index.js';
-import { UsbredirType } from '../../../src/usb/usbredir/index.js';
+import { UsbredirStatus, UsbredirType } from '../../../src/usb/usbredir/index.js';
 import { FAKE_CDC_DEVICE_DESCRIPTOR, FakeCdcAcmDevice } from '../../fakes/usb/cdc-acm-device.js';
 import { encodeLz4Image } from '../codecs/helpers/lz-encoders.js';
 import { channelsList, fakeNetwork, linked, mainInit as init, settle, type FakeConnection } from './fake-server.js';
@@ -413,6 +413,31 @@ describe('usbredir channels', () => {
     expect(qemu(0)).toBeUndefined(); // its connection is closed
     expect(session.openSockets).toBe(0);
     expect(await session.usb.redirect(dev.key)).toMatchObject({ ok: false, code: 'usb-unavailable' });
+  });
+
+  it('should answer pending requests and send device_disconnect, in whole messages, before closing when the session ends', async () => {
+    const { session, qemu } = await connect([[9, 0]]);
+    const dev = fakeDevice();
+    await session.usb.redirect(dev.key, dev.port());
+    const q = qemu(0)!;
+    // Two reads the device has no data for: they wait on it when the session ends.
+    const read = (id: bigint) => ({ type: T.BulkPacket, id, endpoint: 0x82, status: 0, length: 64, streamId: 0, data: new Uint8Array() }) as UsbredirPacket;
+    q.send([read(41n), read(42n)]);
+    await settle(20);
+    q.take();
+    const before = q.received.length;
+    session.disconnect();
+    expect(q.conn.closed).toBe(true);
+    // What the client wrote on the channel before closing it parses as whole SPICE messages and packets.
+    q.take();
+    const after = q.received.slice(before);
+    expect(after.map((p) => [p.type, p.id])).toEqual([
+      [T.BulkPacket, 41n],
+      [T.BulkPacket, 42n],
+      [T.DeviceDisconnect, 0n],
+    ]);
+    expect(after.slice(0, 2).map((p) => (p as { status: number }).status)).toEqual([UsbredirStatus.Cancelled, UsbredirStatus.Cancelled]);
+    await until('the device to be closed', () => !dev.device.opened);
   });
 
   it('should keep the session when the usbredir stream breaks, and re-link the channel', async () => {
