@@ -2,8 +2,9 @@
 /**
  * Generates src/protocol/constants.ts from the spice-protocol headers of Debian's libspice-protocol-dev
  * (enums.h, protocol.h, vd_agent.h). Every C enum becomes an `as const` object named after the spec
- * (SPICE_MSG_DISPLAY_DRAW_COPY -> DisplayMsg.DrawCopy, SpiceLinkErr -> LinkErr.PermissionDenied), so grep
- * works between the headers and our code. Run: `npm run gen:constants` (needs libspice-protocol-dev).
+ * (SPICE_MSG_DISPLAY_DRAW_COPY -> DisplayMsg.DrawCopy, SpiceLinkErr -> LinkErr.PermissionDenied), and every
+ * member carries its C name in a doc comment (`/** SPICE_MSG_DISPLAY_DRAW_COPY *\/`), so grep and editor
+ * hovers work between the headers and our code. Run: `npm run gen:constants` (needs libspice-protocol-dev).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -114,7 +115,7 @@ for (const g of groups) {
   for (const [member, value] of g.members) {
     let key = pascal(member.slice(g.prefix.length)) || 'Value';
     if (/^\d/.test(key)) key = pascal(g.prefix.split('_').filter(Boolean).pop()) + key;
-    ts += `  ${key}: ${value},\n`;
+    ts += `  /** ${member} */\n  ${key}: ${value},\n`;
   }
   ts += `} as const;\nexport type ${name} = (typeof ${name})[keyof typeof ${name}];\n`;
 }

@@ -2,7 +2,8 @@
  * Public exports of spice-console: the element classes (import `spice-console/define` to register them),
  * and the types of their events and options.
  */
-export { SpiceConsole, type SpiceConsoleEventMap } from './elements/spice-console/spice-console.js';
+export { SpiceConsole } from './elements/spice-console/spice-console.js';
+export type { SpiceConsoleEventDetail, SpiceConsoleEventMap, SpiceConsoleEventName } from './api/events.js';
 export { SpiceUsbMenu } from './elements/spice-usb-menu/spice-usb-menu.js';
 export { SpiceConsoleOptions, wanNote, type OptionsChangeDetail } from './elements/spice-console-options/spice-console-options.js';
 export type { ConsoleSettingsTarget, SettingsEventDetail, SettingsStatus } from './controllers/settings-controller.js';

@@ -49,9 +49,11 @@ export interface EngineApi {
   /**
    * Starts a session; resolves once the main channel has linked and the first channel list arrived
    * (the `connected` event has been sent), rejects never: failures arrive as one `disconnected` event.
-   * `displayCanvas` is the page's canvas for display channel 0, transferred once.
+   * `displayCanvas` is the page's canvas for display channel 0, transferred once. `inputPort` carries the
+   * page's input as InputPortMessages (the same calls as `input`, `sendKeys`, `releaseAll`, `requestMouseMode`,
+   * in one ordered stream, cheaper).
    */
-  connect(options: ConnectOptions, sink: EngineEventSink, displayCanvas?: OffscreenCanvas): Promise<void>;
+  connect(options: ConnectOptions, sink: EngineEventSink, displayCanvas?: OffscreenCanvas, inputPort?: MessagePort): Promise<void>;
   /** Ends the session: every socket closed; sends one `disconnected` event with code `client`. */
   disconnect(): Promise<void>;
   /** Number of open sockets (diagnostics and leak tests). */

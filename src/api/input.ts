@@ -4,6 +4,7 @@
  * to the engine in batches; the engine owns every protocol decision (packing, held keys, motion-ack
  * throttling) and reports the guest's cursor and lock state back as events.
  */
+import type { MouseModeName } from './types.js';
 
 /** A pointer button as the page names it; the engine maps it to SPICE_MOUSE_BUTTON_*. */
 export type PointerButton = 'left' | 'middle' | 'right' | 'side' | 'extra';
@@ -28,6 +29,18 @@ export type InputEvent =
   | { type: 'button'; button: PointerButton; down: boolean }
   /** Whole wheel notches: negative = up (away from the user), positive = down. */
   | { type: 'wheel'; notches: number };
+
+/**
+ * What the page posts on the engine's input port, in the order the user acted: one ordered stream for all
+ * input (mouse mode requests included). Plain postMessage on a dedicated MessagePort costs the page less per batch than a comlink call
+ * (no request id, no reply to settle; bench/input-port.browser.ts). `keys` were checked on the page
+ * (keySequence) before they were posted.
+ */
+export type InputPortMessage =
+  | { type: 'input'; batch: InputEvent[] }
+  | { type: 'keys'; codes: string[] }
+  | { type: 'release-all' }
+  | { type: 'mouse-mode'; mode: MouseModeName };
 
 /** A cursor shape: straight-alpha RGBA rows, top to bottom, `width * height * 4` bytes (transferred). */
 export interface CursorShape {

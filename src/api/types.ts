@@ -1,8 +1,10 @@
 /**
  * Plain-data types shared by the page and the worker: connect options, session facts, channel states and
  * the disconnect codes. Everything here crosses the comlink boundary by structured clone, so it is data
- * only: no classes, no functions, no bigints.
+ * only: no classes, no functions, no bigints. Names of SPICE enums (channel types, image compressions) are
+ * derived from the generated constants, never typed in again.
  */
+import { ChannelType, ImageCompression } from '../protocol/constants.js';
 
 /** Why a session ended. `clean` is true only for `client` (the page asked to disconnect). */
 export const DisconnectCode = {
@@ -31,20 +33,14 @@ export interface DisconnectDetail {
   clean: boolean;
 }
 
-export const ChannelTypeName = {
-  1: 'main',
-  2: 'display',
-  3: 'inputs',
-  4: 'cursor',
-  5: 'playback',
-  6: 'record',
-  7: 'tunnel',
-  8: 'smartcard',
-  9: 'usbredir',
-  10: 'port',
-  11: 'webdav',
-} as const satisfies Record<number, string>;
-export type ChannelTypeName = (typeof ChannelTypeName)[keyof typeof ChannelTypeName];
+/** A SPICE channel type by name: SPICE_CHANNEL_USBREDIR is `usbredir`. */
+export type ChannelTypeName = Lowercase<keyof typeof ChannelType>;
+
+/** The name of SPICE_CHANNEL_* `type`, or `unknown-N` for a type this client does not know. */
+export function channelTypeName(type: number): ChannelTypeName | `unknown-${number}` {
+  const entry = Object.entries(ChannelType).find(([, value]) => value === type);
+  return entry ? (entry[0].toLowerCase() as ChannelTypeName) : `unknown-${type}`;
+}
 
 export type ChannelState = 'listed' | 'linking' | 'linked' | 'failed' | 'closed';
 
@@ -91,16 +87,17 @@ export interface ConnectOptions {
   usb?: { mode: 'native' | 'disabled'; disabledReason?: string };
 }
 
-/** SPICE_IMAGE_COMPRESSION_* by name. */
-export const ImageCompression = {
-  off: 1,
-  'auto-glz': 2,
-  'auto-lz': 3,
-  quic: 4,
-  glz: 5,
-  lz: 6,
-  lz4: 7,
-} as const;
-export type ImageCompressionName = keyof typeof ImageCompression;
+/** `AutoGlz` → `auto-glz`: the generated constants' keys as attribute values. */
+type Kebab<S extends string> = S extends `${infer H}${infer T}` ? `${H extends Lowercase<H> ? H : `-${Lowercase<H>}`}${Kebab<T>}` : S;
+type Unprefixed<S extends string> = S extends `-${infer R}` ? R : S;
+
+/** SPICE_IMAGE_COMPRESSION_* by name, as the `image-compression` attribute takes them: `off`, `auto-glz`, … `lz4`. */
+export type ImageCompressionName = Unprefixed<Kebab<Exclude<keyof typeof ImageCompression, 'Invalid'>>>;
+
+/** The SPICE_IMAGE_COMPRESSION_* value of `name`, or undefined for a name the protocol does not have. */
+export function imageCompressionValue(name: string): ImageCompression | undefined {
+  const entry = Object.entries(ImageCompression).find(([key]) => key !== 'Invalid' && key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).slice(1) === name);
+  return entry?.[1];
+}
 
 export type SessionState = 'connecting' | 'connected' | 'disconnecting' | 'disconnected';

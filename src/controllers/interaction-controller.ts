@@ -11,9 +11,10 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { EngineEvent } from '../api/engine-api.js';
+import type { SpiceConsoleEmit } from '../api/events.js';
 import type { InputEvent, KeyboardLocks } from '../api/input.js';
 import type { MouseModeName } from '../api/types.js';
-import { COMBOS, isComboName, type ComboName } from '../input/keys.js';
+import { COMBOS, isComboName, keySequence, type ComboName } from '../input/keys.js';
 import type { ScaleMode } from '../input/viewport.js';
 import { CursorController } from './cursor-controller.js';
 import type { EngineController } from './engine-controller.js';
@@ -34,7 +35,7 @@ export interface InteractionConfig {
   engine: EngineController;
   canvas(): HTMLCanvasElement | null;
   container(): HTMLElement | null;
-  emit(name: string, detail: unknown): void;
+  emit: SpiceConsoleEmit;
 }
 
 interface KeyboardApi {
@@ -145,7 +146,7 @@ export class InteractionController implements ReactiveController {
   requestPreferredMode(): void {
     const want = this.host.mouseMode === 'server' ? 'server' : 'client';
     if (this.host.state !== 'connected' || this.mode === want || !this.supported.includes(want)) return;
-    void this.config.engine.api?.requestMouseMode(want).catch(() => {});
+    this.config.engine.post({ type: 'mouse-mode', mode: want });
   }
 
   /** Input was switched off (view-only): release what the guest holds. */
@@ -163,8 +164,9 @@ export class InteractionController implements ReactiveController {
 
   async sendKeys(codes: readonly string[]): Promise<void> {
     if (!this.enabled) return;
+    keySequence(codes); // throws RangeError for an unknown code, before anything is sent
     this.queue.flush();
-    await this.config.engine.api?.sendKeys([...codes]);
+    this.config.engine.post({ type: 'keys', codes: [...codes] });
   }
 
   async sendCombo(name: ComboName): Promise<void> {
@@ -174,7 +176,7 @@ export class InteractionController implements ReactiveController {
 
   releaseAll(): void {
     this.queue.clear();
-    void this.config.engine.api?.releaseAll().catch(() => {});
+    this.config.engine.post({ type: 'release-all' });
   }
 
   async grabKeyboard(): Promise<void> {
@@ -213,7 +215,7 @@ export class InteractionController implements ReactiveController {
 
   private send(batch: InputEvent[]): void {
     if (!this.enabled) return;
-    void this.config.engine.api?.input(batch).catch(() => {});
+    this.config.engine.post({ type: 'input', batch });
   }
 
   private applyCursor(css: string): void {

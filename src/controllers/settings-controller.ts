@@ -28,7 +28,10 @@ import {
   type ImageCompressionChoice,
   type MonitorLayout,
   type SettingName,
+  type SettingsEventDetail,
 } from '../settings/settings-record.js';
+
+export type { SettingsEventDetail };
 import { getSiteDefaults } from '../settings/site-defaults.js';
 import { idbSettingsStorage, type SettingsStorage } from '../settings/settings-storage.js';
 
@@ -49,22 +52,6 @@ export interface ConsoleSettingsTarget extends ReactiveControllerHost, HTMLEleme
   osType?: string;
   clipboard?: ClipboardPolicy;
   monitorLayout?: MonitorLayout;
-}
-
-/** The outcome of loading or saving a VM's settings, as the `spice-settings` event carries it. */
-export interface SettingsEventDetail {
-  /**
-   * `loaded`: the VM's record was read and applied (or there is none yet; `reason` says so). `saved`: a
-   * change was stored. `ignored`: the stored record was corrupt, of another version or foreign, and was
-   * not applied (`reason` says why; the next change overwrites it). `unavailable`: storage cannot be used
-   * here (`reason`); the console works, its settings are not kept.
-   */
-  state: 'loaded' | 'saved' | 'ignored' | 'unavailable';
-  /** The id the settings are kept under (the `vm-id`, or the server's UUID). */
-  vmId: string;
-  reason?: string;
-  /** The user's choices kept for this VM (after `loaded` / `saved`). */
-  stored?: Partial<ConsoleSettings>;
 }
 
 /** The controller's state for pages and `<spice-console-options>`. */

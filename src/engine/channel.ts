@@ -61,7 +61,7 @@ export abstract class Channel {
   /** Capabilities this channel type announces (SPICE_*_CAP_* bit indices). */
   protected abstract channelCaps(): number[];
   /**
-   * A channel-specific message (type >= 101). Throwing (or rejecting with) a ProtocolError fails the
+   * A channel-specific message (type > SPICE_MSG_BASE_LAST). Throwing (or rejecting with) a ProtocolError fails the
    * channel; returning a promise holds later messages until it settles.
    */
   protected abstract handleMessage(type: number, body: Uint8Array): void | Promise<void>;
@@ -228,7 +228,7 @@ export abstract class Channel {
       this.received.set(type, (this.received.get(type) ?? 0) + 1);
       let pending: void | Promise<void>;
       try {
-        pending = type < 101 ? this.handleBaseMessage(type, body) : this.handleMessage(type, body);
+        pending = type <= BaseMsg.BaseLast ? this.handleBaseMessage(type, body) : this.handleMessage(type, body);
       } catch (e) {
         return this.failFrom(e);
       }

@@ -8,9 +8,10 @@
  */
 import type { EngineEventSink } from '../api/engine-api.js';
 import {
-  ChannelTypeName,
   DisconnectCode,
-  ImageCompression,
+  channelTypeName,
+  imageCompressionValue,
+  type ChannelTypeName,
   type ChannelInfo,
   type ConnectOptions,
   type SessionInfo,
@@ -31,10 +32,6 @@ import { UsbManager } from './usb-manager.js';
 const DEFAULT_LINK_TYPES: ChannelTypeName[] = ['display', 'inputs', 'cursor', 'usbredir'];
 /** A hostile server could announce endless channels; real ones have a few dozen at most. */
 const MAX_CHANNELS = 256;
-
-export function channelTypeName(type: number): ChannelInfo['type'] {
-  return (ChannelTypeName as Record<number, ChannelTypeName>)[type] ?? `unknown-${type}`;
-}
 
 export class Session {
   private state: SessionState = 'connecting';
@@ -79,7 +76,7 @@ export class Session {
       channel: (type, id) => this.channel(type, id),
       displayCanvas: (id) => (id === 0 ? displayCanvas : undefined),
       glz: new GlzDictionary(GLZ_WINDOW_PIXELS),
-      ...(options.preferredCompression ? { preferredCompression: ImageCompression[options.preferredCompression] } : {}),
+      ...(options.preferredCompression ? { preferredCompression: imageCompressionValue(options.preferredCompression) } : {}),
       usb: this.usb,
     };
     this.done = new Promise((resolve) => (this.settle = resolve));

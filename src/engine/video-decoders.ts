@@ -111,7 +111,7 @@ class WebCodecsFrameDecoder implements FrameDecoder {
         this.decoder = this.configure(frame);
       } catch (e) {
         this.failed = true;
-        return Promise.reject(e);
+        return Promise.reject(asError(e));
       }
     }
     const timestamp = this.timestamp++;
@@ -122,7 +122,7 @@ class WebCodecsFrameDecoder implements FrameDecoder {
       } catch (e) {
         this.pending.delete(timestamp);
         this.fail(e);
-        reject(e);
+        reject(asError(e));
       }
     });
   }
@@ -158,7 +158,9 @@ class WebCodecsFrameDecoder implements FrameDecoder {
     const p = this.pending.get(timestamp);
     if (!p) return frame.close();
     this.pending.delete(timestamp);
-    frameToImage(frame).then(p.resolve, p.reject).finally(() => frame.close());
+    frameToImage(frame)
+      .then((image) => p.resolve(image), (e) => p.reject(e))
+      .finally(() => frame.close());
   }
 
   private fail(error: unknown): void {
@@ -199,4 +201,8 @@ async function frameToImage(frame: VideoFrame): Promise<DecodedImage> {
     }
   }
   return bitmapToImage(frame, width, height);
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }

@@ -372,7 +372,9 @@ const CODEC_CAP: Partial<Record<number, number>> = {
   [VideoCodecType.Vp9]: DisplayCap.CodecVp9,
   [VideoCodecType.H265]: DisplayCap.CodecH265,
 };
-const CAP_CODEC: Partial<Record<number, number>> = Object.fromEntries(Object.entries(CODEC_CAP).map(([codec, cap]) => [cap, Number(codec)]));
+const CAP_CODEC: Partial<Record<number, number>> = Object.fromEntries(
+  Object.entries(CODEC_CAP).map(([codec, cap]): [number, number] => [cap!, Number(codec)]),
+);
 
 function saneSide(n: number): boolean {
   return n > 0 && n <= MAX_SIDE;

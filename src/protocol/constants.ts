@@ -15,809 +15,1243 @@ export const VD_AGENT_PROTOCOL = 1;
 
 /** SPICE_LINK_ERR_* (enums.h) */
 export const LinkErr = {
+  /** SPICE_LINK_ERR_OK */
   Ok: 0,
+  /** SPICE_LINK_ERR_ERROR */
   Error: 1,
+  /** SPICE_LINK_ERR_INVALID_MAGIC */
   InvalidMagic: 2,
+  /** SPICE_LINK_ERR_INVALID_DATA */
   InvalidData: 3,
+  /** SPICE_LINK_ERR_VERSION_MISMATCH */
   VersionMismatch: 4,
+  /** SPICE_LINK_ERR_NEED_SECURED */
   NeedSecured: 5,
+  /** SPICE_LINK_ERR_NEED_UNSECURED */
   NeedUnsecured: 6,
+  /** SPICE_LINK_ERR_PERMISSION_DENIED */
   PermissionDenied: 7,
+  /** SPICE_LINK_ERR_BAD_CONNECTION_ID */
   BadConnectionId: 8,
+  /** SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE */
   ChannelNotAvailable: 9,
 } as const;
 export type LinkErr = (typeof LinkErr)[keyof typeof LinkErr];
 
 /** SPICE_WARN_* (enums.h) */
 export const WarnCode = {
+  /** SPICE_WARN_GENERAL */
   General: 0,
 } as const;
 export type WarnCode = (typeof WarnCode)[keyof typeof WarnCode];
 
 /** SPICE_INFO_* (enums.h) */
 export const InfoCode = {
+  /** SPICE_INFO_GENERAL */
   General: 0,
 } as const;
 export type InfoCode = (typeof InfoCode)[keyof typeof InfoCode];
 
 /** SPICE_MIGRATE_* (enums.h) */
 export const MigrateFlags = {
+  /** SPICE_MIGRATE_NEED_FLUSH */
   NeedFlush: 1,
+  /** SPICE_MIGRATE_NEED_DATA_TRANSFER */
   NeedDataTransfer: 2,
+  /** SPICE_MIGRATE_FLAGS_MASK */
   FlagsMask: 3,
 } as const;
 export type MigrateFlags = (typeof MigrateFlags)[keyof typeof MigrateFlags];
 
 /** SPICE_COMPOSITE_* (enums.h) */
 export const CompositeFlags = {
+  /** SPICE_COMPOSITE_OP0 */
   Op0: 1,
+  /** SPICE_COMPOSITE_OP1 */
   Op1: 2,
+  /** SPICE_COMPOSITE_OP2 */
   Op2: 4,
+  /** SPICE_COMPOSITE_OP3 */
   Op3: 8,
+  /** SPICE_COMPOSITE_OP4 */
   Op4: 16,
+  /** SPICE_COMPOSITE_OP5 */
   Op5: 32,
+  /** SPICE_COMPOSITE_OP6 */
   Op6: 64,
+  /** SPICE_COMPOSITE_OP7 */
   Op7: 128,
+  /** SPICE_COMPOSITE_SRC_FILTER0 */
   SrcFilter0: 256,
+  /** SPICE_COMPOSITE_SRC_FILTER1 */
   SrcFilter1: 512,
+  /** SPICE_COMPOSITE_SRC_FILTER2 */
   SrcFilter2: 1024,
+  /** SPICE_COMPOSITE_MASK_FILTER0 */
   MaskFilter0: 2048,
+  /** SPICE_COMPOSITE_MASK_FITLER1 */
   MaskFitler1: 4096,
+  /** SPICE_COMPOSITE_MASK_FILTER2 */
   MaskFilter2: 8192,
+  /** SPICE_COMPOSITE_SRC_REPEAT0 */
   SrcRepeat0: 16384,
+  /** SPICE_COMPOSITE_SRC_REPEAT1 */
   SrcRepeat1: 32768,
+  /** SPICE_COMPOSITE_MASK_REPEAT0 */
   MaskRepeat0: 65536,
+  /** SPICE_COMPOSITE_MASK_REPEAT1 */
   MaskRepeat1: 131072,
+  /** SPICE_COMPOSITE_COMPONENT_ALPHA */
   ComponentAlpha: 262144,
+  /** SPICE_COMPOSITE_HAS_MASK */
   HasMask: 524288,
+  /** SPICE_COMPOSITE_HAS_SRC_TRANSFORM */
   HasSrcTransform: 1048576,
+  /** SPICE_COMPOSITE_HAS_MASK_TRANSFORM */
   HasMaskTransform: 2097152,
+  /** SPICE_COMPOSITE_SOURCE_OPAQUE */
   SourceOpaque: 4194304,
+  /** SPICE_COMPOSITE_MASK_OPAQUE */
   MaskOpaque: 8388608,
+  /** SPICE_COMPOSITE_DEST_OPAQUE */
   DestOpaque: 16777216,
+  /** SPICE_COMPOSITE_FLAGS_MASK */
   FlagsMask: 33554431,
 } as const;
 export type CompositeFlags = (typeof CompositeFlags)[keyof typeof CompositeFlags];
 
 /** SPICE_NOTIFY_SEVERITY_* (enums.h) */
 export const NotifySeverity = {
+  /** SPICE_NOTIFY_SEVERITY_INFO */
   Info: 0,
+  /** SPICE_NOTIFY_SEVERITY_WARN */
   Warn: 1,
+  /** SPICE_NOTIFY_SEVERITY_ERROR */
   Error: 2,
 } as const;
 export type NotifySeverity = (typeof NotifySeverity)[keyof typeof NotifySeverity];
 
 /** SPICE_NOTIFY_VISIBILITY_* (enums.h) */
 export const NotifyVisibility = {
+  /** SPICE_NOTIFY_VISIBILITY_LOW */
   Low: 0,
+  /** SPICE_NOTIFY_VISIBILITY_MEDIUM */
   Medium: 1,
+  /** SPICE_NOTIFY_VISIBILITY_HIGH */
   High: 2,
 } as const;
 export type NotifyVisibility = (typeof NotifyVisibility)[keyof typeof NotifyVisibility];
 
 /** SPICE_MOUSE_MODE_* (enums.h) */
 export const MouseMode = {
+  /** SPICE_MOUSE_MODE_SERVER */
   Server: 1,
+  /** SPICE_MOUSE_MODE_CLIENT */
   Client: 2,
+  /** SPICE_MOUSE_MODE_MASK */
   Mask: 3,
 } as const;
 export type MouseMode = (typeof MouseMode)[keyof typeof MouseMode];
 
 /** SPICE_DATA_COMPRESSION_TYPE_* (enums.h) */
 export const DataCompressionType = {
+  /** SPICE_DATA_COMPRESSION_TYPE_NONE */
   None: 0,
+  /** SPICE_DATA_COMPRESSION_TYPE_LZ4 */
   Lz4: 1,
 } as const;
 export type DataCompressionType = (typeof DataCompressionType)[keyof typeof DataCompressionType];
 
 /** SPICE_CLIP_TYPE_* (enums.h) */
 export const ClipType = {
+  /** SPICE_CLIP_TYPE_NONE */
   None: 0,
+  /** SPICE_CLIP_TYPE_RECTS */
   Rects: 1,
 } as const;
 export type ClipType = (typeof ClipType)[keyof typeof ClipType];
 
 /** SPICE_PATH_* (enums.h) */
 export const PathFlags = {
+  /** SPICE_PATH_BEGIN */
   Begin: 1,
+  /** SPICE_PATH_CLOSE */
   Close: 8,
+  /** SPICE_PATH_BEZIER */
   Bezier: 16,
+  /** SPICE_PATH_FLAGS_MASK */
   FlagsMask: 27,
 } as const;
 export type PathFlags = (typeof PathFlags)[keyof typeof PathFlags];
 
 /** SPICE_VIDEO_CODEC_TYPE_* (enums.h) */
 export const VideoCodecType = {
+  /** SPICE_VIDEO_CODEC_TYPE_MJPEG */
   Mjpeg: 1,
+  /** SPICE_VIDEO_CODEC_TYPE_VP8 */
   Vp8: 2,
+  /** SPICE_VIDEO_CODEC_TYPE_H264 */
   H264: 3,
+  /** SPICE_VIDEO_CODEC_TYPE_VP9 */
   Vp9: 4,
+  /** SPICE_VIDEO_CODEC_TYPE_H265 */
   H265: 5,
 } as const;
 export type VideoCodecType = (typeof VideoCodecType)[keyof typeof VideoCodecType];
 
 /** SPICE_STREAM_FLAGS_* (enums.h) */
 export const StreamFlags = {
+  /** SPICE_STREAM_FLAGS_TOP_DOWN */
   TopDown: 1,
+  /** SPICE_STREAM_FLAGS_MASK */
   Mask: 1,
 } as const;
 export type StreamFlags = (typeof StreamFlags)[keyof typeof StreamFlags];
 
 /** SPICE_BRUSH_TYPE_* (enums.h) */
 export const BrushType = {
+  /** SPICE_BRUSH_TYPE_NONE */
   None: 0,
+  /** SPICE_BRUSH_TYPE_SOLID */
   Solid: 1,
+  /** SPICE_BRUSH_TYPE_PATTERN */
   Pattern: 2,
 } as const;
 export type BrushType = (typeof BrushType)[keyof typeof BrushType];
 
 /** SPICE_MASK_FLAGS_* (enums.h) */
 export const MaskFlags = {
+  /** SPICE_MASK_FLAGS_INVERS */
   Invers: 1,
+  /** SPICE_MASK_FLAGS_MASK */
   Mask: 1,
 } as const;
 export type MaskFlags = (typeof MaskFlags)[keyof typeof MaskFlags];
 
 /** SPICE_IMAGE_TYPE_* (enums.h) */
 export const ImageType = {
+  /** SPICE_IMAGE_TYPE_BITMAP */
   Bitmap: 0,
+  /** SPICE_IMAGE_TYPE_QUIC */
   Quic: 1,
+  /** SPICE_IMAGE_TYPE_RESERVED */
   Reserved: 2,
+  /** SPICE_IMAGE_TYPE_LZ_PLT */
   LzPlt: 100,
+  /** SPICE_IMAGE_TYPE_LZ_RGB */
   LzRgb: 101,
+  /** SPICE_IMAGE_TYPE_GLZ_RGB */
   GlzRgb: 102,
+  /** SPICE_IMAGE_TYPE_FROM_CACHE */
   FromCache: 103,
+  /** SPICE_IMAGE_TYPE_SURFACE */
   Surface: 104,
+  /** SPICE_IMAGE_TYPE_JPEG */
   Jpeg: 105,
+  /** SPICE_IMAGE_TYPE_FROM_CACHE_LOSSLESS */
   FromCacheLossless: 106,
+  /** SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB */
   ZlibGlzRgb: 107,
+  /** SPICE_IMAGE_TYPE_JPEG_ALPHA */
   JpegAlpha: 108,
+  /** SPICE_IMAGE_TYPE_LZ4 */
   Lz4: 109,
 } as const;
 export type ImageType = (typeof ImageType)[keyof typeof ImageType];
 
 /** SPICE_IMAGE_COMPRESSION_* (enums.h) */
 export const ImageCompression = {
+  /** SPICE_IMAGE_COMPRESSION_INVALID */
   Invalid: 0,
+  /** SPICE_IMAGE_COMPRESSION_OFF */
   Off: 1,
+  /** SPICE_IMAGE_COMPRESSION_AUTO_GLZ */
   AutoGlz: 2,
+  /** SPICE_IMAGE_COMPRESSION_AUTO_LZ */
   AutoLz: 3,
+  /** SPICE_IMAGE_COMPRESSION_QUIC */
   Quic: 4,
+  /** SPICE_IMAGE_COMPRESSION_GLZ */
   Glz: 5,
+  /** SPICE_IMAGE_COMPRESSION_LZ */
   Lz: 6,
+  /** SPICE_IMAGE_COMPRESSION_LZ4 */
   Lz4: 7,
 } as const;
 export type ImageCompression = (typeof ImageCompression)[keyof typeof ImageCompression];
 
 /** SPICE_IMAGE_FLAGS_* (enums.h) */
 export const ImageFlags = {
+  /** SPICE_IMAGE_FLAGS_CACHE_ME */
   CacheMe: 1,
+  /** SPICE_IMAGE_FLAGS_HIGH_BITS_SET */
   HighBitsSet: 2,
+  /** SPICE_IMAGE_FLAGS_CACHE_REPLACE_ME */
   CacheReplaceMe: 4,
+  /** SPICE_IMAGE_FLAGS_MASK */
   Mask: 7,
 } as const;
 export type ImageFlags = (typeof ImageFlags)[keyof typeof ImageFlags];
 
 /** SPICE_BITMAP_FMT_* (enums.h) */
 export const BitmapFmt = {
+  /** SPICE_BITMAP_FMT_INVALID */
   Invalid: 0,
+  /** SPICE_BITMAP_FMT_1BIT_LE */
   Fmt1bitLe: 1,
+  /** SPICE_BITMAP_FMT_1BIT_BE */
   Fmt1bitBe: 2,
+  /** SPICE_BITMAP_FMT_4BIT_LE */
   Fmt4bitLe: 3,
+  /** SPICE_BITMAP_FMT_4BIT_BE */
   Fmt4bitBe: 4,
+  /** SPICE_BITMAP_FMT_8BIT */
   Fmt8bit: 5,
+  /** SPICE_BITMAP_FMT_16BIT */
   Fmt16bit: 6,
+  /** SPICE_BITMAP_FMT_24BIT */
   Fmt24bit: 7,
+  /** SPICE_BITMAP_FMT_32BIT */
   Fmt32bit: 8,
+  /** SPICE_BITMAP_FMT_RGBA */
   Rgba: 9,
+  /** SPICE_BITMAP_FMT_8BIT_A */
   Fmt8bitA: 10,
 } as const;
 export type BitmapFmt = (typeof BitmapFmt)[keyof typeof BitmapFmt];
 
 /** SPICE_BITMAP_FLAGS_* (enums.h) */
 export const BitmapFlags = {
+  /** SPICE_BITMAP_FLAGS_PAL_CACHE_ME */
   PalCacheMe: 1,
+  /** SPICE_BITMAP_FLAGS_PAL_FROM_CACHE */
   PalFromCache: 2,
+  /** SPICE_BITMAP_FLAGS_TOP_DOWN */
   TopDown: 4,
+  /** SPICE_BITMAP_FLAGS_MASK */
   Mask: 7,
 } as const;
 export type BitmapFlags = (typeof BitmapFlags)[keyof typeof BitmapFlags];
 
 /** SPICE_JPEG_ALPHA_FLAGS_* (enums.h) */
 export const JpegAlphaFlags = {
+  /** SPICE_JPEG_ALPHA_FLAGS_TOP_DOWN */
   TopDown: 1,
+  /** SPICE_JPEG_ALPHA_FLAGS_MASK */
   Mask: 1,
 } as const;
 export type JpegAlphaFlags = (typeof JpegAlphaFlags)[keyof typeof JpegAlphaFlags];
 
 /** SPICE_IMAGE_SCALE_MODE_* (enums.h) */
 export const ImageScaleMode = {
+  /** SPICE_IMAGE_SCALE_MODE_INTERPOLATE */
   Interpolate: 0,
+  /** SPICE_IMAGE_SCALE_MODE_NEAREST */
   Nearest: 1,
 } as const;
 export type ImageScaleMode = (typeof ImageScaleMode)[keyof typeof ImageScaleMode];
 
 /** SPICE_ROPD_* (enums.h) */
 export const Ropd = {
+  /** SPICE_ROPD_INVERS_SRC */
   InversSrc: 1,
+  /** SPICE_ROPD_INVERS_BRUSH */
   InversBrush: 2,
+  /** SPICE_ROPD_INVERS_DEST */
   InversDest: 4,
+  /** SPICE_ROPD_OP_PUT */
   OpPut: 8,
+  /** SPICE_ROPD_OP_OR */
   OpOr: 16,
+  /** SPICE_ROPD_OP_AND */
   OpAnd: 32,
+  /** SPICE_ROPD_OP_XOR */
   OpXor: 64,
+  /** SPICE_ROPD_OP_BLACKNESS */
   OpBlackness: 128,
+  /** SPICE_ROPD_OP_WHITENESS */
   OpWhiteness: 256,
+  /** SPICE_ROPD_OP_INVERS */
   OpInvers: 512,
+  /** SPICE_ROPD_INVERS_RES */
   InversRes: 1024,
+  /** SPICE_ROPD_MASK */
   Mask: 2047,
 } as const;
 export type Ropd = (typeof Ropd)[keyof typeof Ropd];
 
 /** SPICE_LINE_FLAGS_* (enums.h) */
 export const LineFlags = {
+  /** SPICE_LINE_FLAGS_START_WITH_GAP */
   StartWithGap: 4,
+  /** SPICE_LINE_FLAGS_STYLED */
   Styled: 8,
+  /** SPICE_LINE_FLAGS_MASK */
   Mask: 12,
 } as const;
 export type LineFlags = (typeof LineFlags)[keyof typeof LineFlags];
 
 /** SPICE_STRING_FLAGS_* (enums.h) */
 export const StringFlags = {
+  /** SPICE_STRING_FLAGS_RASTER_A1 */
   RasterA1: 1,
+  /** SPICE_STRING_FLAGS_RASTER_A4 */
   RasterA4: 2,
+  /** SPICE_STRING_FLAGS_RASTER_A8 */
   RasterA8: 4,
+  /** SPICE_STRING_FLAGS_RASTER_TOP_DOWN */
   RasterTopDown: 8,
+  /** SPICE_STRING_FLAGS_MASK */
   Mask: 15,
 } as const;
 export type StringFlags = (typeof StringFlags)[keyof typeof StringFlags];
 
 /** SPICE_SURFACE_FLAGS_* (enums.h) */
 export const SurfaceFlags = {
+  /** SPICE_SURFACE_FLAGS_PRIMARY */
   Primary: 1,
+  /** SPICE_SURFACE_FLAGS_STREAMING_MODE */
   StreamingMode: 2,
+  /** SPICE_SURFACE_FLAGS_MASK */
   Mask: 3,
 } as const;
 export type SurfaceFlags = (typeof SurfaceFlags)[keyof typeof SurfaceFlags];
 
 /** SPICE_SURFACE_FMT_* (enums.h) */
 export const SurfaceFmt = {
+  /** SPICE_SURFACE_FMT_INVALID */
   Invalid: 0,
+  /** SPICE_SURFACE_FMT_1_A */
   Fmt1A: 1,
+  /** SPICE_SURFACE_FMT_8_A */
   Fmt8A: 8,
+  /** SPICE_SURFACE_FMT_16_555 */
   Fmt16555: 16,
+  /** SPICE_SURFACE_FMT_32_xRGB */
   Fmt32Xrgb: 32,
+  /** SPICE_SURFACE_FMT_16_565 */
   Fmt16565: 80,
+  /** SPICE_SURFACE_FMT_32_ARGB */
   Fmt32Argb: 96,
 } as const;
 export type SurfaceFmt = (typeof SurfaceFmt)[keyof typeof SurfaceFmt];
 
 /** SPICE_ALPHA_FLAGS_* (enums.h) */
 export const AlphaFlags = {
+  /** SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA */
   DestHasAlpha: 1,
+  /** SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA */
   SrcSurfaceHasAlpha: 2,
+  /** SPICE_ALPHA_FLAGS_MASK */
   Mask: 3,
 } as const;
 export type AlphaFlags = (typeof AlphaFlags)[keyof typeof AlphaFlags];
 
 /** SPICE_RES_TYPE_* (enums.h) */
 export const ResourceType = {
+  /** SPICE_RES_TYPE_INVALID */
   Invalid: 0,
+  /** SPICE_RES_TYPE_PIXMAP */
   Pixmap: 1,
 } as const;
 export type ResourceType = (typeof ResourceType)[keyof typeof ResourceType];
 
 /** SPICE_GL_SCANOUT_FLAGS_* (enums.h) */
 export const GlScanoutFlags = {
+  /** SPICE_GL_SCANOUT_FLAGS_Y0TOP */
   Y0top: 1,
+  /** SPICE_GL_SCANOUT_FLAGS_MASK */
   Mask: 1,
 } as const;
 export type GlScanoutFlags = (typeof GlScanoutFlags)[keyof typeof GlScanoutFlags];
 
 /** SPICE_KEYBOARD_MODIFIER_FLAGS_* (enums.h) */
 export const KeyboardModifierFlags = {
+  /** SPICE_KEYBOARD_MODIFIER_FLAGS_SCROLL_LOCK */
   ScrollLock: 1,
+  /** SPICE_KEYBOARD_MODIFIER_FLAGS_NUM_LOCK */
   NumLock: 2,
+  /** SPICE_KEYBOARD_MODIFIER_FLAGS_CAPS_LOCK */
   CapsLock: 4,
+  /** SPICE_KEYBOARD_MODIFIER_FLAGS_MASK */
   Mask: 7,
 } as const;
 export type KeyboardModifierFlags = (typeof KeyboardModifierFlags)[keyof typeof KeyboardModifierFlags];
 
 /** SPICE_MOUSE_BUTTON_* (enums.h) */
 export const MouseButton = {
+  /** SPICE_MOUSE_BUTTON_INVALID */
   Invalid: 0,
+  /** SPICE_MOUSE_BUTTON_LEFT */
   Left: 1,
+  /** SPICE_MOUSE_BUTTON_MIDDLE */
   Middle: 2,
+  /** SPICE_MOUSE_BUTTON_RIGHT */
   Right: 3,
+  /** SPICE_MOUSE_BUTTON_UP */
   Up: 4,
+  /** SPICE_MOUSE_BUTTON_DOWN */
   Down: 5,
+  /** SPICE_MOUSE_BUTTON_SIDE */
   Side: 6,
+  /** SPICE_MOUSE_BUTTON_EXTRA */
   Extra: 7,
 } as const;
 export type MouseButton = (typeof MouseButton)[keyof typeof MouseButton];
 
 /** SPICE_MOUSE_BUTTON_MASK_* (enums.h) */
 export const MouseButtonMask = {
+  /** SPICE_MOUSE_BUTTON_MASK_LEFT */
   Left: 1,
+  /** SPICE_MOUSE_BUTTON_MASK_MIDDLE */
   Middle: 2,
+  /** SPICE_MOUSE_BUTTON_MASK_RIGHT */
   Right: 4,
+  /** SPICE_MOUSE_BUTTON_MASK_UP */
   Up: 8,
+  /** SPICE_MOUSE_BUTTON_MASK_DOWN */
   Down: 16,
+  /** SPICE_MOUSE_BUTTON_MASK_SIDE */
   Side: 32,
+  /** SPICE_MOUSE_BUTTON_MASK_EXTRA */
   Extra: 64,
+  /** SPICE_MOUSE_BUTTON_MASK_MASK */
   Mask: 127,
 } as const;
 export type MouseButtonMask = (typeof MouseButtonMask)[keyof typeof MouseButtonMask];
 
 /** SPICE_CURSOR_TYPE_* (enums.h) */
 export const CursorType = {
+  /** SPICE_CURSOR_TYPE_ALPHA */
   Alpha: 0,
+  /** SPICE_CURSOR_TYPE_MONO */
   Mono: 1,
+  /** SPICE_CURSOR_TYPE_COLOR4 */
   Color4: 2,
+  /** SPICE_CURSOR_TYPE_COLOR8 */
   Color8: 3,
+  /** SPICE_CURSOR_TYPE_COLOR16 */
   Color16: 4,
+  /** SPICE_CURSOR_TYPE_COLOR24 */
   Color24: 5,
+  /** SPICE_CURSOR_TYPE_COLOR32 */
   Color32: 6,
 } as const;
 export type CursorType = (typeof CursorType)[keyof typeof CursorType];
 
 /** SPICE_CURSOR_FLAGS_* (enums.h) */
 export const CursorFlags = {
+  /** SPICE_CURSOR_FLAGS_NONE */
   None: 1,
+  /** SPICE_CURSOR_FLAGS_CACHE_ME */
   CacheMe: 2,
+  /** SPICE_CURSOR_FLAGS_FROM_CACHE */
   FromCache: 4,
+  /** SPICE_CURSOR_FLAGS_MASK */
   Mask: 7,
 } as const;
 export type CursorFlags = (typeof CursorFlags)[keyof typeof CursorFlags];
 
 /** SPICE_AUDIO_DATA_MODE_* (enums.h) */
 export const AudioDataMode = {
+  /** SPICE_AUDIO_DATA_MODE_INVALID */
   Invalid: 0,
+  /** SPICE_AUDIO_DATA_MODE_RAW */
   Raw: 1,
+  /** SPICE_AUDIO_DATA_MODE_CELT_0_5_1 */
   Celt051: 2,
+  /** SPICE_AUDIO_DATA_MODE_OPUS */
   Opus: 3,
 } as const;
 export type AudioDataMode = (typeof AudioDataMode)[keyof typeof AudioDataMode];
 
 /** SPICE_AUDIO_FMT_* (enums.h) */
 export const AudioFmt = {
+  /** SPICE_AUDIO_FMT_INVALID */
   Invalid: 0,
+  /** SPICE_AUDIO_FMT_S16 */
   S16: 1,
 } as const;
 export type AudioFmt = (typeof AudioFmt)[keyof typeof AudioFmt];
 
 /** SPICE_VSC_MESSAGE_TYPE_* (enums.h) */
 export const VscMessageType = {
+  /** SPICE_VSC_MESSAGE_TYPE_Init */
   Init: 1,
+  /** SPICE_VSC_MESSAGE_TYPE_Error */
   Error: 2,
+  /** SPICE_VSC_MESSAGE_TYPE_ReaderAdd */
   Readeradd: 3,
+  /** SPICE_VSC_MESSAGE_TYPE_ReaderRemove */
   Readerremove: 4,
+  /** SPICE_VSC_MESSAGE_TYPE_ATR */
   Atr: 5,
+  /** SPICE_VSC_MESSAGE_TYPE_CardRemove */
   Cardremove: 6,
+  /** SPICE_VSC_MESSAGE_TYPE_APDU */
   Apdu: 7,
+  /** SPICE_VSC_MESSAGE_TYPE_Flush */
   Flush: 8,
+  /** SPICE_VSC_MESSAGE_TYPE_FlushComplete */
   Flushcomplete: 9,
 } as const;
 export type VscMessageType = (typeof VscMessageType)[keyof typeof VscMessageType];
 
 /** SPICE_CHANNEL_* (enums.h) */
 export const ChannelType = {
+  /** SPICE_CHANNEL_MAIN */
   Main: 1,
+  /** SPICE_CHANNEL_DISPLAY */
   Display: 2,
+  /** SPICE_CHANNEL_INPUTS */
   Inputs: 3,
+  /** SPICE_CHANNEL_CURSOR */
   Cursor: 4,
+  /** SPICE_CHANNEL_PLAYBACK */
   Playback: 5,
+  /** SPICE_CHANNEL_RECORD */
   Record: 6,
+  /** SPICE_CHANNEL_TUNNEL */
   Tunnel: 7,
+  /** SPICE_CHANNEL_SMARTCARD */
   Smartcard: 8,
+  /** SPICE_CHANNEL_USBREDIR */
   Usbredir: 9,
+  /** SPICE_CHANNEL_PORT */
   Port: 10,
+  /** SPICE_CHANNEL_WEBDAV */
   Webdav: 11,
 } as const;
 export type ChannelType = (typeof ChannelType)[keyof typeof ChannelType];
 
 /** SPICE_MSG_* (enums.h) */
 export const BaseMsg = {
+  /** SPICE_MSG_MIGRATE */
   Migrate: 1,
+  /** SPICE_MSG_MIGRATE_DATA */
   MigrateData: 2,
+  /** SPICE_MSG_SET_ACK */
   SetAck: 3,
+  /** SPICE_MSG_PING */
   Ping: 4,
+  /** SPICE_MSG_WAIT_FOR_CHANNELS */
   WaitForChannels: 5,
+  /** SPICE_MSG_DISCONNECTING */
   Disconnecting: 6,
+  /** SPICE_MSG_NOTIFY */
   Notify: 7,
+  /** SPICE_MSG_LIST */
   List: 8,
+  /** SPICE_MSG_BASE_LAST */
   BaseLast: 100,
 } as const;
 export type BaseMsg = (typeof BaseMsg)[keyof typeof BaseMsg];
 
 /** SPICE_MSGC_* (enums.h) */
 export const BaseMsgc = {
+  /** SPICE_MSGC_ACK_SYNC */
   AckSync: 1,
+  /** SPICE_MSGC_ACK */
   Ack: 2,
+  /** SPICE_MSGC_PONG */
   Pong: 3,
+  /** SPICE_MSGC_MIGRATE_FLUSH_MARK */
   MigrateFlushMark: 4,
+  /** SPICE_MSGC_MIGRATE_DATA */
   MigrateData: 5,
+  /** SPICE_MSGC_DISCONNECTING */
   Disconnecting: 6,
 } as const;
 export type BaseMsgc = (typeof BaseMsgc)[keyof typeof BaseMsgc];
 
 /** SPICE_MSG_MAIN_* (enums.h) */
 export const MainMsg = {
+  /** SPICE_MSG_MAIN_MIGRATE_BEGIN */
   MigrateBegin: 101,
+  /** SPICE_MSG_MAIN_MIGRATE_CANCEL */
   MigrateCancel: 102,
+  /** SPICE_MSG_MAIN_INIT */
   Init: 103,
+  /** SPICE_MSG_MAIN_CHANNELS_LIST */
   ChannelsList: 104,
+  /** SPICE_MSG_MAIN_MOUSE_MODE */
   MouseMode: 105,
+  /** SPICE_MSG_MAIN_MULTI_MEDIA_TIME */
   MultiMediaTime: 106,
+  /** SPICE_MSG_MAIN_AGENT_CONNECTED */
   AgentConnected: 107,
+  /** SPICE_MSG_MAIN_AGENT_DISCONNECTED */
   AgentDisconnected: 108,
+  /** SPICE_MSG_MAIN_AGENT_DATA */
   AgentData: 109,
+  /** SPICE_MSG_MAIN_AGENT_TOKEN */
   AgentToken: 110,
+  /** SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST */
   MigrateSwitchHost: 111,
+  /** SPICE_MSG_MAIN_NAME */
   Name: 113,
+  /** SPICE_MSG_MAIN_UUID */
   Uuid: 114,
+  /** SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS */
   AgentConnectedTokens: 115,
+  /** SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS */
   MigrateBeginSeamless: 116,
+  /** SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_ACK */
   MigrateDstSeamlessAck: 117,
+  /** SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_NACK */
   MigrateDstSeamlessNack: 118,
 } as const;
 export type MainMsg = (typeof MainMsg)[keyof typeof MainMsg];
 
 /** SPICE_MSGC_MAIN_* (enums.h) */
 export const MainMsgc = {
+  /** SPICE_MSGC_MAIN_CLIENT_INFO */
   ClientInfo: 101,
+  /** SPICE_MSGC_MAIN_MIGRATE_CONNECTED */
   MigrateConnected: 102,
+  /** SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR */
   MigrateConnectError: 103,
+  /** SPICE_MSGC_MAIN_ATTACH_CHANNELS */
   AttachChannels: 104,
+  /** SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST */
   MouseModeRequest: 105,
+  /** SPICE_MSGC_MAIN_AGENT_START */
   AgentStart: 106,
+  /** SPICE_MSGC_MAIN_AGENT_DATA */
   AgentData: 107,
+  /** SPICE_MSGC_MAIN_AGENT_TOKEN */
   AgentToken: 108,
+  /** SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS */
   MigrateDstDoSeamless: 110,
+  /** SPICE_MSGC_MAIN_MIGRATE_CONNECTED_SEAMLESS */
   MigrateConnectedSeamless: 111,
+  /** SPICE_MSGC_MAIN_QUALITY_INDICATOR */
   QualityIndicator: 112,
 } as const;
 export type MainMsgc = (typeof MainMsgc)[keyof typeof MainMsgc];
 
 /** SPICE_MSG_DISPLAY_* (enums.h) */
 export const DisplayMsg = {
+  /** SPICE_MSG_DISPLAY_MODE */
   Mode: 101,
+  /** SPICE_MSG_DISPLAY_MARK */
   Mark: 102,
+  /** SPICE_MSG_DISPLAY_RESET */
   Reset: 103,
+  /** SPICE_MSG_DISPLAY_COPY_BITS */
   CopyBits: 104,
+  /** SPICE_MSG_DISPLAY_INVAL_LIST */
   InvalList: 105,
+  /** SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS */
   InvalAllPixmaps: 106,
+  /** SPICE_MSG_DISPLAY_INVAL_PALETTE */
   InvalPalette: 107,
+  /** SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES */
   InvalAllPalettes: 108,
+  /** SPICE_MSG_DISPLAY_STREAM_CREATE */
   StreamCreate: 122,
+  /** SPICE_MSG_DISPLAY_STREAM_DATA */
   StreamData: 123,
+  /** SPICE_MSG_DISPLAY_STREAM_CLIP */
   StreamClip: 124,
+  /** SPICE_MSG_DISPLAY_STREAM_DESTROY */
   StreamDestroy: 125,
+  /** SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL */
   StreamDestroyAll: 126,
+  /** SPICE_MSG_DISPLAY_DRAW_FILL */
   DrawFill: 302,
+  /** SPICE_MSG_DISPLAY_DRAW_OPAQUE */
   DrawOpaque: 303,
+  /** SPICE_MSG_DISPLAY_DRAW_COPY */
   DrawCopy: 304,
+  /** SPICE_MSG_DISPLAY_DRAW_BLEND */
   DrawBlend: 305,
+  /** SPICE_MSG_DISPLAY_DRAW_BLACKNESS */
   DrawBlackness: 306,
+  /** SPICE_MSG_DISPLAY_DRAW_WHITENESS */
   DrawWhiteness: 307,
+  /** SPICE_MSG_DISPLAY_DRAW_INVERS */
   DrawInvers: 308,
+  /** SPICE_MSG_DISPLAY_DRAW_ROP3 */
   DrawRop3: 309,
+  /** SPICE_MSG_DISPLAY_DRAW_STROKE */
   DrawStroke: 310,
+  /** SPICE_MSG_DISPLAY_DRAW_TEXT */
   DrawText: 311,
+  /** SPICE_MSG_DISPLAY_DRAW_TRANSPARENT */
   DrawTransparent: 312,
+  /** SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND */
   DrawAlphaBlend: 313,
+  /** SPICE_MSG_DISPLAY_SURFACE_CREATE */
   SurfaceCreate: 314,
+  /** SPICE_MSG_DISPLAY_SURFACE_DESTROY */
   SurfaceDestroy: 315,
+  /** SPICE_MSG_DISPLAY_STREAM_DATA_SIZED */
   StreamDataSized: 316,
+  /** SPICE_MSG_DISPLAY_MONITORS_CONFIG */
   MonitorsConfig: 317,
+  /** SPICE_MSG_DISPLAY_DRAW_COMPOSITE */
   DrawComposite: 318,
+  /** SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT */
   StreamActivateReport: 319,
+  /** SPICE_MSG_DISPLAY_GL_SCANOUT_UNIX */
   GlScanoutUnix: 320,
+  /** SPICE_MSG_DISPLAY_GL_DRAW */
   GlDraw: 321,
+  /** SPICE_MSG_DISPLAY_QUALITY_INDICATOR */
   QualityIndicator: 322,
 } as const;
 export type DisplayMsg = (typeof DisplayMsg)[keyof typeof DisplayMsg];
 
 /** SPICE_MSGC_DISPLAY_* (enums.h) */
 export const DisplayMsgc = {
+  /** SPICE_MSGC_DISPLAY_INIT */
   Init: 101,
+  /** SPICE_MSGC_DISPLAY_STREAM_REPORT */
   StreamReport: 102,
+  /** SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION */
   PreferredCompression: 103,
+  /** SPICE_MSGC_DISPLAY_GL_DRAW_DONE */
   GlDrawDone: 104,
+  /** SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE */
   PreferredVideoCodecType: 105,
 } as const;
 export type DisplayMsgc = (typeof DisplayMsgc)[keyof typeof DisplayMsgc];
 
 /** SPICE_MSG_INPUTS_* (enums.h) */
 export const InputsMsg = {
+  /** SPICE_MSG_INPUTS_INIT */
   Init: 101,
+  /** SPICE_MSG_INPUTS_KEY_MODIFIERS */
   KeyModifiers: 102,
+  /** SPICE_MSG_INPUTS_MOUSE_MOTION_ACK */
   MouseMotionAck: 111,
 } as const;
 export type InputsMsg = (typeof InputsMsg)[keyof typeof InputsMsg];
 
 /** SPICE_MSGC_INPUTS_* (enums.h) */
 export const InputsMsgc = {
+  /** SPICE_MSGC_INPUTS_KEY_DOWN */
   KeyDown: 101,
+  /** SPICE_MSGC_INPUTS_KEY_UP */
   KeyUp: 102,
+  /** SPICE_MSGC_INPUTS_KEY_MODIFIERS */
   KeyModifiers: 103,
+  /** SPICE_MSGC_INPUTS_KEY_SCANCODE */
   KeyScancode: 104,
+  /** SPICE_MSGC_INPUTS_MOUSE_MOTION */
   MouseMotion: 111,
+  /** SPICE_MSGC_INPUTS_MOUSE_POSITION */
   MousePosition: 112,
+  /** SPICE_MSGC_INPUTS_MOUSE_PRESS */
   MousePress: 113,
+  /** SPICE_MSGC_INPUTS_MOUSE_RELEASE */
   MouseRelease: 114,
 } as const;
 export type InputsMsgc = (typeof InputsMsgc)[keyof typeof InputsMsgc];
 
 /** SPICE_MSG_CURSOR_* (enums.h) */
 export const CursorMsg = {
+  /** SPICE_MSG_CURSOR_INIT */
   Init: 101,
+  /** SPICE_MSG_CURSOR_RESET */
   Reset: 102,
+  /** SPICE_MSG_CURSOR_SET */
   Set: 103,
+  /** SPICE_MSG_CURSOR_MOVE */
   Move: 104,
+  /** SPICE_MSG_CURSOR_HIDE */
   Hide: 105,
+  /** SPICE_MSG_CURSOR_TRAIL */
   Trail: 106,
+  /** SPICE_MSG_CURSOR_INVAL_ONE */
   InvalOne: 107,
+  /** SPICE_MSG_CURSOR_INVAL_ALL */
   InvalAll: 108,
 } as const;
 export type CursorMsg = (typeof CursorMsg)[keyof typeof CursorMsg];
 
 /** SPICE_MSG_PLAYBACK_* (enums.h) */
 export const PlaybackMsg = {
+  /** SPICE_MSG_PLAYBACK_DATA */
   Data: 101,
+  /** SPICE_MSG_PLAYBACK_MODE */
   Mode: 102,
+  /** SPICE_MSG_PLAYBACK_START */
   Start: 103,
+  /** SPICE_MSG_PLAYBACK_STOP */
   Stop: 104,
+  /** SPICE_MSG_PLAYBACK_VOLUME */
   Volume: 105,
+  /** SPICE_MSG_PLAYBACK_MUTE */
   Mute: 106,
+  /** SPICE_MSG_PLAYBACK_LATENCY */
   Latency: 107,
 } as const;
 export type PlaybackMsg = (typeof PlaybackMsg)[keyof typeof PlaybackMsg];
 
 /** SPICE_MSG_RECORD_* (enums.h) */
 export const RecordMsg = {
+  /** SPICE_MSG_RECORD_START */
   Start: 101,
+  /** SPICE_MSG_RECORD_STOP */
   Stop: 102,
+  /** SPICE_MSG_RECORD_VOLUME */
   Volume: 103,
+  /** SPICE_MSG_RECORD_MUTE */
   Mute: 104,
 } as const;
 export type RecordMsg = (typeof RecordMsg)[keyof typeof RecordMsg];
 
 /** SPICE_MSGC_RECORD_* (enums.h) */
 export const RecordMsgc = {
+  /** SPICE_MSGC_RECORD_DATA */
   Data: 101,
+  /** SPICE_MSGC_RECORD_MODE */
   Mode: 102,
+  /** SPICE_MSGC_RECORD_START_MARK */
   StartMark: 103,
 } as const;
 export type RecordMsgc = (typeof RecordMsgc)[keyof typeof RecordMsgc];
 
 /** SPICE_MSG_SMARTCARD_* (enums.h) */
 export const SmartcardMsg = {
+  /** SPICE_MSG_SMARTCARD_DATA */
   Data: 101,
 } as const;
 export type SmartcardMsg = (typeof SmartcardMsg)[keyof typeof SmartcardMsg];
 
 /** SPICE_MSGC_SMARTCARD_* (enums.h) */
 export const SmartcardMsgc = {
+  /** SPICE_MSGC_SMARTCARD_DATA */
   Data: 101,
+  /** SPICE_MSGC_SMARTCARD_HEADER */
   Header: 101,
+  /** SPICE_MSGC_SMARTCARD_ERROR */
   Error: 101,
+  /** SPICE_MSGC_SMARTCARD_ATR */
   Atr: 101,
+  /** SPICE_MSGC_SMARTCARD_READER_ADD */
   ReaderAdd: 101,
 } as const;
 export type SmartcardMsgc = (typeof SmartcardMsgc)[keyof typeof SmartcardMsgc];
 
 /** SPICE_MSG_SPICEVMC_* (enums.h) */
 export const SpicevmcMsg = {
+  /** SPICE_MSG_SPICEVMC_DATA */
   Data: 101,
+  /** SPICE_MSG_SPICEVMC_COMPRESSED_DATA */
   CompressedData: 102,
 } as const;
 export type SpicevmcMsg = (typeof SpicevmcMsg)[keyof typeof SpicevmcMsg];
 
 /** SPICE_MSGC_SPICEVMC_* (enums.h) */
 export const SpicevmcMsgc = {
+  /** SPICE_MSGC_SPICEVMC_DATA */
   Data: 101,
+  /** SPICE_MSGC_SPICEVMC_COMPRESSED_DATA */
   CompressedData: 102,
 } as const;
 export type SpicevmcMsgc = (typeof SpicevmcMsgc)[keyof typeof SpicevmcMsgc];
 
 /** SPICE_MSG_PORT_* (enums.h) */
 export const PortMsg = {
+  /** SPICE_MSG_PORT_INIT */
   Init: 201,
+  /** SPICE_MSG_PORT_EVENT */
   Event: 202,
 } as const;
 export type PortMsg = (typeof PortMsg)[keyof typeof PortMsg];
 
 /** SPICE_MSGC_PORT_* (enums.h) */
 export const PortMsgc = {
+  /** SPICE_MSGC_PORT_EVENT */
   Event: 201,
 } as const;
 export type PortMsgc = (typeof PortMsgc)[keyof typeof PortMsgc];
 
 /** SPICE_COMMON_CAP_* (protocol.h) */
 export const CommonCap = {
+  /** SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION */
   ProtocolAuthSelection: 0,
+  /** SPICE_COMMON_CAP_AUTH_SPICE */
   AuthSpice: 1,
+  /** SPICE_COMMON_CAP_AUTH_SASL */
   AuthSasl: 2,
+  /** SPICE_COMMON_CAP_MINI_HEADER */
   MiniHeader: 3,
 } as const;
 export type CommonCap = (typeof CommonCap)[keyof typeof CommonCap];
 
 /** SPICE_PLAYBACK_CAP_* (protocol.h) */
 export const PlaybackCap = {
+  /** SPICE_PLAYBACK_CAP_CELT_0_5_1 */
   Celt051: 0,
+  /** SPICE_PLAYBACK_CAP_VOLUME */
   Volume: 1,
+  /** SPICE_PLAYBACK_CAP_LATENCY */
   Latency: 2,
+  /** SPICE_PLAYBACK_CAP_OPUS */
   Opus: 3,
 } as const;
 export type PlaybackCap = (typeof PlaybackCap)[keyof typeof PlaybackCap];
 
 /** SPICE_RECORD_CAP_* (protocol.h) */
 export const RecordCap = {
+  /** SPICE_RECORD_CAP_CELT_0_5_1 */
   Celt051: 0,
+  /** SPICE_RECORD_CAP_VOLUME */
   Volume: 1,
+  /** SPICE_RECORD_CAP_OPUS */
   Opus: 2,
 } as const;
 export type RecordCap = (typeof RecordCap)[keyof typeof RecordCap];
 
 /** SPICE_MAIN_CAP_* (protocol.h) */
 export const MainCap = {
+  /** SPICE_MAIN_CAP_SEMI_SEAMLESS_MIGRATE */
   SemiSeamlessMigrate: 0,
+  /** SPICE_MAIN_CAP_NAME_AND_UUID */
   NameAndUuid: 1,
+  /** SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS */
   AgentConnectedTokens: 2,
+  /** SPICE_MAIN_CAP_SEAMLESS_MIGRATE */
   SeamlessMigrate: 3,
 } as const;
 export type MainCap = (typeof MainCap)[keyof typeof MainCap];
 
 /** SPICE_DISPLAY_CAP_* (protocol.h) */
 export const DisplayCap = {
+  /** SPICE_DISPLAY_CAP_SIZED_STREAM */
   SizedStream: 0,
+  /** SPICE_DISPLAY_CAP_MONITORS_CONFIG */
   MonitorsConfig: 1,
+  /** SPICE_DISPLAY_CAP_COMPOSITE */
   Composite: 2,
+  /** SPICE_DISPLAY_CAP_A8_SURFACE */
   A8Surface: 3,
+  /** SPICE_DISPLAY_CAP_STREAM_REPORT */
   StreamReport: 4,
+  /** SPICE_DISPLAY_CAP_LZ4_COMPRESSION */
   Lz4Compression: 5,
+  /** SPICE_DISPLAY_CAP_PREF_COMPRESSION */
   PrefCompression: 6,
+  /** SPICE_DISPLAY_CAP_GL_SCANOUT */
   GlScanout: 7,
+  /** SPICE_DISPLAY_CAP_MULTI_CODEC */
   MultiCodec: 8,
+  /** SPICE_DISPLAY_CAP_CODEC_MJPEG */
   CodecMjpeg: 9,
+  /** SPICE_DISPLAY_CAP_CODEC_VP8 */
   CodecVp8: 10,
+  /** SPICE_DISPLAY_CAP_CODEC_H264 */
   CodecH264: 11,
+  /** SPICE_DISPLAY_CAP_PREF_VIDEO_CODEC_TYPE */
   PrefVideoCodecType: 12,
+  /** SPICE_DISPLAY_CAP_CODEC_VP9 */
   CodecVp9: 13,
+  /** SPICE_DISPLAY_CAP_CODEC_H265 */
   CodecH265: 14,
 } as const;
 export type DisplayCap = (typeof DisplayCap)[keyof typeof DisplayCap];
 
 /** SPICE_INPUTS_CAP_* (protocol.h) */
 export const InputsCap = {
+  /** SPICE_INPUTS_CAP_KEY_SCANCODE */
   KeyScancode: 0,
 } as const;
 export type InputsCap = (typeof InputsCap)[keyof typeof InputsCap];
 
 /** SPICE_SPICEVMC_CAP_* (protocol.h) */
 export const SpicevmcCap = {
+  /** SPICE_SPICEVMC_CAP_DATA_COMPRESS_LZ4 */
   DataCompressLz4: 0,
 } as const;
 export type SpicevmcCap = (typeof SpicevmcCap)[keyof typeof SpicevmcCap];
 
 /** SPICE_PORT_EVENT_* (protocol.h) */
 export const PortEvent = {
+  /** SPICE_PORT_EVENT_OPENED */
   Opened: 0,
+  /** SPICE_PORT_EVENT_CLOSED */
   Closed: 1,
+  /** SPICE_PORT_EVENT_BREAK */
   Break: 2,
 } as const;
 export type PortEvent = (typeof PortEvent)[keyof typeof PortEvent];
 
 /** VDP_* (vd_agent.h) */
 export const AgentPort = {
+  /** VDP_CLIENT_PORT */
   ClientPort: 1,
+  /** VDP_SERVER_PORT */
   ServerPort: 2,
 } as const;
 export type AgentPort = (typeof AgentPort)[keyof typeof AgentPort];
 
 /** VD_AGENT_* (vd_agent.h) */
 export const AgentMsg = {
+  /** VD_AGENT_MOUSE_STATE */
   MouseState: 1,
+  /** VD_AGENT_MONITORS_CONFIG */
   MonitorsConfig: 2,
+  /** VD_AGENT_REPLY */
   Reply: 3,
+  /** VD_AGENT_CLIPBOARD */
   Clipboard: 4,
+  /** VD_AGENT_DISPLAY_CONFIG */
   DisplayConfig: 5,
+  /** VD_AGENT_ANNOUNCE_CAPABILITIES */
   AnnounceCapabilities: 6,
+  /** VD_AGENT_CLIPBOARD_GRAB */
   ClipboardGrab: 7,
+  /** VD_AGENT_CLIPBOARD_REQUEST */
   ClipboardRequest: 8,
+  /** VD_AGENT_CLIPBOARD_RELEASE */
   ClipboardRelease: 9,
+  /** VD_AGENT_FILE_XFER_START */
   FileXferStart: 10,
+  /** VD_AGENT_FILE_XFER_STATUS */
   FileXferStatus: 11,
+  /** VD_AGENT_FILE_XFER_DATA */
   FileXferData: 12,
+  /** VD_AGENT_CLIENT_DISCONNECTED */
   ClientDisconnected: 13,
+  /** VD_AGENT_MAX_CLIPBOARD */
   MaxClipboard: 14,
+  /** VD_AGENT_AUDIO_VOLUME_SYNC */
   AudioVolumeSync: 15,
+  /** VD_AGENT_GRAPHICS_DEVICE_INFO */
   GraphicsDeviceInfo: 16,
 } as const;
 export type AgentMsg = (typeof AgentMsg)[keyof typeof AgentMsg];
 
 /** VD_AGENT_FILE_XFER_STATUS_* (vd_agent.h) */
 export const AgentFileXferStatus = {
+  /** VD_AGENT_FILE_XFER_STATUS_CAN_SEND_DATA */
   CanSendData: 0,
+  /** VD_AGENT_FILE_XFER_STATUS_CANCELLED */
   Cancelled: 1,
+  /** VD_AGENT_FILE_XFER_STATUS_ERROR */
   Error: 2,
+  /** VD_AGENT_FILE_XFER_STATUS_SUCCESS */
   Success: 3,
+  /** VD_AGENT_FILE_XFER_STATUS_NOT_ENOUGH_SPACE */
   NotEnoughSpace: 4,
+  /** VD_AGENT_FILE_XFER_STATUS_SESSION_LOCKED */
   SessionLocked: 5,
+  /** VD_AGENT_FILE_XFER_STATUS_VDAGENT_NOT_CONNECTED */
   VdagentNotConnected: 6,
+  /** VD_AGENT_FILE_XFER_STATUS_DISABLED */
   Disabled: 7,
 } as const;
 export type AgentFileXferStatus = (typeof AgentFileXferStatus)[keyof typeof AgentFileXferStatus];
 
 /** VD_AGENT_FILE_XFER_STATUS_ERROR_GLIB_* (vd_agent.h) */
 export const AgentFileXferErrorType = {
+  /** VD_AGENT_FILE_XFER_STATUS_ERROR_GLIB_IO */
   Io: 0,
 } as const;
 export type AgentFileXferErrorType = (typeof AgentFileXferErrorType)[keyof typeof AgentFileXferErrorType];
 
 /** VD_AGENT_CONFIG_MONITORS_FLAG_* (vd_agent.h) */
 export const AgentMonitorsFlag = {
+  /** VD_AGENT_CONFIG_MONITORS_FLAG_USE_POS */
   UsePos: 1,
+  /** VD_AGENT_CONFIG_MONITORS_FLAG_PHYSICAL_SIZE */
   PhysicalSize: 2,
 } as const;
 export type AgentMonitorsFlag = (typeof AgentMonitorsFlag)[keyof typeof AgentMonitorsFlag];
 
 /** VD_AGENT_DISPLAY_CONFIG_FLAG_* (vd_agent.h) */
 export const AgentDisplayConfigFlag = {
+  /** VD_AGENT_DISPLAY_CONFIG_FLAG_DISABLE_WALLPAPER */
   DisableWallpaper: 1,
+  /** VD_AGENT_DISPLAY_CONFIG_FLAG_DISABLE_FONT_SMOOTH */
   DisableFontSmooth: 2,
+  /** VD_AGENT_DISPLAY_CONFIG_FLAG_DISABLE_ANIMATION */
   DisableAnimation: 4,
+  /** VD_AGENT_DISPLAY_CONFIG_FLAG_SET_COLOR_DEPTH */
   SetColorDepth: 8,
 } as const;
 export type AgentDisplayConfigFlag = (typeof AgentDisplayConfigFlag)[keyof typeof AgentDisplayConfigFlag];
 
 /** VD_AGENT_* (vd_agent.h) */
 export const AgentReplyError = {
+  /** VD_AGENT_SUCCESS */
   Success: 1,
+  /** VD_AGENT_ERROR */
   Error: 2,
 } as const;
 export type AgentReplyError = (typeof AgentReplyError)[keyof typeof AgentReplyError];
 
 /** VD_AGENT_CLIPBOARD_* (vd_agent.h) */
 export const AgentClipboardType = {
+  /** VD_AGENT_CLIPBOARD_NONE */
   None: 0,
+  /** VD_AGENT_CLIPBOARD_UTF8_TEXT */
   Utf8Text: 1,
+  /** VD_AGENT_CLIPBOARD_IMAGE_PNG */
   ImagePng: 2,
+  /** VD_AGENT_CLIPBOARD_IMAGE_BMP */
   ImageBmp: 3,
+  /** VD_AGENT_CLIPBOARD_IMAGE_TIFF */
   ImageTiff: 4,
+  /** VD_AGENT_CLIPBOARD_IMAGE_JPG */
   ImageJpg: 5,
+  /** VD_AGENT_CLIPBOARD_FILE_LIST */
   FileList: 6,
 } as const;
 export type AgentClipboardType = (typeof AgentClipboardType)[keyof typeof AgentClipboardType];
 
 /** VD_AGENT_CLIPBOARD_SELECTION_* (vd_agent.h) */
 export const AgentClipboardSelection = {
+  /** VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD */
   Clipboard: 0,
+  /** VD_AGENT_CLIPBOARD_SELECTION_PRIMARY */
   Primary: 1,
+  /** VD_AGENT_CLIPBOARD_SELECTION_SECONDARY */
   Secondary: 2,
 } as const;
 export type AgentClipboardSelection = (typeof AgentClipboardSelection)[keyof typeof AgentClipboardSelection];
 
 /** VD_AGENT_CAP_* (vd_agent.h) */
 export const AgentCap = {
+  /** VD_AGENT_CAP_MOUSE_STATE */
   MouseState: 0,
+  /** VD_AGENT_CAP_MONITORS_CONFIG */
   MonitorsConfig: 1,
+  /** VD_AGENT_CAP_REPLY */
   Reply: 2,
+  /** VD_AGENT_CAP_CLIPBOARD */
   Clipboard: 3,
+  /** VD_AGENT_CAP_DISPLAY_CONFIG */
   DisplayConfig: 4,
+  /** VD_AGENT_CAP_CLIPBOARD_BY_DEMAND */
   ClipboardByDemand: 5,
+  /** VD_AGENT_CAP_CLIPBOARD_SELECTION */
   ClipboardSelection: 6,
+  /** VD_AGENT_CAP_SPARSE_MONITORS_CONFIG */
   SparseMonitorsConfig: 7,
+  /** VD_AGENT_CAP_GUEST_LINEEND_LF */
   GuestLineendLf: 8,
+  /** VD_AGENT_CAP_GUEST_LINEEND_CRLF */
   GuestLineendCrlf: 9,
+  /** VD_AGENT_CAP_MAX_CLIPBOARD */
   MaxClipboard: 10,
+  /** VD_AGENT_CAP_AUDIO_VOLUME_SYNC */
   AudioVolumeSync: 11,
+  /** VD_AGENT_CAP_MONITORS_CONFIG_POSITION */
   MonitorsConfigPosition: 12,
+  /** VD_AGENT_CAP_FILE_XFER_DISABLED */
   FileXferDisabled: 13,
+  /** VD_AGENT_CAP_FILE_XFER_DETAILED_ERRORS */
   FileXferDetailedErrors: 14,
+  /** VD_AGENT_CAP_GRAPHICS_DEVICE_INFO */
   GraphicsDeviceInfo: 15,
+  /** VD_AGENT_CAP_CLIPBOARD_NO_RELEASE_ON_REGRAB */
   ClipboardNoReleaseOnRegrab: 16,
+  /** VD_AGENT_CAP_CLIPBOARD_GRAB_SERIAL */
   ClipboardGrabSerial: 17,
 } as const;
 export type AgentCap = (typeof AgentCap)[keyof typeof AgentCap];

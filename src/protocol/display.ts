@@ -4,7 +4,7 @@
  * start of the message body, 0 = none. Parsers return plain objects whose byte fields are views into the
  * message (no copies); every count and size is checked against what the body holds.
  */
-import { BitmapFlags, ImageType } from './constants.js';
+import { BitmapFlags, BrushType, ClipType, ImageType } from './constants.js';
 import { check, ProtocolError } from './errors.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
@@ -89,8 +89,8 @@ export const MAX_CLIP_RECTS = 65536;
 /** Clip: type u8; RECTS (1) carries num_rects u32 and the rects inline. null = no clipping. */
 export function readClip(r: Reader): Rect[] | null {
   const type = r.u8();
-  if (type === 0) return null;
-  check(type === 1, () => `unknown clip type ${type}`);
+  if (type === ClipType.None) return null;
+  check(type === ClipType.Rects, () => `unknown clip type ${type}`);
   const n = r.u32();
   check(n <= MAX_CLIP_RECTS && n * 16 <= r.remaining, () => `clip of ${n} rects in ${r.remaining} bytes`);
   const rects: Rect[] = [];
@@ -244,9 +244,9 @@ export type Brush =
 
 export function readBrush(r: Reader): Brush {
   const type = r.u8();
-  if (type === 0) return { type: 'none' };
-  if (type === 1) return { type: 'solid', color: r.u32() };
-  check(type === 2, () => `unknown brush type ${type}`);
+  if (type === BrushType.None) return { type: 'none' };
+  if (type === BrushType.Solid) return { type: 'solid', color: r.u32() };
+  check(type === BrushType.Pattern, () => `unknown brush type ${type}`);
   const pattern = readImagePtr(r);
   check(pattern, 'pattern brush without an image');
   return { type: 'pattern', pattern, pos: readPoint(r) };

@@ -226,3 +226,19 @@ export function recordSettings(record: SettingsRecord): Partial<ConsoleSettings>
 export function isValidVmId(id: unknown): id is string {
   return typeof id === 'string' && id.length > 0 && id.length <= MAX_VM_ID_LENGTH;
 }
+
+/** The outcome of loading or saving a VM's settings, as the `spice-settings` event carries it. */
+export interface SettingsEventDetail {
+  /**
+   * `loaded`: the VM's record was read and applied (or there is none yet; `reason` says so). `saved`: a
+   * change was stored. `ignored`: the stored record was corrupt, of another version or foreign, and was
+   * not applied (`reason` says why; the next change overwrites it). `unavailable`: storage cannot be used
+   * here (`reason`); the console works, its settings are not kept.
+   */
+  state: 'loaded' | 'saved' | 'ignored' | 'unavailable';
+  /** The id the settings are kept under (the `vm-id`, or the server's UUID). */
+  vmId: string;
+  reason?: string;
+  /** The user's choices kept for this VM (after `loaded` / `saved`). */
+  stored?: Partial<ConsoleSettings>;
+}

@@ -5,7 +5,7 @@
  */
 import { expose } from 'comlink';
 import type { EngineApi, EngineEvent, EngineEventSink } from '../../src/api/engine-api.js';
-import type { InputEvent } from '../../src/api/input.js';
+import type { InputEvent, InputPortMessage } from '../../src/api/input.js';
 import type { ConnectOptions, SessionInfo } from '../../src/api/types.js';
 
 export interface FakeEngine {
@@ -42,8 +42,18 @@ export function fakeEngine(mouseMode: 'client' | 'server' = 'client'): FakeEngin
     factory: () => {
       const { port1, port2 } = new MessageChannel();
       const api = {
-        async connect(_options: ConnectOptions, s: EngineEventSink) {
+        async connect(_options: ConnectOptions, s: EngineEventSink, _canvas?: OffscreenCanvas, inputPort?: MessagePort) {
           sink = s;
+          // The page's input arrives on its input port and lands in the same records as the comlink calls.
+          if (inputPort) {
+            inputPort.onmessage = (e: MessageEvent<InputPortMessage>) => {
+              const m = e.data;
+              if (m.type === 'input') void api.input(m.batch);
+              else if (m.type === 'keys') void api.sendKeys(m.codes);
+              else if (m.type === 'mouse-mode') void api.requestMouseMode(m.mode);
+              else void api.releaseAll();
+            };
+          }
           await s({ type: 'state', state: 'connecting' });
           await s({ type: 'mouse-mode', mode: mouseMode, supported: ['server', 'client'] });
           await s({ type: 'state', state: 'connected' });

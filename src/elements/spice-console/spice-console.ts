@@ -4,13 +4,14 @@
  */
 import { LitElement, html, type PropertyValues } from 'lit';
 import type { DisplayStats, EngineEvent } from '../../api/engine-api.js';
-import type { ChannelInfo, DisconnectDetail, ImageCompressionName, SessionInfo, SessionState } from '../../api/types.js';
+import type { SpiceConsoleEventDetail, SpiceConsoleEventName } from '../../api/events.js';
+import type { DisconnectDetail, ImageCompressionName, SessionInfo, SessionState } from '../../api/types.js';
 import { EngineController, type WorkerFactory } from '../../controllers/engine-controller.js';
 import type { KeyboardLocks } from '../../api/input.js';
 import type { MouseModeName } from '../../api/types.js';
 import { InteractionController } from '../../controllers/interaction-controller.js';
 import { UsbController } from '../../controllers/usb-controller.js';
-import { SettingsController, type SettingsEventDetail, type SettingsStatus } from '../../controllers/settings-controller.js';
+import { SettingsController, type SettingsStatus } from '../../controllers/settings-controller.js';
 import { getSiteDefaults, setSiteDefaults } from '../../settings/site-defaults.js';
 import type { ConsoleSettings } from '../../settings/settings-record.js';
 import type { UsbDeviceInfo, UsbMode, UsbStatus } from '../../api/usb.js';
@@ -19,40 +20,34 @@ import type { ComboName } from '../../input/keys.js';
 import type { ScaleMode } from '../../input/viewport.js';
 import { styles } from './spice-console.styles.js';
 
-export interface SpiceConsoleEventMap {
-  'spice-connected': CustomEvent<SessionInfo>;
-  'spice-disconnected': CustomEvent<DisconnectDetail>;
-  'spice-channels': CustomEvent<{ channels: ChannelInfo[] }>;
-  'spice-state': CustomEvent<{ state: SessionState | 'idle' }>;
-  'spice-resize': CustomEvent<{ displayId: number; width: number; height: number }>;
-  'spice-mouse-mode': CustomEvent<{ mode: MouseModeName; supported: MouseModeName[] }>;
-  'spice-pointer-lock': CustomEvent<{ locked: boolean }>;
-  'spice-keyboard-locks': CustomEvent<KeyboardLocks>;
-  'spice-usb': CustomEvent<UsbStatus>;
-  'spice-settings': CustomEvent<SettingsEventDetail>;
-}
+export type { SpiceConsoleEventMap } from '../../api/events.js';
 
 /**
  * @summary A SPICE remote console: a virtual machine's display, keyboard, mouse and devices.
  *
- * @fires spice-connected - The session is up. `detail` is a SessionInfo: session id, every channel the
- *   server listed with its state, mouse modes, agent state, VM name and UUID when the server sends them.
- * @fires spice-disconnected - The session ended; sent exactly once per connect(). `detail` is
- *   `{ code, reason, clean }`; codes: `client`, `auth-failed`, `link-refused`, `transport-closed`,
- *   `protocol`, `unreachable`, `timeout`, `unsupported`. `clean` is true only for `client`.
- * @fires spice-channels - A channel was added, linked, failed or closed after connect. `detail.channels`.
- * @fires spice-state - `detail.state`: `connecting`, `connected`, `disconnected`.
- * @fires spice-resize - A guest display changed size: `{ displayId, width, height }` in guest pixels.
- * @fires spice-mouse-mode - The server switched mouse mode: `{ mode, supported }` (`client` | `server`).
- * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left: `{ locked }`.
- * @fires spice-keyboard-locks - The guest's lock keys: `{ capsLock, numLock, scrollLock }`.
- * @fires spice-usb - USB redirection changed. `detail` is a UsbStatus: `{ available, reason?, channels:
- *   { total, free }, devices: [{ key, vendorId, productId, productName?, state, reason?, channelId? }],
- *   migrationWarning?, guestFilter? }`; device states `available`, `redirecting`, `redirected`, `refused`,
- *   `lost`. `migrationWarning` is set once a device was redirected (the VM cannot be live-migrated then).
- * @fires spice-settings - The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt
- *   or foreign record was `ignored`, or storage is `unavailable` (settings are not kept). `detail`:
- *   `{ state, vmId, reason?, stored? }`.
+ * The `@fires` lines are generated from src/api/events.ts (`npm run gen:docs`).
+ * @fires spice-connected - The session is up: sent once every channel the server listed linked or failed. `detail`: `{
+ *   sessionId, channels: [{ type, typeId, id, state, error? }], displayChannelsHint, mouseModes, mouseMode,
+ *   agentConnected, name?, uuid? }`.
+ * @fires spice-disconnected - The session ended; sent exactly once per `connect()`. Codes: `client` (the only clean
+ *   one), `auth-failed`, `link-refused`, `transport-closed`, `protocol`, `unreachable`, `timeout`, `unsupported`.
+ *   `detail`: `{ code, reason, clean }`.
+ * @fires spice-channels - A channel was announced later, linked, failed or closed after `spice-connected`. `detail`: `{
+ *   channels: [{ type, typeId, id, state, error? }] }`.
+ * @fires spice-state - Every state change: `connecting`, `connected`, `disconnected`. `detail`: `{ state }`.
+ * @fires spice-resize - A guest display changed size, in guest pixels. `detail`: `{ displayId, width, height }`.
+ * @fires spice-mouse-mode - The server switched mouse mode (`client` or `server`). `detail`: `{ mode, supported }`.
+ * @fires spice-pointer-lock - Pointer Lock (server mouse mode) was taken or left. `detail`: `{ locked }`.
+ * @fires spice-keyboard-locks - The guest's lock keys changed, as it reported them. `detail`: `{ capsLock, numLock,
+ *   scrollLock }`.
+ * @fires spice-usb - USB redirection changed. Device states: `available`, `redirecting`, `redirected`, `refused`,
+ *   `lost`. `migrationWarning` is set once a device was redirected (the VM cannot be live-migrated then). `detail`: `{
+ *   devices: [{ vendorId, productId, deviceClass, productName?, manufacturerName?, serialNumber?, key, state, reason?,
+ *   channelId?, via? }], available, reason?, channels: { total, free }, migrationWarning?, guestFilter? }`.
+ * @fires spice-settings - The VM's stored settings were `loaded` and applied, a change was `saved`, a corrupt or
+ *   foreign record was `ignored` (`reason` says why), or storage is `unavailable` (the console works; settings are not
+ *   kept). `detail`: `{ state, vmId, reason?, stored?: { wanOptions?, colorDepth?, disableEffects?, scale?,
+ *   imageCompression?, clipboard?, usbAutoRedirectFilter?, monitorLayout?: [{ x, y, width, height }] } }`.
  *
  * @slot toolbar - Controls shown over the top right corner of the screen, e.g. a `<spice-usb-menu>`.
  *
@@ -423,7 +418,8 @@ export class SpiceConsole extends LitElement {
     this.emit('spice-state', { state });
   }
 
-  private emit<T>(name: string, detail: T): void {
+  /** Sends one of the events of src/api/events.ts, its detail checked against the declared type. */
+  private emit<K extends SpiceConsoleEventName>(name: K, detail: SpiceConsoleEventDetail[K]): void {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 }

@@ -73,11 +73,10 @@ export class CursorChannel extends Channel {
 
   private show(cursor: SpiceCursor, visible: boolean, position: Point16): void {
     const resolved = resolveCursor(cursor, this.cache);
-    let shape: CursorShape | null = null;
     if (resolved.kind === 'image') {
       const { image } = resolved;
       const rgba = image.rgba.slice().buffer; // a copy: the cache keeps the original
-      shape = { width: image.width, height: image.height, hotX: image.hotX, hotY: image.hotY, rgba };
+      const shape: CursorShape = { width: image.width, height: image.height, hotX: image.hotX, hotY: image.hotY, rgba };
       const event: EngineEvent = { type: 'cursor', channelId: this.id, shape, visible, x: position.x, y: position.y };
       // comlink remembers the transfer list per object; the sink proxy picks it up when it posts `event`.
       return this.ctx.emit(transfer(event, [rgba]));

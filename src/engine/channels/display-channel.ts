@@ -6,7 +6,7 @@
  * an image that decodes asynchronously (JPEG, a GLZ image waiting for another channel) holds the ones after
  * it, and the channel ACKs only processed messages.
  */
-import { ChannelType, DisplayCap, DisplayMsg, DisplayMsgc, SurfaceFlags } from '../../protocol/constants.js';
+import { AlphaFlags, ChannelType, DisplayCap, DisplayMsg, DisplayMsgc, MaskFlags, ResourceType, SurfaceFlags, SurfaceFmt } from '../../protocol/constants.js';
 import { check, ProtocolError } from '../../protocol/errors.js';
 import * as msg from '../../protocol/display.js';
 import type { Brush, DisplayBase, QMask, SpiceImage } from '../../protocol/display.js';
@@ -133,7 +133,7 @@ export class DisplayChannel extends Channel {
         return this.surfaceDestroy(msg.parseSurfaceDestroy(body).surfaceId);
       case DisplayMsg.Mode: {
         const m = msg.parseMode(body);
-        return this.surfaceCreate({ surfaceId: 0, width: m.width, height: m.height, format: m.bits === 16 ? 16 : 32, flags: SurfaceFlags.Primary });
+        return this.surfaceCreate({ surfaceId: 0, width: m.width, height: m.height, format: m.bits === 16 ? SurfaceFmt.Fmt16555 : SurfaceFmt.Fmt32Xrgb, flags: SurfaceFlags.Primary });
       }
       case DisplayMsg.Mark:
         this.presenter.mark();
@@ -172,7 +172,7 @@ export class DisplayChannel extends Channel {
       case DisplayMsg.DrawText:
         return this.drawText(msg.parseDrawText(body));
       case DisplayMsg.InvalList:
-        for (const { type: t, id } of msg.parseInvalList(body)) if (t === 1) this.images.invalidate(id);
+        for (const { type: t, id } of msg.parseInvalList(body)) if (t === ResourceType.Pixmap) this.images.invalidate(id);
         return;
       case DisplayMsg.InvalAllPixmaps:
         this.images.invalidateAllPixmaps();
@@ -258,13 +258,13 @@ export class DisplayChannel extends Channel {
   private withImages(images: (SpiceImage | null)[], draw: (sources: (PixelSource | null)[]) => void): Draw {
     const resolved = images.map((img, i) => (img ? this.images.resolve(img, i === 0) : null));
     if (!resolved.some((r) => r instanceof Promise)) return draw(resolved as (PixelSource | null)[]);
-    return Promise.all(resolved).then((sources) => {
+    return Promise.all(resolved.map((r) => Promise.resolve(r))).then((sources) => {
       if (!this.closed) draw(sources);
     });
   }
 
   private static mask(q: QMask, source: PixelSource | null): Mask | null {
-    return source ? { source, pos: q.pos, invert: (q.flags & 1) !== 0 } : null;
+    return source ? { source, pos: q.pos, invert: (q.flags & MaskFlags.Invers) !== 0 } : null;
   }
 
   private paint(brush: Brush, surface: Surface, pattern: PixelSource | null): Paint | null {
@@ -344,7 +344,7 @@ export class DisplayChannel extends Channel {
     const surface = this.target(m.base);
     return this.withImages([m.src], ([src]) => {
       if (!src) return;
-      const hasAlpha = (m.alphaFlags & 2) !== 0 || src.hasAlpha;
+      const hasAlpha = (m.alphaFlags & AlphaFlags.SrcSurfaceHasAlpha) !== 0 || src.hasAlpha;
       surface.alphaBlend(src.words === surface.words ? surface.snapshot() : src, m.srcArea, m.base.box, m.base.clip, m.alpha, hasAlpha);
       this.changed(m.base.surfaceId);
     });
