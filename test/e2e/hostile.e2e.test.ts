@@ -72,8 +72,7 @@ function onDisplay(fn: (display: HostileChannel) => void | Promise<void>): Hosti
   };
 }
 
-const surfaceCreate = (id: number, width: number, height: number, format = 32, flags = 1) =>
-  new Writer().u32(id).u32(width).u32(height).u32(format).u32(flags).finish();
+const surfaceCreate = (id: number, width: number, height: number, format = 32, flags = 1) => new Writer().u32(id).u32(width).u32(height).u32(format).u32(flags).finish();
 
 /** DRAW_COPY of `image` (descriptor + payload) to surface 0 at (0,0) with size w x h. */
 function drawCopy(w: number, h: number, image: Uint8Array): Uint8Array {
@@ -159,11 +158,7 @@ describe('a hostile display channel', () => {
         // GLZ header: LZ's seven words, then image id u64 and win_head_dist u32; then a code that
         // references a previous image (distance in the window) although the dictionary is empty.
         const code = new Uint8Array(64).fill(0xff);
-        const glz = new Writer()
-          .u32be(0x20205a4c).u32be(0x00010001).u32be(8).u32be(4).u32be(4).u32be(16).u32be(1)
-          .u32be(0).u32be(7).u32be(0)
-          .bytes(code)
-          .finish();
+        const glz = new Writer().u32be(0x20205a4c).u32be(0x00010001).u32be(8).u32be(4).u32be(4).u32be(16).u32be(1).u32be(0).u32be(7).u32be(0).bytes(code).finish();
         const image = descriptor(ImageType.GlzRgb, 4, 4).u32(glz.length).bytes(glz).finish();
         d.send(DisplayMsg.DrawCopy, drawCopy(4, 4, image));
       }),
@@ -229,7 +224,14 @@ describe('a hostile main channel', () => {
         main.send(MainMsg.ChannelsList, new Writer().u32(1).u8(ChannelType.Display).u8(0).finish());
         // One new port channel per message, forever (until the client hangs up).
         for (let i = 0; i < 100_000 && !main.closed; i++, sent++) {
-          main.send(MainMsg.ChannelsList, new Writer().u32(1).u8(10 + (i >> 8)).u8(i & 0xff).finish());
+          main.send(
+            MainMsg.ChannelsList,
+            new Writer()
+              .u32(1)
+              .u8(10 + (i >> 8))
+              .u8(i & 0xff)
+              .finish(),
+          );
           if (i % 64 === 63) await main.drain();
           if (i % 256 === 255) await new Promise((r) => setTimeout(r, 1));
         }
@@ -259,7 +261,11 @@ describe('a hostile main channel', () => {
     await eventDetail(p, 'spice-connected');
     const before = await heapUsage(env.browser, p);
     const main = server!.channels.find((c) => c.type === ChannelType.Main)!;
-    const ping = new Writer().u32(7).u64(0).bytes(new Uint8Array(32 * 1024)).finish();
+    const ping = new Writer()
+      .u32(7)
+      .u64(0)
+      .bytes(new Uint8Array(32 * 1024))
+      .finish();
     const flooding = (async () => {
       for (; sent < 3000 && !main.closed; sent++) {
         main.send(BaseMsg.Ping, ping);
@@ -279,14 +285,13 @@ describe('a hostile main channel', () => {
   });
 
   it('should stay connected with a bounded heap through a flood of 20000 agent messages', async () => {
-    let sent = 0;
     const p = await session({ agentConnected: true });
     await eventDetail(p, 'spice-connected');
     const before = await heapUsage(env.browser, p);
     const main = server!.channels.find((c) => c.type === ChannelType.Main)!;
     // Agent messages of an unknown type (999) with 2000 bytes of payload, each in one AGENT_DATA.
     const msg = new Writer().u32(1).u32(999).u64(0).u32(2000).bytes(new Uint8Array(2000)).finish();
-    sent = await flood(main, 20_000, MainMsg.AgentData, msg);
+    const sent = await flood(main, 20_000, MainMsg.AgentData, msg);
     await expectResponsive(p);
     const after = await heapUsage(env.browser, p);
     expect(sent).toBe(20_000);

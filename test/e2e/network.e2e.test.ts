@@ -33,15 +33,13 @@ async function nthEvent(p: Page, name: string, n = 0, timeout = 30_000): Promise
 async function settingsSnapshot(p: Page): Promise<unknown> {
   return p.evaluate(async () => {
     const el = (window as any).spiceTest.element();
-    const props = Object.fromEntries(
-      ['url', 'imageCompression', 'scale', 'viewOnly', 'mouseMode', 'usb', 'usbFilter', 'vmId'].map((k) => [k, el[k]]),
-    );
+    const props = Object.fromEntries(['url', 'imageCompression', 'scale', 'viewOnly', 'mouseMode', 'usb', 'usbFilter', 'vmId'].map((k) => [k, el[k]]));
     const dbs: Record<string, unknown> = {};
     for (const info of await indexedDB.databases()) {
       const db = await new Promise<IDBDatabase>((res, rej) => {
         const r = indexedDB.open(info.name!);
         r.onsuccess = () => res(r.result);
-        r.onerror = () => rej(r.error);
+        r.onerror = () => rej(new Error(`indexedDB.open: ${r.error?.message}`));
       });
       for (const store of Array.from(db.objectStoreNames)) {
         const tx = db.transaction(store, 'readonly').objectStore(store);
@@ -195,7 +193,12 @@ describe('a cut link', () => {
 describe('a WebSocket closed in the middle of a message', () => {
   it('should mark a display channel closed mid-message as closed (session goes on), and end the session with transport-closed (not protocol) when main is', async () => {
     // The header of a 1 MiB message and 1000 bytes of its body, then a clean WebSocket close frame.
-    const halfMessage = (type: number) => new Writer().u16(type).u32(1 << 20).bytes(new Uint8Array(1000)).finish();
+    const halfMessage = (type: number) =>
+      new Writer()
+        .u16(type)
+        .u32(1 << 20)
+        .bytes(new Uint8Array(1000))
+        .finish();
     const server = await startHostileServer({
       channels: [[ChannelType.Display, 0]],
       linked(ch) {

@@ -77,7 +77,16 @@ export const SESSION_ID = 0x5eed;
 
 /** MAIN_INIT: session id, one display, both mouse modes (server current), agent state, 10 tokens. */
 export function mainInit(agentConnected: boolean): Uint8Array {
-  return new Writer().u32(SESSION_ID).u32(1).u32(3).u32(1).u32(agentConnected ? 1 : 0).u32(10).u32(0).u32(0).finish();
+  return new Writer()
+    .u32(SESSION_ID)
+    .u32(1)
+    .u32(3)
+    .u32(1)
+    .u32(agentConnected ? 1 : 0)
+    .u32(10)
+    .u32(0)
+    .u32(0)
+    .finish();
 }
 
 /** CHANNELS_LIST body. */

@@ -102,10 +102,7 @@ export async function startThrottleProxy(targetPort: number, targetHost = '127.0
     const pair = {
       client,
       upstream,
-      pipes: [
-        new Pipe(upstream, client, state, (n) => (bytes.down += n)),
-        new Pipe(client, upstream, state, (n) => (bytes.up += n)),
-      ],
+      pipes: [new Pipe(upstream, client, state, (n) => (bytes.down += n)), new Pipe(client, upstream, state, (n) => (bytes.up += n))],
     };
     pairs.add(pair);
     upstream.on('connect', () => client.resume());
