@@ -68,6 +68,8 @@ export interface HostileServer {
   readonly channels: HostileChannel[];
   /** Every password received in a ticket. */
   readonly passwords: string[];
+  /** Every byte each connection's client sent (WebSocket payloads, link and ticket included), in order. */
+  readonly received: Buffer[][];
   /** Open TCP connections. */
   connections(): number;
   close(): Promise<void>;
@@ -159,6 +161,7 @@ export async function startHostileServer(script: HostileScript = {}): Promise<Ho
   const sockets = new Set<Socket>();
   const channels: HostileChannel[] = [];
   const passwords: string[] = [];
+  const received: Buffer[][] = [];
   const server: Server = createServer((_req, res) => res.writeHead(426).end());
 
   server.on('upgrade', (req, socket: Socket) => {
@@ -198,7 +201,10 @@ export async function startHostileServer(script: HostileScript = {}): Promise<Ho
       closed = true;
     });
 
+    const raw: Buffer[] = [];
+    received.push(raw);
     const onBytes = (bytes: Buffer) => {
+      raw.push(bytes);
       pending = pending.length ? Buffer.concat([pending, bytes]) : bytes;
       if (stage === 'data') channel!.count(bytes.length);
       if (stage === 'link' && pending.length >= 16) {
@@ -303,6 +309,7 @@ export async function startHostileServer(script: HostileScript = {}): Promise<Ho
     url: `ws://127.0.0.1:${port}`,
     channels,
     passwords,
+    received,
     connections: () => sockets.size,
     close: () =>
       new Promise((resolve) => {
