@@ -27,6 +27,7 @@ import {
   LITTLE_ENDIAN,
   allocImage,
   checkDimensions,
+  checkPayloadCanFill,
   copyRows,
   pixelWords,
 } from './types.js';
@@ -195,6 +196,7 @@ export function decodeGlz(data: Uint8Array, dict: GlzDictionary, limits: DecodeL
   }
   checkDimensions('glz', width, height, limits);
   const n = width * height;
+  checkPayloadCanFill('glz', n, data.length - GLZ_HEADER_SIZE);
   const hasAlpha = type === LzImageType.Rgba;
   const image = allocImage(width, height, hasAlpha);
   const work = new Uint32Array(n);

@@ -29,6 +29,7 @@ import {
   LITTLE_ENDIAN,
   allocImage,
   checkDimensions,
+  checkPayloadCanFill,
   flipRows,
   pixelWords,
 } from './types.js';
@@ -136,6 +137,7 @@ export function decodeLz(
     if (h.stride < minStride || h.stride * height > limits.maxPixels) {
       throw new ProtocolError(`lz: stride ${h.stride} does not fit ${width} pixels of type ${type}`);
     }
+    checkPayloadCanFill('lz', h.stride * height, data.length - LZ_HEADER_SIZE);
     const image = allocImage(width, height, false, out);
     if (n === 0) return image;
     const units = new Uint8Array(h.stride * height);
@@ -144,6 +146,7 @@ export function decodeLz(
     return image;
   }
 
+  checkPayloadCanFill('lz', n, data.length - LZ_HEADER_SIZE);
   switch (type) {
     case LzImageType.Rgb32:
     case LzImageType.Rgb24:

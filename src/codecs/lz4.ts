@@ -21,6 +21,7 @@ import {
   DEFAULT_LIMITS,
   allocImage,
   checkDimensions,
+  checkPayloadCanFill,
   pixelWords,
 } from './types.js';
 
@@ -51,6 +52,7 @@ export function decodeLz4(data: Uint8Array, width: number, height: number, limit
   const bpp = lz4BytesPerPixel(format);
   if (bpp === 0) throw new ProtocolError(`lz4: unsupported bitmap format ${format}`);
   checkDimensions('lz4', width, height, limits);
+  checkPayloadCanFill('lz4', width * bpp * height, data.length - 2);
   const image = allocImage(width, height, format === BitmapFmt.Rgba);
   const stride = width * bpp;
   const raw = new Uint8Array(stride * height);

@@ -5,6 +5,7 @@
  * Pure: no DOM, no worker globals, so the codecs run the same in the worker and in Node tests.
  */
 import { ProtocolError } from '../protocol/errors.js';
+import { limitError, MAX_IMAGE_DIMENSION, MAX_IMAGE_PIXELS } from '../protocol/limits.js';
 
 /**
  * One decoded image. `pixels` holds width*height*4 bytes, R,G,B,A per pixel, rows top-down whatever the
@@ -32,13 +33,10 @@ export interface DecodeLimits {
   maxPixels: number;
 }
 
-/**
- * 16384 x 16384 is far beyond any SPICE surface (QXL caps a primary at 8192 wide in practice), and 64 Mi
- * pixels (256 MiB of RGBA) bounds a single allocation even when both sides are near the maximum.
- */
+/** MAX_IMAGE_DIMENSION and MAX_IMAGE_PIXELS (src/protocol/limits.ts says why). */
 export const DEFAULT_LIMITS: DecodeLimits = Object.freeze({
-  maxDimension: 16384,
-  maxPixels: 64 * 1024 * 1024,
+  maxDimension: MAX_IMAGE_DIMENSION,
+  maxPixels: MAX_IMAGE_PIXELS,
 });
 
 /** Throws a ProtocolError unless width x height is a sane image size; call it before allocating. */
@@ -46,10 +44,29 @@ export function checkDimensions(what: string, width: number, height: number, lim
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
     throw new ProtocolError(`${what}: invalid size ${width}x${height}`);
   }
-  if (width > limits.maxDimension || height > limits.maxDimension || width * height > limits.maxPixels) {
-    throw new ProtocolError(
-      `${what}: size ${width}x${height} exceeds the limit (${limits.maxDimension} per side, ${limits.maxPixels} pixels)`,
-    );
+  if (width > limits.maxDimension || height > limits.maxDimension) {
+    throw limitError(`${what}: image ${width}x${height}`, `${limits.maxDimension}x${limits.maxDimension}`, 'MAX_IMAGE_DIMENSION');
+  }
+  if (width * height > limits.maxPixels) {
+    throw limitError(`${what}: image ${width}x${height} (${width * height} pixels)`, `${limits.maxPixels} pixels`, 'MAX_IMAGE_PIXELS');
+  }
+}
+
+/**
+ * Output units (pixels, palette bytes or raw bytes, whatever the coder counts) one byte of LZ, GLZ or LZ4 code
+ * can produce at most: a match's length grows by at most 255 units per extra length byte, so 512 leaves twice
+ * the margin.
+ */
+export const MAX_UNITS_PER_CODE_BYTE = 512;
+
+/**
+ * Throws a ProtocolError unless `codeBytes` of LZ-family code could produce `units` units of output (see
+ * MAX_UNITS_PER_CODE_BYTE). Called before allocating, so a payload of a few bytes that announces a huge image
+ * is refused instead of allocating hundreds of megabytes it cannot fill.
+ */
+export function checkPayloadCanFill(what: string, units: number, codeBytes: number): void {
+  if (units > Math.max(0, codeBytes) * MAX_UNITS_PER_CODE_BYTE + 4096) {
+    throw new ProtocolError(`${what}: ${codeBytes} bytes of code cannot fill an image of ${units} units`);
   }
 }
 

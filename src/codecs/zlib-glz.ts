@@ -11,6 +11,9 @@ import { ProtocolError } from '../protocol/errors.js';
 import { type GlzDictionary, decodeGlz } from './glz.js';
 import { type DecodedImage, type DecodeLimits, DEFAULT_LIMITS } from './types.js';
 
+/** The largest expansion of deflate: 258 bytes from one length/distance pair of at least 2 bits. */
+const DEFLATE_MAX_RATIO = 1032;
+
 /**
  * Inflates a ZLIB_GLZ_RGB payload to exactly `glzSize` bytes and decodes the GLZ image in it.
  * @throws ProtocolError if the zlib stream is corrupt, inflates to another size, or `glzSize` is absurd
@@ -27,6 +30,11 @@ export function decodeZlibGlz(
   const ceiling = Math.ceil(limits.maxPixels * 4.25) + 1024;
   if (!Number.isInteger(glzSize) || glzSize <= 0 || glzSize > ceiling) {
     throw new ProtocolError(`zlib-glz: inflated size ${glzSize} is not plausible`);
+  }
+  // Deflate cannot expand more than 1032:1 (a 258-byte match per 2 bits at best, RFC 1951): a glz_data_size
+  // beyond that is a lie, refused before its buffer is allocated (a 100-byte payload could ask for 285 MB).
+  if (glzSize > data.length * DEFLATE_MAX_RATIO + 1024) {
+    throw new ProtocolError(`zlib-glz: ${data.length} bytes of zlib cannot inflate to ${glzSize} bytes`);
   }
   const glz = new Uint8Array(glzSize);
   let inflated: Uint8Array;

@@ -7,6 +7,7 @@
  */
 import { checkDimensions, decodeBitmap, decodeGlz, decodeLz, decodeLz4, decodeLzAlpha, decodeQuic, decodeZlibGlz, readGlzHeader, type DecodedImage, type GlzDictionary, type SpicePalette } from '../codecs/index.js';
 import { ProtocolError } from '../protocol/errors.js';
+import { limitError, MAX_PALETTE_CACHE_ENTRIES, PIXMAP_CACHE_SLACK } from '../protocol/limits.js';
 import { BitmapFlags, ImageFlags, ImageType } from '../protocol/constants.js';
 import type { PaletteRef, SpiceImage } from '../protocol/display.js';
 import { sourceOf, type PixelSource, type Surface } from './surface.js';
@@ -26,8 +27,6 @@ export interface ImageResolverOptions {
   /** setTimeout (pure modules compile without timer globals). */
   later(fn: () => void, ms: number): void;
 }
-
-const MAX_PALETTES = 4096;
 
 export class ImageResolver {
   private readonly pixmaps = new Map<bigint, PixelSource>();
@@ -97,8 +96,9 @@ export class ImageResolver {
       const size = src.width * src.height;
       // The server budgets the cache and evicts with INVAL_LIST; a server that overruns it is broken or
       // hostile, and holding its images would grow memory without bound.
-      if (this.pixmapPixels + size > this.options.pixmapCachePixels * 1.25 + 64) {
-        throw new ProtocolError(`the server overran the pixmap cache (${this.pixmapPixels + size} pixels)`);
+      const budget = Math.floor(this.options.pixmapCachePixels * PIXMAP_CACHE_SLACK) + 64;
+      if (this.pixmapPixels + size > budget) {
+        throw limitError(`the server overran the pixmap cache: ${this.pixmapPixels + size} pixels`, `${budget} pixels`, 'PIXMAP_CACHE_PIXELS');
       }
       this.pixmaps.set(descriptor.id, src);
       this.pixmapPixels += size;
@@ -113,7 +113,9 @@ export class ImageResolver {
       return p;
     }
     if (ref.palette && cacheMe) {
-      if (this.palettes.size >= MAX_PALETTES && !this.palettes.has(ref.palette.unique)) throw new ProtocolError('the server overran the palette cache');
+      if (this.palettes.size >= MAX_PALETTE_CACHE_ENTRIES && !this.palettes.has(ref.palette.unique)) {
+        throw limitError(`the server overran the palette cache: ${this.palettes.size + 1} palettes`, MAX_PALETTE_CACHE_ENTRIES, 'MAX_PALETTE_CACHE_ENTRIES');
+      }
       this.palettes.set(ref.palette.unique, ref.palette);
     }
     return ref.palette;

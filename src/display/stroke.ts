@@ -17,6 +17,7 @@
  * Painting the pixels (clip, brush, rop) is Surface.stroke's job.
  */
 import { LineFlags, PathFlags } from '../protocol/constants.js';
+import { limitError, MAX_STROKE_STEPS } from '../protocol/limits.js';
 
 /**
  * SPICE_PATH_END (enums.h: 1 << 1, inside SPICE_PATH_FLAGS_MASK 0x1b). The generated PathFlags lacks it
@@ -154,6 +155,12 @@ class DashState {
     return this.total === 0 || this.index % 2 === 0;
   }
 
+  /** Moves `n` pixels along the pattern (whole periods skipped at once). */
+  advance(n: number): void {
+    if (this.total === 0 || n <= 0) return;
+    for (let i = n % this.total; i > 0; i--) this.step();
+  }
+
   step(): void {
     if (this.total === 0) return;
     this.into++;
@@ -177,15 +184,16 @@ const Y_MAJOR = 1;
 /** X's DEFAULTZEROLINEBIAS: octants 2, 3, 4 and 5 prefer the axial step when the error term is zero. */
 const ZERO_LINE_BIAS = (1 << (Y_DECREASING | Y_MAJOR)) | (1 << (X_DECREASING | Y_DECREASING | Y_MAJOR)) | (1 << (X_DECREASING | Y_DECREASING)) | (1 << X_DECREASING);
 
-/** Safety bound on the pixels of one stroke (a 16k x 16k surface's diagonal many times over). */
-const MAX_STROKE_PIXELS = 1 << 24;
-
 /**
  * Calls `plot` for every pixel of the stroke, in order: each polyline's segments from their start point up
- * to (not including) their end point, dashed when `dashes` is given.
+ * to (not including) their end point, dashed when `dashes` is given. With `window`, only the part of each
+ * segment whose major-axis coordinate lies inside it is stepped: the line jumps exactly (same error term,
+ * same dash phase) to where it enters, so a far-away point costs nothing and the pixels inside are the same
+ * as stepping the whole line. The stepped pixels count against MAX_STROKE_STEPS; beyond it the stroke is
+ * refused with the limit's ProtocolError.
  */
-export function strokePixels(path: readonly StrokePathSegment[], dashes: Dashes | null, plot: (x: number, y: number) => void): void {
-  let budget = MAX_STROKE_PIXELS;
+export function strokePixels(path: readonly StrokePathSegment[], dashes: Dashes | null, plot: (x: number, y: number) => void, window: WindowRect | null = null): void {
+  let budget = MAX_STROKE_STEPS;
   for (const line of pathPolylines(path)) {
     const dash = dashes ? new DashState(dashes.lengths, dashes.offset) : null;
     for (let i = 1; i < line.length; i++) {
@@ -205,8 +213,34 @@ export function strokePixels(path: readonly StrokePathSegment[], dashes: Dashes 
       const e1 = minor << 1;
       const e2 = e1 - (major << 1);
       let e = e1 - major - ((ZERO_LINE_BIAS >> octant) & 1);
-      if ((budget -= major) < 0) return;
-      for (let k = 0; k < major; k++) {
+      // The major-axis steps [kLo, kHi) that can land inside the window.
+      let kLo = 0;
+      let kHi = major;
+      if (window) {
+        const start = yMajor ? y : x;
+        const step = yMajor ? sy : sx;
+        const lo = yMajor ? window.top : window.left;
+        const hi = yMajor ? window.bottom : window.right;
+        kLo = Math.max(0, step > 0 ? lo - start : start - (hi - 1));
+        kHi = Math.min(major, step > 0 ? hi - start : start - lo + 1);
+      }
+      if (kHi <= kLo) {
+        dash?.advance(major);
+        continue;
+      }
+      if ((budget -= kHi - kLo) < 0) throw limitError(`a stroke of more than ${MAX_STROKE_STEPS} pixels`, MAX_STROKE_STEPS, 'MAX_STROKE_STEPS');
+      if (kLo > 0) {
+        // After k iterations the error term stays in [e2, e1), which fixes the number of minor steps j taken:
+        // j = floor((e0 + (k - 1) * e1) / (2 * major)) + 1 and e = e0 + k * e1 - 2 * major * j (BigInt: the
+        // products of 28.4 coordinates reach 2^56).
+        const j = floorDiv(BigInt(e) + BigInt(kLo - 1) * BigInt(e1), BigInt(major) * 2n) + 1n;
+        e = Number(BigInt(e) + BigInt(kLo) * BigInt(e1) - BigInt(major) * 2n * j);
+        const minorSteps = Number(j);
+        if (yMajor) (y += sy * kLo), (x += sx * minorSteps);
+        else (x += sx * kLo), (y += sy * minorSteps);
+        dash?.advance(kLo);
+      }
+      for (let k = kLo; k < kHi; k++) {
         if (!dash || dash.on) plot(x, y);
         dash?.step();
         if (e >= 0) {
@@ -219,6 +253,20 @@ export function strokePixels(path: readonly StrokePathSegment[], dashes: Dashes 
         if (yMajor) y += sy;
         else x += sx;
       }
+      dash?.advance(major - kHi);
     }
   }
+}
+
+/** The area a stroke can show (exclusive right and bottom). */
+export interface WindowRect {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return (a % b !== 0n) && ((a < 0n) !== (b < 0n)) ? q - 1n : q;
 }

@@ -53,6 +53,12 @@ export type Paint = { kind: 'solid'; color: number } | { kind: 'pattern'; source
 
 const RGB_MASK = ~ALPHA_MASK >>> 0;
 
+/** Where the lines of a stroke may draw: the clipped area's bounding box and, for a clip of several rects, its spans per row. */
+interface StrokeTarget {
+  area: Rect;
+  rows: number[][] | null;
+}
+
 export class Surface {
   readonly words: Uint32Array;
   readonly pixels: Uint8ClampedArray;
@@ -314,19 +320,38 @@ export class Surface {
   /**
    * DRAW_STROKE: paints the pixels of `path` (28.4 fixed point) as stroke.ts rasterises it (cosmetic
    * one-pixel lines, CapNotLast, optional dashes), inside `box` and `clip`, with `paint` combined by `ropd`.
+   * The clip is resolved once per stroke into spans per row, so each pixel tests only its row; a stroke of
+   * more than MAX_STROKE_STEPS pixels is refused (stroke.ts throws the limit error).
    */
   stroke(path: readonly StrokePathSegment[], dashes: Dashes | null, clip: readonly Rect[] | null, box: Rect, paint: Paint, ropd: number): void {
     const combine = ropdCombiner(ropd, 'brush');
-    const regions = clipRegions(box, clip, this.bounds);
-    if (!regions.length) return;
-    const inside = (x: number, y: number) => regions.some((r) => x >= r.left && x < r.right && y >= r.top && y < r.bottom);
+    const target = this.strokeTarget(clip, box);
+    if (!target) return;
+    const { area, rows } = target;
     strokePixels(path, dashes, (x, y) => {
-      if (!inside(x, y)) return;
+      if (x < area.left || x >= area.right || y < area.top || y >= area.bottom) return;
+      if (rows) {
+        const spans = rows[y - area.top]!;
+        let hit = false;
+        for (let k = 0; k < spans.length; k += 2) if (x >= spans[k]! && x < spans[k + 1]!) (hit = true), (k = spans.length);
+        if (!hit) return;
+      }
       const i = y * this.width + x;
       const s = paint.kind === 'solid' ? paint.color : patternAt(paint, x, y);
       this.words[i] = this.finish(combine ? combine(s, this.words[i]!) : s);
-    });
-    for (const r of regions) this.markDirty(r);
+    }, area);
+    this.markDirty(area);
+  }
+
+  /** Where a stroke may draw: the clipped area's bounding box and, for a clip of several rects, its spans per row. */
+  private strokeTarget(clip: readonly Rect[] | null, box: Rect): StrokeTarget | null {
+    const regions = clipRegions(box, clip, this.bounds);
+    const area = regions.reduce<Rect | null>((a, r) => union(a, r), null);
+    if (!area) return null;
+    if (regions.length === 1) return { area, rows: null };
+    const rows: number[][] = Array.from({ length: area.bottom - area.top }, () => []);
+    for (const r of regions) for (let y = r.top; y < r.bottom; y++) rows[y - area.top]!.push(r.left, r.right);
+    return { area, rows };
   }
 
   /** A copy of an area as a PixelSource (for images of type SURFACE that overlap their destination). */

@@ -16,6 +16,7 @@
  */
 import type { Reader } from './reader.js';
 import { check } from './errors.js';
+import { limitError, MAX_CURSOR_DIMENSION } from './limits.js';
 import { CursorFlags, CursorType } from './constants.js';
 
 // Ids and flags come from the generated constants (enums.h), re-exported so cursor code has one import.
@@ -24,7 +25,8 @@ import { CursorFlags, CursorType } from './constants.js';
 export { CursorFlags, CursorMsg, CursorType } from './constants.js';
 
 /** Largest width or height we accept. Real cursors are 32..256 px; anything bigger is hostile or broken. */
-export const MAX_CURSOR_SIZE = 512;
+/** MAX_CURSOR_DIMENSION (src/protocol/limits.ts), under the name this module has always exported. */
+export const MAX_CURSOR_SIZE = MAX_CURSOR_DIMENSION;
 
 export interface CursorHeader {
   /** Cache key of this shape. */
@@ -115,10 +117,9 @@ export function parseCursorHeader(r: Reader): CursorHeader {
   const height = r.u16();
   const hotSpotX = r.u16();
   const hotSpotY = r.u16();
-  check(
-    width <= MAX_CURSOR_SIZE && height <= MAX_CURSOR_SIZE,
-    () => `cursor ${width}x${height} larger than ${MAX_CURSOR_SIZE}x${MAX_CURSOR_SIZE}`,
-  );
+  if (width > MAX_CURSOR_SIZE || height > MAX_CURSOR_SIZE) {
+    throw limitError(`cursor ${width}x${height}`, `${MAX_CURSOR_SIZE}x${MAX_CURSOR_SIZE}`, 'MAX_CURSOR_DIMENSION');
+  }
   return { unique, type: type as CursorType, width, height, hotSpotX, hotSpotY };
 }
 

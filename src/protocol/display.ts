@@ -6,6 +6,7 @@
  */
 import { BitmapFlags, BrushType, ClipType, ImageType } from './constants.js';
 import { check, ProtocolError } from './errors.js';
+import { limitError, MAX_CLIP_RECTS, MAX_PALETTE_ENTRIES, MAX_PATH_POINTS, MAX_SURFACE_DIMENSION } from './limits.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
@@ -84,7 +85,7 @@ export function readPoint(r: Reader): Point {
   return { x: r.i32(), y: r.i32() };
 }
 
-export const MAX_CLIP_RECTS = 65536;
+export { MAX_CLIP_RECTS };
 
 /** Clip: type u8; RECTS (1) carries num_rects u32 and the rects inline. null = no clipping. */
 export function readClip(r: Reader): Rect[] | null {
@@ -92,7 +93,8 @@ export function readClip(r: Reader): Rect[] | null {
   if (type === ClipType.None) return null;
   check(type === ClipType.Rects, () => `unknown clip type ${type}`);
   const n = r.u32();
-  check(n <= MAX_CLIP_RECTS && n * 16 <= r.remaining, () => `clip of ${n} rects in ${r.remaining} bytes`);
+  if (n > MAX_CLIP_RECTS) throw limitError(`clip of ${n} rects`, MAX_CLIP_RECTS, 'MAX_CLIP_RECTS');
+  check(n * 16 <= r.remaining, () => `clip of ${n} rects in ${r.remaining} bytes`);
   const rects: Rect[] = [];
   for (let i = 0; i < n; i++) rects.push(readRect(r));
   return rects;
@@ -140,13 +142,11 @@ export interface SpiceImage {
   payload: ImagePayload;
 }
 
-const MAX_PALETTE_ENTRIES = 256;
-
 function readPalette(body: Reader, offset: number): { unique: bigint; entries: Uint32Array } {
   const r = body.at(offset);
   const unique = r.u64();
   const n = r.u16();
-  check(n <= MAX_PALETTE_ENTRIES, () => `palette of ${n} entries`);
+  if (n > MAX_PALETTE_ENTRIES) throw limitError(`palette of ${n} entries`, MAX_PALETTE_ENTRIES, 'MAX_PALETTE_ENTRIES');
   const entries = new Uint32Array(n);
   for (let i = 0; i < n; i++) entries[i] = r.u32();
   return { unique, entries };
@@ -368,7 +368,6 @@ export interface DrawStroke {
   foreMode: number;
   backMode: number;
 }
-const MAX_PATH_POINTS = 1 << 20;
 export function parseDrawStroke(body: Uint8Array): DrawStroke {
   const r = new Reader(body);
   const base = readDisplayBase(r);
@@ -383,7 +382,8 @@ export function parseDrawStroke(body: Uint8Array): DrawStroke {
     const flags = p.u8();
     const count = p.u32();
     total += count;
-    check(total <= MAX_PATH_POINTS && count * 8 <= p.remaining, () => `path segment of ${count} points`);
+    if (total > MAX_PATH_POINTS) throw limitError(`path of ${total} points`, MAX_PATH_POINTS, 'MAX_PATH_POINTS');
+    check(count * 8 <= p.remaining, () => `path segment of ${count} points in ${p.remaining} bytes`);
     const points: Point[] = [];
     for (let k = 0; k < count; k++) points.push(readPoint(p));
     path.push({ flags, points });
@@ -460,9 +460,14 @@ export interface SurfaceCreate {
   format: number;
   flags: number;
 }
+/** SURFACE_CREATE; a side beyond MAX_SURFACE_DIMENSION is refused here, before anything is allocated for it. */
 export function parseSurfaceCreate(body: Uint8Array): SurfaceCreate {
   const r = new Reader(body);
-  return { surfaceId: r.u32(), width: r.u32(), height: r.u32(), format: r.u32(), flags: r.u32() };
+  const m = { surfaceId: r.u32(), width: r.u32(), height: r.u32(), format: r.u32(), flags: r.u32() };
+  if (m.width > MAX_SURFACE_DIMENSION || m.height > MAX_SURFACE_DIMENSION) {
+    throw limitError(`surface ${m.width}x${m.height}`, `${MAX_SURFACE_DIMENSION}x${MAX_SURFACE_DIMENSION}`, 'MAX_SURFACE_DIMENSION');
+  }
+  return m;
 }
 
 export function parseSurfaceDestroy(body: Uint8Array): { surfaceId: number } {

@@ -6,7 +6,7 @@
  * larger than `maxMessageSize` is a protocol error before any buffer is allocated for it.
  */
 import { ByteQueue } from './byte-queue.js';
-import { ProtocolError } from './errors.js';
+import { limitError, MAX_MESSAGE_SIZE } from './limits.js';
 import { Reader } from './reader.js';
 
 export interface SpiceMessage {
@@ -16,8 +16,8 @@ export interface SpiceMessage {
 
 export const MINI_HEADER_SIZE = 6;
 export const FULL_HEADER_SIZE = 18;
-/** Larger than any legitimate message (an uncompressed 8K 32-bit bitmap is 132 MiB; servers split or compress). */
-export const DEFAULT_MAX_MESSAGE_SIZE = 192 * 1024 * 1024;
+/** The default limit: MAX_MESSAGE_SIZE (src/protocol/limits.ts says why). */
+export const DEFAULT_MAX_MESSAGE_SIZE = MAX_MESSAGE_SIZE;
 
 export class Framer {
   private readonly queue = new ByteQueue();
@@ -42,7 +42,7 @@ export class Framer {
         const size = r.u32();
         const subList = this.miniHeader ? 0 : r.u32();
         if (size > this.maxMessageSize) {
-          throw new ProtocolError(`message type ${type} of ${size} bytes exceeds the ${this.maxMessageSize}-byte limit`);
+          throw limitError(`message type ${type} of ${size} bytes`, `${this.maxMessageSize} bytes`, 'MAX_MESSAGE_SIZE');
         }
         this.pending = { type, size, subList };
       }

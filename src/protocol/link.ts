@@ -7,6 +7,7 @@
 import { CommonCap, LinkErr, SPICE_MAGIC, SPICE_MAX_PASSWORD_LENGTH, SPICE_TICKET_PUBKEY_BYTES, SPICE_VERSION_MAJOR, SPICE_VERSION_MINOR } from './constants.js';
 import { capsToWords, hasCap } from './caps.js';
 import { ProtocolError } from './errors.js';
+import { limitError, MAX_LINK_REPLY_SIZE } from './limits.js';
 import { Reader } from './reader.js';
 import { utf8Encode } from './utf8.js';
 import { Writer } from './writer.js';
@@ -20,8 +21,6 @@ export type RsaOaepEncrypt = (spki: Uint8Array, data: Uint8Array) => Promise<Arr
 export const LINK_HEADER_SIZE = 16;
 const LINK_MESS_SIZE = 18;
 const LINK_REPLY_SIZE = 178;
-/** spice-server refuses link messages above 4096 bytes; we refuse replies above this too. */
-const MAX_LINK_SIZE = 4096;
 
 export interface LinkMess {
   connectionId: number;
@@ -61,7 +60,7 @@ export function parseLinkHeader(bytes: Uint8Array): number {
   r.u32(); // minor: any 2.x is compatible
   if (major !== SPICE_VERSION_MAJOR) throw new ProtocolError(`unsupported SPICE protocol version ${major}`);
   const size = r.u32();
-  if (size > MAX_LINK_SIZE) throw new ProtocolError(`link reply of ${size} bytes is too large`);
+  if (size > MAX_LINK_REPLY_SIZE) throw limitError(`link reply of ${size} bytes`, `${MAX_LINK_REPLY_SIZE} bytes`, 'MAX_LINK_REPLY_SIZE');
   return size;
 }
 

@@ -4,6 +4,7 @@
  * AGENT_TOKEN on the way out. AGENT_DATA bodies are raw slices of the agent stream (see src/agent).
  */
 import { check } from './errors.js';
+import { limitError, MAX_CHANNELS } from './limits.js';
 import { Reader } from './reader.js';
 import { cString } from './utf8.js';
 import { Writer } from './writer.js';
@@ -40,6 +41,7 @@ export interface ChannelId {
 export function parseChannelsList(body: Uint8Array): ChannelId[] {
   const r = new Reader(body);
   const count = r.u32();
+  if (count > MAX_CHANNELS) throw limitError(`CHANNELS_LIST of ${count} channels`, MAX_CHANNELS, 'MAX_CHANNELS');
   check(count * 2 <= r.remaining, () => `CHANNELS_LIST announces ${count} channels in ${r.remaining} bytes`);
   const out: ChannelId[] = [];
   for (let i = 0; i < count; i++) out.push({ type: r.u8(), id: r.u8() });

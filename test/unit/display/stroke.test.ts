@@ -141,6 +141,27 @@ describe('stroke rasterisation (spice-common canvas semantics)', () => {
   });
 });
 
+describe('stroke rasterisation inside a window', () => {
+  it('should plot exactly the pixels of the whole line that fall inside the window, dashed or not, however far the ends', () => {
+    // A small deterministic generator: segments with ends near, inside and far outside a window.
+    let seed = 12345;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    const window = { left: 40, top: 30, right: 120, bottom: 90 };
+    const coord = () => (rand(4) === 0 ? rand(1 << 14) - (1 << 13) : rand(200) - 20) * 16 + rand(16);
+    for (let trial = 0; trial < 300; trial++) {
+      const points = Array.from({ length: 2 + rand(4) }, () => ({ x: coord(), y: coord() }));
+      const path: StrokePathSegment[] = [{ flags: 0, points }];
+      const dashes: Dashes | null = rand(2) ? { lengths: [1 + rand(5), 1 + rand(5), rand(3), 1 + rand(4)], offset: rand(7) } : null;
+      const inside = (x: number, y: number) => x >= window.left && x < window.right && y >= window.top && y < window.bottom;
+      const whole: string[] = [];
+      strokePixels(path, dashes, (x, y) => void (inside(x, y) && whole.push(`${x},${y}`)));
+      const windowed: string[] = [];
+      strokePixels(path, dashes, (x, y) => void (inside(x, y) && windowed.push(`${x},${y}`)), window);
+      expect(windowed).toEqual(whole);
+    }
+  });
+});
+
 describe('Surface.stroke', () => {
   const R = rgbaWord(255, 0, 0, 255);
   it('should paint only inside the box and clip, with the rop', () => {
