@@ -44,19 +44,19 @@ async function session(script: HostileScript): Promise<Page> {
 }
 
 /** The session ends with code protocol and a reason matching `reason`; the page stays responsive; nothing is left. */
-async function expectProtocolEnd(p: Page, reason: RegExp): Promise<any> {
+async function expectProtocolEnd(p: Page, reason: RegExp, serverCloseMs = 10_000): Promise<any> {
   const ended = await eventDetail(p, 'spice-disconnected');
   expect(ended.code).toBe('protocol');
   expect(ended.reason).toMatch(reason);
   await expectResponsive(p);
-  await expectNothingLeft(p);
+  await expectNothingLeft(p, serverCloseMs);
   return ended;
 }
 
-async function expectNothingLeft(p: Page): Promise<void> {
+async function expectNothingLeft(p: Page, serverCloseMs = 10_000): Promise<void> {
   await waitFor(async () => p.workers().length === 0, 'the engine worker to terminate', 10_000);
   expect(await p.evaluate(() => (window as any).spiceTest.openSockets())).toBe(0);
-  await waitFor(async () => server!.connections() === 0, 'the hostile server sockets to close', 10_000);
+  await waitFor(async () => server!.connections() === 0, 'the hostile server sockets to close', serverCloseMs);
   expect(await p.evaluate(() => (window as any).spiceTest.named('spice-disconnected').length)).toBe(1);
 }
 
@@ -110,7 +110,7 @@ describe('a hostile display channel', () => {
         for (let id = 1; id <= 20; id++) d.send(DisplayMsg.SurfaceCreate, surfaceCreate(id, 16384, 16384, 32, 0));
       }),
     );
-    await expectProtocolEnd(p, /surfaces of more than 134217728 pixels/);
+    await expectProtocolEnd(p, /surfaces of \d+ pixels exceeds the limit of 134217728 pixels \(MAX_SURFACE_PIXELS\)/);
   });
 
   it('should refuse a bitmap whose pixel data is shorter than its declared size', async () => {
@@ -134,7 +134,7 @@ describe('a hostile display channel', () => {
         d.send(DisplayMsg.DrawCopy, drawCopy(640, 480, image));
       }),
     );
-    await expectProtocolEnd(p, /16384x16384.*exceeds the limit/);
+    await expectProtocolEnd(p, /16384x16384.*exceeds the limit.*MAX_IMAGE_PIXELS/);
   });
 
   it('should refuse an LZ back-reference before the start of the image', async () => {
@@ -214,7 +214,7 @@ describe('a hostile main channel', () => {
         main.send(MainMsg.ChannelsList, new Writer().u32(list.length).bytes(new Uint8Array(list.flat())).finish());
       },
     });
-    await expectProtocolEnd(p, /MAX_CHANNELS|more than 256 channels/);
+    await expectProtocolEnd(p, /exceeds the limit of 256 \(MAX_CHANNELS\)/);
   });
 
   it('should end an endless stream of CHANNELS_LIST additions at MAX_CHANNELS', async () => {
@@ -237,13 +237,14 @@ describe('a hostile main channel', () => {
         }
       },
     });
-    await expectProtocolEnd(p, /MAX_CHANNELS|more than 256 channels/);
+    // The server is still flushing megabytes of lists when the client hangs up: its socket takes longer to go.
+    await expectProtocolEnd(p, /257 channels exceeds the limit of 256 \(MAX_CHANNELS\)/, 30_000);
     expect(sent).toBeLessThan(100_000);
   });
 
   it('should refuse a CHANNELS_LIST whose count runs past its body', async () => {
-    const p = await session({ attach: (main) => void main.send(MainMsg.ChannelsList, new Writer().u32(0xffffffff).u8(2).u8(0).finish()) });
-    await expectProtocolEnd(p, /channel 1:0: CHANNELS_LIST announces 4294967295 channels in 2 bytes/);
+    const p = await session({ attach: (main) => void main.send(MainMsg.ChannelsList, new Writer().u32(200).u8(2).u8(0).finish()) });
+    await expectProtocolEnd(p, /channel 1:0: CHANNELS_LIST announces 200 channels in 2 bytes/);
   });
 
   it('should answer a flood of 3000 pings with 32 KiB of padding, stay responsive and keep its heap bounded', async () => {

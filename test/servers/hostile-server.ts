@@ -190,6 +190,9 @@ export async function startHostileServer(script: HostileScript = {}): Promise<Ho
       write(wsFrame(new Uint8Array([0x03, 0xe8]), 0x8));
       closed = true;
       socket.end();
+      // As spice-server does, give the peer a moment to read what is queued, then drop the connection (a
+      // flooded client may never drain megabytes the server still had buffered).
+      setTimeout(() => socket.destroy(), 2000).unref();
     };
     const reader = new WsReader(
       (bytes) => onBytes(bytes),
