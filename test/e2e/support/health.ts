@@ -76,17 +76,18 @@ export interface HeapUsage {
   workers: number[];
 }
 
-async function targetHeap(browser: Browser, targetId: string): Promise<number | null> {
+async function targetHeap(browser: Browser, targetId: string, gc: boolean): Promise<number | null> {
   const cdp = await browser.newBrowserCDPSession();
   try {
     const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: false });
     const answer = new Promise<any>((resolve) => {
       cdp.on('Target.receivedMessageFromTarget', (e: any) => {
         const m = JSON.parse(e.message);
-        if (e.sessionId === sessionId && m.id === 1) resolve(m);
+        if (e.sessionId === sessionId && m.id === 2) resolve(m);
       });
     });
-    await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.getHeapUsage' }) });
+    if (gc) await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }) });
+    await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 2, method: 'Runtime.getHeapUsage' }) });
     const m = await Promise.race([answer, new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
     await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => {});
     if (!m?.result) return null;
@@ -98,9 +99,13 @@ async function targetHeap(browser: Browser, targetId: string): Promise<number | 
   }
 }
 
-/** Heap of the page and of every worker in the browser (tests run one page at a time). */
-export async function heapUsage(browser: Browser, page: Page): Promise<HeapUsage> {
+/**
+ * Heap of the page and of every worker in the browser (tests run one page at a time); with `gc`, each is
+ * garbage-collected first so that samples compare.
+ */
+export async function heapUsage(browser: Browser, page: Page, gc = false): Promise<HeapUsage> {
   const ps = await page.context().newCDPSession(page);
+  if (gc) await ps.send('HeapProfiler.collectGarbage');
   const own = await ps.send('Runtime.getHeapUsage');
   await ps.detach();
   const cdp = await browser.newBrowserCDPSession();
@@ -108,7 +113,7 @@ export async function heapUsage(browser: Browser, page: Page): Promise<HeapUsage
   await cdp.detach();
   const workers: number[] = [];
   for (const t of targetInfos.filter((t: any) => t.type === 'worker')) {
-    const used = await targetHeap(browser, t.targetId);
+    const used = await targetHeap(browser, t.targetId, gc);
     if (used !== null) workers.push(used);
   }
   return { page: own.usedSize + own.embedderHeapUsedSize, workers };
