@@ -6,8 +6,15 @@
  * written (see the plugin below).
  */
 
-/** Tag of each element class; the classes carry no decorator, src/register.ts defines them. */
-const TAGS = { SpiceConsole: 'spice-console', SpiceUsbMenu: 'spice-usb-menu' };
+import { readFileSync } from 'node:fs';
+
+/**
+ * Tag of each element class: the classes carry no decorator; src/register.ts lists them in `spiceElements`
+ * (`'spice-console': SpiceConsole,` …), read here so the list is written once.
+ */
+const TAGS = Object.fromEntries(
+  [...readFileSync(new URL('./src/register.ts', import.meta.url), 'utf8').matchAll(/^\s*'(spice-[a-z-]+)':\s*(\w+),/gm)].map(([, tag, name]) => [name, tag]),
+);
 
 /** `static properties = { name: { state: true } }` entries of a class: internal reactive state. */
 function internalStateNames(ts, classNode) {

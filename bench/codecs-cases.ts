@@ -21,9 +21,10 @@ import { decodeLz4 } from '../src/codecs/lz4.js';
 import { QuicDecoder, QuicImageType } from '../src/codecs/quic.js';
 import { BitmapFmt } from '../src/protocol/constants.js';
 import { makeImage } from '../test/unit/codecs/helpers/images.js';
-import { encodeGlz, encodeLz, encodeLz4Image } from '../test/unit/codecs/helpers/lz-encoders.js';
+import { encodeLz, encodeLz4Image } from '../test/unit/codecs/helpers/lz-encoders.js';
 import { encodeQuic, rgbaToPlanes } from '../test/unit/codecs/helpers/quic-encoder.js';
 import { sh5LzDecoder, sh5QuicDecoder } from './codecs-sh5.js';
+import { lzToGlz } from './lz-to-glz.js';
 
 /** Where the benchmark runs: how to read fixtures, tell time and print. */
 export interface BenchHost {
@@ -54,11 +55,22 @@ interface Row {
 
 type Fn = () => unknown;
 
+/** GLZ and LZ4 against LZ into a reused buffer, all on one image. */
+interface SameImageRow {
+  image: string;
+  lzOut: number;
+  glz: number;
+  glzOut: number;
+  lz4: number;
+  lz4Out: number;
+}
+
 /** Runs the whole benchmark and prints the table. */
 export function runCodecBench(host: BenchHost): void {
   const minTime = host.minTimeMs ?? 400;
   const rounds = host.rounds ?? 5;
   const rows: Row[] = [];
+  const same: SameImageRow[] = [];
 
   /** MPixel/s of one stretch of about minTime ms, calling fn in batches so the clock is read rarely. */
   const stretch = (pixels: number, batch: number, fn: Fn): number => {
@@ -162,33 +174,59 @@ export function runCodecBench(host: BenchHost): void {
   }
 
   // ---- GLZ (ours only) ----
+  const glzOut = new Uint8ClampedArray(1280 * 720 * 4);
   const glzSession = session('glz-');
   if (glzSession.length) {
     const px = glzSession.reduce((n, p) => n + readGlzHeader(p).width * readGlzHeader(p).height, 0);
-    const [ours] = measure(px, () => {
-      const dict = new GlzDictionary(8 << 20);
-      for (const p of glzSession) decodeGlz(p, dict);
-    });
-    rows.push({ codec: 'GLZ', payload: `Xspice session, ${glzSession.length} images`, ours: ours! });
-  }
-  {
-    const w = 1024;
-    const h = 768;
-    const a = bgra(makeImage(w, h, 'desktop', 3, true));
-    const first = encodeGlz(LzImageType.Rgb32, w, h, a, true, 0, 0, new Map(), { chain: 4 });
-    const [ours] = measure(w * h, () => decodeGlz(first, new GlzDictionary(8 << 20)));
-    rows.push({ codec: 'GLZ', payload: 'synthetic 1024x768 RGB32 desktop', ours: ours! });
+    const [ours, oursOut] = measure(
+      px,
+      () => {
+        const dict = new GlzDictionary(8 << 20);
+        for (const p of glzSession) decodeGlz(p, dict);
+      },
+      () => {
+        const dict = new GlzDictionary(8 << 20);
+        for (const p of glzSession) decodeGlz(p, dict, undefined, glzOut);
+      },
+    );
+    rows.push({ codec: 'GLZ', payload: `Xspice session, ${glzSession.length} images`, ours: ours!, oursOut });
   }
 
-  // ---- LZ4 (ours only) ----
-  for (const [name, format, w, h, pattern] of [
-    ['synthetic 1280x720 32BIT desktop', BitmapFmt.Fmt32bit, 1280, 720, 'desktop'],
-    ['synthetic 640x480 RGBA photo', BitmapFmt.Rgba, 640, 480, 'photo'],
+  // ---- GLZ and LZ4 against LZ on the same images (same size, content and orientation) ----
+  // GLZ gets the LZ payload's own literals and matches (lzToGlz), so both decoders do the same work.
+  // GLZ runs as a stream, as in a session: one dictionary, each call the next image id (patched into the
+  // header; win_head_dist 0, so the window releases the previous image and the decoder reuses its buffer).
+  for (const [name, w, h, pattern, alpha, topDown] of [
+    ['1280x720 desktop, bottom-up', 1280, 720, 'desktop', false, false],
+    ['1280x720 desktop, top-down', 1280, 720, 'desktop', false, true],
+    ['640x480 RGBA photo', 640, 480, 'photo', true, true],
   ] as const) {
-    const raw = bgra(makeImage(w, h, pattern, 4));
-    const payload = encodeLz4Image(raw, w * 4, true, format, 16);
-    const [ours] = measure(w * h, () => decodeLz4(payload, w, h));
-    rows.push({ codec: 'LZ4', payload: name, ours: ours! });
+    const stream = bgra(makeImage(w, h, pattern, 5, !alpha));
+    const lzType = alpha ? LzImageType.Rgba : LzImageType.Rgb32;
+    const lz = encodeLz(lzType, w, h, stream, topDown, w * 4);
+    const glz = lzToGlz(lz, 0);
+    const glzView = new DataView(glz.buffer, glz.byteOffset, glz.byteLength);
+    const lz4 = encodeLz4Image(stream, w * 4, topDown, alpha ? BitmapFmt.Rgba : BitmapFmt.Fmt32bit, 16);
+    const dict = new GlzDictionary(w * h);
+    let nextId = 0;
+    const glzNext = (out?: Uint8ClampedArray) => {
+      glzView.setUint32(25, nextId++, false); // low word of the u64 id
+      return decodeGlz(glz, dict, undefined, out);
+    };
+    // the three payloads must decode to the same pixels, or the comparison means nothing
+    const reference = decodeLz(lz).pixels;
+    for (const [codec, img] of [['GLZ', glzNext()], ['LZ4', decodeLz4(lz4, w, h)]] as const) {
+      if (img.pixels.some((v, i) => v !== reference[i])) throw new Error(`${codec} payload of ${name} decodes to other pixels than LZ`);
+    }
+    const [lzOurs, glzOurs, glzOursOut, lz4Ours, lz4OursOut] = measure(
+      w * h,
+      () => decodeLz(lz, null, undefined, lzOut),
+      () => glzNext(),
+      () => glzNext(glzOut),
+      () => decodeLz4(lz4, w, h),
+      () => decodeLz4(lz4, w, h, undefined, glzOut),
+    );
+    same.push({ image: name, lzOut: lzOurs!, glz: glzOurs!, glzOut: glzOursOut!, lz4: lz4Ours!, lz4Out: lz4OursOut! });
   }
 
   // ---- context: the floor of any decoder that allocates its output: allocate it and write every byte ----
@@ -198,6 +236,7 @@ export function runCodecBench(host: BenchHost): void {
   }
 
   report(host, rows, minTime, rounds);
+  reportSameImage(host, same);
 }
 
 function report(host: BenchHost, rows: Row[], minTime: number, rounds: number): void {
@@ -222,6 +261,21 @@ function report(host: BenchHost, rows: Row[], minTime: number, rounds: number): 
     host.print(
       `${codec} speed-up over spice-html5: geometric mean ${geo((r) => r.ours)}x, lowest ${lowest}x; ` +
         `with a reused buffer ${geo((r) => r.oursOut ?? r.ours)}x`,
+    );
+  }
+}
+
+function reportSameImage(host: BenchHost, rows: SameImageRow[]): void {
+  if (!rows.length) return;
+  const cell = (v: number, base: number): string => `${v.toFixed(1)} (${(v / base).toFixed(2)}x)`.padStart(17);
+  host.print('');
+  host.print('GLZ and LZ4 against LZ on the same image, MPixel/s (ratio to LZ+out); GLZ as a stream with one window');
+  host.print(
+    ['image'.padEnd(30), 'LZ+out'.padStart(9), 'GLZ'.padStart(17), 'GLZ+out'.padStart(17), 'LZ4'.padStart(17), 'LZ4+out'.padStart(17)].join(' '),
+  );
+  for (const r of rows) {
+    host.print(
+      [r.image.padEnd(30), r.lzOut.toFixed(1).padStart(9), cell(r.glz, r.lzOut), cell(r.glzOut, r.lzOut), cell(r.lz4, r.lzOut), cell(r.lz4Out, r.lzOut)].join(' '),
     );
   }
 }

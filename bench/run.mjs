@@ -4,6 +4,8 @@
 // bundling also pulls in spice-html5's ES modules as-is).
 //
 // `npm run bench -- [filter] [--node-only | --browser-only]`: the filter keeps files whose name contains it.
+// The session suite (session.bench.ts: real Xspice, both clients, minutes per scene) runs only when named:
+// `npm run bench session [--quick]`.
 // BENCH_MS / BENCH_ROUNDS set the stretch length and rounds on both sides; CHROMIUM overrides the browser path.
 //
 // A browser bench is a worker script: it posts `{ line }` for each output line and ends with `{ done: true }`
@@ -127,7 +129,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spice-bench-'));
 try {
   if (runNode) {
     for (const file of pick('.bench.ts')) {
-      const outfile = path.join(tmp, file.replace(/\.ts$/, '.mjs'));
+      if (file.startsWith('session') && !only) continue;
+      // the session bundle keeps its packages external: it must sit inside the repository to resolve them
+      const outDir = file.startsWith('session') ? path.join(root, 'node_modules/.cache/spice-bench') : tmp;
+      const outfile = path.join(outDir, file.replace(/\.ts$/, '.mjs'));
       await build({
         entryPoints: [path.join(here, file)],
         outfile,
@@ -138,6 +143,8 @@ try {
         logLevel: 'warning',
         // keep the codec sources readable in profiles
         minify: false,
+        // the session suite drives Vite, Playwright and servers from node_modules as they are
+        ...(file.startsWith('session') ? { packages: 'external' } : {}),
         banner: { js: `const __benchRoot = ${JSON.stringify(root)};` },
       });
       console.log(`\n== ${file} (Node) ==`);

@@ -9,10 +9,17 @@
  * 2. QEMU with the small Linux guest (when qemu-system-x86_64 is installed; BENCH_USB_QEMU=0 skips it): a
  *    real SPICE server and usb-redir device, the session over plain TCP (spice-server takes SPICE and
  *    WebSocket on one port), and the guest's CDC-ACM loopback (acmtest: it writes N bytes to /dev/ttyACM0
- *    and reads N back); the time from its "ACM DEVICE" line to "ACM RESULT" gives MB/s. The guest runs
- *    under TCG emulation, which is what limits this number.
+ *    and reads N back); the time from its "ACM DEVICE" line to "ACM RESULT" gives MB/s (this includes the
+ *    guest script building its payload and its md5 sums), and the "data window" — from the first byte the
+ *    device receives to the last byte it hands back — gives the transfer alone. The device side also counts
+ *    the bulk transfers: their size and how many were in flight at once show what the guest's host
+ *    controller lets through (see README, USB throughput).
  *
- * Numbers are MB/s per direction, both directions at once. Run with `npm run bench` (or `npm run bench usb`).
+ * Numbers are MB/s per direction, both directions at once. Run with `npm run bench` (or `npm run bench usb`;
+ * BENCH_USB_SCRIPTED=0 skips part 1, BENCH_USB_VIA=worker|page keeps one route in it, BENCH_USB_ACM_BYTES sets the loopback size, default 2 MiB,
+ * BENCH_USB_SPEED=high|full runs one device speed only, BENCH_USB_UHCI_BANDWIDTH=N gives QEMU's UHCI
+ * controllers N bytes per frame instead of 1280 (a diagnostic); the guest gives
+ * its loopback 20 s).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -26,8 +33,8 @@ import type { TransportFactory } from '../src/engine/transport.js';
 import { MainMsg, SpicevmcMsg, SpicevmcMsgc } from '../src/protocol/constants.js';
 import { Writer } from '../src/protocol/writer.js';
 import { usbDeviceKey } from '../src/usb/device-key.js';
-import { capsWords, UsbredirStream, type UsbredirPacket } from '../src/usb/usbredir.js';
-import { UsbredirType } from '../src/usb/usbredir-proto.js';
+import { capsWords, UsbredirStream, type UsbredirPacket } from '../src/usb/usbredir/index.js';
+import { UsbredirType } from '../src/usb/usbredir/index.js';
 import type { UsbDeviceLike } from '../src/usb/webusb-types.js';
 import { fakeCdcTransform, FakeCdcAcmDevice } from '../test/fakes/usb/cdc-acm-device.js';
 import { lastUsbListing } from '../test/servers/guest.js';
@@ -144,14 +151,18 @@ async function scripted(packet: number, inflight: number, total: number, via: 'w
 
   started = true;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < inflight; i++) {
     out();
     ask();
   }
   await until('the transfers', () => outDone >= total && inDone >= total, 120_000);
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   session.disconnect();
-  return `${mbps(total, ms)} MB/s`;
+  // CPU per transfer counts this whole process: the scripted guest's side of each packet too.
+  const transfers = (2 * total) / packet;
+  return `${mbps(total, ms)} MB/s  ${((cpu.user + cpu.system) / transfers).toFixed(1).padStart(6)} µs CPU per transfer`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -168,7 +179,17 @@ function guestImage(): { kernel: string; initrd: string } | undefined {
   }
 }
 
-async function withQemu(acmBytes: number, run: (url: string, serial: () => string) => Promise<void>): Promise<void> {
+/** CPU time QEMU (guest, USB emulation and spice-server) has used so far, in ms, from /proc (0 when unreadable). */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /, '').split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return 0;
+  }
+}
+
+async function withQemu(acmBytes: number, run: (url: string, serial: () => string, qemuCpuMs: () => number) => Promise<void>): Promise<void> {
   const guest = guestImage();
   if (!guest) {
     console.log('  (skipped: the test guest does not build here)');
@@ -177,7 +198,11 @@ async function withQemu(acmBytes: number, run: (url: string, serial: () => strin
   const dir = mkdtempSync(join(tmpdir(), 'spice-bench-usb-'));
   const port = await findFreePort();
   const serialPath = join(dir, 'serial.log');
-  const args = buildQemuArgs({ usbredirSlots: 1, qxlDevices: 0, acmTest: acmBytes }, { port, kernel: guest.kernel, initrd: guest.initrd, serial: serialPath, qmp: join(dir, 'qmp.sock') });
+  const args = buildQemuArgs({ usbredirSlots: 1, qxlDevices: 0, acmTest: acmBytes }, { port, kernel: guest.kernel, initrd: guest.initrd, serial: serialPath, qmp: join(dir, 'qmp.sock') }).map((a) =>
+    // Diagnostic: QEMU's UHCI lets 1280 bytes through per 1 ms frame (USB 1.1's full-speed budget, its
+    // `bandwidth` property); a larger budget shows whether that is what limits a full-speed device.
+    process.env.BENCH_USB_UHCI_BANDWIDTH && a.startsWith('ich9-usb-uhci') ? `${a},bandwidth=${process.env.BENCH_USB_UHCI_BANDWIDTH}` : a,
+  );
   const qemu = spawnTracked('qemu-system-x86_64', args, { cwd: dir, watchdogRemoves: dir });
   const serial = () => (existsSync(serialPath) ? readFileSync(serialPath, 'latin1') : '');
   let stderr = '';
@@ -186,7 +211,7 @@ async function withQemu(acmBytes: number, run: (url: string, serial: () => strin
   try {
     for (let i = 0; i < 900 && !qemu.hasExited && !(await isPortOpen(port)); i++) await sleep(100);
     await until('the guest', () => /GUEST READY/.test(serial()), 120_000);
-    await run(`ws://127.0.0.1:${port}`, serial);
+    await run(`ws://127.0.0.1:${port}`, serial, () => processCpuMs(qemu.child.pid));
   } catch (e) {
     console.log(`  FAILED: ${(e as Error).message}${stderr ? `\n  QEMU: ${stderr.trim().split('\n').join('\n  QEMU: ')}` : ''}`);
   } finally {
@@ -195,10 +220,61 @@ async function withQemu(acmBytes: number, run: (url: string, serial: () => strin
   }
 }
 
-async function guestLoopback(url: string, serial: () => string, acmBytes: number, runs: { highSpeed: boolean; via: 'worker' | 'page' }[]): Promise<void> {
+/**
+ * Watches the data endpoints of a device from the device's side: when the first byte arrived and the last
+ * expected byte left (the data window, free of the guest script's set-up and md5 time), and how the guest's
+ * bulk IN requests went: how many, bytes per request, how many found data waiting. Wraps the instance's
+ * transferIn / transferOut.
+ */
+function watchDataEndpoints(device: FakeCdcAcmDevice, expected: number, qemuCpuMs: () => number) {
+  const w = { cpu0: process.cpuUsage(), qemu0: 0, nodeCpuMs: 0, qemuCpuMs: 0, firstOut: 0, lastIn: 0, inBytes: 0, inCalls: 0, inWaited: 0, outCalls: 0, maxOutInFlight: 0, outInFlight: 0, maxInInFlight: 0, inInFlight: 0 };
+  const transferIn = device.transferIn.bind(device);
+  const transferOut = device.transferOut.bind(device);
+  device.transferIn = async (ep, length) => {
+    if (ep !== 2) return transferIn(ep, length);
+    w.inCalls++;
+    w.inInFlight++;
+    w.maxInInFlight = Math.max(w.maxInInFlight, w.inInFlight);
+    const t = performance.now();
+    try {
+      const r = await transferIn(ep, length);
+      if (performance.now() - t > 0.2) w.inWaited++;
+      w.inBytes += r.data?.byteLength ?? 0;
+      if (w.inBytes >= expected && !w.lastIn) {
+        w.lastIn = performance.now();
+        const cpu = process.cpuUsage(w.cpu0);
+        w.nodeCpuMs = (cpu.user + cpu.system) / 1000;
+        w.qemuCpuMs = qemuCpuMs() - w.qemu0;
+      }
+      return r;
+    } finally {
+      w.inInFlight--;
+    }
+  };
+  device.transferOut = async (ep, data) => {
+    if (ep !== 2) return transferOut(ep, data);
+    if (!w.firstOut) {
+      w.firstOut = performance.now();
+      w.cpu0 = process.cpuUsage();
+      w.qemu0 = qemuCpuMs();
+    }
+    w.outCalls++;
+    w.outInFlight++;
+    w.maxOutInFlight = Math.max(w.maxOutInFlight, w.outInFlight);
+    try {
+      return await transferOut(ep, data);
+    } finally {
+      w.outInFlight--;
+    }
+  };
+  return w;
+}
+
+async function guestLoopback(url: string, serial: () => string, qemuCpuMs: () => number, acmBytes: number, runs: readonly { highSpeed: boolean; via: 'worker' | 'page' }[]): Promise<void> {
   const expected = createHash('md5').update(fakeCdcTransform(Uint8Array.from({ length: acmBytes }, (_, i) => i & 0xff))).digest('hex');
   for (const [i, r] of runs.entries()) {
-    const device = new FakeCdcAcmDevice({ keepWritten: false, highSpeed: r.highSpeed, serialNumber: `BENCH${i}` });
+    const device = new FakeCdcAcmDevice({ keepWritten: true, highSpeed: r.highSpeed, serialNumber: `BENCH${i}` });
+    const watch = watchDataEndpoints(device, acmBytes, qemuCpuMs);
     const port = deviceRoute(device, r.via);
     // A fresh session per device: it reads navigator.usb when it starts.
     const events: EngineEvent[] = [];
@@ -209,14 +285,29 @@ async function guestLoopback(url: string, serial: () => string, acmBytes: number
     if (!result.ok) throw new Error(`redirect: ${result.message}`);
     await until('the tty', () => /ACM DEVICE/.test(serial().slice(since)), 60_000);
     const t0 = performance.now();
-    await until('the loopback', () => /ACM RESULT/.test(serial().slice(since)), 60_000);
+    // The whole line: the serial log may be read while the guest is still writing it.
+    await until('the loopback', () => /ACM RESULT \d* [0-9a-f]{32}/.test(serial().slice(since)), 60_000);
     const ms = performance.now() - t0;
-    const m = /ACM RESULT (\d+) ([0-9a-f]+)/.exec(serial().slice(since))!;
+    const m = /ACM RESULT (\d*) ([0-9a-f]+)/.exec(serial().slice(since)) ?? ['', 'no', ''];
     const ok = Number(m[1]) === acmBytes && m[2] === expected;
+    // The device's own view of the OUT direction: exactly the guest's payload, in order?
+    const written = device.written;
+    const outIntact = written.byteLength === acmBytes && written.every((b, k) => b === (k & 0xff));
+    if (!ok || !outIntact) {
+      const line = /ACM RESULT[^\n]*/.exec(serial().slice(since))?.[0];
+      console.log(`  check: guest says "${line}", expected md5 ${expected}; the device received the payload ${outIntact ? 'intact' : 'DAMAGED'}`);
+    }
     const compressed = session.linkedChannels(9).reduce((n, c) => n + (c.received.get(SpicevmcMsg.CompressedData) ?? 0), 0);
+    const dataMs = watch.lastIn - watch.firstOut;
     console.log(
       `  ${r.highSpeed ? 'high' : 'full'}-speed device, ${r.via.padEnd(6)} ${ok ? `${mbps(acmBytes, ms).padStart(6)} MB/s` : `FAILED (${m[1]} bytes back)`}` +
+        `   data window ${watch.lastIn ? `${mbps(acmBytes, dataMs).padStart(6)} MB/s` : 'n/a'}` +
         `   (${acmBytes / 1048576} MiB each way, ${compressed} LZ4-compressed spicevmc messages from the server)`,
+    );
+    console.log(
+      `      device side: ${watch.outCalls} bulk OUT transfers (${(acmBytes / Math.max(1, watch.outCalls)).toFixed(0)} B each, up to ${watch.maxOutInFlight} at once),` +
+        ` ${watch.inCalls} bulk IN transfers (${(watch.inBytes / Math.max(1, watch.inCalls)).toFixed(0)} B each, up to ${watch.maxInInFlight} at once, ${watch.inWaited} waited for data);` +
+        ` CPU in the data window: this process ${watch.nodeCpuMs.toFixed(0)} ms, QEMU ${watch.qemuCpuMs.toFixed(0)} ms, of ${dataMs.toFixed(0)} ms`,
     );
     await session.usb.release(usbDeviceKey(device));
     session.disconnect();
@@ -231,14 +322,14 @@ async function guestLoopback(url: string, serial: () => string, acmBytes: number
 
 console.log('\nUSB redirection throughput, MB/s per direction (both directions at once)');
 console.log(' scripted usbredir guest in this process (SPICE framing, usbredir, UsbHost, fake device):');
-for (const via of ['worker', 'page'] as const) {
+for (const via of process.env.BENCH_USB_SCRIPTED === '0' ? [] : (['worker', 'page'] as const).filter((v) => !process.env.BENCH_USB_VIA || v === process.env.BENCH_USB_VIA)) {
   for (const [packet, inflight] of [
     [64, 1],
     [64, 16],
     [16384, 4],
   ] as const) {
     const total = packet === 64 ? (inflight === 1 ? 256 * 1024 : 2 * 1024 * 1024) : 32 * 1024 * 1024;
-    console.log(`  ${String(packet).padStart(5)}-byte packets, ${String(inflight).padStart(2)} in flight, ${via.padEnd(6)} ${(await scripted(packet, inflight, total, via)).padStart(11)}`);
+    console.log(`  ${String(packet).padStart(5)}-byte packets, ${String(inflight).padStart(2)} in flight, ${via.padEnd(6)} ${(await scripted(packet, inflight, total, via)).padStart(40)}`);
   }
 }
 
@@ -253,14 +344,22 @@ const haveQemu = (() => {
 if (process.env.BENCH_USB_QEMU === '0' || !haveQemu) {
   console.log(' QEMU + Linux guest: skipped (BENCH_USB_QEMU=0 or no qemu-system-x86_64)');
 } else {
-  const acmBytes = 2 * 1024 * 1024;
+  const acmBytes = Number(process.env.BENCH_USB_ACM_BYTES) || 2 * 1024 * 1024;
   console.log(' QEMU 7.2 + Linux guest (TCG), session over TCP, guest CDC-ACM loopback through /dev/ttyACM0:');
-  await withQemu(acmBytes, (url, serial) =>
-    guestLoopback(url, serial, acmBytes, [
-      { highSpeed: true, via: 'worker' },
-      { highSpeed: true, via: 'page' },
-      { highSpeed: false, via: 'worker' },
-    ]),
+  await withQemu(acmBytes, (url, serial, qemuCpuMs) =>
+    guestLoopback(
+      url,
+      serial,
+      qemuCpuMs,
+      acmBytes,
+      (
+        [
+          { highSpeed: true, via: 'worker' },
+          { highSpeed: true, via: 'page' },
+          { highSpeed: false, via: 'worker' },
+        ] as const
+      ).filter((r) => !process.env.BENCH_USB_SPEED || process.env.BENCH_USB_SPEED === (r.highSpeed ? 'high' : 'full')),
+    ),
   );
 }
 for (const p of pagePorts) await p.dispose();

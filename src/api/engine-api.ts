@@ -41,6 +41,11 @@ export interface DisplayStats {
   /** Messages received, by SPICE message type. */
   messages: Record<number, number>;
   streams?: VideoStreamStats | null;
+  /**
+   * First frame (epoch ms) and the recent arrival-to-canvas delays (ms, message taken up in the worker to
+   * the animation frame that drew it), for the session benchmark.
+   */
+  presentation?: { firstFrameAt: number | null; latencies: number[]; latencyTotal: number };
 }
 
 export type EngineEventSink = (event: EngineEvent) => void;

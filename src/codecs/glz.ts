@@ -15,6 +15,11 @@
  * spice-gtk, applied only across a gap-free run of ids because display channels deliver out of order), and
  * never more than `windowPixels` (the DISPLAY_INIT glz_dictionary_window_size) are kept besides the newest
  * image. A reference to an image that is not there is a ProtocolError.
+ *
+ * Speed: the dictionary hands released images' buffers back to the decoder (`take`), so a steady stream of
+ * same-sized images allocates nothing; with `out` the output is a caller's reused buffer too, and the only
+ * pass besides the decode is the copy into it (alpha set, rows flipped if bottom-up). Short references into
+ * other images are word loops, long ones `set`.
  */
 import { ProtocolError } from '../protocol/errors.js';
 import { rgb555Words } from './bitmap.js';
@@ -29,6 +34,7 @@ import {
   checkDimensions,
   checkPayloadCanFill,
   copyRows,
+  flipRows,
   pixelWords,
 } from './types.js';
 
@@ -75,6 +81,9 @@ export function readGlzHeader(data: Uint8Array): GlzHeader {
   };
 }
 
+/** Released image buffers a dictionary keeps for reuse (a steady stream of one size needs one or two). */
+const MAX_SPARES = 2;
+
 /**
  * The GLZ window shared by the display channels of a session: decoded images by id. Create one per
  * DISPLAY_INIT glz_dictionary_id with the window size sent there (in pixels); `clear()` it when the session
@@ -82,6 +91,8 @@ export function readGlzHeader(data: Uint8Array): GlzHeader {
  */
 export class GlzDictionary {
   private readonly images = new Map<number, GlzImage>();
+  /** Pixel buffers of released images, reused by `take` (the decoder writes every pixel of one). */
+  private readonly spare: Uint32Array[] = [];
   private storedPixels = 0;
   /** Lowest id not yet seen in the gap-free run that release decisions are based on (spice-gtk's tail_gap). */
   private tailGap = 0;
@@ -95,6 +106,7 @@ export class GlzDictionary {
   /** Drops every image (new session, or the server reset its dictionary). */
   clear(): void {
     this.images.clear();
+    this.spare.length = 0;
     this.storedPixels = 0;
     this.tailGap = 0;
   }
@@ -107,6 +119,24 @@ export class GlzDictionary {
   /** Pixels held across all images. */
   get pixels(): number {
     return this.storedPixels;
+  }
+
+  /**
+   * A buffer of `n` pixels for the next image to decode: a released image's buffer of that size when there is
+   * one (screens send many images of one size; reusing saves allocating and zeroing), else a new one. Its
+   * contents are stale: the decoder must write every pixel.
+   */
+  take(n: number): Uint32Array {
+    const spare = this.spare;
+    for (let k = spare.length - 1; k >= 0; k--) {
+      const buf = spare[k]!;
+      if (buf.length === n) {
+        spare[k] = spare[spare.length - 1]!;
+        spare.pop();
+        return buf;
+      }
+    }
+    return new Uint32Array(n);
   }
 
   has(id: number): boolean {
@@ -137,7 +167,10 @@ export class GlzDictionary {
   /** Adds a decoded image, then drops what no later image can reference and what exceeds the window. */
   add(id: number, winHeadDist: number, pixels: Uint32Array): void {
     const old = this.images.get(id);
-    if (old) this.storedPixels -= old.pixels.length;
+    if (old) {
+      this.storedPixels -= old.pixels.length;
+      if (old.pixels !== pixels) this.recycle(old.pixels);
+    }
     this.images.set(id, { id, winHeadDist, pixels });
     this.storedPixels += pixels.length;
 
@@ -153,8 +186,10 @@ export class GlzDictionary {
       for (const old of ids) {
         if (this.storedPixels - pixels.length <= this.windowPixels) break;
         if (old === id) continue;
-        this.storedPixels -= this.images.get(old)!.pixels.length;
+        const dropped = this.images.get(old)!.pixels;
+        this.storedPixels -= dropped.length;
         this.images.delete(old);
+        this.recycle(dropped);
       }
     }
   }
@@ -165,18 +200,31 @@ export class GlzDictionary {
       if (id < oldest) {
         this.storedPixels -= image.pixels.length;
         this.images.delete(id);
+        this.recycle(image.pixels);
       }
     }
+  }
+
+  /** Keeps a released buffer for `take`; a few only (the sizes in use), the oldest spares go first. */
+  private recycle(pixels: Uint32Array): void {
+    if (this.spare.length >= MAX_SPARES) this.spare.shift();
+    this.spare.push(pixels);
   }
 }
 
 /**
  * Decodes one GLZ_RGB payload against `dict` and adds the image to it.
+ * @param out optional buffer to decode into (see `allocImage`): a pooled buffer saves the allocation.
  * @throws ProtocolError on a bad header, an unsupported type (palette and XXXA images are not GLZ-coded by
  *   spice-server and spice-gtk cannot decode them either), an absurd size, corrupt/truncated code, or a
  *   reference to an image that is not in the window.
  */
-export function decodeGlz(data: Uint8Array, dict: GlzDictionary, limits: DecodeLimits = DEFAULT_LIMITS): DecodedImage {
+export function decodeGlz(
+  data: Uint8Array,
+  dict: GlzDictionary,
+  limits: DecodeLimits = DEFAULT_LIMITS,
+  out?: Uint8ClampedArray,
+): DecodedImage {
   // The pixel loops pack little-endian words (every browser and Node platform is little-endian).
   if (!LITTLE_ENDIAN) throw new Error('glz: big-endian hosts are not supported');
   const h = readGlzHeader(data);
@@ -198,12 +246,20 @@ export function decodeGlz(data: Uint8Array, dict: GlzDictionary, limits: DecodeL
   const n = width * height;
   checkPayloadCanFill('glz', n, data.length - GLZ_HEADER_SIZE);
   const hasAlpha = type === LzImageType.Rgba;
-  const image = allocImage(width, height, hasAlpha);
-  const work = new Uint32Array(n);
+  const image = allocImage(width, height, hasAlpha, out);
+  // The dictionary keeps the stream-order pixels as decoded (later images copy from them). An RGB image is
+  // written to the output in the same pass (alpha forced, stream order, flipped after if bottom-up); an RGBA
+  // image's output is a copy made after its alpha pass.
+  const work = dict.take(n);
   if (n > 0) {
-    const ip = glzPass(data, GLZ_HEADER_SIZE, work, n, h.id, dict, kind);
-    if (hasAlpha) glzPass(data, ip, work, n, h.id, dict, KIND_ALPHA);
-    copyRows(work, width, pixelWords(image), width, height, topDown, hasAlpha ? 0 : ALPHA_MASK);
+    const words = pixelWords(image);
+    const ip = glzPass(data, GLZ_HEADER_SIZE, work, hasAlpha ? null : words, n, h.id, dict, kind);
+    if (hasAlpha) {
+      glzPass(data, ip, work, null, n, h.id, dict, KIND_ALPHA);
+      copyRows(work, width, words, width, height, topDown, 0);
+    } else if (!topDown) {
+      flipRows(words, width, height);
+    }
   }
   dict.add(h.id, h.winHeadDist, work);
   return image;
@@ -215,16 +271,26 @@ const KIND_ALPHA = 2;
 
 /**
  * One GLZ decode pass over `n` pixels into `out` (stream order). KIND_RGB/KIND_RGB16 write whole pixels
- * (literal alpha byte 0, copies carry the source's), KIND_ALPHA writes only the alpha bytes. Returns the input
- * offset after the last code byte used.
+ * (literal alpha byte 0, copies carry the source's) and, when `dst` is given, the same pixels with alpha 255
+ * into it; KIND_ALPHA writes only the alpha bytes of `out`. Returns the input offset after the last code byte.
  */
-function glzPass(src: Uint8Array, ip: number, out: Uint32Array, n: number, id: number, dict: GlzDictionary, kind: number): number {
+function glzPass(
+  src: Uint8Array,
+  ip: number,
+  out: Uint32Array,
+  dst: Uint32Array | null,
+  n: number,
+  id: number,
+  dict: GlzDictionary,
+  kind: number,
+): number {
   const srcLen = src.length;
   // Length bias (decode-glz-tmpl.c): none for RGB, +1 for RGB16, +2 for the alpha plane.
   const bias = kind === KIND_RGB ? 0 : kind === KIND_RGB16 ? 1 : 2;
   const lut = kind === KIND_RGB16 ? rgb555Words() : null;
   const out8 = kind === KIND_ALPHA ? new Uint8Array(out.buffer, out.byteOffset, n * 4) : null;
   const rgbOnly = ~ALPHA_MASK;
+  const opaque = ALPHA_MASK;
   let op = 0;
   while (op < n) {
     if (ip >= srcLen) throw truncated('control byte');
@@ -269,8 +335,13 @@ function glzPass(src: Uint8Array, ip: number, out: Uint32Array, n: number, id: n
         pixelOfs += 1;
         const ref = op - pixelOfs;
         if (ref < 0) throw new ProtocolError(`glz: match distance ${pixelOfs} before the start of the image at pixel ${op}`);
-        if (out8 === null) copyMatch(out, op, pixelOfs, len);
-        else stridedCopy(out8, op * 4 + 3, pixelOfs * 4, len);
+        if (out8 === null) {
+          copyMatch(out, op, pixelOfs, len);
+          // dst holds out | alpha everywhere before op, so the same copy within dst keeps that true
+          if (dst !== null) copyMatch(dst, op, pixelOfs, len);
+        } else {
+          stridedCopy(out8, op * 4 + 3, pixelOfs * 4, len);
+        }
         op = end;
       } else {
         const other = dict.lookup(id, imageDist);
@@ -278,7 +349,9 @@ function glzPass(src: Uint8Array, ip: number, out: Uint32Array, n: number, id: n
           throw new ProtocolError(`glz: reference to pixels ${pixelOfs}..${pixelOfs + len} of an image of ${other.length}`);
         }
         if (out8 === null) {
-          out.set(other.subarray(pixelOfs, pixelOfs + len), op);
+          if (len > 16) out.set(other.subarray(pixelOfs, pixelOfs + len), op);
+          else for (let r = pixelOfs, d = op; d < end; ) out[d++] = other[r++]!;
+          if (dst !== null) for (let d = op; d < end; d++) dst[d] = out[d]! | opaque;
           op = end;
         } else {
           const o8 = new Uint8Array(other.buffer, other.byteOffset, other.length * 4);
@@ -297,12 +370,17 @@ function glzPass(src: Uint8Array, ip: number, out: Uint32Array, n: number, id: n
         op = end;
       } else if (lut === null) {
         if (ip + count * 3 > srcLen) throw truncated('literal pixels');
+        if (dst !== null) bgrLiterals(src, ip, dst, op, count, opaque);
         ip = bgrLiterals(src, ip, out, op, count, 0);
         op = end;
       } else {
         if (ip + count * 2 > srcLen) throw truncated('literal pixels');
         // RGB16 literals widen like pixman's x1r5g5b5; the alpha byte stays 0 as in decode-glz.
-        for (; op < end; op++, ip += 2) out[op] = lut[((src[ip]! << 8) | src[ip + 1]!) & 0x7fff]! & rgbOnly;
+        for (; op < end; op++, ip += 2) {
+          const v = lut[((src[ip]! << 8) | src[ip + 1]!) & 0x7fff]!;
+          out[op] = v & rgbOnly;
+          if (dst !== null) dst[op] = v;
+        }
       }
     }
   }

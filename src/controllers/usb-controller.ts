@@ -28,7 +28,7 @@ import {
 } from '../api/usb.js';
 import type { ConnectOptions } from '../api/types.js';
 import { usbDeviceKeyBase } from '../usb/device-key.js';
-import { usbFilterInfoFromDevice } from '../usb/usb-host.js';
+import { usbFilterInfoFromDevice } from '../usb/usbredir-filter.js';
 import { checkDevice, parseUsbFilter, webUsbRequestFilters, type UsbFilterRule } from '../usb/usbredir-filter.js';
 import type { UsbDeviceLike } from '../usb/webusb-types.js';
 import type { EngineController } from './engine-controller.js';

@@ -41,7 +41,7 @@ export class ImageResolver {
 
   /**
    * Pixels of `image`, decoded or from a cache. `transient` says the caller draws the pixels at once and
-   * keeps nothing: an uncached QUIC or LZ image is then decoded into a reused scratch buffer instead of a
+   * keeps nothing: an uncached QUIC, LZ, GLZ or LZ4 image is then decoded into a reused scratch buffer instead of a
    * fresh allocation (which costs as much as the decode itself). At most one image per draw may be transient.
    */
   resolve(image: SpiceImage, transient = false): PixelSource | Promise<PixelSource> {
@@ -160,9 +160,9 @@ export class ImageResolver {
           case ImageType.LzRgb:
             return sourceOf(decodeLz(payload.data, null, undefined, out()));
           case ImageType.GlzRgb:
-            return this.glz(payload.data, () => sourceOf(decodeGlz(payload.data, this.options.glz)), false);
+            return this.glz(payload.data, () => sourceOf(decodeGlz(payload.data, this.options.glz, undefined, out())), false);
           case ImageType.Lz4:
-            return sourceOf(decodeLz4(payload.data, descriptor.width, descriptor.height));
+            return sourceOf(decodeLz4(payload.data, descriptor.width, descriptor.height, undefined, out()));
           case ImageType.Jpeg:
             return this.jpeg(payload.data).then(sourceOf);
         }

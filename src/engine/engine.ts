@@ -87,6 +87,7 @@ export class Engine implements EngineApi {
       frames: c.framesPresented,
       messages: Object.fromEntries(c.received),
       streams: c.streamStats(),
+      presentation: c.presentationStats(),
     }));
   }
 

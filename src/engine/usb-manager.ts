@@ -15,16 +15,16 @@
  */
 import type { EngineEvent } from '../api/engine-api.js';
 import { USB_MIGRATION_WARNING, UsbErrorCode, type UsbDeviceStatus, type UsbEngineStatus, type UsbResult } from '../api/usb.js';
-import { usbFilterInfoFromDevice, type UsbHost, type UsbHostEvent } from '../usb/usb-host.js';
+import type { UsbHost, UsbHostEvent } from '../usb/host/index.js';
+import { usbFilterInfoFromDevice } from '../usb/usbredir-filter.js';
 import { checkDevice, serializeUsbFilter, type UsbFilterRule } from '../usb/usbredir-filter.js';
-import type { ChannelContext } from './channel-context.js';
-import { UsbredirChannel } from './channels/usbredir-channel.js';
+import type { UsbredirChannel, UsbredirChannelEvents } from './channels/usbredir-channel.js';
 import { createUsbDeviceSource, type UsbDeviceHandle, type UsbDeviceSource } from './usb-devices.js';
 
 export interface UsbManagerHooks {
   emit(event: EngineEvent): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
-  /** Closes `channel` and links a fresh channel of the same id in its place (through `createChannel`). */
+  /** Closes `channel` and links a fresh channel of the same id in its place (which the session adds here). */
   relink(channel: UsbredirChannel): void;
 }
 
@@ -95,17 +95,22 @@ export class UsbManager {
     return (this.options.mode ?? 'native') === 'native';
   }
 
-  /** The channel factory for type 9 (see channels/registry.ts); also builds the replacement of a re-link. */
-  createChannel(ctx: ChannelContext, id: number): UsbredirChannel {
-    const channel = new UsbredirChannel(ctx, id, {
-      linked: (c) => this.onLinked(c),
-      closed: (c) => this.onClosed(c),
-      log: (level, message) => this.hooks.log(level, message),
-    });
+  /** What every usbredir channel of the session reports to the manager (given to it when it is made). */
+  readonly channelEvents: UsbredirChannelEvents = {
+    linked: (c) => this.onLinked(c),
+    closed: (c) => this.onClosed(c),
+    log: (level, message) => this.hooks.log(level, message),
+  };
+
+  /**
+   * A usbredir channel the session made (see channels/registry.ts), the first of its id or the replacement
+   * of a re-link: it becomes the slot of its id.
+   */
+  addChannel(channel: UsbredirChannel): void {
+    const id = channel.id;
     const slot = this.slots.get(id);
     if (slot) slot.channel = channel;
     else this.slots.set(id, { id, channel, phase: 'linking', relinkFailures: 0 });
-    return channel;
   }
 
   /** The session is connected: report USB from now on. */

@@ -1,20 +1,19 @@
 /**
  * USB descriptors (USB 2.0 spec chapter 9.6, USB 3.x 9.6.7): parsing the raw device and configuration
- * descriptors a device returns to GET_DESCRIPTOR, reading them from a WebUSB device, and turning them into
- * what usbredir announces: the interface_info and ep_info packet contents and the device speed.
+ * descriptors a device returns to GET_DESCRIPTOR and turning them into what usbredir announces: the
+ * interface_info and ep_info packet contents and the device speed.
  *
  * WebUSB hides two things usbredir needs: `USBEndpoint` has no bInterval and `USBDevice` has no speed. So the
- * host reads the raw descriptors itself (falling back to what WebUSB exposes, with bInterval 1, if the device
- * refuses) and infers the speed from what each speed allows: bulk max packet 512 only exists at high speed,
+ * host reads the raw descriptors itself (host/device-descriptors.ts; what WebUSB exposes, with bInterval 1,
+ * if the device refuses) and infers the speed from what each speed allows: bulk max packet 512 only exists at high speed,
  * 1024 and endpoint companions only at SuperSpeed, high-bandwidth (mult) endpoints only at high speed or
  * above, and an 8-byte ep0 with nothing but tiny interrupt endpoints is what a low-speed device looks like.
  *
  * Field names are the spec's (bLength, bcdUSB, wMaxPacketSize ...) so they grep against chapter 9.
  */
 import { check, ProtocolError } from '../protocol/errors.js';
-import { epToIndex, UsbredirEpType, UsbredirSpeed } from './usbredir-proto.js';
-import type { EpInfoPacket, InterfaceInfoPacket } from './usbredir.js';
-import { resultBytes, type UsbDeviceLike } from './webusb-types.js';
+import { epToIndex, UsbredirEpType, UsbredirSpeed } from './usbredir/index.js';
+import type { EpInfoPacket, InterfaceInfoPacket } from './usbredir/index.js';
 
 /** bDescriptorType values. */
 export const DescriptorType = {
@@ -360,98 +359,4 @@ export interface DeviceDescriptors {
   /** 'device' when read with GET_DESCRIPTOR, 'webusb' when synthesized from WebUSB's objects. */
   source: 'device' | 'webusb';
   raw?: { device: Uint8Array; configurations: Uint8Array[] };
-}
-
-async function getDescriptor(device: UsbDeviceLike, type: number, index: number, length: number): Promise<Uint8Array> {
-  const result = await device.controlTransferIn(
-    { requestType: 'standard', recipient: 'device', request: StandardRequest.GetDescriptor, value: (type << 8) | index, index: 0 },
-    length,
-  );
-  if (result.status !== 'ok') throw new ProtocolError(`GET_DESCRIPTOR(${type}, ${index}) answered ${result.status}`);
-  return resultBytes(result.data).slice();
-}
-
-/** Reads and parses the device descriptor and every configuration descriptor with GET_DESCRIPTOR. */
-export async function readDescriptors(device: UsbDeviceLike): Promise<DeviceDescriptors> {
-  const rawDevice = await getDescriptor(device, DescriptorType.Device, 0, 18);
-  const dev = parseDeviceDescriptor(rawDevice);
-  const configurations: ConfigurationDescriptor[] = [];
-  const rawConfigs: Uint8Array[] = [];
-  for (let i = 0; i < dev.bNumConfigurations; i++) {
-    const head = await getDescriptor(device, DescriptorType.Configuration, i, 9);
-    check(head.byteLength >= 4, () => `configuration ${i} header is ${head.byteLength} bytes`);
-    const total = head[2]! | (head[3]! << 8);
-    const raw = total > head.byteLength ? await getDescriptor(device, DescriptorType.Configuration, i, total) : head;
-    rawConfigs.push(raw);
-    configurations.push(parseConfigurationDescriptor(raw));
-  }
-  return { device: dev, configurations, source: 'device', raw: { device: rawDevice, configurations: rawConfigs } };
-}
-
-/**
- * Descriptors rebuilt from WebUSB's objects, for devices that refuse GET_DESCRIPTOR from the page. WebUSB
- * has no bInterval and no ep0 size: intervals become 1 (the most frequent polling, always legal) and
- * bMaxPacketSize0 0 (unknown).
- */
-export function descriptorsFromWebUsb(device: UsbDeviceLike): DeviceDescriptors {
-  const bcd = (a: number, b: number, c: number) => ((a & 0xff) << 8) | ((b & 0x0f) << 4) | (c & 0x0f);
-  const dev: DeviceDescriptor = {
-    bLength: 18,
-    bDescriptorType: DescriptorType.Device,
-    bcdUSB: bcd(device.usbVersionMajor, device.usbVersionMinor, device.usbVersionSubminor),
-    bDeviceClass: device.deviceClass,
-    bDeviceSubClass: device.deviceSubclass,
-    bDeviceProtocol: device.deviceProtocol,
-    bMaxPacketSize0: 0,
-    idVendor: device.vendorId,
-    idProduct: device.productId,
-    bcdDevice: bcd(device.deviceVersionMajor, device.deviceVersionMinor, device.deviceVersionSubminor),
-    iManufacturer: 0,
-    iProduct: 0,
-    iSerialNumber: 0,
-    bNumConfigurations: device.configurations.length,
-  };
-  const typeOf = { isochronous: 1, bulk: 2, interrupt: 3 } as const;
-  const configurations = device.configurations.map(
-    (c): ConfigurationDescriptor => ({
-      bDescriptorType: DescriptorType.Configuration,
-      wTotalLength: 0,
-      bNumInterfaces: c.interfaces.length,
-      bConfigurationValue: c.configurationValue,
-      iConfiguration: 0,
-      bmAttributes: 0x80,
-      bMaxPower: 0,
-      extra: [],
-      interfaces: c.interfaces.map((itf) => ({
-        bInterfaceNumber: itf.interfaceNumber,
-        altSettings: itf.alternates.map((a) => ({
-          bInterfaceNumber: itf.interfaceNumber,
-          bAlternateSetting: a.alternateSetting,
-          bNumEndpoints: a.endpoints.length,
-          bInterfaceClass: a.interfaceClass,
-          bInterfaceSubClass: a.interfaceSubclass,
-          bInterfaceProtocol: a.interfaceProtocol,
-          iInterface: 0,
-          extra: [],
-          endpoints: a.endpoints.map((e) => {
-            const transferType = typeOf[e.type] ?? UsbredirEpType.Bulk;
-            const w = e.packetSize & 0x1fff;
-            return {
-              bEndpointAddress: (e.direction === 'in' ? 0x80 : 0) | (e.endpointNumber & 0x0f),
-              bmAttributes: transferType,
-              wMaxPacketSize: w,
-              bInterval: transferType === UsbredirEpType.Bulk ? 0 : 1,
-              transferType,
-              maxPacketSize: w & 0x7ff,
-              mult: ((w >> 11) & 3) + 1,
-              ssCompanion: false,
-              maxStreams: 0,
-              extra: [],
-            };
-          }),
-        })),
-      })),
-    }),
-  );
-  return { device: dev, configurations, source: 'webusb' };
 }

@@ -8,7 +8,10 @@
  * strtol with base 0 (decimal, 0x-hex, or 0-prefixed octal); -1 matches anything. Separators behave like
  * strtok's: runs of them collapse, so empty rules and empty fields vanish rather than fail. QEMU's
  * `filter=` property uses `:` between fields; the usbredir wire form (filter_filter) always uses `,` and `|`.
+ * `usbFilterInfoFromDevice` reads what a filter looks at from WebUSB's objects, so the page can check a
+ * device before it is ever opened.
  */
+import type { UsbDeviceLike } from './webusb-types.js';
 
 /** One filter rule; -1 in a numeric field matches any value. */
 export interface UsbFilterRule {
@@ -34,6 +37,28 @@ export interface UsbFilterDeviceInfo {
     /** bInterfaceNumber, only used to word refusals (the list position is used without it). */
     interfaceNumber?: number;
   }[];
+}
+
+/** What a usbredir filter looks at, from the WebUSB objects alone (for checks before redirecting). */
+export function usbFilterInfoFromDevice(device: UsbDeviceLike): UsbFilterDeviceInfo {
+  const config = device.configuration ?? device.configurations[0];
+  return {
+    deviceClass: device.deviceClass,
+    deviceSubclass: device.deviceSubclass,
+    deviceProtocol: device.deviceProtocol,
+    vendorId: device.vendorId,
+    productId: device.productId,
+    deviceVersionBcd:
+      ((device.deviceVersionMajor & 0xff) << 8) |
+      ((device.deviceVersionMinor & 0x0f) << 4) |
+      (device.deviceVersionSubminor & 0x0f),
+    interfaces: (config?.interfaces ?? []).map((itf) => ({
+      interfaceNumber: itf.interfaceNumber,
+      interfaceClass: (itf.alternate ?? itf.alternates[0])?.interfaceClass ?? 0,
+      interfaceSubclass: (itf.alternate ?? itf.alternates[0])?.interfaceSubclass ?? 0,
+      interfaceProtocol: (itf.alternate ?? itf.alternates[0])?.interfaceProtocol ?? 0,
+    })),
+  };
 }
 
 export type UsbFilterResult =

@@ -6,9 +6,9 @@
  */
 import { openUsbDevicePort } from '../../src/controllers/usb-device-port.js';
 import { PageUsbDevice } from '../../src/engine/usb-device-proxy.js';
-import { UsbHost } from '../../src/usb/usb-host.js';
-import { capsWords, UsbredirStream, type UsbredirPacket } from '../../src/usb/usbredir.js';
-import { UsbredirType } from '../../src/usb/usbredir-proto.js';
+import { UsbHost } from '../../src/usb/host/index.js';
+import { capsWords, UsbredirStream, type UsbredirPacket } from '../../src/usb/usbredir/index.js';
+import { UsbredirType } from '../../src/usb/usbredir/index.js';
 import { resultBytes } from '../../src/usb/webusb-types.js';
 import { FAKE_CDC_DEVICE_DESCRIPTOR, fakeCdcTransform, FakeCdcAcmDevice } from '../fakes/usb/cdc-acm-device.js';
 import { assert, assertEqual } from './assert.js';

@@ -12,7 +12,7 @@ import type { ConnectOptions } from '../../src/api/types.js';
 import type { UsbDeviceStatus, UsbEngineStatus, UsbResult } from '../../src/api/usb.js';
 import { USB_MIGRATION_WARNING } from '../../src/api/usb.js';
 import { PageUsbDevice } from '../../src/engine/usb-device-proxy.js';
-import { readDescriptors } from '../../src/usb/descriptors.js';
+import { readDescriptors } from '../../src/usb/host/index.js';
 
 let sink: EngineEventSink = () => {};
 let total = 0;

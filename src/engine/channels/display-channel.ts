@@ -18,7 +18,7 @@ import { Channel } from '../channel.js';
 import type { ChannelContext } from '../channel-context.js';
 import { decodeJpeg } from '../jpeg.js';
 import { limitError, MAX_SURFACE_DIMENSION, MAX_SURFACE_PIXELS } from '../../protocol/limits.js';
-import { Presenter } from '../presenter.js';
+import { Presenter, type PresentationStats } from '../presenter.js';
 import type { StreamHost, Streams } from '../streams.js';
 import type { VideoStreamStats } from '../../api/engine-api.js';
 
@@ -39,6 +39,12 @@ export class DisplayChannel extends Channel {
   private readonly images: ImageResolver;
   private readonly presenter: Presenter;
   private readonly streams: Streams | null;
+  /**
+   * When the message being handled was taken up (performance.now()): messages are handled in the socket's
+   * task unless an earlier one is still decoding, so this is their arrival in the worker for the presenter's
+   * arrival-to-canvas figures.
+   */
+  private arrival = 0;
 
   /** `streams` builds the channel's video streams; without it the channel announces none. */
   constructor(ctx: ChannelContext, id: number, streams?: StreamsFactory) {
@@ -102,6 +108,11 @@ export class DisplayChannel extends Channel {
     return this.presenter.frames;
   }
 
+  /** First frame and arrival-to-canvas delays (see Presenter). */
+  presentationStats(): PresentationStats {
+    return this.presenter.stats();
+  }
+
   /** Video stream counters, or null without streams. */
   streamStats(): VideoStreamStats | null {
     return this.streams?.stats?.() ?? null;
@@ -123,6 +134,7 @@ export class DisplayChannel extends Channel {
   }
 
   protected handleMessage(type: number, body: Uint8Array): Draw {
+    this.arrival = performance.now();
     switch (type) {
       case DisplayMsg.SurfaceCreate:
         return this.surfaceCreate(msg.parseSurfaceCreate(body));
@@ -252,7 +264,7 @@ export class DisplayChannel extends Channel {
   }
 
   private changed(surfaceId: number): void {
-    if (surfaceId === 0) this.presenter.schedule();
+    if (surfaceId === 0) this.presenter.schedule(this.arrival);
   }
 
   // -------------------------------------------------------------------------------------------------

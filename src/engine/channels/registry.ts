@@ -11,6 +11,7 @@ import { CursorChannel } from './cursor-channel.js';
 import { InputsChannel } from './inputs-channel.js';
 import { VideoStreams } from '../video-streams.js';
 import { browserDecoders } from '../video-decoders.js';
+import { UsbredirChannel } from './usbredir-channel.js';
 
 export type ChannelFactory = (ctx: ChannelContext, id: number) => Channel;
 
@@ -20,6 +21,8 @@ export const channelFactories: Partial<Record<ChannelType, ChannelFactory>> = {
   [ChannelType.Cursor]: (ctx, id) => new CursorChannel(ctx, id),
   [ChannelType.Usbredir]: (ctx, id) => {
     if (!ctx.usb) throw new Error('usbredir channel without a USB manager');
-    return ctx.usb.createChannel(ctx, id);
+    const channel = new UsbredirChannel(ctx, id, ctx.usb.channelEvents);
+    ctx.usb.addChannel(channel);
+    return channel;
   },
 };

@@ -1,11 +1,9 @@
 /**
  * Fuzz targets for usbredir parsing, through its public entry points only: `decodePacket` (one packet's
  * type header and data, for both roles and with or without the negotiated capabilities) and `UsbredirStream`
- * (packet reassembly from a chunked byte stream). The usb code is being split into folders; when usbredir
- * moves to src/usb/usbredir/, only the import path below changes.
+ * (packet reassembly from a chunked byte stream).
  */
-import { UsbredirCap, UsbredirType } from '../../../src/usb/usbredir-proto.js';
-import { Negotiation, UsbredirStream, capsWords, decodePacket, typeHeaderLength, type UsbredirRole } from '../../../src/usb/usbredir.js';
+import { Negotiation, UsbredirCap, UsbredirStream, UsbredirType, capsWords, decodePacket, typeHeaderLength, type UsbredirRole } from '../../../src/usb/usbredir/index.js';
 import type { FuzzTarget } from '../harness.js';
 
 const ALL_CAPS = capsWords(Object.values(UsbredirCap));

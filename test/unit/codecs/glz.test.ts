@@ -131,6 +131,32 @@ describe('glz', () => {
     expect(dict.size).toBe(0);
   });
 
+  it('should decode into a reused output and into reused window buffers exactly as into fresh ones', () => {
+    // a window of 2 images: each new image releases an older one, whose buffer the next decode takes back
+    const w = 33;
+    const h = 17;
+    const dict = new GlzDictionary(2 * w * h);
+    const history: GlzHistory = new Map();
+    const out = new Uint8ClampedArray(w * h * 4 + 40).fill(0x5a);
+    const base = makeImage(w, h, 'desktop', 9, true);
+    for (let id = 0; id < 12; id++) {
+      const rgba = base.slice();
+      // a changing band and some noise, so every image has literals, same-image and cross-image matches
+      rgba.set(makeImage(w, 2, 'noise', 100 + id, true), ((id * 5) % (h - 2)) * w * 4);
+      const topDown = id % 3 !== 1;
+      const type = id % 4 === 3 ? LzImageType.Rgba : LzImageType.Rgb32;
+      if (type === LzImageType.Rgba) for (let i = 3; i < rgba.length; i += 4) rgba[i] = (i * 7) & 255;
+      const stream = bgra(topDown ? rgba : flipRows(rgba, w, h));
+      for (const old of [...history.keys()]) if (old < id - 2) history.delete(old);
+      const payload = encodeGlz(type, w, h, stream, topDown, id, Math.min(id, 2), history);
+      history.set(id, stream);
+      const img = decodeGlz(payload, dict, undefined, out);
+      expect(img.pixels.buffer).toBe(out.buffer);
+      expect(firstDiff(img.pixels, rgba), `image ${id}`).toBe('equal');
+      expect(dict.pixels - w * h).toBeLessThanOrEqual(2 * w * h);
+    }
+  });
+
   it('should reject palette and XXXA types, and a bad magic', () => {
     const dict = new GlzDictionary(1 << 20);
     const good = encodeGlz(LzImageType.Rgb32, 2, 2, new Uint8Array(16), true, 0, 0, new Map());

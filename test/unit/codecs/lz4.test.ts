@@ -79,6 +79,54 @@ describe('lz4', () => {
     expect(out[out.length - 1]).toBe(122);
   });
 
+  it('should decode into a reused buffer full of stale bytes exactly as into a fresh one', () => {
+    const w = 61;
+    const h = 23;
+    const out = new Uint8ClampedArray(w * h * 4 + 64).fill(0xa5);
+    for (const [format, topDown, seed] of [
+      [BitmapFmt.Fmt32bit, true, 1],
+      [BitmapFmt.Fmt32bit, false, 2],
+      [BitmapFmt.Rgba, false, 3],
+      [BitmapFmt.Fmt24bit, true, 4],
+      [BitmapFmt.Fmt16bit, false, 5],
+    ] as const) {
+      const rgba = makeImage(w, h, 'photo', seed);
+      const bpp = format === BitmapFmt.Fmt16bit ? 2 : format === BitmapFmt.Fmt24bit ? 3 : 4;
+      const payload = encodeLz4Image(raw(rgba, w, h, format, topDown), w * bpp, topDown, format, 4);
+      const img = decodeLz4(payload, w, h, undefined, out);
+      expect(img.pixels.buffer).toBe(out.buffer);
+      expect(firstDiff(img.pixels, expected(rgba, format)), `format ${format} topDown ${topDown}`).toBe('equal');
+    }
+  });
+
+  it('should repeat long runs of one pixel and of short patterns (overlapping matches longer than the offset)', () => {
+    const w = 700;
+    const h = 9;
+    const rgba = new Uint8Array(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        // row 0..2: one colour per row; 3..5: a 3-pixel pattern; 6..8: a 7-pixel pattern, shifted per row
+        const k = y < 3 ? y : y < 6 ? (x + y) % 3 : (x * 5 + y) % 7;
+        rgba.set([k * 31, 255 - k * 17, (k * 73) & 255, 255], (y * w + x) * 4);
+      }
+    }
+    const payload = encodeLz4Image(raw(rgba, w, h, BitmapFmt.Fmt32bit, true), w * 4, true, BitmapFmt.Fmt32bit, 100);
+    expect(payload.length).toBeLessThan(w * h); // the runs really are long matches
+    expect(firstDiff(decodeLz4(payload, w, h).pixels, rgba)).toBe('equal');
+  });
+
+  it('should fill runs of one 4-byte unit from any byte position when given a word view', () => {
+    // literals 'abcde', then a match at offset 4 of 4+15+81 = 100 bytes starting at byte 5 (not word aligned),
+    // then literal 'z'
+    const block = Uint8Array.from([0x5f, 97, 98, 99, 100, 101, 4, 0, 81, 0x10, 122]);
+    const buf = new ArrayBuffer(5 + 100 + 1 + 2);
+    const out = new Uint8Array(buf, 0, 5 + 100 + 1);
+    expect(lz4DecodeBlock(block, 0, block.length, out, 0, new Uint32Array(buf))).toBe(out.length);
+    let want = 'abcde';
+    while (want.length < 105) want += want[want.length - 4];
+    expect(String.fromCharCode(...out)).toBe(want + 'z');
+  });
+
   it('should reject bad formats, output that does not fill the image, and bad offsets', () => {
     expect(() => decodeLz4(Uint8Array.from([1, BitmapFmt.Fmt8bit]), 1, 1)).toThrow(/format/);
     expect(() => decodeLz4(Uint8Array.from([1]), 1, 1)).toThrow(ProtocolError);

@@ -15,8 +15,8 @@ import { LinkErr, MainMsg, SpicevmcMsg, SpicevmcMsgc } from '../../../src/protoc
 import { Writer } from '../../../src/protocol/writer.js';
 import { usbDeviceKey } from '../../../src/usb/device-key.js';
 import { checkDevice, parseUsbFilter } from '../../../src/usb/usbredir-filter.js';
-import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir.js';
-import { UsbredirType } from '../../../src/usb/usbredir-proto.js';
+import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir/index.js';
+import { UsbredirType } from '../../../src/usb/usbredir/index.js';
 import { FAKE_CDC_DEVICE_DESCRIPTOR, FakeCdcAcmDevice } from '../../fakes/usb/cdc-acm-device.js';
 import { encodeLz4Image } from '../codecs/helpers/lz-encoders.js';
 import { channelsList, fakeNetwork, linked, mainInit as init, settle, type FakeConnection } from './fake-server.js';
@@ -292,6 +292,24 @@ describe('usbredir channels', () => {
     expect(Math.max(...sizes)).toBe(SPICEVMC_MAX_CHUNK);
     const answer = q.received.find((p) => p.id === 9n) as { data: Uint8Array };
     expect(answer.data.byteLength).toBe(size);
+  });
+
+  it('should send the answers a host writes in one go as one SPICEVMC_DATA message, in order', async () => {
+    const { session, qemu } = await connect([[9, 0]]);
+    const dev = fakeDevice();
+    await session.usb.redirect(dev.key, dev.port());
+    const q = qemu(0)!;
+    await until('the reset', () => dev.device.resets > 0);
+    await settle(20);
+    q.take();
+    const before = q.conn.of(SpicevmcMsgc.Data).length;
+    // get_configuration is answered at once, without the device: five answers written in one run.
+    q.send([5n, 6n, 7n, 8n, 9n].map((id) => ({ type: T.GetConfiguration, id }) as UsbredirPacket));
+    await until('the answers', () => q.received.filter((p) => p.type === T.ConfigurationStatus).length >= 5);
+    const answers = q.received.filter((p) => p.type === T.ConfigurationStatus);
+    expect(answers.map((p) => p.id)).toEqual([5n, 6n, 7n, 8n, 9n]);
+    expect(answers.every((p) => p.type === T.ConfigurationStatus && p.status === 0 && p.configuration === 1)).toBe(true);
+    expect(q.conn.of(SpicevmcMsgc.Data).length - before).toBe(1);
   });
 
   it('should put one device on each channel and refuse a device more than there are channels', async () => {

@@ -4,14 +4,13 @@ import {
   buildEpInfo,
   buildInterfaceInfo,
   type ConfigurationDescriptor,
-  descriptorsFromWebUsb,
   type DeviceDescriptor,
   inferSpeed,
   parseConfigurationDescriptor,
   parseDeviceDescriptor,
-  readDescriptors,
 } from '../../../src/usb/descriptors.js';
-import { UsbredirSpeed } from '../../../src/usb/usbredir-proto.js';
+import { descriptorsFromWebUsb, readDescriptors } from '../../../src/usb/host/index.js';
+import { UsbredirSpeed } from '../../../src/usb/usbredir/index.js';
 import {
   FAKE_CDC_CONFIG_DESCRIPTOR,
   FAKE_CDC_DEVICE_DESCRIPTOR,

@@ -10,10 +10,10 @@ import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QEMU, connect, freePort, haveQemu, testGuest } from './qemu-chardev.js';
-import { UsbHost, type UsbHostEvent } from '../../../src/usb/usb-host.js';
-import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir.js';
-import { UsbredirType } from '../../../src/usb/usbredir-proto.js';
-import { USB_HOST_CAPS } from '../../../src/usb/usb-host.js';
+import { UsbHost, type UsbHostEvent } from '../../../src/usb/host/index.js';
+import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir/index.js';
+import { UsbredirType } from '../../../src/usb/usbredir/index.js';
+import { USB_HOST_CAPS } from '../../../src/usb/host/index.js';
 import { FAKE_CDC_DEVICE_DESCRIPTOR, FakeCdcAcmDevice, fakeCdcTransform } from '../../fakes/usb/cdc-acm-device.js';
 
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/protocol/errors.js';
-import { USB_HOST_CAPS, UsbHost, type UsbHostEvent, type UsbHostOptions, usbFilterInfoFromDevice } from '../../../src/usb/usb-host.js';
-import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir.js';
-import { UsbredirStatus, UsbredirType } from '../../../src/usb/usbredir-proto.js';
+import { USB_HOST_CAPS, UsbHost, type UsbHostEvent, type UsbHostOptions } from '../../../src/usb/host/index.js';
+import { usbFilterInfoFromDevice } from '../../../src/usb/usbredir-filter.js';
+import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir/index.js';
+import { UsbredirStatus, UsbredirType } from '../../../src/usb/usbredir/index.js';
 import type { UsbDeviceLike, UsbIsochronousInTransferResultLike } from '../../../src/usb/webusb-types.js';
 import {
   FAKE_CDC_CONFIG_DESCRIPTOR,
@@ -683,5 +684,85 @@ describe('UsbHost talking to a QEMU-like guest', () => {
         { interfaceNumber: 1, interfaceClass: 10, interfaceSubclass: 0, interfaceProtocol: 0 },
       ],
     });
+  });
+});
+
+describe('UsbHost with several transfers in flight', () => {
+  /** The bulk answers the guest got, by id, checking that no id is answered twice. */
+  function answersById(packets: UsbredirPacket[]): Map<bigint, UsbredirPacket & { type: typeof T.BulkPacket }> {
+    const out = new Map<bigint, UsbredirPacket & { type: typeof T.BulkPacket }>();
+    for (const p of packets) {
+      if (p.type !== T.BulkPacket) continue;
+      expect(out.has(p.id), `id ${p.id} answered twice`).toBe(false);
+      out.set(p.id, p);
+    }
+    return out;
+  }
+  const text = (p: { data: Uint8Array } | undefined) => String.fromCharCode(...(p?.data ?? []));
+
+  it('should answer several bulk IN requests in the order asked, data in the order the device sent it', async () => {
+    const { guest, device } = await connected();
+    guest.send(bulk(10n, 0x82, 4), bulk(11n, 0x82, 4), bulk(12n, 0x82, 4), bulk(13n, 0x82, 4));
+    await settle();
+    expect(device.pendingBulkIn).toBe(4); // one transfer per request, all in flight at once
+    expect(guest.take()).toEqual([]);
+    device.emit(ascii('abcdefghijklmn'));
+    await settle();
+    const got = guest.take();
+    expect(got.map((p) => p.id)).toEqual([10n, 11n, 12n, 13n]);
+    expect(got.map((p) => text(p as { data: Uint8Array }))).toEqual(['abcd', 'efgh', 'ijkl', 'mn']);
+  });
+
+  it('should write several bulk OUT transfers in flight in order and answer each once', async () => {
+    const { guest, device } = await connected();
+    const chunks = ['one ', 'two ', 'three ', 'four ', 'five'];
+    guest.send(...chunks.map((c, i) => bulk(20n + BigInt(i), 0x02, c.length, u8(ascii(c)))));
+    await settle();
+    const answers = answersById(guest.take());
+    expect([...answers.keys()]).toEqual([20n, 21n, 22n, 23n, 24n]);
+    expect([...answers.values()].map((p) => [p.status, p.length])).toEqual(chunks.map((c) => [S.Success, c.length]));
+    expect(String.fromCharCode(...device.written)).toBe(chunks.join(''));
+  });
+
+  it('should answer cancelled requests at once and hand their data to the next requests, nothing lost or reordered', async () => {
+    const { guest, device } = await connected();
+    guest.send(bulk(1n, 0x82, 3), bulk(2n, 0x82, 3), bulk(3n, 0x82, 3), bulk(4n, 0x82, 3));
+    await settle();
+    guest.send({ type: T.CancelDataPacket, id: 2n }, { type: T.CancelDataPacket, id: 3n });
+    expect(guest.take()).toEqual([bulkReply(2n, 0x82, S.Cancelled, 0), bulkReply(3n, 0x82, S.Cancelled, 0)]);
+    expect(device.pendingBulkIn).toBe(4); // WebUSB cannot cancel: the transfers stay in flight
+    device.emit(ascii('AAABBBCCCDDDEEE'));
+    await settle();
+    guest.send(bulk(5n, 0x82, 3), bulk(6n, 0x82, 3), bulk(7n, 0x82, 3));
+    await settle();
+    const answers = answersById(guest.take());
+    expect([...answers.keys()]).toEqual([1n, 4n, 5n, 6n, 7n]);
+    // Requests 1 and 4 took the first two transfers; what the cancelled ones read went to 5 and 6, in order.
+    expect([1n, 4n, 5n, 6n, 7n].map((id) => text(answers.get(id)))).toEqual(['AAA', 'BBB', 'CCC', 'DDD', 'EEE']);
+    guest.send({ type: T.CancelDataPacket, id: 1n }); // already answered: nothing more
+    expect(guest.take()).toEqual([]);
+  });
+
+  it('should answer every pending request once when the device vanishes mid-transfer, and let go of it', async () => {
+    const { host, guest, device, states } = await connected();
+    guest.send(bulk(1n, 0x82, 64), bulk(2n, 0x82, 64), bulk(3n, 0x82, 64), { type: T.StartInterruptReceiving, id: 4n, endpoint: 0x83 });
+    await settle();
+    guest.take();
+    expect(device.pendingBulkIn).toBe(3);
+    device.unplug();
+    await settle();
+    await host.finished;
+    const got = guest.take();
+    const answers = answersById(got);
+    expect([...answers.keys()].sort()).toEqual([1n, 2n, 3n]);
+    expect([...answers.values()].every((p) => p.status === S.Ioerror && p.data.byteLength === 0)).toBe(true);
+    expect(got.filter((p) => p.type === T.DeviceDisconnect)).toHaveLength(1);
+    expect(got.at(-1)).toEqual({ type: T.DeviceDisconnect, id: 0n });
+    expect(states().at(-1)).toBe('lost');
+    // The host tried to give back both interfaces it claimed and to close the device, and sends nothing more.
+    expect(device.calls.filter((c) => c.startsWith('releaseInterface')).sort()).toEqual(['releaseInterface(0)', 'releaseInterface(1)']);
+    guest.send(bulk(9n, 0x82, 64));
+    expect(guest.take()).toEqual([bulkReply(9n, 0x82, S.Ioerror, 0)]);
+    expect(device.claimedInterfaces).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * console's `usb-filter` and the VM's filter_filter are applied.
  */
 import { describe, expect, it } from 'vitest';
-import { usbFilterInfoFromDevice } from '../../../src/usb/usb-host.js';
+import { usbFilterInfoFromDevice } from '../../../src/usb/usbredir-filter.js';
 import { checkDevice, parseUsbFilter, webUsbRequestFilters } from '../../../src/usb/usbredir-filter.js';
 import { FakeCdcAcmDevice } from '../../fakes/usb/cdc-acm-device.js';
 

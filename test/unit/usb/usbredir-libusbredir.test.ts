@@ -11,8 +11,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { capsWords, encodePacket, Negotiation, UsbredirStream, type UsbredirPacket, type UsbredirRole } from '../../../src/usb/usbredir.js';
-import { UsbredirCap, UsbredirType as T } from '../../../src/usb/usbredir-proto.js';
+import { capsWords, encodePacket, Negotiation, UsbredirStream, type UsbredirPacket, type UsbredirRole } from '../../../src/usb/usbredir/index.js';
+import { UsbredirCap, UsbredirType as T } from '../../../src/usb/usbredir/index.js';
 
 const C_SOURCE = String.raw`
 #include <stdio.h>

@@ -13,7 +13,7 @@ import {
   UsbredirStatus,
   UsbredirType,
   USBREDIR_VERSION,
-} from '../../../src/usb/usbredir-proto.js';
+} from '../../../src/usb/usbredir/index.js';
 import { UsbFilterFlag } from '../../../src/usb/usbredir-filter.js';
 
 const PROTO_H = '/usr/include/usbredirproto.h';

@@ -10,8 +10,8 @@ import {
   UsbredirStream,
   type UsbredirPacket,
   type UsbredirRole,
-} from '../../../src/usb/usbredir.js';
-import { UsbredirType } from '../../../src/usb/usbredir-proto.js';
+} from '../../../src/usb/usbredir/index.js';
+import { UsbredirType } from '../../../src/usb/usbredir/index.js';
 import { ascii, bytes, concat, hdr32, hdr64, le16, le32, zeros } from './bytes.js';
 
 const ALL = capsWords([0, 1, 2, 3, 4, 5, 6, 7]);

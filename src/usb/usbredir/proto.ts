@@ -124,12 +124,14 @@ export function indexToEp(index: number): number {
   return ((index & 0x10) << 3) | (index & 0x0f);
 }
 
+/** Packet type → its header name ("control_packet"), built once: names are asked for on hot paths too. */
+const PACKET_TYPE_NAMES = new Map<number, string>(
+  Object.entries(UsbredirType).map(([name, value]) => [value, name.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())]),
+);
+
 /** Name of a packet type for messages and logs ("control_packet", or "type 77" when unknown). */
 export function packetTypeName(type: number): string {
-  for (const [name, value] of Object.entries(UsbredirType)) {
-    if (value === type) return name.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase());
-  }
-  return `type ${type}`;
+  return PACKET_TYPE_NAMES.get(type) ?? `type ${type}`;
 }
 
 /** Name of a status code ("stall", or "status 9" when unknown). */
