@@ -4,11 +4,13 @@
  * loopback runs. Each time the guest loses the device (never hangs on it), the fake device ends closed on the
  * page when the page still exists, and QEMU stays alive and answers QMP: spice-server 0.15.1 aborts on a
  * usbredir connection reset in the middle of a message, so a client must close usbredir channels so that it
- * never sees one. A fresh session redirects a device again afterwards.
+ * never sees one. A fresh session redirects a device again afterwards. A reset by the network itself (the
+ * throttling proxy cutting every connection with RST mid-transfer) is checked too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { lastUsbListing, startQemu, waitFor, type Qemu } from '../servers/index.js';
+import { startThrottleProxy } from '../servers/throttle-proxy.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 
 /** Large enough that the loopback is still running when each fault hits (about 0.8 MB/s each way here). */
@@ -33,9 +35,9 @@ describe('USB faults during heavy traffic into QEMU', () => {
   }
 
   /** A new page, connected, with a high-speed fake redirected and the guest's loopback running on it. */
-  async function busyDevice(name: string): Promise<{ page: Page; key: string; since: number }> {
+  async function busyDevice(name: string, url = qemu.url): Promise<{ page: Page; key: string; since: number }> {
     const page = await openConsolePage(env.browser, env.origin);
-    await spiceTest(page, 'connect', qemu.url);
+    await spiceTest(page, 'connect', url);
     await page.waitForFunction(() => (window as any).spiceTest.named('spice-connected').length > 0, null, { timeout: 60_000 });
     await waitFor(async () => (await spiceTest<any>(page, 'usbStatus'))?.available, 'USB available', 30_000);
     const key = await spiceTest<string>(page, 'addFakeUsbDevice', { highSpeed: true, productName: name, serialNumber: name });
@@ -102,5 +104,22 @@ describe('USB faults during heavy traffic into QEMU', () => {
     await qemuAlive();
     await spiceTest(next.page, 'disconnect');
     await next.page.close();
+  });
+
+  it('should leave QEMU alive when the network resets every connection mid-transfer (RST, not the client)', async () => {
+    const proxy = await startThrottleProxy(qemu.port);
+    try {
+      const { page, key, since } = await busyDevice('Reset Uno', proxy.url);
+      proxy.cut('reset');
+      expect(
+        (await page.waitForFunction(() => (window as any).spiceTest.named('spice-disconnected')[0], null, { timeout: 15_000 }).then((h) => h.jsonValue())).code,
+      ).toBe('transport-closed');
+      await waitFor(async () => !(await spiceTest<any>(page, 'fakeUsbDevice', key)).opened, 'the fake device closed', 10_000);
+      await guestLost('Reset Uno', since);
+      await qemuAlive();
+      await page.close();
+    } finally {
+      await proxy.close();
+    }
   });
 });
