@@ -44,19 +44,19 @@ async function session(script: HostileScript): Promise<Page> {
 }
 
 /** The session ends with code protocol and a reason matching `reason`; the page stays responsive; nothing is left. */
-async function expectProtocolEnd(p: Page, reason: RegExp, serverCloseMs = 10_000): Promise<any> {
+async function expectProtocolEnd(p: Page, reason: RegExp, serverLeftOpen = 0): Promise<any> {
   const ended = await eventDetail(p, 'spice-disconnected');
   expect(ended.code).toBe('protocol');
   expect(ended.reason).toMatch(reason);
   await expectResponsive(p);
-  await expectNothingLeft(p, serverCloseMs);
+  await expectNothingLeft(p, serverLeftOpen);
   return ended;
 }
 
-async function expectNothingLeft(p: Page, serverCloseMs = 10_000): Promise<void> {
+async function expectNothingLeft(p: Page, serverLeftOpen = 0): Promise<void> {
   await waitFor(async () => p.workers().length === 0, 'the engine worker to terminate', 10_000);
   expect(await p.evaluate(() => (window as any).spiceTest.openSockets())).toBe(0);
-  await waitFor(async () => server!.connections() === 0, 'the hostile server sockets to close', serverCloseMs);
+  await waitFor(async () => server!.connections() <= serverLeftOpen, 'the hostile server sockets to close', 10_000);
   expect(await p.evaluate(() => (window as any).spiceTest.named('spice-disconnected').length)).toBe(1);
 }
 
@@ -237,8 +237,11 @@ describe('a hostile main channel', () => {
         }
       },
     });
-    // The server is still flushing megabytes of lists when the client hangs up: its socket takes longer to go.
-    await expectProtocolEnd(p, /257 channels exceeds the limit of 256 \(MAX_CHANNELS\)/, 30_000);
+    // The server is still flushing megabytes of lists when the client hangs up. The engine has let go of the
+    // socket (no worker, none open); the browser drains or drops it on its own schedule (observed: from 2 s
+    // to over 30 s on a loaded machine, Chromium's closing handshake times out after 60 s), so the flooded main
+    // socket may still be open on the server here.
+    await expectProtocolEnd(p, /257 channels exceeds the limit of 256 \(MAX_CHANNELS\)/, 1);
     expect(sent).toBeLessThan(100_000);
   });
 

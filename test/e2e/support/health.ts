@@ -39,8 +39,12 @@ export async function ticks(page: Page): Promise<Ticks> {
   });
 }
 
-/** How long a trivial page.evaluate takes to answer, in ms (throws if not within `bound`). */
-export async function evaluateLatency(page: Page, bound = 2000): Promise<number> {
+/**
+ * How long a trivial page.evaluate takes to answer, in ms (throws if not within `bound`). The default bound,
+ * 5 s, is far above an idle page's few ms and still catches a hung one; 2 s failed now and then on the shared
+ * 2-core test machine at a load average of 15.
+ */
+export async function evaluateLatency(page: Page, bound = 5000): Promise<number> {
   const t0 = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -58,7 +62,7 @@ export async function evaluateLatency(page: Page, bound = 2000): Promise<number>
  * Proves the page keeps running: over `ms`, both the rAF and the timer advance, and page.evaluate answers
  * within `bound`. Returns what it saw.
  */
-export async function expectResponsive(page: Page, ms = 500, bound = 2000): Promise<{ raf: number; timer: number; latency: number }> {
+export async function expectResponsive(page: Page, ms = 500, bound = 5000): Promise<{ raf: number; timer: number; latency: number }> {
   const a = await ticks(page);
   await new Promise((r) => setTimeout(r, ms));
   const latency = await evaluateLatency(page, bound);
