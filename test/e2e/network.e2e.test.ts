@@ -128,8 +128,8 @@ describe('a stalled link', () => {
       expect(await p.evaluate(() => (window as any).spiceTest.state())).toBe('connected');
       proxy.release();
       await waitFor(async () => (await frames(p)) > stalled, 'frames after the stall', 30_000);
-      await paint('#669933');
       const after = await frames(p);
+      await paint('#669933');
       await waitFor(async () => (await frames(p)) > after, 'a frame for a draw after the stall', 30_000);
       expect(await p.evaluate(() => (window as any).spiceTest.named('spice-disconnected').length)).toBe(0);
       await p.evaluate(() => (window as any).spiceTest.disconnect());
