@@ -18,6 +18,7 @@ import {
   type SessionState,
 } from '../api/types.js';
 import { ChannelType } from '../protocol/constants.js';
+import { limitError, MAX_CHANNELS } from '../protocol/limits.js';
 import type { ChannelId, MainInit } from '../protocol/main.js';
 import { GlzDictionary } from '../codecs/glz.js';
 import { Channel, PassiveChannel } from './channel.js';
@@ -32,8 +33,6 @@ import { MonitorRegistry } from './monitors.js';
 import { EngineAgent } from './agent.js';
 
 const DEFAULT_LINK_TYPES: ChannelTypeName[] = ['display', 'inputs', 'cursor', 'usbredir'];
-/** A hostile server could announce endless channels; real ones have a few dozen at most. */
-const MAX_CHANNELS = 256;
 
 export class Session {
   private state: SessionState = 'connecting';
@@ -180,7 +179,9 @@ export class Session {
     for (const { type, id } of list) {
       const key = `${type}:${id}`;
       if (type === ChannelType.Main || this.channels.has(key)) continue;
-      if (this.channels.size >= MAX_CHANNELS) return this.fail(DisconnectCode.Protocol, `the server announced more than ${MAX_CHANNELS} channels`);
+      if (this.channels.size >= MAX_CHANNELS) {
+        return this.fail(DisconnectCode.Protocol, limitError(`a channel list of ${this.channels.size + 1} channels`, MAX_CHANNELS, 'MAX_CHANNELS').message);
+      }
       const info: ChannelInfo = { type: channelTypeName(type), typeId: type, id, state: 'listed' };
       const channel = this.linkTypes.has(info.type) ? this.createChannel(type, id) : null;
       this.channels.set(key, { info, channel });

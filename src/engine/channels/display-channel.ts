@@ -17,14 +17,11 @@ import { strokeDashes } from '../../display/stroke.js';
 import { Channel } from '../channel.js';
 import type { ChannelContext } from '../channel-context.js';
 import { decodeJpeg } from '../jpeg.js';
+import { limitError, MAX_SURFACE_DIMENSION, MAX_SURFACE_PIXELS } from '../../protocol/limits.js';
 import { Presenter, type PresentationStats } from '../presenter.js';
 import type { StreamHost, Streams } from '../streams.js';
 import type { MonitorHead, VideoStreamStats } from '../../api/engine-api.js';
 
-/** Largest surface side we accept: beyond any real monitor. */
-const MAX_SURFACE_SIDE = 16384;
-/** All surfaces of one channel together; beyond this a server is broken or hostile. */
-const MAX_SURFACE_PIXELS = 128 * 1024 * 1024;
 /** What we announce in DISPLAY_INIT: 16 Mi pixels of pixmap cache (64 MiB), as spice-gtk does in spirit. */
 export const PIXMAP_CACHE_PIXELS = 16 * 1024 * 1024;
 
@@ -177,7 +174,13 @@ export class DisplayChannel extends Channel {
         return this.surfaceDestroy(msg.parseSurfaceDestroy(body).surfaceId);
       case DisplayMsg.Mode: {
         const m = msg.parseMode(body);
-        return this.surfaceCreate({ surfaceId: 0, width: m.width, height: m.height, format: m.bits === 16 ? SurfaceFmt.Fmt16555 : SurfaceFmt.Fmt32Xrgb, flags: SurfaceFlags.Primary });
+        return this.surfaceCreate({
+          surfaceId: 0,
+          width: m.width,
+          height: m.height,
+          format: m.bits === 16 ? SurfaceFmt.Fmt16555 : SurfaceFmt.Fmt32Xrgb,
+          flags: SurfaceFlags.Primary,
+        });
       }
       case DisplayMsg.Mark:
         this.presenter.mark();
@@ -260,9 +263,14 @@ export class DisplayChannel extends Channel {
   // Surfaces
 
   private surfaceCreate(m: msg.SurfaceCreate): void {
-    check(m.width > 0 && m.height > 0 && m.width <= MAX_SURFACE_SIDE && m.height <= MAX_SURFACE_SIDE, () => `surface ${m.surfaceId} of ${m.width}x${m.height}`);
+    check(m.width > 0 && m.height > 0, () => `surface ${m.surfaceId} of ${m.width}x${m.height}`);
+    if (m.width > MAX_SURFACE_DIMENSION || m.height > MAX_SURFACE_DIMENSION) {
+      throw limitError(`surface ${m.surfaceId} of ${m.width}x${m.height}`, `${MAX_SURFACE_DIMENSION}x${MAX_SURFACE_DIMENSION}`, 'MAX_SURFACE_DIMENSION');
+    }
     this.surfaceDestroy(m.surfaceId);
-    check(this.surfacePixels + m.width * m.height <= MAX_SURFACE_PIXELS, () => `surfaces of more than ${MAX_SURFACE_PIXELS} pixels`);
+    if (this.surfacePixels + m.width * m.height > MAX_SURFACE_PIXELS) {
+      throw limitError(`surfaces of ${this.surfacePixels + m.width * m.height} pixels`, `${MAX_SURFACE_PIXELS} pixels`, 'MAX_SURFACE_PIXELS');
+    }
     const surface = new Surface(m.surfaceId, m.width, m.height, m.format);
     this.surfaces.set(m.surfaceId, surface);
     this.surfacePixels += m.width * m.height;
@@ -373,7 +381,15 @@ export class DisplayChannel extends Channel {
     return this.withImages([m.src, DisplayChannel.pattern(m.brush), m.mask.bitmap], ([src, pattern, maskSrc]) => {
       if (!src) return;
       const paint = this.paint(m.brush, surface, pattern ?? null) ?? { kind: 'solid', color: 0 };
-      surface.rop3(src.words === surface.words ? surface.snapshot() : src, m.srcArea, m.base.box, m.base.clip, paint, m.rop3, DisplayChannel.mask(m.mask, maskSrc ?? null));
+      surface.rop3(
+        src.words === surface.words ? surface.snapshot() : src,
+        m.srcArea,
+        m.base.box,
+        m.base.clip,
+        paint,
+        m.rop3,
+        DisplayChannel.mask(m.mask, maskSrc ?? null),
+      );
       this.changed(m.base.surfaceId);
     });
   }
@@ -416,7 +432,18 @@ export class DisplayChannel extends Channel {
       const fore = this.paint(m.foreBrush, surface, forePattern ?? null);
       if (fore) {
         for (const g of m.glyphs) {
-          surface.glyph(g.renderPos.x + g.glyphOrigin.x, g.renderPos.y + g.glyphOrigin.y, g.width, g.height, m.bpp, g.data, m.base.box, m.base.clip, fore, m.foreMode || Ropd.OpPut);
+          surface.glyph(
+            g.renderPos.x + g.glyphOrigin.x,
+            g.renderPos.y + g.glyphOrigin.y,
+            g.width,
+            g.height,
+            m.bpp,
+            g.data,
+            m.base.box,
+            m.base.clip,
+            fore,
+            m.foreMode || Ropd.OpPut,
+          );
         }
       }
       this.changed(m.base.surfaceId);
