@@ -33,8 +33,8 @@ export interface InteractionHost extends ReactiveControllerHost, HTMLElement {
 
 export interface InteractionConfig {
   engine: EngineController;
-  canvas(): HTMLCanvasElement | null;
-  container(): HTMLElement | null;
+  canvas: () => HTMLCanvasElement | null;
+  container: () => HTMLElement | null;
   emit: SpiceConsoleEmit;
 }
 
