@@ -34,6 +34,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unnecessary-type-assertion': 'off',
       // Methods of comlink APIs and of interfaces are async by contract, whether or not they await.
       '@typescript-eslint/require-await': 'off',
+      // Passing on a caught `unknown` unchanged (catch (e) { reject(e) }) keeps the original error.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
     },
   },
   { files: ['src/elements/**/*.ts', 'src/controllers/**/*.ts', 'test/browser/**/*.ts'], ...lit.configs['flat/recommended'] },

@@ -57,7 +57,7 @@ export function parseKeyboardCodes(text, source = 'keyboard-codes.txt') {
   }
 
   const values = new Map(mapped.map(([code, value]) => [code, value]));
-  for (const [alias, target, where] of aliases) {
+  for (const [, target, where] of aliases) {
     if (!values.has(target)) throw new Error(`${where}: alias target ${target} is not a mapped code`);
   }
   return {

@@ -35,13 +35,13 @@ export interface InteractionHost extends ReactiveControllerHost, HTMLElement {
 export interface InteractionConfig {
   engine: EngineController;
   /** The monitors shown inside the console, in display order. */
-  monitors(): SpiceMonitor[];
+  monitors: () => SpiceMonitor[];
   /** Every monitor element, in the console or in a window of its own. */
-  allMonitors(): SpiceMonitor[];
+  allMonitors: () => SpiceMonitor[];
   /** The element the monitors are placed in. */
-  screen(): HTMLElement | null;
+  screen: () => HTMLElement | null;
   /** The scrolling box the arrangement is fitted into (the overlay's base). */
-  container(): HTMLElement | null;
+  container: () => HTMLElement | null;
   emit: SpiceConsoleEmit;
   /** The arrangement changed (see ViewportControllerConfig.arranged). */
   arranged?: ViewportControllerConfig['arranged'];

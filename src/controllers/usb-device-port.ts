@@ -102,12 +102,12 @@ function ownView(data: DataView | null | undefined, transfers: ArrayBuffer[]): D
 
 /** A transfer result as a plain object (WebUSB's own result objects cannot be cloned). */
 function plainResult(method: UsbDeviceMethod, value: unknown, transfers: ArrayBuffer[]): unknown {
-  const r = value as Record<string, any> | undefined;
+  const r = value as Record<string, unknown> | undefined;
   if (!r) return undefined;
   switch (method) {
     case 'controlTransferIn':
     case 'transferIn':
-      return { status: r.status, data: ownView(r.data, transfers) };
+      return { status: r.status, data: ownView(r.data as DataView | null | undefined, transfers) };
     case 'controlTransferOut':
     case 'transferOut':
       return { status: r.status, bytesWritten: r.bytesWritten };
@@ -158,7 +158,7 @@ export function openUsbDevicePort(device: UsbDeviceLike): UsbDevicePortHandle {
         return transfers.length ? transfer(result, transfers) : result;
       } catch (e) {
         const error = e as { name?: unknown; message?: unknown };
-        return { ok: false, error: { name: String(error?.name ?? 'Error'), message: String(error?.message ?? e) }, state: dynamicState(device) };
+        return { ok: false, error: { name: typeof error?.name === 'string' ? error.name : 'Error', message: String(error?.message ?? e) }, state: dynamicState(device) };
       }
     },
     watch() {

@@ -204,8 +204,16 @@ export function strokePixels(path: readonly StrokePathSegment[], dashes: Dashes 
       let octant = 0;
       let sx = 1;
       let sy = 1;
-      if (adx < 0) (adx = -adx), (sx = -1), (octant |= X_DECREASING);
-      if (ady < 0) (ady = -ady), (sy = -1), (octant |= Y_DECREASING);
+      if (adx < 0) {
+        adx = -adx;
+        sx = -1;
+        octant |= X_DECREASING;
+      }
+      if (ady < 0) {
+        ady = -ady;
+        sy = -1;
+        octant |= Y_DECREASING;
+      }
       const yMajor = adx <= ady;
       if (yMajor) octant |= Y_MAJOR;
       const major = yMajor ? ady : adx;
@@ -236,8 +244,13 @@ export function strokePixels(path: readonly StrokePathSegment[], dashes: Dashes 
         const j = floorDiv(BigInt(e) + BigInt(kLo - 1) * BigInt(e1), BigInt(major) * 2n) + 1n;
         e = Number(BigInt(e) + BigInt(kLo) * BigInt(e1) - BigInt(major) * 2n * j);
         const minorSteps = Number(j);
-        if (yMajor) (y += sy * kLo), (x += sx * minorSteps);
-        else (x += sx * kLo), (y += sy * minorSteps);
+        if (yMajor) {
+          y += sy * kLo;
+          x += sx * minorSteps;
+        } else {
+          x += sx * kLo;
+          y += sy * minorSteps;
+        }
         dash?.advance(kLo);
       }
       for (let k = kLo; k < kHi; k++) {

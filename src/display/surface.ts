@@ -333,7 +333,12 @@ export class Surface {
       if (rows) {
         const spans = rows[y - area.top]!;
         let hit = false;
-        for (let k = 0; k < spans.length; k += 2) if (x >= spans[k]! && x < spans[k + 1]!) (hit = true), (k = spans.length);
+        for (let k = 0; k < spans.length; k += 2) {
+          if (x >= spans[k]! && x < spans[k + 1]!) {
+            hit = true;
+            break;
+          }
+        }
         if (!hit) return;
       }
       const i = y * this.width + x;

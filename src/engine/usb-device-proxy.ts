@@ -181,15 +181,15 @@ export class PageUsbDevice implements UsbDeviceLike {
   private liveConfiguration(c: UsbConfigurationData): UsbConfigurationLike {
     const interfaces: UsbInterfaceLike[] = c.interfaces.map((itf) => {
       const alternates: UsbAlternateInterfaceLike[] = itf.alternates.map((a) => ({ ...a, endpoints: a.endpoints.map((e) => ({ ...e })) }));
-      const self = this;
+      const state = () => this.state;
       return {
         interfaceNumber: itf.interfaceNumber,
         alternates,
         get claimed() {
-          return self.state.configurationValue === c.configurationValue && (self.state.interfaces[itf.interfaceNumber]?.[0] ?? false);
+          return state().configurationValue === c.configurationValue && (state().interfaces[itf.interfaceNumber]?.[0] ?? false);
         },
         get alternate() {
-          const current = self.state.configurationValue === c.configurationValue ? (self.state.interfaces[itf.interfaceNumber]?.[1] ?? 0) : 0;
+          const current = state().configurationValue === c.configurationValue ? (state().interfaces[itf.interfaceNumber]?.[1] ?? 0) : 0;
           return alternates.find((a) => a.alternateSetting === current) ?? alternates[0]!;
         },
       };

@@ -21,10 +21,18 @@ export function utf8Decode(bytes: Uint8Array): string {
     const b = bytes[i]!;
     let need = 0;
     let c = b;
-    if (b >= 0xf0 && b < 0xf8) (need = 3), (c = b & 7);
-    else if (b >= 0xe0) (need = 2), (c = b & 15);
-    else if (b >= 0xc0) (need = 1), (c = b & 31);
-    else if (b >= 0x80) need = -1;
+    if (b >= 0xf0 && b < 0xf8) {
+      need = 3;
+      c = b & 7;
+    } else if (b >= 0xe0) {
+      need = 2;
+      c = b & 15;
+    } else if (b >= 0xc0) {
+      need = 1;
+      c = b & 31;
+    } else if (b >= 0x80) {
+      need = -1;
+    }
     i++;
     if (need < 0 || i + need > bytes.length) {
       s += '\ufffd';

@@ -18,7 +18,7 @@ if (typeof customElements !== 'undefined') defineSpiceElements();
 type Pascal<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Capitalize<Head>}${Pascal<Tail>}` : Capitalize<S>;
 /** The React prop of a DOM event: `spice-connected` → `onSpiceConnected`. */
 export type EventPropName<E extends string> = `on${Pascal<E>}`;
-type ConsoleEventName = keyof SpiceConsoleEventMap & string;
+type ConsoleEventName = Extract<keyof SpiceConsoleEventMap, string>;
 
 /**
  * Event props of `<SpiceConsole>` and the events they listen to. The `satisfies` clause makes a missing,

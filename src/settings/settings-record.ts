@@ -170,7 +170,7 @@ export function isSettingName(name: string): name is SettingName {
 /** A plain object (what IndexedDB's structured clone gives back for an object literal); not a Map, Date, array… */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
+  const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
 

@@ -24,6 +24,7 @@ export class KeyFileSyntaxError extends Error {
 /** Groups by name, each a map of key to raw (still escaped) value. Null-prototype free: Maps throughout. */
 export type KeyFile = Map<string, Map<string, string>>;
 
+// eslint-disable-next-line no-control-regex -- a group name excludes control characters, so the class names them
 const GROUP_RE = /^\[([^\][\x00-\x1f]+)\]$/;
 const KEY_RE = /^[A-Za-z0-9_-]+$/;
 const LOCALIZED_KEY_RE = /^[A-Za-z0-9_-]+\[[^\]]*\]$/;

@@ -310,6 +310,7 @@ function websocketUrl(settings: VvSettings, ours: Section, options: VvParseOptio
 const WS_URL_RE = /^wss?:\/\/[^\s/?#\\@]+(?:[/?#][^\s\\]*)?$/i;
 
 function checkUrl(url: string, from: string): string {
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point of this test
   if (url.length > 2048 || !WS_URL_RE.test(url) || /[\x00-\x1f\x7f]/.test(url)) {
     throw new VvFileError(VvErrorCode.InvalidUrl, `${from} is not a ws:// or wss:// URL: ${JSON.stringify(url.slice(0, 80))}`);
   }
@@ -327,7 +328,7 @@ class Section {
     file: KeyFile,
     private readonly group: string,
   ) {
-    this.values = file.get(group) ?? new Map();
+    this.values = file.get(group) ?? new Map<string, string>();
   }
 
   has(key: string): boolean {
@@ -396,7 +397,7 @@ class Section {
   versions(key: string): Record<string, string> | undefined {
     const items = this.list(key);
     if (!items) return undefined;
-    const out: Record<string, string> = Object.create(null);
+    const out = Object.create(null) as Record<string, string>;
     for (const item of items) {
       const colon = item.indexOf(':');
       if (colon <= 0) throw this.invalid(key, `${JSON.stringify(item)} is not os:version`);

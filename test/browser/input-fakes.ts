@@ -60,13 +60,13 @@ export function fakeEngine(mouseMode: 'client' | 'server' = 'client'): FakeEngin
               else void api.releaseAll();
             };
           }
-          await s({ type: 'state', state: 'connecting' });
-          await s({ type: 'mouse-mode', mode: mouseMode, supported: ['server', 'client'] });
-          await s({ type: 'state', state: 'connected' });
-          await s({ type: 'connected', session: session(mouseMode) });
+          s({ type: 'state', state: 'connecting' });
+          s({ type: 'mouse-mode', mode: mouseMode, supported: ['server', 'client'] });
+          s({ type: 'state', state: 'connected' });
+          s({ type: 'connected', session: session(mouseMode) });
         },
         async disconnect() {
-          await sink?.({ type: 'disconnected', code: 'client', reason: 'bye', clean: true });
+          sink?.({ type: 'disconnected', code: 'client', reason: 'bye', clean: true });
         },
         async openSockets() {
           return 0;
@@ -119,7 +119,7 @@ export function fakeEngine(mouseMode: 'client' | 'server' = 'client'): FakeEngin
       }) as unknown as Worker;
     },
     async emit(event) {
-      await sink?.(event);
+      sink?.(event);
       await new Promise((r) => requestAnimationFrame(() => r(null)));
     },
     async waitForBatches(count) {

@@ -75,7 +75,7 @@ export function uniqueVmId(label: string): string {
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
+    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
   });
 }
 
@@ -103,7 +103,7 @@ export async function writeRaw(vmId: string, value: unknown): Promise<void> {
     tx.objectStore(SETTINGS_STORE).put(value, vmId);
     await new Promise<void>((resolve, reject) => {
       tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error);
+      tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
     });
   } finally {
     db.close();

@@ -11,6 +11,7 @@ import { assert, assertEqual, nextEvent } from './assert.js';
 import { settingsEvents, uniqueVmId } from './settings-support.js';
 
 const fakeEngine = () => new Worker(new URL('./usb-fake-engine.worker.ts', import.meta.url), { type: 'module', name: 'settings-fake-engine' });
+// eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to put back on the prototype, never called detached
 const realOpen = IDBFactory.prototype.open;
 
 describe('settings when storage is unavailable', () => {

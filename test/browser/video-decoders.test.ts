@@ -73,7 +73,7 @@ function assertQuadrants(image: { width: number; height: number; pixels: Uint8Cl
     const y = Math.floor(i / 2) * (H / 2) + H / 4;
     const p = (y * W + x) * 4;
     const got = [...image.pixels.subarray(p, p + 4)];
-    assert(got.slice(0, 3).every((v) => Math.abs(v - g) <= 8) && got[3] === 255, `${what} quadrant ${i}: expected grey ${g}, got ${got}`);
+    assert(got.slice(0, 3).every((v) => Math.abs(v - g) <= 8) && got[3] === 255, `${what} quadrant ${i}: expected grey ${g}, got ${got.join(',')}`);
   });
 }
 

@@ -5,8 +5,8 @@
  * with LZ4 requested by the client, and with ZLIB_GLZ (GLZ wrapped in zlib) forced by the server.
  * The scene's animations are frozen (SIGSTOP) before the pictures are taken, so they show the same moment.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { sleep, startXspice, type ImageCompression, type Xspice, type XspiceOptions } from '../servers/index.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { compare, elementScreenshot, saveComparison, screenCanvas, showUnscaled, shownPixels } from './support/pixels.js';

@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
 import { useConsoleBrowser } from './support/browser.js';
 import { decodePng } from './support/png.js';

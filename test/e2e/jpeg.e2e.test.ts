@@ -13,8 +13,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { parsePpm, startXspice, waitFor, type ImageCompression, type Screenshot, type Xspice } from '../servers/index.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { compare, elementScreenshot, saveComparison, screenCanvas, showUnscaled, shownPixels } from './support/pixels.js';

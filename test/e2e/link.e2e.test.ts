@@ -4,7 +4,7 @@
  * with the right code and leaves no worker and no socket behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { findFreePort, isPortOpen, startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';

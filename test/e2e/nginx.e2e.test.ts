@@ -63,7 +63,7 @@ function upgrade(nginx: Nginx, path: string, headers: Record<string, string> = {
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(buf)?.[1] ?? 0);
       resolve({ status, head: buf.slice(0, end), socket });
     });
-    socket.on('error', (e) => {
+    socket.on('error', (e: Error) => {
       clearTimeout(timer);
       reject(e);
     });

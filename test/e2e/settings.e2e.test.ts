@@ -43,7 +43,7 @@ function rawStore(page: Page, vmId: string, value?: unknown): Promise<unknown> {
       new Promise((resolve, reject) => {
         const open = indexedDB.open('spice-console-settings');
         open.onupgradeneeded = () => open.result.createObjectStore('settings');
-        open.onerror = () => reject(open.error);
+        open.onerror = () => reject(open.error ?? new Error('IndexedDB open failed'));
         open.onsuccess = () => {
           const db = open.result;
           const tx = db.transaction('settings', write ? 'readwrite' : 'readonly');
@@ -52,7 +52,7 @@ function rawStore(page: Page, vmId: string, value?: unknown): Promise<unknown> {
             db.close();
             resolve(write ? undefined : req.result);
           };
-          tx.onerror = () => reject(tx.error);
+          tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
         };
       }),
     [vmId, value, value !== undefined] as const,

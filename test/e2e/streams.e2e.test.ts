@@ -8,8 +8,8 @@
  * spicy-screenshot shows, pixel for pixel. H.265 is not tried: spice-server 0.15.1
  * refuses `gstreamer:h265` ("unknown video codec") and Chromium 156 here does not decode it either.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { sleep, startXspice, waitFor } from '../servers/index.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { compare, elementScreenshot, saveComparison, screenCanvas, showUnscaled, shownPixels } from './support/pixels.js';

@@ -8,7 +8,7 @@
  * turning itself off.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { acmPayload, GUEST, lastUsbListing, md5Hex, startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
 import { fakeCdcTransform } from '../fakes/usb/cdc-acm-device.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';

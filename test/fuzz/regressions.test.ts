@@ -98,7 +98,10 @@ describe('fuzz findings: draws whose cost the message size does not bound', () =
     const covered = (rs: typeof rects) => {
       const set = new Set<number>();
       let area = 0;
-      for (const r of rs) for (let y = r.top; y < r.bottom; y++) for (let x = r.left; x < r.right; x++) (set.add(y * 100 + x), area++);
+      for (const r of rs) for (let y = r.top; y < r.bottom; y++) for (let x = r.left; x < r.right; x++) {
+        set.add(y * 100 + x);
+        area++;
+      }
       return { pixels: set.size, area };
     };
     expect(covered(merged)).toEqual({ pixels: covered(rects).pixels, area: covered(rects).pixels });

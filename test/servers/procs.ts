@@ -225,7 +225,7 @@ export async function execTracked(
   clearTimeout(timer);
   // let the pipes drain
   await Promise.all(
-    [t.child.stdout, t.child.stderr].map((s) => (s && !s.readableEnded ? once(s, 'close').catch(() => {}) : undefined)),
+    [t.child.stdout, t.child.stderr].map((s) => (s && !s.readableEnded ? once(s, 'close').catch(() => {}) : Promise.resolve())),
   );
   if (spawnError) throw new Error(`${cmd}: ${spawnError.message}`);
   return { stdout: out(), stderr: err(), code };

@@ -203,13 +203,13 @@ export class SpiceConsoleOptions extends LitElement {
     const form = this.renderForm();
     if (this.inline) return html`<div part="base">${form}</div>`;
     return html`<div part="base">
-      <button part="toggle" type="button" aria-haspopup="dialog" aria-expanded=${this.open ? 'true' : 'false'} @click=${this.show}>
+      <button part="toggle" type="button" aria-haspopup="dialog" aria-expanded=${this.open ? 'true' : 'false'} @click=${() => this.show()}>
         Console options
       </button>
       <dialog part="dialog" aria-labelledby="title" @close=${this.onDialogClose}>
         <h2 part="title" id="title">Console options</h2>
         ${form}
-        <div part="footer"><button part="close" type="button" @click=${this.hide}>Close</button></div>
+        <div part="footer"><button part="close" type="button" @click=${() => this.hide()}>Close</button></div>
       </dialog>
     </div>`;
   }
@@ -362,7 +362,7 @@ export class SpiceConsoleOptions extends LitElement {
 
   /** Finds the console (by `for`, else the enclosing one). */
   private resolve(): void {
-    let found: Element | null = null;
+    let found: Element | null;
     if (this.for) {
       const root = this.getRootNode() as Document | ShadowRoot;
       found = typeof root.getElementById === 'function' ? root.getElementById(this.for) : null;

@@ -149,7 +149,7 @@ export class SpiceUsbMenu extends LitElement {
         aria-expanded=${this.open ? 'true' : 'false'}
         ?data-unavailable=${!available}
         title=${available ? 'USB devices' : `USB redirection is unavailable: ${reason}`}
-        @click=${this.toggle}
+        @click=${() => this.toggle()}
       >
         USB${active ? ` (${active})` : ''}
       </button>
@@ -161,7 +161,7 @@ export class SpiceUsbMenu extends LitElement {
           ${devices.map((d) => this.renderDevice(d, available))}
         </ul>
         ${devices.length === 0 ? html`<p part="empty">No USB device yet.</p>` : nothing}
-        <button part="add" type="button" ?disabled=${!available} @click=${this.add}>Redirect a USB device…</button>
+        <button part="add" type="button" ?disabled=${!available} @click=${() => this.add()}>Redirect a USB device…</button>
         ${this.error ? html`<p part="error" role="alert">${this.error}</p>` : nothing}
       </div>
     </div>`;
@@ -171,7 +171,7 @@ export class SpiceUsbMenu extends LitElement {
   private renderNotice(text: string, floating: boolean) {
     return html`<div part="notice" role="alert" ?data-floating=${floating}>
       ${text}
-      <button part="dismiss" type="button" @click=${this.dismiss}>Dismiss</button>
+      <button part="dismiss" type="button" @click=${() => this.dismiss()}>Dismiss</button>
     </div>`;
   }
 
@@ -189,7 +189,7 @@ export class SpiceUsbMenu extends LitElement {
 
   /** Finds the console (by `for`, else the enclosing one) and takes its status. */
   private resolve(): void {
-    let found: Element | null = null;
+    let found: Element | null;
     if (this.for) {
       const root = this.getRootNode() as Document | ShadowRoot;
       found = typeof root.getElementById === 'function' ? root.getElementById(this.for) : null;

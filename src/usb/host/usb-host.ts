@@ -208,21 +208,24 @@ export class UsbHost {
 
   /** What the transfer parts see of the host (see context.ts). */
   private context(): HostContext {
-    const host = this;
+    // The getters read the host's live fields through these arrows (a getter's own `this` is the context object).
+    const attached = () => this.attached;
+    const terminal = () => this.terminal;
+    const stream = () => this.stream;
     return {
       device: this.device,
       get attached() {
-        return host.attached;
+        return attached();
       },
       get terminal() {
-        return host.terminal;
+        return terminal();
       },
       pending: this.pending,
       get maxPacketLength() {
-        return host.stream.maxPacketLength;
+        return stream().maxPacketLength;
       },
       get ids64() {
-        return host.stream.negotiation.ids64;
+        return stream().negotiation.ids64;
       },
       send: (packet) => this.send(packet),
       warn: (message) => this.warn(message),

@@ -64,10 +64,11 @@ function world(): { surfaces: Map<number, Surface>; images: ImageResolver } {
   for (const e of glzSessionHistory()) glz.add(e.id, e.winHeadDist, e.words);
   const images = new ImageResolver({ pixmapCachePixels: 1 << 16, glz, surface: (id) => surfaces.get(id), later: () => {} });
   // One cached pixmap (id 7, as the FROM_CACHE seeds use) and one cached palette.
-  images.resolve(msg.readImage(new Reader(smallBitmapImage(7n)), 0));
+  // `void`: a bitmap resolves synchronously (only GLZ images wait, and return a promise).
+  void images.resolve(msg.readImage(new Reader(smallBitmapImage(7n)), 0));
   const cached = msg.readImage(new Reader(smallBitmapImage(7n)), 0);
   cached.descriptor.flags = ImageFlags.CacheMe;
-  images.resolve(cached);
+  void images.resolve(cached);
   return { surfaces, images };
 }
 
@@ -274,7 +275,7 @@ export const displayDrawCostTarget: FuzzTarget = {
   // About 0.1 s per input (a FILL merging up to 1024 overlapping rects, a stroke of 9000 points).
   unitRuns: 15,
   longRuns: 2000,
-  run: displayDrawTarget.run,
+  run: (input) => displayDrawTarget.run(input),
 };
 
 /** Every parser of a display message, in selector order (each parses only; drawing is display/draw's). */

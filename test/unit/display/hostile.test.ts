@@ -59,7 +59,7 @@ describe('hostile display input', () => {
       try {
         apply(body);
       } catch (e) {
-        if (!(e instanceof ProtocolError)) throw new Error(`mutation ${i} threw ${(e as Error).name}: ${(e as Error).message}`);
+        if (!(e instanceof ProtocolError)) throw new Error(`mutation ${i} threw ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
         rejected++;
       }
     }

@@ -3,7 +3,7 @@ import type { EngineEvent } from '../../../src/api/engine-api.js';
 import { Session } from '../../../src/engine/session.js';
 import { BaseMsg, BaseMsgc, DisplayMsgc, LinkErr, MainMsg, MainMsgc } from '../../../src/protocol/constants.js';
 import { Writer } from '../../../src/protocol/writer.js';
-import { channelsList, fakeNetwork, linked, mainInit as init, settle, type FakeConnection } from './fake-server.js';
+import { channelsList, fakeNetwork, linked, mainInit as init, settle } from './fake-server.js';
 
 function start(password = 'pw') {
   const net = fakeNetwork();

@@ -125,12 +125,12 @@ describe('limits', () => {
       }
       return display.readImage(new Reader(w.finish()), 0);
     };
-    images.resolve(cached(1n));
+    void images.resolve(cached(1n)); // a bitmap resolves synchronously
     expect(refused(() => images.resolve(cached(2n)), 'PIXMAP_CACHE_PIXELS')).toMatch(/200 pixels exceeds the limit of 189 pixels/);
 
     const palettes = new ImageResolver({ pixmapCachePixels: 1 << 20, glz: new GlzDictionary(0), surface: () => undefined, later: () => {} });
     for (let i = 0; i < limits.MAX_PALETTE_CACHE_ENTRIES; i++) {
-      palettes.resolve(cached(BigInt(i), BigInt(i)));
+      void palettes.resolve(cached(BigInt(i), BigInt(i)));
       palettes.invalidate(BigInt(i));
     }
     refused(() => palettes.resolve(cached(99999n, 99999n)), 'MAX_PALETTE_CACHE_ENTRIES');

@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QEMU, connect, freePort, haveQemu, testGuest } from './qemu-chardev.js';
+import { QEMU, connect, freePort, testGuest } from './qemu-chardev.js';
 import { UsbHost } from '../../../src/usb/host/index.js';
 import { lastUsbListing } from '../../servers/guest.js';
 import { FakeCdcAcmDevice } from '../../fakes/usb/cdc-acm-device.js';
