@@ -218,7 +218,11 @@ export function runCodecBench(host: BenchHost): void {
     const owner = {};
     // the three payloads must decode to the same pixels, or the comparison means nothing
     const reference = decodeLz(lz).pixels;
-    for (const [codec, img] of [['GLZ', glzNext()], ['GLZ shared', glzNext(glzOut, owner)], ['LZ4', decodeLz4(lz4, w, h)]] as const) {
+    for (const [codec, img] of [
+      ['GLZ', glzNext()],
+      ['GLZ shared', glzNext(glzOut, owner)],
+      ['LZ4', decodeLz4(lz4, w, h)],
+    ] as const) {
       if (img.pixels.some((v, i) => v !== reference[i])) throw new Error(`${codec} payload of ${name} decodes to other pixels than LZ`);
     }
     const [lzOurs, glzOurs, glzOursOut, glzShared, lz4Ours, lz4OursOut] = measure(
@@ -259,12 +263,10 @@ function report(host: BenchHost, rows: Row[], minTime: number, rounds: number): 
   for (const codec of ['QUIC', 'LZ']) {
     const rs = rows.filter((r) => r.codec === codec && r.sh5);
     if (!rs.length) continue;
-    const geo = (pick: (r: Row) => number): string =>
-      Math.exp(rs.reduce((s, r) => s + Math.log(pick(r) / r.sh5!), 0) / rs.length).toFixed(1);
+    const geo = (pick: (r: Row) => number): string => Math.exp(rs.reduce((s, r) => s + Math.log(pick(r) / r.sh5!), 0) / rs.length).toFixed(1);
     const lowest = Math.min(...rs.map((r) => r.ours / r.sh5!)).toFixed(1);
     host.print(
-      `${codec} speed-up over spice-html5: geometric mean ${geo((r) => r.ours)}x, lowest ${lowest}x; ` +
-        `with a reused buffer ${geo((r) => r.oursOut ?? r.ours)}x`,
+      `${codec} speed-up over spice-html5: geometric mean ${geo((r) => r.ours)}x, lowest ${lowest}x; ` + `with a reused buffer ${geo((r) => r.oursOut ?? r.ours)}x`,
     );
   }
 }
@@ -275,11 +277,21 @@ function reportSameImage(host: BenchHost, rows: SameImageRow[]): void {
   host.print('');
   host.print('GLZ and LZ4 against LZ on the same image, MPixel/s (ratio to LZ+out); GLZ as a stream with one window');
   host.print(
-    ['image'.padEnd(30), 'LZ+out'.padStart(9), 'GLZ'.padStart(17), 'GLZ+out'.padStart(17), 'GLZ shared'.padStart(17), 'LZ4'.padStart(17), 'LZ4+out'.padStart(17)].join(' '),
+    ['image'.padEnd(30), 'LZ+out'.padStart(9), 'GLZ'.padStart(17), 'GLZ+out'.padStart(17), 'GLZ shared'.padStart(17), 'LZ4'.padStart(17), 'LZ4+out'.padStart(17)].join(
+      ' ',
+    ),
   );
   for (const r of rows) {
     host.print(
-      [r.image.padEnd(30), r.lzOut.toFixed(1).padStart(9), cell(r.glz, r.lzOut), cell(r.glzOut, r.lzOut), cell(r.glzShared, r.lzOut), cell(r.lz4, r.lzOut), cell(r.lz4Out, r.lzOut)].join(' '),
+      [
+        r.image.padEnd(30),
+        r.lzOut.toFixed(1).padStart(9),
+        cell(r.glz, r.lzOut),
+        cell(r.glzOut, r.lzOut),
+        cell(r.glzShared, r.lzOut),
+        cell(r.lz4, r.lzOut),
+        cell(r.lz4Out, r.lzOut),
+      ].join(' '),
     );
   }
 }

@@ -229,7 +229,10 @@ async function runScene(browser: Browser, browserCdp: CDPSession, origin: string
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   try {
-    await page.evaluate(([url, c]) => (window as any).bench.connect(url, c), [client === 'ours' ? server.ourUrl : server.sh5Url, process.env.BENCH_COMPRESSION ?? ''] as const);
+    await page.evaluate(([url, c]) => (window as any).bench.connect(url, c), [
+      client === 'ours' ? server.ourUrl : server.sh5Url,
+      process.env.BENCH_COMPRESSION ?? '',
+    ] as const);
     await page.waitForFunction(async () => ((await (window as any).bench.display())?.frames ?? 0) > 0, null, { timeout: 60_000, polling: 250 });
     await page.mouse.click(WIDTH / 2, HEIGHT / 2); // focus
     await new Promise((r) => setTimeout(r, warmupMs));
@@ -347,7 +350,10 @@ function describeMachine(browser: Browser): string[] {
   const cpus = os.cpus();
   return [
     `machine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, ${mib(os.totalmem())} MiB RAM, ${os.type()} ${os.release()}`,
-    `load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews wall-clock figures)`,
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (other work on the machine skews wall-clock figures)`,
     `Node ${process.version}, Chromium ${browser.version()} (headless, software rendering), Xspice ${WIDTH}x${HEIGHT}`,
     `settings: ${quick ? 'quick, ' : ''}${minutes} min per scene and client, ${runs} run(s), ${warmupMs / 1000} s warm-up; medians over runs`,
   ];
@@ -365,30 +371,34 @@ try {
   const only = process.env.BENCH_SCENES?.split(',');
   // 4. weight and worker start
   if (!only || only.includes('first')) {
-  const page = await openPage(browser, site.origin, 'ours');
-  const starts: number[] = [];
-  for (let i = 0; i < 6; i++) starts.push((await page.evaluate(() => (window as any).bench.workerStart())) as number);
-  const probes: number[] = [];
-  let supported = 0;
-  for (let i = 0; i < 5; i++) {
-    const p = (await page.evaluate(() => (window as any).bench.codecProbe())) as { ms: number; supported: number };
-    probes.push(p.ms);
-    supported = p.supported;
-  }
-  await page.close();
-  console.log('\n== weight ==');
-  console.log(`element + worker, minified + gzipped: ${(weight.total / 1024).toFixed(1)} KiB in ${weight.files} files (worker ${(weight.worker / 1024).toFixed(1)} KiB)`);
-  console.log(`worker start (new Worker to its first answer), median of 5 after one warm-up: ${fmt(median(starts.slice(1)))} ms`);
-  console.log(`video decoder probe (VideoDecoder.isConfigSupported as the engine asks it, in a fresh worker), median: ${fmt(median(probes))} ms, ${supported} of 6 codec strings supported`);
+    const page = await openPage(browser, site.origin, 'ours');
+    const starts: number[] = [];
+    for (let i = 0; i < 6; i++) starts.push((await page.evaluate(() => (window as any).bench.workerStart())) as number);
+    const probes: number[] = [];
+    let supported = 0;
+    for (let i = 0; i < 5; i++) {
+      const p = (await page.evaluate(() => (window as any).bench.codecProbe())) as { ms: number; supported: number };
+      probes.push(p.ms);
+      supported = p.supported;
+    }
+    await page.close();
+    console.log('\n== weight ==');
+    console.log(
+      `element + worker, minified + gzipped: ${(weight.total / 1024).toFixed(1)} KiB in ${weight.files} files (worker ${(weight.worker / 1024).toFixed(1)} KiB)`,
+    );
+    console.log(`worker start (new Worker to its first answer), median of 5 after one warm-up: ${fmt(median(starts.slice(1)))} ms`);
+    console.log(
+      `video decoder probe (VideoDecoder.isConfigSupported as the engine asks it, in a fresh worker), median: ${fmt(median(probes))} ms, ${supported} of 6 codec strings supported`,
+    );
 
-  // 2. first picture
-  const fp = await firstPicture(browser, site.origin, noise, tmp);
-  console.log('\n== first picture: connect() to the first frame on screen (ms, median; all runs) ==');
-  const fpLine = (name: string, xs: number[]) => console.log(`${name.padEnd(22)} ${fmt(median(xs)).padStart(7)}   [${xs.map((x) => x.toFixed(0)).join(' ')}]`);
-  fpLine('ours', fp.ours);
-  fpLine('spice-html5', fp.sh5);
-  fpLine('spicy-screenshot', fp.native);
-  console.log(`ours / native: ${fmt(median(fp.ours) / median(fp.native), 2)}x; ours / spice-html5: ${fmt(median(fp.ours) / median(fp.sh5), 2)}x`);
+    // 2. first picture
+    const fp = await firstPicture(browser, site.origin, noise, tmp);
+    console.log('\n== first picture: connect() to the first frame on screen (ms, median; all runs) ==');
+    const fpLine = (name: string, xs: number[]) => console.log(`${name.padEnd(22)} ${fmt(median(xs)).padStart(7)}   [${xs.map((x) => x.toFixed(0)).join(' ')}]`);
+    fpLine('ours', fp.ours);
+    fpLine('spice-html5', fp.sh5);
+    fpLine('spicy-screenshot', fp.native);
+    console.log(`ours / native: ${fmt(median(fp.ours) / median(fp.native), 2)}x; ours / spice-html5: ${fmt(median(fp.ours) / median(fp.sh5), 2)}x`);
   }
 
   // 1 + 3. heavy scenes
@@ -398,12 +408,16 @@ try {
       for (const client of ['ours', 'sh5'] as const) results[client].push(await runScene(browser, browserCdp, site.origin, scene, client, noise));
     }
     const m = (client: Client, pick: (r: SceneResult) => number | null): number => median(results[client].map(pick).filter((v): v is number => v !== null));
-    console.log(`\n== scene "${scene}" (${scene === 'text' ? 'full-screen xterm scrolling text' : scene === 'images' ? 'full-screen random images, streaming off' : '1280x720 random frames streamed as MJPEG'}) ==`);
+    console.log(
+      `\n== scene "${scene}" (${scene === 'text' ? 'full-screen xterm scrolling text' : scene === 'images' ? 'full-screen random images, streaming off' : '1280x720 random frames streamed as MJPEG'}) ==`,
+    );
     console.log(`${'figure'.padEnd(44)} ${'ours'.padStart(10)} ${'sh5'.padStart(10)} ${'ours/sh5'.padStart(9)}`);
     const row = (name: string, pick: (r: SceneResult) => number | null, digits = 1) => {
       const a = m('ours', pick);
       const b = m('sh5', pick);
-      console.log(`${name.padEnd(44)} ${fmt(a, digits).padStart(10)} ${fmt(b, digits).padStart(10)} ${(Number.isFinite(a / b) ? (a / b).toFixed(2) + 'x' : '-').padStart(9)}`);
+      console.log(
+        `${name.padEnd(44)} ${fmt(a, digits).padStart(10)} ${fmt(b, digits).padStart(10)} ${(Number.isFinite(a / b) ? (a / b).toFixed(2) + 'x' : '-').padStart(9)}`,
+      );
     };
     row('frames presented per second', (r) => r.fps);
     row("scene's own frames per second", (r) => r.sceneFps);
@@ -438,7 +452,12 @@ try {
     }
     if (process.env.BENCH_VERBOSE) for (const r of results.ours) console.log(`ours: ${r.notes}`);
   }
-  console.log(`\nload average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nload average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   await browser.close();
   site.close();

@@ -182,7 +182,9 @@ function guestImage(): { kernel: string; initrd: string } | undefined {
 /** CPU time QEMU (guest, USB emulation and spice-server) has used so far, in ms, from /proc (0 when unreadable). */
 function processCpuMs(pid: number | undefined): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
   } catch {
     return 0;
@@ -198,7 +200,10 @@ async function withQemu(acmBytes: number, run: (url: string, serial: () => strin
   const dir = mkdtempSync(join(tmpdir(), 'spice-bench-usb-'));
   const port = await findFreePort();
   const serialPath = join(dir, 'serial.log');
-  const args = buildQemuArgs({ usbredirSlots: 1, qxlDevices: 0, acmTest: acmBytes }, { port, kernel: guest.kernel, initrd: guest.initrd, serial: serialPath, qmp: join(dir, 'qmp.sock') }).map((a) =>
+  const args = buildQemuArgs(
+    { usbredirSlots: 1, qxlDevices: 0, acmTest: acmBytes },
+    { port, kernel: guest.kernel, initrd: guest.initrd, serial: serialPath, qmp: join(dir, 'qmp.sock') },
+  ).map((a) =>
     // Diagnostic: QEMU's UHCI lets 1280 bytes through per 1 ms frame (USB 1.1's full-speed budget, its
     // `bandwidth` property); a larger budget shows whether that is what limits a full-speed device.
     process.env.BENCH_USB_UHCI_BANDWIDTH && a.startsWith('ich9-usb-uhci') ? `${a},bandwidth=${process.env.BENCH_USB_UHCI_BANDWIDTH}` : a,
@@ -227,7 +232,22 @@ async function withQemu(acmBytes: number, run: (url: string, serial: () => strin
  * transferIn / transferOut.
  */
 function watchDataEndpoints(device: FakeCdcAcmDevice, expected: number, qemuCpuMs: () => number) {
-  const w = { cpu0: process.cpuUsage(), qemu0: 0, nodeCpuMs: 0, qemuCpuMs: 0, firstOut: 0, lastIn: 0, inBytes: 0, inCalls: 0, inWaited: 0, outCalls: 0, maxOutInFlight: 0, outInFlight: 0, maxInInFlight: 0, inInFlight: 0 };
+  const w = {
+    cpu0: process.cpuUsage(),
+    qemu0: 0,
+    nodeCpuMs: 0,
+    qemuCpuMs: 0,
+    firstOut: 0,
+    lastIn: 0,
+    inBytes: 0,
+    inCalls: 0,
+    inWaited: 0,
+    outCalls: 0,
+    maxOutInFlight: 0,
+    outInFlight: 0,
+    maxInInFlight: 0,
+    inInFlight: 0,
+  };
   const transferIn = device.transferIn.bind(device);
   const transferOut = device.transferOut.bind(device);
   device.transferIn = async (ep, length) => {
@@ -270,8 +290,16 @@ function watchDataEndpoints(device: FakeCdcAcmDevice, expected: number, qemuCpuM
   return w;
 }
 
-async function guestLoopback(url: string, serial: () => string, qemuCpuMs: () => number, acmBytes: number, runs: readonly { highSpeed: boolean; via: 'worker' | 'page' }[]): Promise<void> {
-  const expected = createHash('md5').update(fakeCdcTransform(Uint8Array.from({ length: acmBytes }, (_, i) => i & 0xff))).digest('hex');
+async function guestLoopback(
+  url: string,
+  serial: () => string,
+  qemuCpuMs: () => number,
+  acmBytes: number,
+  runs: readonly { highSpeed: boolean; via: 'worker' | 'page' }[],
+): Promise<void> {
+  const expected = createHash('md5')
+    .update(fakeCdcTransform(Uint8Array.from({ length: acmBytes }, (_, i) => i & 0xff)))
+    .digest('hex');
   for (const [i, r] of runs.entries()) {
     const device = new FakeCdcAcmDevice({ keepWritten: true, highSpeed: r.highSpeed, serialNumber: `BENCH${i}` });
     const watch = watchDataEndpoints(device, acmBytes, qemuCpuMs);
@@ -312,24 +340,32 @@ async function guestLoopback(url: string, serial: () => string, qemuCpuMs: () =>
     await session.usb.release(usbDeviceKey(device));
     session.disconnect();
     const gone = serial().length;
-    await until('the guest to drop the device', () => {
-      const log = serial().slice(gone);
-      return /USBTICK/.test(log) && !lastUsbListing(log).some((d) => d.vendorId === 0x2341);
-    }, 30_000);
+    await until(
+      'the guest to drop the device',
+      () => {
+        const log = serial().slice(gone);
+        return /USBTICK/.test(log) && !lastUsbListing(log).some((d) => d.vendorId === 0x2341);
+      },
+      30_000,
+    );
     await sleep(1500); // QEMU waits a moment after a detach before it attaches the next device
   }
 }
 
 console.log('\nUSB redirection throughput, MB/s per direction (both directions at once)');
 console.log(' scripted usbredir guest in this process (SPICE framing, usbredir, UsbHost, fake device):');
-for (const via of process.env.BENCH_USB_SCRIPTED === '0' ? [] : (['worker', 'page'] as const).filter((v) => !process.env.BENCH_USB_VIA || v === process.env.BENCH_USB_VIA)) {
+for (const via of process.env.BENCH_USB_SCRIPTED === '0'
+  ? []
+  : (['worker', 'page'] as const).filter((v) => !process.env.BENCH_USB_VIA || v === process.env.BENCH_USB_VIA)) {
   for (const [packet, inflight] of [
     [64, 1],
     [64, 16],
     [16384, 4],
   ] as const) {
     const total = packet === 64 ? (inflight === 1 ? 256 * 1024 : 2 * 1024 * 1024) : 32 * 1024 * 1024;
-    console.log(`  ${String(packet).padStart(5)}-byte packets, ${String(inflight).padStart(2)} in flight, ${via.padEnd(6)} ${(await scripted(packet, inflight, total, via)).padStart(40)}`);
+    console.log(
+      `  ${String(packet).padStart(5)}-byte packets, ${String(inflight).padStart(2)} in flight, ${via.padEnd(6)} ${(await scripted(packet, inflight, total, via)).padStart(40)}`,
+    );
   }
 }
 

@@ -99,7 +99,7 @@ export async function startScene(scene: SceneName | 'desktop', noise: string): P
     xspice.run('xterm', ['-geometry', '100x30+20+20']);
     xspice.run('xclock', ['-geometry', '200x200+900+40', '-update', '1']);
   }
-  await waitFor(async () => (await isListening(wsPort)), 'websockify', 10_000);
+  await waitFor(async () => await isListening(wsPort), 'websockify', 10_000);
   return {
     xspice,
     ourUrl: `ws://127.0.0.1:${r.port}`,

@@ -37,10 +37,7 @@ export type InputEvent =
  * (keySequence) before they were posted.
  */
 export type InputPortMessage =
-  | { type: 'input'; batch: InputEvent[] }
-  | { type: 'keys'; codes: string[] }
-  | { type: 'release-all' }
-  | { type: 'mouse-mode'; mode: MouseModeName };
+  { type: 'input'; batch: InputEvent[] } | { type: 'keys'; codes: string[] } | { type: 'release-all' } | { type: 'mouse-mode'; mode: MouseModeName };
 
 /** A cursor shape: straight-alpha RGBA rows, top to bottom, `width * height * 4` bytes (transferred). */
 export interface CursorShape {

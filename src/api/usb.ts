@@ -87,8 +87,7 @@ export interface UsbStatus extends Omit<UsbEngineStatus, 'devices'> {
 export type UsbResult = { ok: true; via?: 'worker' | 'page' } | { ok: false; code: UsbErrorCode; message: string };
 
 /** The migration warning of `UsbEngineStatus.migrationWarning`. */
-export const USB_MIGRATION_WARNING =
-  'A virtual machine with redirected USB devices cannot be live-migrated: release the devices before a migration.';
+export const USB_MIGRATION_WARNING = 'A virtual machine with redirected USB devices cannot be live-migrated: release the devices before a migration.';
 
 // ---------------------------------------------------------------------------------------------------------
 // The device port: a USB device on the page, driven from the worker
@@ -161,8 +160,7 @@ export type UsbDeviceMethod =
  * name such as NotFoundError is what the usbredir host acts on). Transfer results are plain objects.
  */
 export type UsbDeviceCallResult =
-  | { ok: true; value: unknown; state: UsbDeviceDynamicState }
-  | { ok: false; error: { name: string; message: string }; state: UsbDeviceDynamicState };
+  { ok: true; value: unknown; state: UsbDeviceDynamicState } | { ok: false; error: { name: string; message: string }; state: UsbDeviceDynamicState };
 
 /**
  * What the page exposes on a device port (comlink over a MessagePort). `watch` resolves once the device is

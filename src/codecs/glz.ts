@@ -249,12 +249,7 @@ export class GlzDictionary {
  *   spice-server and spice-gtk cannot decode them either), an absurd size, corrupt/truncated code, or a
  *   reference to an image that is not in the window.
  */
-export function decodeGlz(
-  data: Uint8Array,
-  dict: GlzDictionary,
-  limits: DecodeLimits = DEFAULT_LIMITS,
-  out?: Uint8ClampedArray,
-): DecodedImage {
+export function decodeGlz(data: Uint8Array, dict: GlzDictionary, limits: DecodeLimits = DEFAULT_LIMITS, out?: Uint8ClampedArray): DecodedImage {
   return glzDecode(data, dict, limits, out, null);
 }
 
@@ -264,13 +259,7 @@ export function decodeGlz(
  * its pixels must only be read, and stay unchanged until `owner`'s next call (the dictionary does not reuse
  * a buffer pinned by an owner). Otherwise decodes into `out` as `decodeGlz` does.
  */
-export function decodeGlzShared(
-  data: Uint8Array,
-  dict: GlzDictionary,
-  owner: object,
-  limits: DecodeLimits = DEFAULT_LIMITS,
-  out?: Uint8ClampedArray,
-): DecodedImage {
+export function decodeGlzShared(data: Uint8Array, dict: GlzDictionary, owner: object, limits: DecodeLimits = DEFAULT_LIMITS, out?: Uint8ClampedArray): DecodedImage {
   return glzDecode(data, dict, limits, out, owner);
 }
 
@@ -419,7 +408,7 @@ function glzPass(
         if (out8 === null) {
           if (opaqueOut && ref.exactAlpha) return -1;
           if (len > 16) out.set(other.subarray(pixelOfs, pixelOfs + len), op);
-          else for (let r = pixelOfs, d = op; d < end; ) out[d++] = other[r++]!;
+          else for (let r = pixelOfs, d = op; d < end;) out[d++] = other[r++]!;
           if (dst !== null && !ref.exactAlpha) {
             // stored opaque, decoded alpha 0: only the exact (two-buffer) RGB decode cares
             for (let d = op; d < end; d++) out[d] = out[d]! & rgbOnly;

@@ -119,12 +119,7 @@ export function readLzHeader(data: Uint8Array): LzHeader {
  * @param out optional buffer to decode into (see `allocImage`): a pooled buffer saves the allocation.
  * @throws ProtocolError on a bad header, an absurd size, a missing palette or corrupt/truncated code.
  */
-export function decodeLz(
-  data: Uint8Array,
-  palette: SpicePalette | null = null,
-  limits: DecodeLimits = DEFAULT_LIMITS,
-  out?: Uint8ClampedArray,
-): DecodedImage {
+export function decodeLz(data: Uint8Array, palette: SpicePalette | null = null, limits: DecodeLimits = DEFAULT_LIMITS, out?: Uint8ClampedArray): DecodedImage {
   const h = readLzHeader(data);
   const { type, width, height, topDown } = h;
   checkDimensions('lz', width, height, limits);

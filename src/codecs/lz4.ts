@@ -21,17 +21,7 @@
 import { BitmapFmt } from '../protocol/constants.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { convertRows } from './bitmap.js';
-import {
-  type DecodedImage,
-  type DecodeLimits,
-  ALPHA_MASK,
-  DEFAULT_LIMITS,
-  allocImage,
-  checkDimensions,
-  checkPayloadCanFill,
-  flipRows,
-  pixelWords,
-} from './types.js';
+import { type DecodedImage, type DecodeLimits, ALPHA_MASK, DEFAULT_LIMITS, allocImage, checkDimensions, checkPayloadCanFill, flipRows, pixelWords } from './types.js';
 
 function lz4BytesPerPixel(format: number): number {
   switch (format) {
@@ -57,13 +47,7 @@ let scratch = new Uint8Array(0);
  * @throws ProtocolError on an unsupported format, an absurd size, a corrupt or truncated block, or output
  *   that does not fill the image exactly.
  */
-export function decodeLz4(
-  data: Uint8Array,
-  width: number,
-  height: number,
-  limits: DecodeLimits = DEFAULT_LIMITS,
-  out?: Uint8ClampedArray,
-): DecodedImage {
+export function decodeLz4(data: Uint8Array, width: number, height: number, limits: DecodeLimits = DEFAULT_LIMITS, out?: Uint8ClampedArray): DecodedImage {
   if (data.length < 2) throw new ProtocolError('lz4: payload truncated in header');
   const topDown = data[0] !== 0;
   const format = data[1]!;
@@ -182,7 +166,7 @@ export function lz4DecodeBlock(src: Uint8Array, start: number, end: number, out:
     const ref = op - offset;
     if (offset >= len) {
       if (len <= 32) {
-        for (let r = ref, mEnd = op + len; op < mEnd; ) out[op++] = out[r++]!;
+        for (let r = ref, mEnd = op + len; op < mEnd;) out[op++] = out[r++]!;
       } else {
         out.copyWithin(op, ref, ref + len);
         op += len;
@@ -202,7 +186,7 @@ export function lz4DecodeBlock(src: Uint8Array, start: number, end: number, out:
         for (; op < mEnd; op++) out[op] = out[op - 4]!;
         continue;
       }
-      for (let r = ref, head = Math.min(mEnd, op + 64); op < head; ) out[op++] = out[r++]!;
+      for (let r = ref, head = Math.min(mEnd, op + 64); op < head;) out[op++] = out[r++]!;
       while (op < mEnd) {
         const back = op - ref - ((op - ref) % offset);
         const chunk = Math.min(back, mEnd - op);

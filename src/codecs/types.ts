@@ -77,8 +77,7 @@ export function checkPayloadCanFill(what: string, units: number, codeBytes: numb
  */
 export function allocImage(width: number, height: number, hasAlpha: boolean, out?: Uint8ClampedArray): DecodedImage {
   const size = width * height * 4;
-  const pixels =
-    out && out.length >= size && (out.byteOffset & 3) === 0 ? out.subarray(0, size) : new Uint8ClampedArray(size);
+  const pixels = out && out.length >= size && (out.byteOffset & 3) === 0 ? out.subarray(0, size) : new Uint8ClampedArray(size);
   return { width, height, pixels, hasAlpha };
 }
 
@@ -125,15 +124,7 @@ export function paletteToWords(palette: SpicePalette | null | undefined): Uint32
  * into `dst` top-down, flipping when the source is bottom-up, and OR-ing `orMask` into each word (ALPHA_MASK
  * to force opacity, 0 to keep alpha).
  */
-export function copyRows(
-  src: Uint32Array,
-  srcStride: number,
-  dst: Uint32Array,
-  width: number,
-  height: number,
-  topDown: boolean,
-  orMask: number,
-): void {
+export function copyRows(src: Uint32Array, srcStride: number, dst: Uint32Array, width: number, height: number, topDown: boolean, orMask: number): void {
   for (let y = 0; y < height; y++) {
     const s = (topDown ? y : height - 1 - y) * srcStride;
     const d = y * width;

@@ -19,12 +19,7 @@ const DEFLATE_MAX_RATIO = 1032;
  * @throws ProtocolError if the zlib stream is corrupt, inflates to another size, or `glzSize` is absurd
  *   (more than 4.25 bytes per pixel of the size limit), or if the GLZ decode fails.
  */
-export function decodeZlibGlz(
-  data: Uint8Array,
-  glzSize: number,
-  dict: GlzDictionary,
-  limits: DecodeLimits = DEFAULT_LIMITS,
-): DecodedImage {
+export function decodeZlibGlz(data: Uint8Array, glzSize: number, dict: GlzDictionary, limits: DecodeLimits = DEFAULT_LIMITS): DecodedImage {
   // A GLZ payload never exceeds its raw pixels by much (worst case RGBA: literal runs of 32 pixels, 3 bytes
   // each plus a control byte, then the alpha plane the same way): 4.25 bytes per pixel bounds the allocation.
   const ceiling = Math.ceil(limits.maxPixels * 4.25) + 1024;

@@ -13,8 +13,7 @@ import type { ConnectOptions } from '../api/types.js';
 
 export type WorkerFactory = () => Worker;
 
-export const defaultWorkerFactory: WorkerFactory = () =>
-  new Worker(new URL('../../workers/spice.worker.ts', import.meta.url), { type: 'module', name: 'spice-engine' });
+export const defaultWorkerFactory: WorkerFactory = () => new Worker(new URL('../../workers/spice.worker.ts', import.meta.url), { type: 'module', name: 'spice-engine' });
 
 export class EngineController implements ReactiveController {
   private worker: Worker | null = null;

@@ -239,16 +239,18 @@ export class InteractionController implements ReactiveController {
     if (this.pointer.locked && image && this.cursor.visible && pos) {
       const base = this.config.container();
       const at = base ? this.viewport.toBaseCss(0, pos.x, pos.y, base) : null;
-      if (at) cursor = html`<img
-        part="cursor"
-        alt=""
-        src=${image.url}
-        width=${image.width}
-        height=${image.height}
-        style=${styleMap({ left: `${at.left - image.hotX}px`, top: `${at.top - image.hotY}px` })}
-      />`;
+      if (at)
+        cursor = html`<img
+          part="cursor"
+          alt=""
+          src=${image.url}
+          width=${image.width}
+          height=${image.height}
+          style=${styleMap({ left: `${at.left - image.hotX}px`, top: `${at.top - image.hotY}px` })}
+        />`;
     }
-    return html`<div part="hint" role="note">${hint}</div>${cursor}`;
+    return html`<div part="hint" role="note">${hint}</div>
+      ${cursor}`;
   }
 
   private send(batch: InputEvent[]): void {

@@ -146,8 +146,7 @@ export class SettingsController implements ReactiveController {
     for (const name of this.names) {
       const v = this.get(name);
       const attribute = SETTING_ATTRIBUTES[name];
-      const fromPortal =
-        (attribute !== null && this.host.hasAttribute(attribute)) || (v !== undefined && !sameSetting(name, v, this.builtIn[name]));
+      const fromPortal = (attribute !== null && this.host.hasAttribute(attribute)) || (v !== undefined && !sameSetting(name, v, this.builtIn[name]));
       if (fromPortal && v !== undefined && !SETTING_CHECKS[name](v)) (portal as Record<string, unknown>)[name] = copySetting(name, v as never);
     }
     const resolved = resolveSettings({ builtIn: this.only(this.builtIn), site: this.only(getSiteDefaults()), portal, stored: {} });

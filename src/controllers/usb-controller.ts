@@ -18,14 +18,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { transfer } from 'comlink';
 import type { EngineEvent } from '../api/engine-api.js';
-import {
-  UsbErrorCode,
-  type UsbDeviceInfo,
-  type UsbDeviceStatus,
-  type UsbEngineStatus,
-  type UsbMode,
-  type UsbStatus,
-} from '../api/usb.js';
+import { UsbErrorCode, type UsbDeviceInfo, type UsbDeviceStatus, type UsbEngineStatus, type UsbMode, type UsbStatus } from '../api/usb.js';
 import type { ConnectOptions } from '../api/types.js';
 import { usbDeviceKeyBase } from '../usb/device-key.js';
 import { usbFilterInfoFromDevice } from '../usb/usbredir-filter.js';

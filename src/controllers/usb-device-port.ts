@@ -10,14 +10,7 @@
  * (opened, configuration, claimed interfaces, alternate settings).
  */
 import { expose, finalizer, transfer } from 'comlink';
-import type {
-  UsbConfigurationData,
-  UsbDeviceCallResult,
-  UsbDeviceDynamicState,
-  UsbDeviceMethod,
-  UsbDevicePortApi,
-  UsbDeviceSnapshot,
-} from '../api/usb.js';
+import type { UsbConfigurationData, UsbDeviceCallResult, UsbDeviceDynamicState, UsbDeviceMethod, UsbDevicePortApi, UsbDeviceSnapshot } from '../api/usb.js';
 import type { UsbDeviceLike } from '../usb/webusb-types.js';
 
 export interface UsbDevicePortHandle {
@@ -63,23 +56,21 @@ export function usbDeviceSnapshot(device: UsbDeviceLike): UsbDeviceSnapshot {
     manufacturerName: device.manufacturerName ?? null,
     productName: device.productName ?? null,
     serialNumber: device.serialNumber ?? null,
-    configurations: device.configurations.map(
-      (c): UsbConfigurationData => ({
-        configurationValue: c.configurationValue,
-        configurationName: c.configurationName ?? null,
-        interfaces: c.interfaces.map((itf) => ({
-          interfaceNumber: itf.interfaceNumber,
-          alternates: itf.alternates.map((a) => ({
-            alternateSetting: a.alternateSetting,
-            interfaceClass: a.interfaceClass,
-            interfaceSubclass: a.interfaceSubclass,
-            interfaceProtocol: a.interfaceProtocol,
-            interfaceName: a.interfaceName ?? null,
-            endpoints: a.endpoints.map((e) => ({ endpointNumber: e.endpointNumber, direction: e.direction, type: e.type, packetSize: e.packetSize })),
-          })),
+    configurations: device.configurations.map((c): UsbConfigurationData => ({
+      configurationValue: c.configurationValue,
+      configurationName: c.configurationName ?? null,
+      interfaces: c.interfaces.map((itf) => ({
+        interfaceNumber: itf.interfaceNumber,
+        alternates: itf.alternates.map((a) => ({
+          alternateSetting: a.alternateSetting,
+          interfaceClass: a.interfaceClass,
+          interfaceSubclass: a.interfaceSubclass,
+          interfaceProtocol: a.interfaceProtocol,
+          interfaceName: a.interfaceName ?? null,
+          endpoints: a.endpoints.map((e) => ({ endpointNumber: e.endpointNumber, direction: e.direction, type: e.type, packetSize: e.packetSize })),
         })),
-      }),
-    ),
+      })),
+    })),
     state: dynamicState(device),
   };
 }
@@ -147,7 +138,11 @@ export function openUsbDevicePort(device: UsbDeviceLike): UsbDevicePortHandle {
     },
     async call(method, args): Promise<UsbDeviceCallResult> {
       if (ended || !METHODS.has(method)) {
-        return { ok: false, error: { name: ended ? 'NotFoundError' : 'NotSupportedError', message: ended ? 'The device was disconnected.' : `no method ${method}` }, state: dynamicState(device) };
+        return {
+          ok: false,
+          error: { name: ended ? 'NotFoundError' : 'NotSupportedError', message: ended ? 'The device was disconnected.' : `no method ${method}` },
+          state: dynamicState(device),
+        };
       }
       try {
         const value = await (device[method] as (...a: unknown[]) => Promise<unknown>).apply(device, args);

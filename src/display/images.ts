@@ -5,13 +5,26 @@
  * in flight on another display channel), surfaces used as images, and browser-decoded JPEG. Decoding is
  * synchronous where it can be; only JPEG and GLZ waits return a promise.
  */
-import { checkDimensions, decodeBitmap, decodeGlz, decodeGlzShared, decodeLz, decodeLz4, decodeLzAlpha, decodeQuic, decodeZlibGlz, readGlzHeader, type DecodedImage, type GlzDictionary, type SpicePalette } from '../codecs/index.js';
+import {
+  checkDimensions,
+  decodeBitmap,
+  decodeGlz,
+  decodeGlzShared,
+  decodeLz,
+  decodeLz4,
+  decodeLzAlpha,
+  decodeQuic,
+  decodeZlibGlz,
+  readGlzHeader,
+  type DecodedImage,
+  type GlzDictionary,
+  type SpicePalette,
+} from '../codecs/index.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { limitError, MAX_PALETTE_CACHE_ENTRIES, PIXMAP_CACHE_SLACK } from '../protocol/limits.js';
 import { BitmapFlags, ImageFlags, ImageType } from '../protocol/constants.js';
 import type { PaletteRef, SpiceImage } from '../protocol/display.js';
 import { sourceOf, type PixelSource, type Surface } from './surface.js';
-
 
 /** Decodes a JPEG (in the worker: createImageBitmap/ImageDecoder); rejects with a ProtocolError on bad data. */
 export type JpegDecoder = (jpeg: Uint8Array) => Promise<DecodedImage>;

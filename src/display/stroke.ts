@@ -62,9 +62,12 @@ const half = (v: number): number => Math.trunc(v / 2);
  * both below that length (64-bit integer arithmetic, as the reference computes it).
  */
 function flattenBezier(out: IntPoint[], p0: FixedPoint, p1: FixedPoint, p2: FixedPoint, p3: FixedPoint, depth: number): void {
-  const ax = BigInt(p1.x - p0.x), ay = BigInt(p1.y - p0.y);
-  const bx = BigInt(p3.x - p0.x), by = BigInt(p3.y - p0.y);
-  const cx = BigInt(p2.x - p3.x), cy = BigInt(p2.y - p3.y);
+  const ax = BigInt(p1.x - p0.x),
+    ay = BigInt(p1.y - p0.y);
+  const bx = BigInt(p3.x - p0.x),
+    by = BigInt(p3.y - p0.y);
+  const cx = BigInt(p2.x - p3.x),
+    cy = BigInt(p2.y - p3.y);
   const a2 = dot(ax, ay, ax, ay);
   const b2 = dot(bx, by, bx, by);
   const c2 = dot(cx, cy, cx, cy);
@@ -144,7 +147,10 @@ class DashState {
   private into = 0;
   private readonly total: number;
 
-  constructor(private readonly lengths: readonly number[], offset: number) {
+  constructor(
+    private readonly lengths: readonly number[],
+    offset: number,
+  ) {
     this.total = lengths.reduce((a, b) => a + b, 0);
     if (this.total > 0) for (let i = offset % this.total; i > 0; i--) this.step();
     this.skipEmpty();
@@ -281,5 +287,5 @@ export interface WindowRect {
 
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
-  return (a % b !== 0n) && ((a < 0n) !== (b < 0n)) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }

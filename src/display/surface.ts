@@ -96,11 +96,15 @@ export class Surface {
   /** A SPICE colour (brush, transparent key) in this surface's format as a packed opaque RGBA word. */
   color(value: number): number {
     if (this.format === SurfaceFormat.Rgb555) {
-      const r = (value >> 10) & 31, g = (value >> 5) & 31, b = value & 31;
+      const r = (value >> 10) & 31,
+        g = (value >> 5) & 31,
+        b = value & 31;
       return rgbaWord((r << 3) | (r >> 2), (g << 3) | (g >> 2), (b << 3) | (b >> 2), 255);
     }
     if (this.format === SurfaceFormat.Rgb565) {
-      const r = (value >> 11) & 31, g = (value >> 5) & 63, b = value & 31;
+      const r = (value >> 11) & 31,
+        g = (value >> 5) & 63,
+        b = value & 31;
       return rgbaWord((r << 3) | (r >> 2), (g << 2) | (g >> 4), (b << 3) | (b >> 2), 255);
     }
     const a = this.hasAlpha ? (value >>> 24) & 0xff : 255;
@@ -183,7 +187,8 @@ export class Surface {
     const bh = box.bottom - box.top;
     const sw = srcArea.right - srcArea.left;
     const sh = srcArea.bottom - srcArea.top;
-    if (!scaled) checkSourceArea(src, r.left - box.left + srcArea.left, r.top - box.top + srcArea.top, r.right - box.left + srcArea.left, r.bottom - box.top + srcArea.top);
+    if (!scaled)
+      checkSourceArea(src, r.left - box.left + srcArea.left, r.top - box.top + srcArea.top, r.right - box.left + srcArea.left, r.bottom - box.top + srcArea.top);
     else checkSourceArea(src, srcArea.left, srcArea.top, srcArea.right, srcArea.bottom);
     const bilinear = scaled && scaleMode === 0;
     for (let y = r.top; y < r.bottom; y++) {
@@ -291,7 +296,18 @@ export class Surface {
    * Glyphs of DRAW_TEXT: 1-bit glyphs set pixels to the fore colour; 4- and 8-bit glyphs are coverage
    * values blended between destination and fore colour.
    */
-  glyph(x0: number, y0: number, width: number, height: number, bpp: number, data: Uint8Array, clipBox: Rect, clip: readonly Rect[] | null, paint: Paint, ropd: number): void {
+  glyph(
+    x0: number,
+    y0: number,
+    width: number,
+    height: number,
+    bpp: number,
+    data: Uint8Array,
+    clipBox: Rect,
+    clip: readonly Rect[] | null,
+    paint: Paint,
+    ropd: number,
+  ): void {
     const box = { left: x0, top: y0, right: x0 + width, bottom: y0 + height };
     const combine = ropdCombiner(ropd, 'brush');
     const stride = Math.ceil((width * bpp) / 8);
@@ -328,23 +344,28 @@ export class Surface {
     const target = this.strokeTarget(clip, box);
     if (!target) return;
     const { area, rows } = target;
-    strokePixels(path, dashes, (x, y) => {
-      if (x < area.left || x >= area.right || y < area.top || y >= area.bottom) return;
-      if (rows) {
-        const spans = rows[y - area.top]!;
-        let hit = false;
-        for (let k = 0; k < spans.length; k += 2) {
-          if (x >= spans[k]! && x < spans[k + 1]!) {
-            hit = true;
-            break;
+    strokePixels(
+      path,
+      dashes,
+      (x, y) => {
+        if (x < area.left || x >= area.right || y < area.top || y >= area.bottom) return;
+        if (rows) {
+          const spans = rows[y - area.top]!;
+          let hit = false;
+          for (let k = 0; k < spans.length; k += 2) {
+            if (x >= spans[k]! && x < spans[k + 1]!) {
+              hit = true;
+              break;
+            }
           }
+          if (!hit) return;
         }
-        if (!hit) return;
-      }
-      const i = y * this.width + x;
-      const s = paint.kind === 'solid' ? paint.color : patternAt(paint, x, y);
-      this.words[i] = this.finish(combine ? combine(s, this.words[i]!) : s);
-    }, area);
+        const i = y * this.width + x;
+        const s = paint.kind === 'solid' ? paint.color : patternAt(paint, x, y);
+        this.words[i] = this.finish(combine ? combine(s, this.words[i]!) : s);
+      },
+      area,
+    );
     this.markDirty(area);
   }
 
@@ -425,8 +446,10 @@ function sampleBilinear(src: PixelSource, fx: number, fy: number, area: Rect): n
   const y1 = Math.min(area.bottom - 1, y0 + 1);
   const tx = Math.max(0, Math.min(1, fx - x0));
   const ty = Math.max(0, Math.min(1, fy - y0));
-  const p00 = src.words[y0 * src.width + x0]!, p10 = src.words[y0 * src.width + x1]!;
-  const p01 = src.words[y1 * src.width + x0]!, p11 = src.words[y1 * src.width + x1]!;
+  const p00 = src.words[y0 * src.width + x0]!,
+    p10 = src.words[y0 * src.width + x1]!;
+  const p01 = src.words[y1 * src.width + x0]!,
+    p11 = src.words[y1 * src.width + x1]!;
   const lerp = (shift: number) => {
     const top = channel(p00, shift) * (1 - tx) + channel(p10, shift) * tx;
     const bottom = channel(p01, shift) * (1 - tx) + channel(p11, shift) * tx;
@@ -434,4 +457,3 @@ function sampleBilinear(src: PixelSource, fx: number, fy: number, area: Rect): n
   };
   return rgbaWord(lerp(SHIFT_R), lerp(SHIFT_G), lerp(SHIFT_B), lerp(SHIFT_A));
 }
-

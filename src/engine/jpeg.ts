@@ -27,8 +27,13 @@ export async function decodeJpeg(jpeg: Uint8Array): Promise<DecodedImage> {
 }
 
 /** Reads an ImageBitmap or VideoFrame back as RGBA pixels. */
-export function bitmapToImage(source: ImageBitmap | VideoFrame, width = 'displayWidth' in source ? source.displayWidth : source.width, height = 'displayHeight' in source ? source.displayHeight : source.height): DecodedImage {
-  if (!scratch || scratch.width < width || scratch.height < height) scratch = new OffscreenCanvas(Math.max(width, scratch?.width ?? 0), Math.max(height, scratch?.height ?? 0));
+export function bitmapToImage(
+  source: ImageBitmap | VideoFrame,
+  width = 'displayWidth' in source ? source.displayWidth : source.width,
+  height = 'displayHeight' in source ? source.displayHeight : source.height,
+): DecodedImage {
+  if (!scratch || scratch.width < width || scratch.height < height)
+    scratch = new OffscreenCanvas(Math.max(width, scratch?.width ?? 0), Math.max(height, scratch?.height ?? 0));
   const ctx = scratch.getContext('2d', { willReadFrequently: true })!;
   ctx.clearRect(0, 0, width, height);
   ctx.drawImage(source, 0, 0, width, height);

@@ -31,8 +31,7 @@ export interface PresentationStats {
   latencyTotal: number;
 }
 
-const scheduleFrame: FrameScheduler =
-  typeof requestAnimationFrame === 'function' ? (fn) => void requestAnimationFrame(() => fn()) : (fn) => void setTimeout(fn, 16);
+const scheduleFrame: FrameScheduler = typeof requestAnimationFrame === 'function' ? (fn) => void requestAnimationFrame(() => fn()) : (fn) => void setTimeout(fn, 16);
 
 interface Target extends PresenterTarget {
   ctx: OffscreenCanvasRenderingContext2D | null;

@@ -56,9 +56,9 @@ export function createUsbDeviceSource(webusb: WebUsbLike | null = workerWebUsb()
       return {
         device,
         via: 'page',
-        gone: device.watch().then((why) =>
-          why === 'unplugged' ? { lost: true, reason: 'the device was unplugged' } : { lost: false, reason: 'the page let go of the device' },
-        ),
+        gone: device
+          .watch()
+          .then((why) => (why === 'unplugged' ? { lost: true, reason: 'the device was unplugged' } : { lost: false, reason: 'the page let go of the device' })),
         dispose: () => device.dispose(),
       };
     },

@@ -159,7 +159,10 @@ class WebCodecsFrameDecoder implements FrameDecoder {
     if (!p) return frame.close();
     this.pending.delete(timestamp);
     frameToImage(frame)
-      .then((image) => p.resolve(image), (e) => p.reject(e))
+      .then(
+        (image) => p.resolve(image),
+        (e) => p.reject(e),
+      )
       .finally(() => frame.close());
   }
 

@@ -236,7 +236,16 @@ export class VideoStreams implements Streams {
 
   activateReport(m: msg.StreamActivateReport): void {
     const st = this.stream(m.streamId, 'STREAM_ACTIVATE_REPORT');
-    st.report = { uniqueId: m.uniqueId, maxWindow: Math.max(1, m.maxWindowSize), timeoutMs: m.timeoutMs, frames: 0, drops: 0, dropSequence: 0, startMmTime: 0, startTime: 0 };
+    st.report = {
+      uniqueId: m.uniqueId,
+      maxWindow: Math.max(1, m.maxWindowSize),
+      timeoutMs: m.timeoutMs,
+      frames: 0,
+      drops: 0,
+      dropSequence: 0,
+      startMmTime: 0,
+      startTime: 0,
+    };
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -372,9 +381,7 @@ const CODEC_CAP: Partial<Record<number, number>> = {
   [VideoCodecType.Vp9]: DisplayCap.CodecVp9,
   [VideoCodecType.H265]: DisplayCap.CodecH265,
 };
-const CAP_CODEC: Partial<Record<number, number>> = Object.fromEntries(
-  Object.entries(CODEC_CAP).map(([codec, cap]): [number, number] => [cap!, Number(codec)]),
-);
+const CAP_CODEC: Partial<Record<number, number>> = Object.fromEntries(Object.entries(CODEC_CAP).map(([codec, cap]): [number, number] => [cap!, Number(codec)]));
 
 function saneSide(n: number): boolean {
   return n > 0 && n <= MAX_SIDE;

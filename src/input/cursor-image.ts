@@ -15,14 +15,7 @@
  *  - Hot spots beyond the shape are clamped to its edge (as spice-gtk does).
  */
 import { ProtocolError, check } from '../protocol/errors.js';
-import {
-  CursorFlags,
-  CursorType,
-  MAX_CURSOR_SIZE,
-  cursorDataSize,
-  type CursorHeader,
-  type SpiceCursor,
-} from '../protocol/cursor.js';
+import { CursorFlags, CursorType, MAX_CURSOR_SIZE, cursorDataSize, type CursorHeader, type SpiceCursor } from '../protocol/cursor.js';
 
 export interface CursorImage {
   unique: bigint;
@@ -49,10 +42,7 @@ const INVERT = 2;
 /** Decodes one shape. Throws ProtocolError on a size beyond MAX_CURSOR_SIZE or data shorter than the type needs. */
 export function decodeCursorImage(header: CursorHeader, data: Uint8Array, options: DecodeOptions = {}): CursorImage {
   const { width, height, type } = header;
-  check(
-    width <= MAX_CURSOR_SIZE && height <= MAX_CURSOR_SIZE,
-    () => `cursor ${width}x${height} larger than ${MAX_CURSOR_SIZE}x${MAX_CURSOR_SIZE}`,
-  );
+  check(width <= MAX_CURSOR_SIZE && height <= MAX_CURSOR_SIZE, () => `cursor ${width}x${height} larger than ${MAX_CURSOR_SIZE}x${MAX_CURSOR_SIZE}`);
   check(type >= CursorType.Alpha && type <= CursorType.Color32, () => `unknown cursor type ${type}`);
   const need = cursorDataSize(type, width, height);
   check(data.byteLength >= need, () => `truncated cursor: ${width}x${height} type ${type} needs ${need} bytes, has ${data.byteLength}`);
@@ -265,10 +255,7 @@ export class CursorCache {
   }
 }
 
-export type ResolvedCursor =
-  | { kind: 'none' }
-  | { kind: 'image'; image: CursorImage }
-  | { kind: 'miss'; unique: bigint };
+export type ResolvedCursor = { kind: 'none' } | { kind: 'image'; image: CursorImage } | { kind: 'miss'; unique: bigint };
 
 /**
  * What a SpiceCursor from INIT or SET shows: nothing (NONE), a cached shape (FROM_CACHE; 'miss' if we do not

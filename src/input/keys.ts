@@ -12,15 +12,7 @@
  *  - KEY_SCANCODE carries raw bytes; {@link atomicStepsMessage} puts a whole combo in one message so the
  *    guest gets it at once, with no network delay between a press and its release.
  */
-import {
-  InputsMsgc,
-  type InputsMessage,
-  KeyboardModifierFlags,
-  KEYBOARD_MODIFIER_MASK,
-  writeKeyDown,
-  writeKeyScancode,
-  writeKeyUp,
-} from '../protocol/inputs.js';
+import { InputsMsgc, type InputsMessage, KeyboardModifierFlags, KEYBOARD_MODIFIER_MASK, writeKeyDown, writeKeyScancode, writeKeyUp } from '../protocol/inputs.js';
 import { Writer } from '../protocol/writer.js';
 import { SCANCODES, UNMAPPED_CODES } from './scancodes.js';
 

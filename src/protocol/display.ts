@@ -237,10 +237,7 @@ export function readQMask(r: Reader): QMask {
   return { flags: r.u8(), pos: readPoint(r), bitmap: readImagePtr(r) };
 }
 
-export type Brush =
-  | { type: 'none' }
-  | { type: 'solid'; color: number }
-  | { type: 'pattern'; pattern: SpiceImage; pos: Point };
+export type Brush = { type: 'none' } | { type: 'solid'; color: number } | { type: 'pattern'; pattern: SpiceImage; pos: Point };
 
 export function readBrush(r: Reader): Brush {
   const type = r.u8();

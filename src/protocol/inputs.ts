@@ -57,7 +57,10 @@ export function writeKeyModifiers(w: Writer, modifiers: number): Writer {
 
 /** MOUSE_MOTION {dx i32, dy i32, buttons u16} (10 B): relative motion, server mouse mode. */
 export function writeMouseMotion(w: Writer, dx: number, dy: number, buttons: number): Writer {
-  return w.i32(Math.round(dx)).i32(Math.round(dy)).u16(buttons & MOUSE_BUTTON_MASK_ALL);
+  return w
+    .i32(Math.round(dx))
+    .i32(Math.round(dy))
+    .u16(buttons & MOUSE_BUTTON_MASK_ALL);
 }
 
 /**

@@ -17,7 +17,7 @@ export function utf8Encode(text: string): Uint8Array {
 
 export function utf8Decode(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
     let need = 0;
     let c = b;

@@ -28,10 +28,7 @@ export type ClipboardPolicy = (typeof CLIPBOARD_POLICIES)[number];
 export const SCALES = ['fit', 'fill', 'none'] as const satisfies readonly ScaleMode[];
 
 /** `''` keeps the server's own image compression. */
-export const IMAGE_COMPRESSIONS = ['', 'off', 'auto-glz', 'auto-lz', 'quic', 'glz', 'lz', 'lz4'] as const satisfies readonly (
-  | ImageCompressionName
-  | ''
-)[];
+export const IMAGE_COMPRESSIONS = ['', 'off', 'auto-glz', 'auto-lz', 'quic', 'glz', 'lz', 'lz4'] as const satisfies readonly (ImageCompressionName | '')[];
 export type ImageCompressionChoice = (typeof IMAGE_COMPRESSIONS)[number];
 
 /** One monitor of a stored layout, in guest pixels (kept for the monitors work; validated here). */

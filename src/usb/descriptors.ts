@@ -152,10 +152,7 @@ export function parseDeviceDescriptor(bytes: Uint8Array): DeviceDescriptor {
 export function parseConfigurationDescriptor(bytes: Uint8Array): ConfigurationDescriptor {
   check(bytes.byteLength >= 9, () => `configuration descriptor is ${bytes.byteLength} bytes, needs 9`);
   const type = bytes[1]!;
-  check(
-    type === DescriptorType.Configuration || type === DescriptorType.OtherSpeedConfiguration,
-    () => `descriptor type ${type} is not a configuration descriptor`,
-  );
+  check(type === DescriptorType.Configuration || type === DescriptorType.OtherSpeedConfiguration, () => `descriptor type ${type} is not a configuration descriptor`);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const config: ConfigurationDescriptor = {
     bDescriptorType: type,
@@ -259,22 +256,14 @@ export function inferSpeed(device: DeviceDescriptor, configs: readonly Configura
   ) {
     return UsbredirSpeed.High;
   }
-  if (
-    device.bcdUSB < 0x0300 &&
-    device.bMaxPacketSize0 === 8 &&
-    eps.length > 0 &&
-    eps.every((e) => e.transferType === UsbredirEpType.Interrupt && e.maxPacketSize <= 8)
-  ) {
+  if (device.bcdUSB < 0x0300 && device.bMaxPacketSize0 === 8 && eps.length > 0 && eps.every((e) => e.transferType === UsbredirEpType.Interrupt && e.maxPacketSize <= 8)) {
     return UsbredirSpeed.Low;
   }
   return UsbredirSpeed.Full;
 }
 
 /** The alternate setting in use for `group` (`alts` maps bInterfaceNumber → bAlternateSetting; default 0). */
-export function currentAltSetting(
-  group: InterfaceGroup,
-  alts: ReadonlyMap<number, number>,
-): InterfaceDescriptor | undefined {
+export function currentAltSetting(group: InterfaceGroup, alts: ReadonlyMap<number, number>): InterfaceDescriptor | undefined {
   const want = alts.get(group.bInterfaceNumber) ?? 0;
   return group.altSettings.find((a) => a.bAlternateSetting === want) ?? group.altSettings[0];
 }
@@ -286,10 +275,7 @@ export type EpInfoFields = Omit<EpInfoPacket, 'type' | 'id'>;
  * interface_info contents for a configuration (none when unconfigured): each interface's number and the
  * class triple of its current alternate setting. usbredir has room for 32; more is refused.
  */
-export function buildInterfaceInfo(
-  config: ConfigurationDescriptor | undefined,
-  alts: ReadonlyMap<number, number>,
-): InterfaceInfoFields {
+export function buildInterfaceInfo(config: ConfigurationDescriptor | undefined, alts: ReadonlyMap<number, number>): InterfaceInfoFields {
   const info: InterfaceInfoFields = {
     interfaceCount: 0,
     interface: [],
@@ -319,11 +305,7 @@ export function buildInterfaceInfo(
  * and max packet size (times the high-bandwidth multiplier for isochronous endpoints of a high-speed device),
  * and every other index is type invalid (255) with zeros.
  */
-export function buildEpInfo(
-  config: ConfigurationDescriptor | undefined,
-  alts: ReadonlyMap<number, number>,
-  speed: UsbredirSpeed,
-): EpInfoFields {
+export function buildEpInfo(config: ConfigurationDescriptor | undefined, alts: ReadonlyMap<number, number>, speed: UsbredirSpeed): EpInfoFields {
   const info: EpInfoFields = {
     epType: Array.from({ length: 32 }, (_, i) => ((i & 0x0f) === 0 ? UsbredirEpType.Control : UsbredirEpType.Invalid)),
     interval: new Array<number>(32).fill(0),

@@ -48,10 +48,7 @@ export function usbFilterInfoFromDevice(device: UsbDeviceLike): UsbFilterDeviceI
     deviceProtocol: device.deviceProtocol,
     vendorId: device.vendorId,
     productId: device.productId,
-    deviceVersionBcd:
-      ((device.deviceVersionMajor & 0xff) << 8) |
-      ((device.deviceVersionMinor & 0x0f) << 4) |
-      (device.deviceVersionSubminor & 0x0f),
+    deviceVersionBcd: ((device.deviceVersionMajor & 0xff) << 8) | ((device.deviceVersionMinor & 0x0f) << 4) | (device.deviceVersionSubminor & 0x0f),
     interfaces: (config?.interfaces ?? []).map((itf) => ({
       interfaceNumber: itf.interfaceNumber,
       interfaceClass: (itf.alternate ?? itf.alternates[0])?.interfaceClass ?? 0,
@@ -123,12 +120,7 @@ function splitTok(s: string, seps: string): string[] {
 /** usbredirfilter_verify for one rule: every numeric field within its range or -1. */
 export function isValidRule(rule: UsbFilterRule): boolean {
   const within = (v: number, max: number) => Number.isInteger(v) && v >= -1 && v <= max;
-  return (
-    within(rule.deviceClass, 0xff) &&
-    within(rule.vendorId, 0xffff) &&
-    within(rule.productId, 0xffff) &&
-    within(rule.deviceVersionBcd, 0xffff)
-  );
+  return within(rule.deviceClass, 0xff) && within(rule.vendorId, 0xffff) && within(rule.productId, 0xffff) && within(rule.deviceVersionBcd, 0xffff);
 }
 
 /**
@@ -167,13 +159,7 @@ function hex(v: number, width: number): string {
 /** One rule in usbredir's printed form, e.g. `0x08,-1,-1,-1,0`. */
 export function formatUsbFilterRule(rule: UsbFilterRule, tokenSep = ','): string {
   const f = (v: number, width: number) => (v === -1 ? '-1' : hex(v, width));
-  return [
-    f(rule.deviceClass, 2),
-    f(rule.vendorId, 4),
-    f(rule.productId, 4),
-    f(rule.deviceVersionBcd, 4),
-    rule.allow ? '1' : '0',
-  ].join(tokenSep);
+  return [f(rule.deviceClass, 2), f(rule.vendorId, 4), f(rule.productId, 4), f(rule.deviceVersionBcd, 4), rule.allow ? '1' : '0'].join(tokenSep);
 }
 
 /**
@@ -248,13 +234,7 @@ export function checkDevice(rules: readonly UsbFilterRule[], device: UsbFilterDe
   let skipped = 0;
   for (let i = 0; i < n; i++) {
     const itf = device.interfaces[i]!;
-    if (
-      !(flags & UsbFilterFlag.DontSkipNonBootHid) &&
-      n > 1 &&
-      itf.interfaceClass === 0x03 &&
-      itf.interfaceSubclass === 0x00 &&
-      itf.interfaceProtocol === 0x00
-    ) {
+    if (!(flags & UsbFilterFlag.DontSkipNonBootHid) && n > 1 && itf.interfaceClass === 0x03 && itf.interfaceSubclass === 0x00 && itf.interfaceProtocol === 0x00) {
       skipped++;
       continue;
     }

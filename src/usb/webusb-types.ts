@@ -115,11 +115,7 @@ export interface UsbDeviceLike {
   transferIn(endpointNumber: number, length: number): Promise<UsbInTransferResultLike>;
   transferOut(endpointNumber: number, data: Uint8Array<ArrayBuffer>): Promise<UsbOutTransferResultLike>;
   isochronousTransferIn(endpointNumber: number, packetLengths: number[]): Promise<UsbIsochronousInTransferResultLike>;
-  isochronousTransferOut(
-    endpointNumber: number,
-    data: Uint8Array<ArrayBuffer>,
-    packetLengths: number[],
-  ): Promise<UsbIsochronousOutTransferResultLike>;
+  isochronousTransferOut(endpointNumber: number, data: Uint8Array<ArrayBuffer>, packetLengths: number[]): Promise<UsbIsochronousOutTransferResultLike>;
   reset(): Promise<void>;
 }
 

@@ -72,12 +72,24 @@ export function unescapeValue(raw: string): string {
     }
     const next = raw[++i];
     switch (next) {
-      case 's': out += ' '; break;
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case '\\': out += '\\'; break;
-      case ';': out += ';'; break;
+      case 's':
+        out += ' ';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case ';':
+        out += ';';
+        break;
       default:
         throw new Error(next === undefined ? 'ends with a lone backslash' : `has an unknown escape \\${next}`);
     }

@@ -264,7 +264,11 @@ function parseEffects(items: string[]): VvDisabledEffect[] {
     if (name === 'all') EFFECTS.forEach((e) => out.add(e));
     else if ((EFFECTS as readonly string[]).includes(name)) out.add(name as VvDisabledEffect);
     else {
-      throw new VvFileError(VvErrorCode.InvalidValue, `disable-effects: unknown effect ${JSON.stringify(item)} (wallpaper, font-smooth, animation, all)`, 'disable-effects');
+      throw new VvFileError(
+        VvErrorCode.InvalidValue,
+        `disable-effects: unknown effect ${JSON.stringify(item)} (wallpaper, font-smooth, animation, all)`,
+        'disable-effects',
+      );
     }
   }
   return EFFECTS.filter((e) => out.has(e));

@@ -35,7 +35,9 @@ const part = <T extends HTMLElement = HTMLElement>(o: SpiceConsoleOptions, name:
 const focused = (o: SpiceConsoleOptions) => o.shadowRoot!.activeElement as HTMLElement | null;
 const describeFocus = (o: SpiceConsoleOptions) => {
   const f = focused(o);
-  return f ? `${f.tagName.toLowerCase()}[part=${f.getAttribute('part')}][name=${f.getAttribute('name')}][value=${(f as HTMLInputElement).value}]` : `outside (${document.activeElement?.tagName})`;
+  return f
+    ? `${f.tagName.toLowerCase()}[part=${f.getAttribute('part')}][name=${f.getAttribute('name')}][value=${(f as HTMLInputElement).value}]`
+    : `outside (${document.activeElement?.tagName})`;
 };
 const press = (key: string) => sendKeys({ press: key });
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -139,7 +141,9 @@ describe('<spice-console-options> and per-VM settings', () => {
     const controls = Array.from(options.shadowRoot!.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select'));
     assertEqual(controls.length, 1 + 2 + 4 + 3, 'WAN switch, 2 depths, 4 effects, 3 selects');
     for (const c of controls) {
-      const label = Array.from(c.labels ?? []).map((l) => l.textContent!.trim()).join(' ');
+      const label = Array.from(c.labels ?? [])
+        .map((l) => l.textContent!.trim())
+        .join(' ');
       assert(label.length > 0, `${c.outerHTML} has a label`);
     }
     const legends = Array.from(options.shadowRoot!.querySelectorAll('legend')).map((l) => l.textContent!.trim());
@@ -191,7 +195,7 @@ describe('<spice-console-options> and per-VM settings', () => {
     assertEqual(el.clipboard, 'to-guest', 'narrowed back');
     el.clipboard = 'off';
     assertEqual((await events.next('saved')).stored?.clipboard, 'off', 'narrowing stored');
-    assertEqual((await readRaw(vmId) as { clipboard: string }).clipboard, 'off', 'in IndexedDB');
+    assertEqual(((await readRaw(vmId)) as { clipboard: string }).clipboard, 'off', 'in IndexedDB');
   });
 
   it('should store a property the page sets after load, and apply it to the next console of that VM', async () => {
@@ -201,7 +205,11 @@ describe('<spice-console-options> and per-VM settings', () => {
     first.el.scale = 'fill';
     first.el.disableEffects = ['all'];
     first.el.usbAutoRedirectFilter = '-1,0x2341,-1,-1,1';
-    assertEqual((await first.events.next('saved')).stored, { disableEffects: ['all'], scale: 'fill', usbAutoRedirectFilter: '-1,0x2341,-1,-1,1' }, 'one save for the three');
+    assertEqual(
+      (await first.events.next('saved')).stored,
+      { disableEffects: ['all'], scale: 'fill', usbAutoRedirectFilter: '-1,0x2341,-1,-1,1' },
+      'one save for the three',
+    );
     first.el.remove();
     const second = mountTest({ 'vm-id': vmId, scale: 'none' });
     await second.events.next('loaded');
@@ -209,7 +217,11 @@ describe('<spice-console-options> and per-VM settings', () => {
     // A value the setting may not have is not kept.
     second.el.scale = 'zoom' as never;
     second.el.colorDepth = 32;
-    assertEqual((await second.events.next('saved')).stored, { colorDepth: 32, disableEffects: ['all'], scale: 'fill', usbAutoRedirectFilter: '-1,0x2341,-1,-1,1' }, 'zoom not stored');
+    assertEqual(
+      (await second.events.next('saved')).stored,
+      { colorDepth: 32, disableEffects: ['all'], scale: 'fill', usbAutoRedirectFilter: '-1,0x2341,-1,-1,1' },
+      'zoom not stored',
+    );
   });
 
   it('should ignore corrupt, foreign and old records with a warning event, keep working, and overwrite them on the next change', async () => {
@@ -272,7 +284,7 @@ describe('<spice-console-options> and per-VM settings', () => {
     assertEqual(await readRaw(vmId), undefined, 'nothing stored for the VM it left');
   });
 
-  it("should keep its keys from a connected console it sits in (the console would send them to the guest)", async () => {
+  it('should keep its keys from a connected console it sits in (the console would send them to the guest)', async () => {
     const el = new SpiceConsole(fakeEngine);
     el.setAttribute('vm-id', uniqueVmId('toolbar-keys'));
     el.url = 'ws://fake/?usbredir=0';

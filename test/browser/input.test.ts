@@ -81,15 +81,19 @@ describe('<spice-console> input', () => {
     await until(() => inputs(engine).length >= 6, 'six keys');
     assert(down.defaultPrevented && tab.defaultPrevented, 'mapped keys are prevented');
     assert(!fn.defaultPrevented, 'unknown keys are not');
-    assertEqual(flat(engine), [
-      { type: 'locks', locks: { capsLock: false, numLock: false, scrollLock: false } },
-      { type: 'key', scancode: 0x1e, down: true },
-      { type: 'key', scancode: 0x1e, down: false },
-      { type: 'key', scancode: 0x138, down: true },
-      { type: 'key', scancode: 0x138, down: false },
-      { type: 'key', scancode: 0x0f, down: true },
-      { type: 'key', scancode: 0x0f, down: false },
-    ], 'input');
+    assertEqual(
+      flat(engine),
+      [
+        { type: 'locks', locks: { capsLock: false, numLock: false, scrollLock: false } },
+        { type: 'key', scancode: 0x1e, down: true },
+        { type: 'key', scancode: 0x1e, down: false },
+        { type: 'key', scancode: 0x138, down: true },
+        { type: 'key', scancode: 0x138, down: false },
+        { type: 'key', scancode: 0x0f, down: true },
+        { type: 'key', scancode: 0x0f, down: false },
+      ],
+      'input',
+    );
   });
 
   it('should tell the guest the lock keys once per focus, from the first key event', async () => {
@@ -102,10 +106,14 @@ describe('<spice-console> input', () => {
     key(el, 'keydown', 'KeyD', { modifierScrollLock: true });
     await until(() => inputs(engine).length >= 3, 'three keys');
     const locks = flat(engine).filter((e) => e.type === 'locks');
-    assertEqual(locks, [
-      { type: 'locks', locks: { capsLock: true, numLock: true, scrollLock: false } },
-      { type: 'locks', locks: { capsLock: false, numLock: false, scrollLock: true } },
-    ], 'lock syncs');
+    assertEqual(
+      locks,
+      [
+        { type: 'locks', locks: { capsLock: true, numLock: true, scrollLock: false } },
+        { type: 'locks', locks: { capsLock: false, numLock: false, scrollLock: true } },
+      ],
+      'lock syncs',
+    );
   });
 
   it('should release all keys in the guest when it loses focus or the page hides', async () => {
@@ -158,7 +166,11 @@ describe('<spice-console> input', () => {
       await el.updateComplete;
       const r = canvas.getBoundingClientRect();
       assertEqual([Math.round(r.width), Math.round(r.height)], sizes[scale], `${scale} size`);
-      for (const [gx, gy] of [[0, 0], [1023, 767], [517, 301]] as const) {
+      for (const [gx, gy] of [
+        [0, 0],
+        [1023, 767],
+        [517, 301],
+      ] as const) {
         const before = engine.batches.length;
         pointer(el, 'pointermove', ...at(canvas, gx, gy));
         await engine.waitForBatches(before + 1);
@@ -189,41 +201,56 @@ describe('<spice-console> input', () => {
     el.dispatchEvent(new WheelEvent('wheel', { deltaY: 53, deltaMode: 0, clientX: wx, clientY: wy, bubbles: true, composed: true, cancelable: true }));
     el.dispatchEvent(new WheelEvent('wheel', { deltaY: -3, deltaMode: 1, clientX: wx, clientY: wy, bubbles: true, composed: true, cancelable: true }));
     await until(() => inputs(engine).filter((e) => e.type === 'wheel').length === 2, 'two wheel notches');
-    assertEqual(inputs(engine).slice(1).map((e) => (e.type === 'position' ? 'position' : e)), [
-      'position',
-      { type: 'button', button: 'right', down: true },
-      { type: 'button', button: 'left', down: true },
-      { type: 'button', button: 'right', down: false },
-      { type: 'button', button: 'left', down: false },
-      'position',
-      { type: 'wheel', notches: 1 },
-      { type: 'wheel', notches: -1 },
-    ], 'buttons and wheel');
+    assertEqual(
+      inputs(engine)
+        .slice(1)
+        .map((e) => (e.type === 'position' ? 'position' : e)),
+      [
+        'position',
+        { type: 'button', button: 'right', down: true },
+        { type: 'button', button: 'left', down: true },
+        { type: 'button', button: 'right', down: false },
+        { type: 'button', button: 'left', down: false },
+        'position',
+        { type: 'wheel', notches: 1 },
+        { type: 'wheel', notches: -1 },
+      ],
+      'buttons and wheel',
+    );
     assertEqual(inputs(engine)[1], { type: 'position', x: 40, y: 50, displayId: 0 }, 'the click lands on its pixel');
   });
 
   it('should turn a tap into a click, a drag into a held button and two fingers into the wheel', async () => {
     const { el, engine, canvas } = await connected();
-    const touch = (type: string, id: number, gx: number, gy: number) => pointer(el, type, ...at(canvas, gx, gy), { pointerType: 'touch', pointerId: id, isPrimary: id === 1 });
+    const touch = (type: string, id: number, gx: number, gy: number) =>
+      pointer(el, type, ...at(canvas, gx, gy), { pointerType: 'touch', pointerId: id, isPrimary: id === 1 });
     touch('pointerdown', 1, 100, 100);
     touch('pointerup', 1, 101, 100);
     await until(() => inputs(engine).length >= 3, 'the tap');
-    assertEqual(inputs(engine), [
-      { type: 'position', x: 100, y: 100, displayId: 0 },
-      { type: 'button', button: 'left', down: true },
-      { type: 'button', button: 'left', down: false },
-    ], 'tap');
+    assertEqual(
+      inputs(engine),
+      [
+        { type: 'position', x: 100, y: 100, displayId: 0 },
+        { type: 'button', button: 'left', down: true },
+        { type: 'button', button: 'left', down: false },
+      ],
+      'tap',
+    );
     engine.batches.length = 0;
     touch('pointerdown', 1, 200, 200);
     touch('pointermove', 1, 260, 230);
     touch('pointerup', 1, 260, 230);
     await until(() => inputs(engine).length >= 4, 'the drag');
-    assertEqual(inputs(engine), [
-      { type: 'position', x: 200, y: 200, displayId: 0 },
-      { type: 'button', button: 'left', down: true },
-      { type: 'position', x: 260, y: 230, displayId: 0 },
-      { type: 'button', button: 'left', down: false },
-    ], 'drag');
+    assertEqual(
+      inputs(engine),
+      [
+        { type: 'position', x: 200, y: 200, displayId: 0 },
+        { type: 'button', button: 'left', down: true },
+        { type: 'position', x: 260, y: 230, displayId: 0 },
+        { type: 'button', button: 'left', down: false },
+      ],
+      'drag',
+    );
     engine.batches.length = 0;
     touch('pointerdown', 1, 300, 400);
     touch('pointerdown', 2, 400, 400);
@@ -277,11 +304,15 @@ describe('<spice-console> input', () => {
     el.mouseMode = 'server';
     await el.updateComplete;
     await frames();
-    assertEqual(engine.calls.filter((c) => c.name !== 'releaseAll'), [
-      { name: 'sendKeys', args: [['ControlLeft', 'AltLeft', 'Delete']] },
-      { name: 'sendKeys', args: [['MetaLeft', 'KeyL']] },
-      { name: 'requestMouseMode', args: ['server'] },
-    ], 'calls');
+    assertEqual(
+      engine.calls.filter((c) => c.name !== 'releaseAll'),
+      [
+        { name: 'sendKeys', args: [['ControlLeft', 'AltLeft', 'Delete']] },
+        { name: 'sendKeys', args: [['MetaLeft', 'KeyL']] },
+        { name: 'requestMouseMode', args: ['server'] },
+      ],
+      'calls',
+    );
   });
 
   it('should show the pointer hint in server mode and take nothing from a click that asks for the lock', async () => {
@@ -322,7 +353,11 @@ describe('<spice-console> input', () => {
       await until(() => inputs(engine).some((e) => e.type === 'motion'), 'relative motion');
       const motion = inputs(engine).filter((e) => e.type === 'motion');
       assertEqual(motion, [{ type: 'motion', dx: 30, dy: -10 }], 'motion in guest pixels (scale none)');
-      assertEqual(inputs(engine).filter((e) => e.type === 'button'), [], 'the click that took the lock is not forwarded');
+      assertEqual(
+        inputs(engine).filter((e) => e.type === 'button'),
+        [],
+        'the click that took the lock is not forwarded',
+      );
       const released = new Promise((resolve) => el.addEventListener('spice-pointer-lock', (e) => resolve((e as CustomEvent).detail.locked), { once: true }));
       el.releasePointer();
       assertEqual(await released, false, 'released');

@@ -55,7 +55,10 @@ describe('custom-elements manifest', () => {
       assert(decl, `${tag} is in the manifest`);
       assertEqual(decl.name, ctor.name, `${tag} class name`);
       const definitions = m.modules.flatMap((mod) => mod.exports ?? []).filter((e) => e.kind === 'custom-element-definition');
-      assert(definitions.some((e) => e.name === tag), `${tag} has a custom-element-definition export`);
+      assert(
+        definitions.some((e) => e.name === tag),
+        `${tag} has a custom-element-definition export`,
+      );
     }
     assertEqual([...byTag.keys()].sort(), [...registered.keys()].sort(), 'no element in the manifest that is not registered');
   });

@@ -31,11 +31,7 @@ export function reactEsmPlugin() {
     // happen to the test runner's own console.
     const keys = JSON.parse(execFileSync(process.execPath, ['-p', `JSON.stringify(Object.keys(require(${JSON.stringify(moduleId)})))`], { encoding: 'utf8' }));
     const names = keys.filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
-    return [
-      `import { ${binding} as m } from '${PREFIX}bundle.js';`,
-      'export default m;',
-      ...names.map((n) => `export const ${n} = m.${n};`),
-    ].join('\n');
+    return [`import { ${binding} as m } from '${PREFIX}bundle.js';`, 'export default m;', ...names.map((n) => `export const ${n} = m.${n};`)].join('\n');
   };
   return {
     name: 'react-esm',

@@ -63,16 +63,18 @@ describe('spice-console/react', () => {
   it('should forward every event of the map to its on… prop, and swap handlers on re-render', async () => {
     const ref = React.createRef<SpiceConsoleElement>();
     const got: string[] = [];
-    const handlers = Object.fromEntries(
-      Object.keys(SPICE_CONSOLE_EVENT_PROPS).map((prop) => [prop, (e: Event) => got.push(`${prop}:${e.type}`)]),
-    );
+    const handlers = Object.fromEntries(Object.keys(SPICE_CONSOLE_EVENT_PROPS).map((prop) => [prop, (e: Event) => got.push(`${prop}:${e.type}`)]));
     root.render(React.createElement(SpiceConsole, { ref, ...handlers }));
     const el = await until('the element', () => ref.current);
     await el.updateComplete;
-    assert(got.includes('onSpiceUsb:spice-usb'), 'the console\'s own first spice-usb status reached onSpiceUsb');
+    assert(got.includes('onSpiceUsb:spice-usb'), "the console's own first spice-usb status reached onSpiceUsb");
     got.length = 0;
     for (const event of Object.values(SPICE_CONSOLE_EVENT_PROPS)) el.dispatchEvent(new CustomEvent(event, { detail: {} }));
-    assertEqual(got, Object.entries(SPICE_CONSOLE_EVENT_PROPS).map(([p, e]) => `${p}:${e}`), 'each prop got its event');
+    assertEqual(
+      got,
+      Object.entries(SPICE_CONSOLE_EVENT_PROPS).map(([p, e]) => `${p}:${e}`),
+      'each prop got its event',
+    );
 
     const second: string[] = [];
     root.render(React.createElement(SpiceConsole, { ref, onSpiceResize: (e: CustomEvent<{ width: number }>) => second.push(`w${e.detail.width}`) }));

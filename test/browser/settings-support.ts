@@ -111,7 +111,10 @@ export async function writeRaw(vmId: string, value: unknown): Promise<void> {
 }
 
 /** Collects the spice-settings events of `target`; `next(state)` waits for the next one in that state. */
-export function settingsEvents(target: EventTarget): { all: SettingsEventDetail[]; next(state: SettingsEventDetail['state'], ms?: number): Promise<SettingsEventDetail> } {
+export function settingsEvents(target: EventTarget): {
+  all: SettingsEventDetail[];
+  next(state: SettingsEventDetail['state'], ms?: number): Promise<SettingsEventDetail>;
+} {
   const all: SettingsEventDetail[] = [];
   const waiters: { state: string; resolve: (d: SettingsEventDetail) => void }[] = [];
   let seen = 0;

@@ -33,13 +33,21 @@ describe('USB device port', () => {
   it('should describe the device and follow its state through calls', async () => {
     const { proxy, handle } = await served();
     assertEqual([proxy.vendorId, proxy.productId, proxy.productName, proxy.serialNumber], [0x2341, 0x43, 'Fake Arduino Uno', 'SC0001'], 'ids');
-    assertEqual(proxy.configurations[0]!.interfaces.map((i) => i.alternate.interfaceClass), [0x02, 0x0a], 'interface classes');
+    assertEqual(
+      proxy.configurations[0]!.interfaces.map((i) => i.alternate.interfaceClass),
+      [0x02, 0x0a],
+      'interface classes',
+    );
     assertEqual(proxy.configuration?.configurationValue, 1, 'active configuration');
     assertEqual(proxy.opened, false, 'closed at first');
     await proxy.open();
     assertEqual(proxy.opened, true, 'opened');
     await proxy.claimInterface(1);
-    assertEqual(proxy.configuration!.interfaces.map((i) => i.claimed), [false, true], 'claimed interfaces');
+    assertEqual(
+      proxy.configuration!.interfaces.map((i) => i.claimed),
+      [false, true],
+      'claimed interfaces',
+    );
     await proxy.releaseInterface(1);
     assertEqual(proxy.configuration!.interfaces[1]!.claimed, false, 'released');
     await proxy.close();
@@ -111,7 +119,11 @@ describe('USB device port', () => {
     await host.start();
     send({ type: UsbredirType.Hello, id: 0n, version: 'test guest', caps: capsWords([0, 1, 2, 3, 4, 5, 6, 7]) });
     await until('device_connect', () => fromHost.some((p) => p.type === UsbredirType.DeviceConnect));
-    assertEqual(fromHost.map((p) => p.type).slice(0, 4), [UsbredirType.Hello, UsbredirType.InterfaceInfo, UsbredirType.EpInfo, UsbredirType.DeviceConnect], 'announcement');
+    assertEqual(
+      fromHost.map((p) => p.type).slice(0, 4),
+      [UsbredirType.Hello, UsbredirType.InterfaceInfo, UsbredirType.EpInfo, UsbredirType.DeviceConnect],
+      'announcement',
+    );
     assertEqual(device.claimedInterfaces, [0, 1], 'every interface claimed on the page device');
 
     const size = 64 * 1024;
@@ -125,7 +137,10 @@ describe('USB device port', () => {
     const inData = fromHost.flatMap((p) => (p.type === UsbredirType.BulkPacket && p.endpoint === 0x82 ? Array.from(p.data) : []));
     assertEqual(inData.length, size, 'bytes back');
     const expected = fakeCdcTransform(data);
-    assert(inData.every((b, i) => b === expected[i]), 'bytes intact, in order');
+    assert(
+      inData.every((b, i) => b === expected[i]),
+      'bytes intact, in order',
+    );
 
     await host.release();
     assert(!device.opened, 'closed on the page after release');

@@ -131,13 +131,19 @@ describe('<spice-usb-menu>', () => {
     await menu.updateComplete;
     // The engine read the device's descriptors through the device port, across the worker boundary.
     assert(fake.opened, 'the page device was opened for the engine');
-    assert(fake.calls.some((c) => c.startsWith('controlTransferIn(standard, device, 0x6, 0x100')), 'device descriptor read');
+    assert(
+      fake.calls.some((c) => c.startsWith('controlTransferIn(standard, device, 0x6, 0x100')),
+      'device descriptor read',
+    );
     const redirected = parts(menu, 'device')[0]!;
     assertEqual(text(redirected.querySelector('[part="device-state"]')), 'Redirected (USB channel 0)', 'state text');
     assertEqual(text(redirected.querySelector('[part="device-action"]')), 'Release', 'release action');
     assertEqual(text(part(menu, 'toggle')), 'USB (1)', 'toggle counts redirected devices');
     assert(/cannot be live-migrated/.test(text(part(menu, 'notice'))), 'migration notice shown');
-    assert(events.some((e) => e.migrationWarning), 'spice-usb carries the migration warning');
+    assert(
+      events.some((e) => e.migrationWarning),
+      'spice-usb carries the migration warning',
+    );
     (part(menu, 'dismiss') as HTMLButtonElement).click();
     await menu.updateComplete;
     assert(part(menu, 'notice') === null, 'notice dismissed');
@@ -163,7 +169,7 @@ describe('<spice-usb-menu>', () => {
     assertEqual((await rejection(el.requestUsbDevice())).code, 'usb-unavailable', 'requestUsbDevice code');
   });
 
-  it('should refuse a device the console\'s usb-filter does not allow, with the reason', async () => {
+  it("should refuse a device the console's usb-filter does not allow, with the reason", async () => {
     const { el, menu } = mount({ usb: 'native', 'usb-filter': '0x02,-1,-1,-1,0|-1,-1,-1,-1,1' });
     await connectTo(el, menu, 1);
     const fake = new FakeCdcAcmDevice();

@@ -28,7 +28,11 @@ async function startScene(options: XspiceOptions): Promise<Scene> {
     xspice,
     async freeze() {
       // Move a window around while the client watches (COPY_BITS, exposes), then stop the animations.
-      for (const [x, y] of [[320, 420], [500, 380], [420, 520]]) {
+      for (const [x, y] of [
+        [320, 420],
+        [500, 380],
+        [420, 520],
+      ]) {
         await xspice.exec('xdotool', ['search', '--name', 'moved', 'windowmove', String(x), String(y)]);
         await sleep(300);
       }

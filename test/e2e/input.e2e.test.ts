@@ -51,11 +51,9 @@ interface Screen {
   cursor: string;
 }
 const screen = (page: Page): Promise<Screen> => page.evaluate(() => (window as any).spiceTest.screen());
-const setProp = (page: Page, name: string, value: unknown) =>
-  page.evaluate(([n, v]) => ((window as any).spiceTest.element()[n as string] = v), [name, value] as const);
+const setProp = (page: Page, name: string, value: unknown) => page.evaluate(([n, v]) => ((window as any).spiceTest.element()[n as string] = v), [name, value] as const);
 const focusConsole = (page: Page) => page.evaluate(() => (window as any).spiceTest.element().focus());
-const mouseModes = (page: Page): Promise<string[]> =>
-  page.evaluate(() => (window as any).spiceTest.named('spice-mouse-mode').map((d: any) => d.mode));
+const mouseModes = (page: Page): Promise<string[]> => page.evaluate(() => (window as any).spiceTest.named('spice-mouse-mode').map((d: any) => d.mode));
 
 /** The page point over the middle of guest pixel (gx, gy) of a 1024x768 guest. */
 function pagePoint(s: Screen, gx: number, gy: number, w = 1024, h = 768): { x: number; y: number } {
@@ -130,10 +128,26 @@ const US_KEYS: Record<string, [string, boolean]> = (() => {
     map[ch.toUpperCase()] = [`Key${ch.toUpperCase()}`, true];
   }
   const rows: [string, string, string][] = [
-    ['Backquote', '`', '~'], ['Digit1', '1', '!'], ['Digit2', '2', '@'], ['Digit3', '3', '#'], ['Digit4', '4', '$'],
-    ['Digit5', '5', '%'], ['Digit6', '6', '^'], ['Digit7', '7', '&'], ['Digit8', '8', '*'], ['Digit9', '9', '('],
-    ['Digit0', '0', ')'], ['Minus', '-', '_'], ['Equal', '=', '+'], ['BracketLeft', '[', '{'], ['BracketRight', ']', '}'],
-    ['Backslash', '\\', '|'], ['Semicolon', ';', ':'], ['Quote', "'", '"'], ['Comma', ',', '<'], ['Period', '.', '>'],
+    ['Backquote', '`', '~'],
+    ['Digit1', '1', '!'],
+    ['Digit2', '2', '@'],
+    ['Digit3', '3', '#'],
+    ['Digit4', '4', '$'],
+    ['Digit5', '5', '%'],
+    ['Digit6', '6', '^'],
+    ['Digit7', '7', '&'],
+    ['Digit8', '8', '*'],
+    ['Digit9', '9', '('],
+    ['Digit0', '0', ')'],
+    ['Minus', '-', '_'],
+    ['Equal', '=', '+'],
+    ['BracketLeft', '[', '{'],
+    ['BracketRight', ']', '}'],
+    ['Backslash', '\\', '|'],
+    ['Semicolon', ';', ':'],
+    ['Quote', "'", '"'],
+    ['Comma', ',', '<'],
+    ['Period', '.', '>'],
     ['Slash', '/', '?'],
   ];
   for (const [code, plain, shifted] of rows) {
@@ -161,10 +175,14 @@ async function typeLine(page: Page, file: string, text: string): Promise<string>
   const before = readText(file).length;
   await typeKeys(page, text);
   await page.keyboard.press('Enter');
-  return waitFor(() => {
-    const all = readText(file);
-    return all.length > before && all.endsWith('\n') ? all.slice(before) : '';
-  }, `the line "${text}" in the guest`, 20_000);
+  return waitFor(
+    () => {
+      const all = readText(file);
+      return all.length > before && all.endsWith('\n') ? all.slice(before) : '';
+    },
+    `the line "${text}" in the guest`,
+    20_000,
+  );
 }
 
 // ---- tests ----
@@ -191,7 +209,7 @@ describe('keyboard on Xspice', () => {
     const file = await catWindow(xspice, 'typing');
     expect(await page.evaluate(() => (window as any).spiceTest.element().tabIndex)).toBe(0);
     await focusConsole(page);
-    const text = "Hello, World! 0123456789 `~!@#$%^&*()-_=+[{]}\\|;:'\",<.>/?";
+    const text = 'Hello, World! 0123456789 `~!@#$%^&*()-_=+[{]}\\|;:\'",<.>/?';
     expect(await typeLine(page, file, text)).toBe(`${text}\n`);
   });
 
@@ -234,18 +252,20 @@ describe('keyboard on Xspice', () => {
     await page.keyboard.press('PrintScreen');
     await page.keyboard.press('Pause');
     await page.keyboard.press('KeyZ');
-    const events = await waitFor(() => {
-      const e = keyEvents(readText(log));
-      return e.some((k) => k.type === 'KeyRelease' && k.keysym === 'z') ? e : null;
-    }, 'the key log to reach z', 20_000);
+    const events = await waitFor(
+      () => {
+        const e = keyEvents(readText(log));
+        return e.some((k) => k.type === 'KeyRelease' && k.keysym === 'z') ? e : null;
+      },
+      'the key log to reach z',
+      20_000,
+    );
     const presses = events.filter((e) => e.type === 'KeyPress');
     const del = presses.find((e) => e.keysym === 'Delete')!;
     expect(del.state & 0x0c).toBe(0x0c); // Control and Mod1 (Alt) held
     expect(presses.find((e) => e.keysym === 'Tab')!.state & 0x08).toBe(0x08);
     expect(presses.find((e) => e.keysym === 'A')!.state & 0x01).toBe(0x01);
-    expect(presses.map((e) => e.keysym)).toEqual(
-      expect.arrayContaining(['Control_L', 'Alt_L', 'Delete', 'Tab', 'Shift_L', 'A', 'Print', 'Pause', 'z']),
-    );
+    expect(presses.map((e) => e.keysym)).toEqual(expect.arrayContaining(['Control_L', 'Alt_L', 'Delete', 'Tab', 'Shift_L', 'A', 'Print', 'Pause', 'z']));
     // Every key that went down came up, and nothing else toggled (Pause must not be Ctrl+NumLock).
     expect(presses.some((e) => e.keysym === 'Num_Lock')).toBe(false);
     const releases = events.filter((e) => e.type === 'KeyRelease').map((e) => e.keysym);
@@ -269,10 +289,14 @@ describe('keyboard on Xspice', () => {
     await page.keyboard.press('KeyQ');
     await setProp(page, 'viewOnly', false);
     await page.keyboard.press('KeyW');
-    const events = await waitFor(() => {
-      const e = keyEvents(readText(log));
-      return e.some((k) => k.keysym === 'w' && k.type === 'KeyRelease') ? e : null;
-    }, 'w in the key log', 20_000);
+    const events = await waitFor(
+      () => {
+        const e = keyEvents(readText(log));
+        return e.some((k) => k.keysym === 'w' && k.type === 'KeyRelease') ? e : null;
+      },
+      'w in the key log',
+      20_000,
+    );
     expect(events.map((e) => `${e.type} ${e.keysym}`)).toEqual([
       'KeyPress Shift_L',
       'KeyPress Control_R',
@@ -314,10 +338,14 @@ describe('mouse and cursor on Xspice', () => {
   async function rootButtons(): Promise<{ since(): () => ButtonEvent[] }> {
     const log = join(xspice.tmpDir, 'buttons.log');
     xspice.run('sh', ['-c', `exec stdbuf -oL xev -root -event button > ${log} 2>&1`]);
-    await waitFor(async () => {
-      await xspice.exec('xdotool', ['mousemove', '1023', '767', 'click', '2']);
-      return buttonEvents(readText(log)).length > 0;
-    }, 'xev on the root window', 20_000);
+    await waitFor(
+      async () => {
+        await xspice.exec('xdotool', ['mousemove', '1023', '767', 'click', '2']);
+        return buttonEvents(readText(log)).length > 0;
+      },
+      'xev on the root window',
+      20_000,
+    );
     const page = (b: ButtonEvent) => !(b.x === 1023 && b.y === 767 && b.button === 2);
     return {
       since() {
@@ -334,19 +362,27 @@ describe('mouse and cursor on Xspice', () => {
     for (const [gx, gy] of points) {
       const p = pagePoint(s, gx, gy);
       await page.mouse.move(p.x, p.y);
-      await waitFor(async () => {
-        const at = await pointerLocation(xspice);
-        return at.x === gx && at.y === gy;
-      }, `the guest pointer at ${gx},${gy}`, 10_000).catch(async () => {
+      await waitFor(
+        async () => {
+          const at = await pointerLocation(xspice);
+          return at.x === gx && at.y === gy;
+        },
+        `the guest pointer at ${gx},${gy}`,
+        10_000,
+      ).catch(async () => {
         throw new Error(`pointer at ${JSON.stringify(await pointerLocation(xspice))}, wanted ${gx},${gy} (screen ${JSON.stringify(s)})`);
       });
       await page.mouse.click(p.x, p.y);
     }
     await page.mouse.click(pagePoint(s, 5, 5).x, pagePoint(s, 5, 5).y, { button: 'right' });
-    const presses = await waitFor(() => {
-      const b = buttons().filter((e) => e.type === 'ButtonPress');
-      return b.length >= points.length + 1 ? b : null;
-    }, 'the clicks on the root window', 20_000);
+    const presses = await waitFor(
+      () => {
+        const b = buttons().filter((e) => e.type === 'ButtonPress');
+        return b.length >= points.length + 1 ? b : null;
+      },
+      'the clicks on the root window',
+      20_000,
+    );
     expect(presses.map((b) => [b.x, b.y, b.button])).toEqual([...points.map(([x, y]) => [x, y, 1]), [5, 5, 3]]);
   }
 
@@ -395,10 +431,14 @@ describe('mouse and cursor on Xspice', () => {
       await page.mouse.move(p.x, p.y);
       await page.mouse.wheel(0, 100); // one notch down
       await page.mouse.wheel(0, -100); // one notch up
-      const wheel = await waitFor(() => {
-        const b = buttons().filter((e) => e.type === 'ButtonPress');
-        return b.length >= 2 ? b : null;
-      }, 'wheel buttons', 20_000);
+      const wheel = await waitFor(
+        () => {
+          const b = buttons().filter((e) => e.type === 'ButtonPress');
+          return b.length >= 2 ? b : null;
+        },
+        'wheel buttons',
+        20_000,
+      );
       expect(wheel.map((b) => [b.button, b.x, b.y])).toEqual([
         [5, 600, 500],
         [4, 600, 500],
@@ -440,18 +480,25 @@ describe('mouse and cursor on Xspice', () => {
       const shapes: string[] = [];
       for (const name of ['watch', 'crosshair']) {
         await xspice.exec('xsetroot', ['-cursor_name', name]);
-        const css = await waitFor(async () => {
-          const c = (await screen(page)).cursor;
-          return c.startsWith('url("data:image/png;base64,') && !shapes.includes(c) ? c : null;
-        }, `the ${name} cursor`, 20_000);
+        const css = await waitFor(
+          async () => {
+            const c = (await screen(page)).cursor;
+            return c.startsWith('url("data:image/png;base64,') && !shapes.includes(c) ? c : null;
+          },
+          `the ${name} cursor`,
+          20_000,
+        );
         shapes.push(css);
         // The PNG is the shape: decode it on the page and check its size against the hot spot.
-        const png = await page.evaluate(async (url) => {
-          const img = new Image();
-          img.src = url;
-          await img.decode();
-          return { width: img.naturalWidth, height: img.naturalHeight };
-        }, /url\("([^"]+)"\)/.exec(css)![1]!);
+        const png = await page.evaluate(
+          async (url) => {
+            const img = new Image();
+            img.src = url;
+            await img.decode();
+            return { width: img.naturalWidth, height: img.naturalHeight };
+          },
+          /url\("([^"]+)"\)/.exec(css)![1]!,
+        );
         const hot = /\) (\d+) (\d+), auto$/.exec(css)!;
         expect(png.width).toBeGreaterThan(8);
         expect(+hot[1]!).toBeLessThan(png.width);
@@ -517,15 +564,19 @@ describe("the guest's cursor pixels", () => {
       const r = await xspice.exec('xsetroot', ['-xcf', file, '24']);
       expect(r.code, r.stderr).toBe(0);
       let seen = '';
-      const css = await waitFor(async () => {
-        const c = (await screen(page)).cursor;
-        seen = c.length > 80 ? `${c.slice(0, 40)}…${c.slice(-20)}` : c;
-        const m = /^url\("data:image\/png;base64,([^"]+)"\) (\d+) (\d+), auto$/.exec(c);
-        if (!m) return null;
-        const png = decodePng(Buffer.from(m[1]!, 'base64'));
-        seen += ` (${png.width}x${png.height})`;
-        return png.width === CURSOR.width && png.height === CURSOR.height ? { png, hotX: +m[2]!, hotY: +m[3]! } : null;
-      }, `the ${CURSOR.width}x${CURSOR.height} cursor as the CSS cursor`, 20_000).catch((e: Error) => {
+      const css = await waitFor(
+        async () => {
+          const c = (await screen(page)).cursor;
+          seen = c.length > 80 ? `${c.slice(0, 40)}…${c.slice(-20)}` : c;
+          const m = /^url\("data:image\/png;base64,([^"]+)"\) (\d+) (\d+), auto$/.exec(c);
+          if (!m) return null;
+          const png = decodePng(Buffer.from(m[1]!, 'base64'));
+          seen += ` (${png.width}x${png.height})`;
+          return png.width === CURSOR.width && png.height === CURSOR.height ? { png, hotX: +m[2]!, hotY: +m[3]! } : null;
+        },
+        `the ${CURSOR.width}x${CURSOR.height} cursor as the CSS cursor`,
+        20_000,
+      ).catch((e: Error) => {
         throw new Error(`${e.message}; last CSS cursor: ${seen}`);
       });
       expect([css.hotX, css.hotY]).toEqual([CURSOR.hotX, CURSOR.hotY]);
@@ -562,7 +613,11 @@ describe('server mouse mode and key encodings on QEMU', () => {
   });
 
   /** Trace lines since `from` (a line count). */
-  const traceLines = (from = 0): string[] => readText(trace).split('\n').slice(from).filter((l) => l.startsWith('input_event_') && !l.includes('sync'));
+  const traceLines = (from = 0): string[] =>
+    readText(trace)
+      .split('\n')
+      .slice(from)
+      .filter((l) => l.startsWith('input_event_') && !l.includes('sync'));
 
   it('should send Pause, PrintScreen, key repeats and combos as the keys QEMU decodes', async () => {
     const page = await openPage();
@@ -576,10 +631,14 @@ describe('server mouse mode and key encodings on QEMU', () => {
       await page.keyboard.up('KeyA');
       // A ready combo (Ctrl+Alt+Del would reboot the guest, and QEMU runs with -no-reboot).
       await page.evaluate(() => (window as any).spiceTest.element().sendCombo('ctrl-alt-f2'));
-      const keys = await waitFor(() => {
-        const l = traceLines(from).filter((x) => x.includes('key_qcode'));
-        return l.length >= 16 ? l : null;
-      }, 'sixteen key events in the QEMU trace', 20_000);
+      const keys = await waitFor(
+        () => {
+          const l = traceLines(from).filter((x) => x.includes('key_qcode'));
+          return l.length >= 16 ? l : null;
+        },
+        'sixteen key events in the QEMU trace',
+        20_000,
+      );
       expect(keys.map((l) => /qcode (\S+), down (\d)/.exec(l)!.slice(1).join(' '))).toEqual([
         'print 1',
         'print 0',
@@ -623,12 +682,15 @@ describe('server mouse mode and key encodings on QEMU', () => {
       await page.mouse.down({ button: 'right' });
       await page.mouse.up({ button: 'right' });
       await page.mouse.wheel(0, 100);
-      const lines = await waitFor(() => {
-        const l = traceLines(from);
-        return l.filter((x) => x.includes('input_event_btn')).length >= 4 ? l : null;
-      }, 'motion and buttons in the QEMU trace', 20_000);
-      const rel = (axis: string) =>
-        lines.filter((l) => l.includes(`axis ${axis}`)).reduce((sum, l) => sum + Number(/value (-?\d+)/.exec(l)![1]), 0);
+      const lines = await waitFor(
+        () => {
+          const l = traceLines(from);
+          return l.filter((x) => x.includes('input_event_btn')).length >= 4 ? l : null;
+        },
+        'motion and buttons in the QEMU trace',
+        20_000,
+      );
+      const rel = (axis: string) => lines.filter((l) => l.includes(`axis ${axis}`)).reduce((sum, l) => sum + Number(/value (-?\d+)/.exec(l)![1]), 0);
       expect([rel('x'), rel('y')]).toEqual([100, 50]);
       expect(lines.filter((l) => l.includes('input_event_btn')).map((l) => /button (\S+), down (\d)/.exec(l)!.slice(1).join(' '))).toEqual([
         'right 1',

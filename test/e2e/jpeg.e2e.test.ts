@@ -29,7 +29,10 @@ async function jpegRoundTrip(xspice: Xspice, picture: Screenshot, quality: numbe
   const body = Buffer.alloc(picture.width * picture.height * 3);
   for (let i = 0, j = 0; i < picture.rgba.length; i += 4, j += 3) body.set(picture.rgba.subarray(i, i + 3), j);
   await writeFile(join(xspice.tmpDir, 'reference.ppm'), Buffer.concat([header, body]));
-  for (const args of [['reference.ppm', '-quality', String(quality), '-sampling-factor', '2x2', 'reference.jpg'], ['reference.jpg', 'reference-decoded.ppm']]) {
+  for (const args of [
+    ['reference.ppm', '-quality', String(quality), '-sampling-factor', '2x2', 'reference.jpg'],
+    ['reference.jpg', 'reference-decoded.ppm'],
+  ]) {
     const r = await xspice.exec('convert', args);
     if (r.code !== 0) throw new Error(`convert ${args.join(' ')}: ${r.stderr}`);
   }

@@ -42,7 +42,8 @@ describe('lines drawn by an X client', () => {
       const theirs = await xspice.screenshot();
       const onPage = compare(shown, theirs);
       const decoded = compare(surface, theirs);
-      if (onPage.differing || decoded.differing) console.log(`lines: page ${JSON.stringify(onPage)}, surface ${JSON.stringify(decoded)}; pictures in ${saveComparison('lines', shown, theirs)}`);
+      if (onPage.differing || decoded.differing)
+        console.log(`lines: page ${JSON.stringify(onPage)}, surface ${JSON.stringify(decoded)}; pictures in ${saveComparison('lines', shown, theirs)}`);
       expect({ page: onPage.differing, surface: decoded.differing }).toEqual({ page: 0, surface: 0 });
       await page.close();
     } finally {

@@ -18,8 +18,7 @@ async function eventDetail(page: Page, name: string, timeout = 30_000): Promise<
   return handle.jsonValue();
 }
 
-const channelNames = (session: { channels: { type: string; id: number }[] }) =>
-  session.channels.map((c) => `${c.type} ${c.id}`).sort();
+const channelNames = (session: { channels: { type: string; id: number }[] }) => session.channels.map((c) => `${c.type} ${c.id}`).sort();
 
 /** After a session ended: no worker in the page, no socket in the engine, none open on the server. */
 async function expectNothingLeft(page: Page, serverPort?: number): Promise<void> {

@@ -249,9 +249,7 @@ describe('nginx in front of Xspice (deploy/nginx/spice-console.conf)', () => {
     await allowed.close();
     const page = await browser.newPage();
     // A page served as https://foreign.example (routed, never fetched): a secure context of another origin.
-    await page.route('https://foreign.example/**', (route) =>
-      route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>foreign</title>' }),
-    );
+    await page.route('https://foreign.example/**', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>foreign</title>' }));
     await page.goto('https://foreign.example/');
     expect(await tryOpen(page)).toBe('closed 1006');
     await page.close();
@@ -314,7 +312,12 @@ describe('nginx → websockify → a SPICE TLS port (the README recipe)', () => 
         const events = await page.evaluate(() => JSON.stringify((window as any).spiceTest.events));
         throw new Error(`${e.message}\nevents: ${events}\nwebsockify: ${websockifyLog().slice(-2000)}\nnginx: ${nginx.log().slice(-1000)}`);
       });
-    expect(session.channels.map((c: any) => `${c.type}:${c.state}`).sort(), JSON.stringify(session.channels)).toEqual(['cursor:linked', 'display:linked', 'inputs:linked', 'main:linked']);
+    expect(session.channels.map((c: any) => `${c.type}:${c.state}`).sort(), JSON.stringify(session.channels)).toEqual([
+      'cursor:linked',
+      'display:linked',
+      'inputs:linked',
+      'main:linked',
+    ]);
     // Every channel reached spice-server on its TLS port, none on the plain one.
     expect(establishedTo(tlsPort)).toBe(4);
     expect(establishedTo(xspice.port)).toBe(0);

@@ -38,7 +38,11 @@ it('should record uncaught errors, console.error and failed requests of the page
       await new Promise((r) => setTimeout(r, 100));
     }
     found = [...found, ...takePageProblems()];
-    for (const e of expected) expect(found.some((p) => e.test(p)), `${e} in ${JSON.stringify(found)}`).toBe(true);
+    for (const e of expected)
+      expect(
+        found.some((p) => e.test(p)),
+        `${e} in ${JSON.stringify(found)}`,
+      ).toBe(true);
   } finally {
     await page.close();
   }

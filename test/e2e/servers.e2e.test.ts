@@ -366,7 +366,11 @@ describe('QEMU harness', () => {
     const hex = msg.toString('hex');
     await q.waitForSerial(/^AGENT: /m, 30_000);
     const deadline = Date.now() + 30_000;
-    while (!Buffer.from(agentBytes(await q.serialLog())).toString('hex').includes(hex)) {
+    while (
+      !Buffer.from(agentBytes(await q.serialLog()))
+        .toString('hex')
+        .includes(hex)
+    ) {
       if (Date.now() > deadline) throw new Error(`agent message not seen:\n${(await q.serialLog()).slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -431,9 +435,15 @@ function echoAcmDevice(port: number): { close(): void; bytes(): number } {
   const bytes = (...a: number[]): Buffer => Buffer.from(a);
   const dev = bytes(18, 1, 0, 2, 2, 0, 0, 64, 0x41, 0x23, 0x43, 0x00, 0, 1, 1, 2, 3, 1);
   const ifs = Buffer.concat([
-    bytes(9, 4, 0, 0, 1, 2, 2, 1, 0), bytes(5, 0x24, 0, 0x10, 1), bytes(5, 0x24, 1, 0, 1), bytes(4, 0x24, 2, 2),
-    bytes(5, 0x24, 6, 0, 1), bytes(7, 5, 0x83, 3, 16, 0, 255),
-    bytes(9, 4, 1, 0, 2, 0x0a, 0, 0, 0), bytes(7, 5, 0x02, 2, 64, 0, 0), bytes(7, 5, 0x82, 2, 64, 0, 0),
+    bytes(9, 4, 0, 0, 1, 2, 2, 1, 0),
+    bytes(5, 0x24, 0, 0x10, 1),
+    bytes(5, 0x24, 1, 0, 1),
+    bytes(4, 0x24, 2, 2),
+    bytes(5, 0x24, 6, 0, 1),
+    bytes(7, 5, 0x83, 3, 16, 0, 255),
+    bytes(9, 4, 1, 0, 2, 0x0a, 0, 0, 0),
+    bytes(7, 5, 0x02, 2, 64, 0, 0),
+    bytes(7, 5, 0x82, 2, 64, 0, 0),
   ]);
   const cfg = Buffer.concat([bytes(9, 2, (9 + ifs.length) & 0xff, (9 + ifs.length) >> 8, 2, 1, 0, 0x80, 50), ifs]);
   const str = (t: string): Buffer => Buffer.concat([bytes(2 + 2 * t.length, 3), Buffer.from(t, 'utf16le')]);
@@ -544,8 +554,10 @@ function echoAcmDevice(port: number): { close(): void; bytes(): number } {
     send(T.hello, 0, Buffer.concat([Buffer.from('echo-acm'.padEnd(64, '\0')), caps]));
     const ii = Buffer.alloc(132);
     ii.writeUInt32LE(2, 0);
-    ii[4] = 0; ii[5] = 1; // interface numbers
-    ii[36] = 2; ii[37] = 0x0a; // classes
+    ii[4] = 0;
+    ii[5] = 1; // interface numbers
+    ii[36] = 2;
+    ii[37] = 0x0a; // classes
     ii[68] = 2; // subclass ACM
     ii[100] = 1; // protocol AT
     send(T.ifInfo, 0, ii);
@@ -580,10 +592,7 @@ describe('guest CDC-ACM loopback', () => {
     const n = 65536;
     const q = await startQemu({
       acmTest: n,
-      extraArgs: [
-        '-chardev', `socket,id=tcpur,host=127.0.0.1,port=${redirPort},server=on,wait=off`,
-        '-device', 'usb-redir,chardev=tcpur,id=tcpredir',
-      ],
+      extraArgs: ['-chardev', `socket,id=tcpur,host=127.0.0.1,port=${redirPort},server=on,wait=off`, '-device', 'usb-redir,chardev=tcpur,id=tcpredir'],
     });
     let dev: ReturnType<typeof echoAcmDevice> | undefined;
     try {

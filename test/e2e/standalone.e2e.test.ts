@@ -87,8 +87,7 @@ describe('standalone build on a page without a bundler', () => {
     await writeFile(join(out, 'index.html'), PAGE);
     await writeFile(
       join(out, 'console.vv'),
-      `[virt-viewer]\r\ntype=spice\r\nhost=127.0.0.1\r\nport=${xspice.port}\r\npassword=secret\r\ndelete-this-file=1\r\n` +
-        `[spice-console]\r\nurl=${xspice.url}\r\n`,
+      `[virt-viewer]\r\ntype=spice\r\nhost=127.0.0.1\r\nport=${xspice.port}\r\npassword=secret\r\ndelete-this-file=1\r\n` + `[spice-console]\r\nurl=${xspice.url}\r\n`,
     );
     site = await serveFolder(out);
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });

@@ -92,7 +92,9 @@ describe('video streams from Xspice', () => {
         const frame = compare(lastFrame, area(theirs));
         const tiles = blockMeanDelta(lastFrame, area(theirs));
         const after = compare(ours, theirs);
-        console.log(`${codec.name}: ${drawn} frames drawn, ${dropped} dropped; last frame vs spice-gtk: mean ${frame.meanDelta.toFixed(1)}, max ${frame.maxDelta}, 16x16 tile means ${tiles.toFixed(1)}; after the stream: ${after.differing} pixels differ`);
+        console.log(
+          `${codec.name}: ${drawn} frames drawn, ${dropped} dropped; last frame vs spice-gtk: mean ${frame.meanDelta.toFixed(1)}, max ${frame.maxDelta}, 16x16 tile means ${tiles.toFixed(1)}; after the stream: ${after.differing} pixels differ`,
+        );
         if (frame.meanDelta > codec.meanDelta || tiles > codec.tileDelta || after.differing) {
           console.log(`pictures in ${saveComparison(`streams-${codec.name}`, lastFrame, area(theirs))}`);
         }

@@ -138,7 +138,11 @@ describe('USB redirection into QEMU with four usb-redir slots', () => {
     expect(new Set(redirected.map((d: any) => d.channelId)).size).toBe(2);
     expect(status.channels).toEqual({ total: 4, free: 2 });
     const listing = await waitForListing(qemu, 'both devices in the guest', (l) => arduinos(l).length === 2, 60_000);
-    expect(arduinos(listing).map((d) => `${d.product} ${d.speed}`).sort()).toEqual(['Fast Uno 480', 'Second Uno 12']);
+    expect(
+      arduinos(listing)
+        .map((d) => `${d.product} ${d.speed}`)
+        .sort(),
+    ).toEqual(['Fast Uno 480', 'Second Uno 12']);
     const menu = await spiceTest<any>(page, 'usbMenu');
     expect(menu.devices.map((d: any) => [d.state, d.action])).toEqual([
       ['redirected', 'Release'],
@@ -152,7 +156,15 @@ describe('USB redirection into QEMU with four usb-redir slots', () => {
     // Unplugged while the guest's loopback is still running on it.
     await spiceTest(page, 'unplugUsb', second);
     await waitForUsb(page, 'the device lost', (s) => s.devices.find((d: any) => d.key === second)?.state === 'lost');
-    await waitForListing(qemu, 'the guest to lose it', (l) => arduinos(l).map((d) => d.product).join() === 'Fast Uno', 30_000);
+    await waitForListing(
+      qemu,
+      'the guest to lose it',
+      (l) =>
+        arduinos(l)
+          .map((d) => d.product)
+          .join() === 'Fast Uno',
+      30_000,
+    );
     // Its channel re-links (a fresh chardev connection in QEMU) and is free again.
     await waitForUsb(page, 'the channel free again', (s) => s.channels.free === 3, 15_000);
     const menu = await spiceTest<any>(page, 'usbMenu');

@@ -33,21 +33,49 @@ describe('fuzz harness', () => {
   const target = (run: (input: Uint8Array) => void): FuzzTarget => ({ name: 'test/target', seeds: () => [Uint8Array.of(1, 2, 3)], run });
 
   it('should report an exception other than a ProtocolError as a finding, with a shrunk input', () => {
-    const r = campaign(target((input) => void (input.length > 4 && (input as unknown as { x: { y: number } }).x.y)), 200, 1, 1);
+    const r = campaign(
+      target((input) => void (input.length > 4 && (input as unknown as { x: { y: number } }).x.y)),
+      200,
+      1,
+      1,
+    );
     expect(r.findings).toHaveLength(1);
     expect(r.findings[0]!.message).toMatch(/TypeError/);
     expect(r.findings[0]!.input.length).toBe(5); // shrunk to the shortest failing length
   });
 
   it('should accept ProtocolErrors and count them as refused', () => {
-    const r = campaign(target(() => { throw new ProtocolError('no'); }), 50, 1);
+    const r = campaign(
+      target(() => {
+        throw new ProtocolError('no');
+      }),
+      50,
+      1,
+    );
     expect(r).toMatchObject({ refused: r.inputs, findings: [] });
   });
 
   it('should report an input slower than the limit, and a buffer beyond the largest legitimate one', () => {
-    expect(() => runOne(target(() => { const end = performance.now() + 40; while (performance.now() < end); }), new Uint8Array(0), 30)).toThrow(Finding);
-    expect(() => runOne(target(() => void new ArrayBuffer(MAX_SINGLE_ALLOCATION + 1)), new Uint8Array(0))).toThrow(/allocated a buffer of/);
-    runOne(target(() => void new Uint32Array(1000)), new Uint8Array(0));
+    expect(() =>
+      runOne(
+        target(() => {
+          const end = performance.now() + 40;
+          while (performance.now() < end);
+        }),
+        new Uint8Array(0),
+        30,
+      ),
+    ).toThrow(Finding);
+    expect(() =>
+      runOne(
+        target(() => void new ArrayBuffer(MAX_SINGLE_ALLOCATION + 1)),
+        new Uint8Array(0),
+      ),
+    ).toThrow(/allocated a buffer of/);
+    runOne(
+      target(() => void new Uint32Array(1000)),
+      new Uint8Array(0),
+    );
     expect(allocations.largest).toBe(4000);
   });
 });

@@ -92,8 +92,8 @@ export function timeOf(target: FuzzTarget, input: Uint8Array): number {
 
 /** Integers that sit on the edges parsers get wrong: zero, powers of two and their neighbours, the limits. */
 const INTERESTING = [
-  0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 100, 127, 128, 255, 256, 257, 511, 512, 1023, 1024, 4095, 4096, 16383,
-  16384, 16385, 0x7fff, 0x8000, 0xffff, 0x10000, 70000, 0xffffff, 0x1000000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+  0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 100, 127, 128, 255, 256, 257, 511, 512, 1023, 1024, 4095, 4096, 16383, 16384, 16385, 0x7fff, 0x8000, 0xffff,
+  0x10000, 70000, 0xffffff, 0x1000000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
 ];
 
 type Mutation =
@@ -194,9 +194,7 @@ export function inputs(target: FuzzTarget): fc.Arbitrary<Uint8Array> {
     { weight: 1, arbitrary: seed.map((i) => seeds[i]!.slice()) },
     {
       weight: 8,
-      arbitrary: fc
-        .tuple(seed, fc.array(mutation, { minLength: 1, maxLength: 8 }))
-        .map(([i, ms]) => mutate(seeds[i]!, ms)),
+      arbitrary: fc.tuple(seed, fc.array(mutation, { minLength: 1, maxLength: 8 })).map(([i, ms]) => mutate(seeds[i]!, ms)),
     },
   );
 }
@@ -233,7 +231,18 @@ export interface CampaignResult {
  * the campaign goes on with the next seed until the budget is spent (at most `maxFindings` distinct ones).
  */
 export function campaign(target: FuzzTarget, runs: number, seed: number, maxFindings = 5): CampaignResult {
-  const result: CampaignResult = { target: target.name, inputs: 0, refused: 0, ms: 0, slowestMs: 0, slowestInput: null, slowestRerunMs: 0, largestAllocation: 0, largestAllocationInput: null, findings: [] };
+  const result: CampaignResult = {
+    target: target.name,
+    inputs: 0,
+    refused: 0,
+    ms: 0,
+    slowestMs: 0,
+    slowestInput: null,
+    slowestRerunMs: 0,
+    largestAllocation: 0,
+    largestAllocationInput: null,
+    findings: [],
+  };
   const seen = new Set<string>();
   const t0 = performance.now();
   let left = runs;
@@ -300,7 +309,20 @@ export function trackAllocations(): void {
   if (allocations.tracking) return;
   allocations.tracking = true;
   const g = globalThis as unknown as Record<string, unknown>;
-  const kinds = ['ArrayBuffer', 'Uint8Array', 'Uint8ClampedArray', 'Int8Array', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array', 'BigUint64Array', 'BigInt64Array'];
+  const kinds = [
+    'ArrayBuffer',
+    'Uint8Array',
+    'Uint8ClampedArray',
+    'Int8Array',
+    'Uint16Array',
+    'Int16Array',
+    'Uint32Array',
+    'Int32Array',
+    'Float32Array',
+    'Float64Array',
+    'BigUint64Array',
+    'BigInt64Array',
+  ];
   for (const kind of kinds) {
     const real = g[kind] as { BYTES_PER_ELEMENT?: number } & (new (...args: unknown[]) => object);
     const unit = real.BYTES_PER_ELEMENT ?? 1;

@@ -85,7 +85,16 @@ describe('fuzz findings: draws whose cost the message size does not bound', () =
       /exceeds the limit of 1024 \(MAX_OVERLAPPING_CLIP_RECTS\)/,
     );
     // Disjoint rects are drawn as given (no merge, no limit).
-    expect(clipRegions({ left: 0, top: 0, right: 10, bottom: 10 }, [{ left: 0, top: 0, right: 5, bottom: 10 }, { left: 5, top: 0, right: 10, bottom: 10 }], surface.bounds)).toHaveLength(2);
+    expect(
+      clipRegions(
+        { left: 0, top: 0, right: 10, bottom: 10 },
+        [
+          { left: 0, top: 0, right: 5, bottom: 10 },
+          { left: 5, top: 0, right: 10, bottom: 10 },
+        ],
+        surface.bounds,
+      ),
+    ).toHaveLength(2);
   });
 
   it('should merge overlapping rects into the same pixels, disjoint', () => {
@@ -98,10 +107,12 @@ describe('fuzz findings: draws whose cost the message size does not bound', () =
     const covered = (rs: typeof rects) => {
       const set = new Set<number>();
       let area = 0;
-      for (const r of rs) for (let y = r.top; y < r.bottom; y++) for (let x = r.left; x < r.right; x++) {
-        set.add(y * 100 + x);
-        area++;
-      }
+      for (const r of rs)
+        for (let y = r.top; y < r.bottom; y++)
+          for (let x = r.left; x < r.right; x++) {
+            set.add(y * 100 + x);
+            area++;
+          }
       return { pixels: set.size, area };
     };
     expect(covered(merged)).toEqual({ pixels: covered(rects).pixels, area: covered(rects).pixels });

@@ -22,9 +22,13 @@ const fixedTotal = fixed.reduce((n, t) => n + Math.min(t.longRuns!, total), 0);
 const perTarget = Math.ceil(Math.max(0, total - fixedTotal) / Math.max(1, targets.length - fixed.length));
 trackAllocations();
 
-console.log(`fuzz: ${targets.length} targets, ${perTarget} inputs each (${fixed.map((t) => `${t.name} ${t.longRuns}`).join(', ') || 'no exceptions'}), seed ${seed}, limits ${MAX_INPUT_MS} ms and one ${MAX_SINGLE_ALLOCATION}-byte buffer per input`);
+console.log(
+  `fuzz: ${targets.length} targets, ${perTarget} inputs each (${fixed.map((t) => `${t.name} ${t.longRuns}`).join(', ') || 'no exceptions'}), seed ${seed}, limits ${MAX_INPUT_MS} ms and one ${MAX_SINGLE_ALLOCATION}-byte buffer per input`,
+);
 const pad = (s: string | number, n: number) => String(s).padStart(n);
-console.log(`${'target'.padEnd(32)} ${pad('inputs', 9)} ${pad('refused', 8)} ${pad('time s', 8)} ${pad('slowest ms', 11)} ${pad('rerun ms', 9)} ${pad('largest buf', 12)} findings`);
+console.log(
+  `${'target'.padEnd(32)} ${pad('inputs', 9)} ${pad('refused', 8)} ${pad('time s', 8)} ${pad('slowest ms', 11)} ${pad('rerun ms', 9)} ${pad('largest buf', 12)} findings`,
+);
 let inputs = 0;
 let findings = 0;
 const t0 = performance.now();

@@ -111,7 +111,7 @@ export function capturedMessages(channel: string): { type: number; body: Uint8Ar
   const b = new Uint8Array(fs.readFileSync(file));
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const out: { type: number; body: Uint8Array }[] = [];
-  for (let at = 0; at + 6 <= b.length; ) {
+  for (let at = 0; at + 6 <= b.length;) {
     const size = v.getUint32(at + 2, true);
     out.push({ type: v.getUint16(at, true), body: b.slice(at + 6, at + 6 + size) });
     at += 6 + size;
@@ -157,7 +157,11 @@ export function imageStruct(f: Fixture, flags = 0, id = 1n): Uint8Array {
   switch (m.imageType) {
     case ImageType.Bitmap: {
       const bflags = (m.bitmapFlags ?? 0) & ~BitmapFlags.PalFromCache;
-      w.u8(m.format ?? 0).u8(bflags).u32(m.bitmapWidth ?? m.width).u32(m.bitmapHeight ?? m.height).u32(m.stride ?? 0);
+      w.u8(m.format ?? 0)
+        .u8(bflags)
+        .u32(m.bitmapWidth ?? m.width)
+        .u32(m.bitmapHeight ?? m.height)
+        .u32(m.stride ?? 0);
       palettePtrAt = w.length;
       w.u32(0).bytes(f.bytes);
       break;
@@ -168,7 +172,9 @@ export function imageStruct(f: Fixture, flags = 0, id = 1n): Uint8Array {
       w.u32(0).bytes(f.bytes);
       break;
     case ImageType.ZlibGlzRgb:
-      w.u32(m.glzSize ?? 0).u32(f.bytes.length).bytes(f.bytes);
+      w.u32(m.glzSize ?? 0)
+        .u32(f.bytes.length)
+        .bytes(f.bytes);
       break;
     default:
       w.u32(f.bytes.length).bytes(f.bytes);
@@ -343,8 +349,22 @@ export function drawAlphaBlendBody(src: Uint8Array): Uint8Array {
 export function drawStrokeBody(): Uint8Array {
   const path = new Writer();
   path.u32(2);
-  path.u8(1).u32(3).i32(4 << 4).i32(4 << 4).i32(30 << 4).i32(20 << 4).i32(10 << 4).i32(25 << 4);
-  path.u8(0).u32(2).i32(0).i32(0).i32(-50 << 4).i32(90 << 4);
+  path
+    .u8(1)
+    .u32(3)
+    .i32(4 << 4)
+    .i32(4 << 4)
+    .i32(30 << 4)
+    .i32(20 << 4)
+    .i32(10 << 4)
+    .i32(25 << 4);
+  path
+    .u8(0)
+    .u32(2)
+    .i32(0)
+    .i32(0)
+    .i32(-50 << 4)
+    .i32(90 << 4);
   const b = new Body();
   base(b);
   b.ptr(path.finish());
@@ -357,7 +377,10 @@ export function drawStrokeBody(): Uint8Array {
 export function drawTextBody(bpp: 1 | 4 | 8): Uint8Array {
   const s = new Writer();
   s.u16(2).u8(bpp === 1 ? 1 : bpp === 4 ? 2 : 4);
-  for (const [x, w, h] of [[6, 5, 7], [14, 9, 3]] as const) {
+  for (const [x, w, h] of [
+    [6, 5, 7],
+    [14, 9, 3],
+  ] as const) {
     s.i32(x).i32(20).i32(0).i32(-h).u16(w).u16(h);
     const size = Math.ceil((w * bpp) / 8) * h;
     for (let i = 0; i < size; i++) s.u8((i * 37) & 0xff);

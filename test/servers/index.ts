@@ -28,24 +28,11 @@ export {
   type StreamingVideo,
 } from './xspice.js';
 export { startQemu, buildQemuArgs, qmpCommand, type Qemu, type QemuOptions } from './qemu.js';
-export {
-  ensureGuest,
-  agentBytes,
-  lastUsbListing,
-  acmPayload,
-  md5Hex,
-  GUEST,
-  repoRoot,
-  type GuestImage,
-  type UsbDeviceLine,
-} from './guest.js';
+export { ensureGuest, agentBytes, lastUsbListing, acmPayload, md5Hex, GUEST, repoRoot, type GuestImage, type UsbDeviceLine } from './guest.js';
 export { isAlive, sleep, waitFor, type ExecResult } from './procs.js';
 
 /** Starts a server, runs `fn` with it and always stops it. */
-export async function withServer<S extends { stop(): Promise<void> }, R>(
-  start: Promise<S> | (() => Promise<S>),
-  fn: (server: S) => Promise<R> | R,
-): Promise<R> {
+export async function withServer<S extends { stop(): Promise<void> }, R>(start: Promise<S> | (() => Promise<S>), fn: (server: S) => Promise<R> | R): Promise<R> {
   const server = await (typeof start === 'function' ? start() : start);
   try {
     return await fn(server);

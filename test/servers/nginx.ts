@@ -70,11 +70,29 @@ export function adaptSpiceConsoleConf(conf: string, site: Site): string {
 export async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  const r = await execTracked('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ], { timeoutMs: 30_000 });
+  const r = await execTracked(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { timeoutMs: 30_000 },
+  );
   if (r.code !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
   return { cert, key };
 }
@@ -90,7 +108,12 @@ export async function startNginx(o: NginxOptions): Promise<Nginx> {
   const { cert, key } = await makeCertificate(prefix);
   const targetsMap = join(prefix, 'targets.map');
   const originsMap = join(prefix, 'origins.map');
-  await writeFile(targetsMap, Object.entries(o.targets).map(([t, a]) => mapLine(t, a)).join(''));
+  await writeFile(
+    targetsMap,
+    Object.entries(o.targets)
+      .map(([t, a]) => mapLine(t, a))
+      .join(''),
+  );
   await writeFile(originsMap, o.origins.map((origin) => mapLine(origin, '1')).join(''));
   const port = await findFreePort();
   const site = adaptSpiceConsoleConf(await readFile(SHIPPED_CONF, 'utf8'), { port, cert, key, targetsMap, originsMap, connLimit: o.connLimit });

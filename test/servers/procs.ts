@@ -224,20 +224,13 @@ export async function execTracked(
   const code = await t.exited;
   clearTimeout(timer);
   // let the pipes drain
-  await Promise.all(
-    [t.child.stdout, t.child.stderr].map((s) => (s && !s.readableEnded ? once(s, 'close').catch(() => {}) : Promise.resolve())),
-  );
+  await Promise.all([t.child.stdout, t.child.stderr].map((s) => (s && !s.readableEnded ? once(s, 'close').catch(() => {}) : Promise.resolve())));
   if (spawnError) throw new Error(`${cmd}: ${spawnError.message}`);
   return { stdout: out(), stderr: err(), code };
 }
 
 /** Waits until `check()` returns a truthy value, polling every `intervalMs`; throws `what` on timeout. */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs: number,
-  intervalMs = 100,
-): Promise<NonNullable<T>> {
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs: number, intervalMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

@@ -14,15 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureGuest } from './guest.js';
 import { findFreePort, isPortOpen } from './ports.js';
-import {
-  collect,
-  registerTempDir,
-  spawnTracked,
-  terminate,
-  unregisterTempDir,
-  waitFor,
-  type Tracked,
-} from './procs.js';
+import { collect, registerTempDir, spawnTracked, terminate, unregisterTempDir, waitFor, type Tracked } from './procs.js';
 
 export interface QemuOptions {
   /** Number of QXL devices: the first is `-vga qxl`, each further one `-device qxl` (default 1). */
@@ -85,10 +77,7 @@ export interface Qemu {
 /** Escapes a value for QEMU's comma-separated option syntax. */
 const qopt = (v: string): string => v.replace(/,/g, ',,');
 
-export function buildQemuArgs(
-  o: QemuOptions,
-  p: { port: number; kernel: string; initrd: string; serial: string; qmp: string },
-): string[] {
+export function buildQemuArgs(o: QemuOptions, p: { port: number; kernel: string; initrd: string; serial: string; qmp: string }): string[] {
   const qxl = o.qxlDevices ?? 1;
   const slots = o.usbredirSlots ?? 0;
   if (!Number.isInteger(qxl) || qxl < 0 || qxl > 4) throw new RangeError(`qxlDevices must be 0..4, got ${qxl}`);
@@ -100,16 +89,27 @@ export function buildQemuArgs(
 
   const spice = [`port=${p.port}`, 'addr=127.0.0.1'];
   const args: string[] = [
-    '-accel', accel,
-    '-machine', 'pc',
-    '-m', String(o.memoryMb ?? 256),
-    '-nodefaults', '-no-user-config', '-no-reboot',
-    '-display', 'none',
-    '-kernel', p.kernel,
-    '-initrd', p.initrd,
-    '-append', append.join(' '),
-    '-serial', `file:${p.serial}`,
-    '-qmp', `unix:${p.qmp},server=on,wait=off`,
+    '-accel',
+    accel,
+    '-machine',
+    'pc',
+    '-m',
+    String(o.memoryMb ?? 256),
+    '-nodefaults',
+    '-no-user-config',
+    '-no-reboot',
+    '-display',
+    'none',
+    '-kernel',
+    p.kernel,
+    '-initrd',
+    p.initrd,
+    '-append',
+    append.join(' '),
+    '-serial',
+    `file:${p.serial}`,
+    '-qmp',
+    `unix:${p.qmp},server=on,wait=off`,
   ];
   if (o.password !== undefined) {
     args.push('-object', `secret,id=spicepw,data=${qopt(o.password)}`);
@@ -123,23 +123,27 @@ export function buildQemuArgs(
   for (let i = 1; i < qxl; i++) args.push('-device', `qxl,id=qxl${i}`);
   if (o.agent) {
     args.push(
-      '-device', 'virtio-serial-pci,id=vser0',
-      '-chardev', 'spicevmc,id=vdagent,name=vdagent',
-      '-device', 'virtserialport,bus=vser0.0,chardev=vdagent,name=com.redhat.spice.0',
+      '-device',
+      'virtio-serial-pci,id=vser0',
+      '-chardev',
+      'spicevmc,id=vdagent,name=vdagent',
+      '-device',
+      'virtserialport,bus=vser0.0,chardev=vdagent,name=com.redhat.spice.0',
     );
   }
   args.push(
-    '-device', 'ich9-usb-ehci1,id=usb',
-    '-device', 'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
-    '-device', 'ich9-usb-uhci2,masterbus=usb.0,firstport=2',
-    '-device', 'ich9-usb-uhci3,masterbus=usb.0,firstport=4',
+    '-device',
+    'ich9-usb-ehci1,id=usb',
+    '-device',
+    'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
+    '-device',
+    'ich9-usb-uhci2,masterbus=usb.0,firstport=2',
+    '-device',
+    'ich9-usb-uhci3,masterbus=usb.0,firstport=4',
   );
   const filter = o.usbFilter?.replace(/,/g, ':');
   for (let i = 1; i <= slots; i++) {
-    args.push(
-      '-chardev', `spicevmc,name=usbredir,id=ur${i}`,
-      '-device', `usb-redir,chardev=ur${i},id=redir${i}${filter ? `,filter=${filter}` : ''}`,
-    );
+    args.push('-chardev', `spicevmc,name=usbredir,id=ur${i}`, '-device', `usb-redir,chardev=ur${i},id=redir${i}${filter ? `,filter=${filter}` : ''}`);
   }
   if (o.extraArgs) args.push(...o.extraArgs);
   return args;
@@ -183,8 +187,7 @@ async function startOnce(opts: QemuOptions, kernel: string, initrd: string): Pro
     await rm(tmpDir, { recursive: true, force: true });
     unregisterTempDir(tmpDir);
   };
-  const serialLog = async (): Promise<string> =>
-    existsSync(serial) ? readFile(serial, 'latin1') : '';
+  const serialLog = async (): Promise<string> => (existsSync(serial) ? readFile(serial, 'latin1') : '');
 
   const waitForSerial = async (re: RegExp, waitMs = 60_000, since = 0): Promise<RegExpMatchArray> => {
     const once = new RegExp(re.source, re.flags.replace('g', ''));
@@ -211,9 +214,7 @@ async function startOnce(opts: QemuOptions, kernel: string, initrd: string): Pro
       async () => {
         if (proc.hasExited) {
           const msg = `qemu-system-x86_64 exited early (port ${port}): ${err().slice(-3000)}${out().slice(-500)}`;
-          throw /address already in use|failed to initialize spice|spice_server_init/i.test(msg)
-            ? new StartRace(msg)
-            : new Error(msg);
+          throw /address already in use|failed to initialize spice|spice_server_init/i.test(msg) ? new StartRace(msg) : new Error(msg);
         }
         return isPortOpen(port);
       },

@@ -14,17 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreeDisplay, findFreePort, isPortOpen } from './ports.js';
-import {
-  collect,
-  execTracked,
-  spawnTracked,
-  terminate,
-  waitFor,
-  registerTempDir,
-  unregisterTempDir,
-  type ExecResult,
-  type Tracked,
-} from './procs.js';
+import { collect, execTracked, spawnTracked, terminate, waitFor, registerTempDir, unregisterTempDir, type ExecResult, type Tracked } from './procs.js';
 
 export type ImageCompression = 'off' | 'auto_glz' | 'auto_lz' | 'quic' | 'glz' | 'lz';
 export type WanCompression = 'auto' | 'never' | 'always';
@@ -117,8 +107,7 @@ function xorgConf(o: XspiceOptions, fbMb: number): string {
   const h = o.height ?? 768;
   const mode = `${w}x${h}`;
   const custom = o.width !== undefined || o.height !== undefined;
-  const opt = (k: string, v: string | number | undefined): string =>
-    v === undefined ? '' : `    Option "${k}" "${v}"\n`;
+  const opt = (k: string, v: string | number | undefined): string => (v === undefined ? '' : `    Option "${k}" "${v}"\n`);
   return `# written by test/servers/xspice.ts
 Section "Device"
     Identifier "XSPICE"
@@ -284,11 +273,11 @@ async function startOnce(opts: XspiceOptions): Promise<Xspice> {
     unregisterTempDir(tmpDir);
   };
 
-  const xorg = spawnTracked(
-    XORG,
-    ['-config', 'xorg.conf', '-noreset', '-nolisten', 'tcp', '-logfile', join(tmpDir, 'Xorg.log'), `:${display}`],
-    { cwd: tmpDir, env, watchdogRemoves: tmpDir },
-  );
+  const xorg = spawnTracked(XORG, ['-config', 'xorg.conf', '-noreset', '-nolisten', 'tcp', '-logfile', join(tmpDir, 'Xorg.log'), `:${display}`], {
+    cwd: tmpDir,
+    env,
+    watchdogRemoves: tmpDir,
+  });
   owned.push(xorg);
   const xorgOut = collect(xorg.child.stdout, 64 * 1024);
   const xorgErr = collect(xorg.child.stderr, 64 * 1024);

@@ -203,9 +203,7 @@ export class SpiceConsoleOptions extends LitElement {
     const form = this.renderForm();
     if (this.inline) return html`<div part="base">${form}</div>`;
     return html`<div part="base">
-      <button part="toggle" type="button" aria-haspopup="dialog" aria-expanded=${this.open ? 'true' : 'false'} @click=${() => this.show()}>
-        Console options
-      </button>
+      <button part="toggle" type="button" aria-haspopup="dialog" aria-expanded=${this.open ? 'true' : 'false'} @click=${() => this.show()}>Console options</button>
       <dialog part="dialog" aria-labelledby="title" @close=${this.onDialogClose}>
         <h2 part="title" id="title">Console options</h2>
         ${form}
@@ -239,17 +237,18 @@ export class SpiceConsoleOptions extends LitElement {
         </select>
       </div>
       <p part="note" id="compression-note">Image compression takes effect at the next connection.</p>
-      ${'clipboard' in c
-        ? html`<div class="field">
-            <label for="clipboard">Clipboard</label>
-            <select part="clipboard" id="clipboard" @change=${(e: Event) => this.set('clipboard', (e.target as HTMLSelectElement).value)}>
-              ${CLIPBOARD_POLICIES.map(
-                (p) =>
-                  html`<option value=${p} ?selected=${c.clipboard === p} ?disabled=${!clipboardAllows(limit, p)}>${CLIPBOARD_LABELS[p]}</option>`,
-              )}
-            </select>
-          </div>`
-        : nothing}
+      ${
+        'clipboard' in c
+          ? html`<div class="field">
+              <label for="clipboard">Clipboard</label>
+              <select part="clipboard" id="clipboard" @change=${(e: Event) => this.set('clipboard', (e.target as HTMLSelectElement).value)}>
+                ${CLIPBOARD_POLICIES.map(
+                  (p) => html`<option value=${p} ?selected=${c.clipboard === p} ?disabled=${!clipboardAllows(limit, p)}>${CLIPBOARD_LABELS[p]}</option>`,
+                )}
+              </select>
+            </div>`
+          : nothing
+      }
       ${this.renderKept(status)}
     </form>`;
   }
@@ -277,16 +276,11 @@ export class SpiceConsoleOptions extends LitElement {
         <legend>Color depth</legend>
         <div class="choices">
           ${([16, 32] as const).map(
-            (d) => html`<label>
-              <input
-                type="radio"
-                name="color-depth"
-                value=${String(d)}
-                .checked=${live(c.colorDepth === d)}
-                @change=${() => this.set('colorDepth', d)}
-              />
-              ${d} bits
-            </label>`,
+            (d) =>
+              html`<label>
+                <input type="radio" name="color-depth" value=${String(d)} .checked=${live(c.colorDepth === d)} @change=${() => this.set('colorDepth', d)} />
+                ${d} bits
+              </label>`,
           )}
         </div>
       </fieldset>
@@ -294,10 +288,11 @@ export class SpiceConsoleOptions extends LitElement {
         <legend>Disable effects</legend>
         <div class="choices">
           ${DISABLE_EFFECTS.map(
-            (fx) => html`<label>
-              <input type="checkbox" name="effect" value=${fx} .checked=${live(effects.includes(fx))} @change=${this.effectsChanged} />
-              ${EFFECT_LABELS[fx]}
-            </label>`,
+            (fx) =>
+              html`<label>
+                <input type="checkbox" name="effect" value=${fx} .checked=${live(effects.includes(fx))} @change=${this.effectsChanged} />
+                ${EFFECT_LABELS[fx]}
+              </label>`,
           )}
         </div>
       </fieldset>
@@ -331,7 +326,10 @@ export class SpiceConsoleOptions extends LitElement {
   private readonly effectsChanged = () => {
     const boxes = Array.from(this.renderRoot.querySelectorAll<HTMLInputElement>('input[name="effect"]'));
     const chosen = boxes.filter((b) => b.checked).map((b) => b.value as DisableEffect);
-    this.set('disableEffects', DISABLE_EFFECTS.filter((fx) => chosen.includes(fx)));
+    this.set(
+      'disableEffects',
+      DISABLE_EFFECTS.filter((fx) => chosen.includes(fx)),
+    );
   };
 
   /** Sets a console property; the console's settings controller stores it for the VM. */

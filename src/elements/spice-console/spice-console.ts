@@ -453,15 +453,13 @@ export class SpiceConsole extends LitElement {
     await this.settingsControl.settled();
     this.monitorsMgr.reset();
     this.usbControl.sessionStarting();
-    await this.engine.connect(
-      {
-        url: this.url,
-        password: this.password,
-        usb: this.usbControl.engineOptions(),
-        agent: { wan: this.wanValue(), clipboard: parseClipboardPolicy(this.clipboard) },
-        ...(this.imageCompression ? { preferredCompression: this.imageCompression } : {}),
-      },
-    );
+    await this.engine.connect({
+      url: this.url,
+      password: this.password,
+      usb: this.usbControl.engineOptions(),
+      agent: { wan: this.wanValue(), clipboard: parseClipboardPolicy(this.clipboard) },
+      ...(this.imageCompression ? { preferredCompression: this.imageCompression } : {}),
+    });
   }
 
   /** Closes the session; `spice-disconnected` follows with code `client` (unless it had ended already). */
@@ -481,7 +479,10 @@ export class SpiceConsole extends LitElement {
    * controller keeps; setting it sets `layout` and `monitor`. An invalid value is ignored.
    */
   get monitorLayout(): MonitorLayout {
-    return { mode: MONITOR_LAYOUTS.includes(this.layout) ? this.layout : 'guest', monitor: Number.isInteger(this.monitor) && this.monitor >= 0 && this.monitor < 16 ? this.monitor : 0 };
+    return {
+      mode: MONITOR_LAYOUTS.includes(this.layout) ? this.layout : 'guest',
+      monitor: Number.isInteger(this.monitor) && this.monitor >= 0 && this.monitor < 16 ? this.monitor : 0,
+    };
   }
 
   set monitorLayout(value: MonitorLayout) {

@@ -155,8 +155,7 @@ export class SpiceUsbMenu extends LitElement {
       </button>
       ${notice && !this.open ? this.renderNotice(notice, true) : nothing}
       <div part="panel" ?hidden=${!this.open}>
-        ${notice ? this.renderNotice(notice, false) : nothing}
-        ${available ? nothing : html`<p part="reason">USB redirection is unavailable: ${reason}</p>`}
+        ${notice ? this.renderNotice(notice, false) : nothing} ${available ? nothing : html`<p part="reason">USB redirection is unavailable: ${reason}</p>`}
         <ul part="list">
           ${devices.map((d) => this.renderDevice(d, available))}
         </ul>
@@ -181,9 +180,7 @@ export class SpiceUsbMenu extends LitElement {
     return html`<li part="device" data-key=${d.key} data-state=${d.state}>
       <span part="device-name">${usbDeviceLabel(d)}</span>
       <span part="device-state">${usbDeviceStateText(d)}</span>
-      <button part="device-action" type="button" ?disabled=${disabled} @click=${() => this.act(d, engaged)}>
-        ${engaged ? 'Release' : 'Redirect'}
-      </button>
+      <button part="device-action" type="button" ?disabled=${disabled} @click=${() => this.act(d, engaged)}>${engaged ? 'Release' : 'Redirect'}</button>
     </li>`;
   }
 

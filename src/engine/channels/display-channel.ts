@@ -108,7 +108,9 @@ export class DisplayChannel extends Channel {
     const primary = this.primary();
     if (!primary) return null;
     if (monitorId === undefined) return { width: primary.width, height: primary.height, rgba: new Uint8Array(primary.pixels.buffer.slice(0)) };
-    const m = this.ctx.monitors?.monitor(this.id, monitorId) ?? (monitorId === 0 && !this.ctx.monitors ? { surfaceX: 0, surfaceY: 0, width: primary.width, height: primary.height } : undefined);
+    const m =
+      this.ctx.monitors?.monitor(this.id, monitorId) ??
+      (monitorId === 0 && !this.ctx.monitors ? { surfaceX: 0, surfaceY: 0, width: primary.width, height: primary.height } : undefined);
     if (!m || m.surfaceX + m.width > primary.width || m.surfaceY + m.height > primary.height) return null;
     const rgba = new Uint8Array(m.width * m.height * 4);
     for (let y = 0; y < m.height; y++) {

@@ -36,8 +36,7 @@ export class BulkTransfers {
   onBulk(p: BulkPacketPacket): void {
     const ctx = this.ctx;
     const isIn = (p.endpoint & 0x80) !== 0;
-    const reply = (status: number, data: Uint8Array, length: number) =>
-      ctx.send({ ...p, status, length: isIn ? data.byteLength : length, data: isIn ? data : EMPTY });
+    const reply = (status: number, data: Uint8Array, length: number) => ctx.send({ ...p, status, length: isIn ? data.byteLength : length, data: isIn ? data : EMPTY });
     if (!ctx.attached) return reply(UsbredirStatus.Ioerror, EMPTY, 0);
     if (ctx.epType(p.endpoint) !== UsbredirEpType.Bulk || p.streamId !== 0) {
       return reply(UsbredirStatus.Inval, EMPTY, 0);
@@ -59,10 +58,12 @@ export class BulkTransfers {
     const pending = ctx.pending.track(p.id, p.endpoint, p.length, p.data.byteLength, reply);
     if (!pending) return reply(UsbredirStatus.Ioerror, EMPTY, 0);
     const data = p.data.slice();
-    ctx.io(() => ctx.device.transferOut(p.endpoint & 0x0f, data)).then(
-      (r) => ctx.pending.answer(pending, mapStatus(r.status), EMPTY, r.bytesWritten),
-      (e) => ctx.pending.answer(pending, ctx.failure(e)),
-    );
+    ctx
+      .io(() => ctx.device.transferOut(p.endpoint & 0x0f, data))
+      .then(
+        (r) => ctx.pending.answer(pending, mapStatus(r.status), EMPTY, r.bytesWritten),
+        (e) => ctx.pending.answer(pending, ctx.failure(e)),
+      );
   }
 
   /**
@@ -102,10 +103,12 @@ export class BulkTransfers {
       const length = q.live[q.inflight]!.length;
       const epoch = q.epoch;
       q.inflight++;
-      ctx.io(() => ctx.device.transferIn(endpoint & 0x0f, length)).then(
-        (r) => this.done(endpoint, q, epoch, { status: mapStatus(r.status), data: resultBytes(r.data) }),
-        (e) => this.done(endpoint, q, epoch, { status: ctx.failure(e), data: EMPTY }),
-      );
+      ctx
+        .io(() => ctx.device.transferIn(endpoint & 0x0f, length))
+        .then(
+          (r) => this.done(endpoint, q, epoch, { status: mapStatus(r.status), data: resultBytes(r.data) }),
+          (e) => this.done(endpoint, q, epoch, { status: ctx.failure(e), data: EMPTY }),
+        );
     }
   }
 

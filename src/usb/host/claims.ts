@@ -39,9 +39,7 @@ export class ClaimedInterfaces {
         const prot = PROTECTED_CLASSES[cls];
         return {
           lost: false,
-          reason:
-            `cannot claim interface ${n} (class ${hex(cls)}): ${errorMessage(e)}` +
-            (prot ? ` (browsers do not let web pages use ${prot} interfaces)` : ''),
+          reason: `cannot claim interface ${n} (class ${hex(cls)}): ${errorMessage(e)}` + (prot ? ` (browsers do not let web pages use ${prot} interfaces)` : ''),
         };
       }
     }

@@ -17,8 +17,7 @@ import { EMPTY, mapStatus } from './device-calls.js';
  */
 export function handleControl(ctx: HostContext, p: ControlPacketPacket, clearedHalt: (endpoint: number) => void): void {
   const isIn = (p.endpoint & 0x80) !== 0;
-  const reply = (status: number, data: Uint8Array, length: number) =>
-    ctx.send({ ...p, status, length: isIn ? data.byteLength : length, data: isIn ? data : EMPTY });
+  const reply = (status: number, data: Uint8Array, length: number) => ctx.send({ ...p, status, length: isIn ? data.byteLength : length, data: isIn ? data : EMPTY });
   if (!ctx.attached) return reply(UsbredirStatus.Ioerror, EMPTY, 0);
   if ((p.endpoint & 0x7f) !== 0) return reply(UsbredirStatus.Inval, EMPTY, 0);
   ctx.touched();
@@ -29,10 +28,12 @@ export function handleControl(ctx: HostContext, p: ControlPacketPacket, clearedH
   if (p.requestType === 0x02 && p.request === StandardRequest.ClearFeature && p.value === 0 && p.data.byteLength === 0) {
     const ep = p.index & 0xff;
     clearedHalt(ep);
-    ctx.io(() => ctx.device.clearHalt(ep & 0x80 ? 'in' : 'out', ep & 0x0f)).then(
-      () => answer(UsbredirStatus.Success),
-      (e) => answer(ctx.failure(e)),
-    );
+    ctx
+      .io(() => ctx.device.clearHalt(ep & 0x80 ? 'in' : 'out', ep & 0x0f))
+      .then(
+        () => answer(UsbredirStatus.Success),
+        (e) => answer(ctx.failure(e)),
+      );
     return;
   }
 
@@ -47,16 +48,20 @@ export function handleControl(ctx: HostContext, p: ControlPacketPacket, clearedH
     index: p.index,
   };
   if (isIn) {
-    ctx.io(() => ctx.device.controlTransferIn(setup, p.length)).then(
-      (r) => answer(mapStatus(r.status), resultBytes(r.data).slice(0, p.length)),
-      (e) => answer(ctx.failure(e)),
-    );
+    ctx
+      .io(() => ctx.device.controlTransferIn(setup, p.length))
+      .then(
+        (r) => answer(mapStatus(r.status), resultBytes(r.data).slice(0, p.length)),
+        (e) => answer(ctx.failure(e)),
+      );
   } else {
     // No data stage: leave the argument out, as WebUSB callers normally do.
     const data = p.data.byteLength ? p.data.slice() : undefined;
-    ctx.io(() => ctx.device.controlTransferOut(setup, data)).then(
-      (r) => answer(mapStatus(r.status), EMPTY, r.bytesWritten),
-      (e) => answer(ctx.failure(e)),
-    );
+    ctx
+      .io(() => ctx.device.controlTransferOut(setup, data))
+      .then(
+        (r) => answer(mapStatus(r.status), EMPTY, r.bytesWritten),
+        (e) => answer(ctx.failure(e)),
+      );
   }
 }

@@ -19,9 +19,7 @@ export function errorName(e: unknown): string {
 }
 
 export function errorMessage(e: unknown): string {
-  return e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e)
-    ? String((e as { message: unknown }).message)
-    : String(e);
+  return e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e) ? String((e as { message: unknown }).message) : String(e);
 }
 
 /** usbredir status of a WebUSB transfer status. */

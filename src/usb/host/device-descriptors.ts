@@ -66,46 +66,44 @@ export function descriptorsFromWebUsb(device: UsbDeviceLike): DeviceDescriptors 
     bNumConfigurations: device.configurations.length,
   };
   const typeOf = { isochronous: 1, bulk: 2, interrupt: 3 } as const;
-  const configurations = device.configurations.map(
-    (c): ConfigurationDescriptor => ({
-      bDescriptorType: DescriptorType.Configuration,
-      wTotalLength: 0,
-      bNumInterfaces: c.interfaces.length,
-      bConfigurationValue: c.configurationValue,
-      iConfiguration: 0,
-      bmAttributes: 0x80,
-      bMaxPower: 0,
-      extra: [],
-      interfaces: c.interfaces.map((itf) => ({
+  const configurations = device.configurations.map((c): ConfigurationDescriptor => ({
+    bDescriptorType: DescriptorType.Configuration,
+    wTotalLength: 0,
+    bNumInterfaces: c.interfaces.length,
+    bConfigurationValue: c.configurationValue,
+    iConfiguration: 0,
+    bmAttributes: 0x80,
+    bMaxPower: 0,
+    extra: [],
+    interfaces: c.interfaces.map((itf) => ({
+      bInterfaceNumber: itf.interfaceNumber,
+      altSettings: itf.alternates.map((a) => ({
         bInterfaceNumber: itf.interfaceNumber,
-        altSettings: itf.alternates.map((a) => ({
-          bInterfaceNumber: itf.interfaceNumber,
-          bAlternateSetting: a.alternateSetting,
-          bNumEndpoints: a.endpoints.length,
-          bInterfaceClass: a.interfaceClass,
-          bInterfaceSubClass: a.interfaceSubclass,
-          bInterfaceProtocol: a.interfaceProtocol,
-          iInterface: 0,
-          extra: [],
-          endpoints: a.endpoints.map((e) => {
-            const transferType = typeOf[e.type] ?? UsbredirEpType.Bulk;
-            const w = e.packetSize & 0x1fff;
-            return {
-              bEndpointAddress: (e.direction === 'in' ? 0x80 : 0) | (e.endpointNumber & 0x0f),
-              bmAttributes: transferType,
-              wMaxPacketSize: w,
-              bInterval: transferType === UsbredirEpType.Bulk ? 0 : 1,
-              transferType,
-              maxPacketSize: w & 0x7ff,
-              mult: ((w >> 11) & 3) + 1,
-              ssCompanion: false,
-              maxStreams: 0,
-              extra: [],
-            };
-          }),
-        })),
+        bAlternateSetting: a.alternateSetting,
+        bNumEndpoints: a.endpoints.length,
+        bInterfaceClass: a.interfaceClass,
+        bInterfaceSubClass: a.interfaceSubclass,
+        bInterfaceProtocol: a.interfaceProtocol,
+        iInterface: 0,
+        extra: [],
+        endpoints: a.endpoints.map((e) => {
+          const transferType = typeOf[e.type] ?? UsbredirEpType.Bulk;
+          const w = e.packetSize & 0x1fff;
+          return {
+            bEndpointAddress: (e.direction === 'in' ? 0x80 : 0) | (e.endpointNumber & 0x0f),
+            bmAttributes: transferType,
+            wMaxPacketSize: w,
+            bInterval: transferType === UsbredirEpType.Bulk ? 0 : 1,
+            transferType,
+            maxPacketSize: w & 0x7ff,
+            mult: ((w >> 11) & 3) + 1,
+            ssCompanion: false,
+            maxStreams: 0,
+            extra: [],
+          };
+        }),
       })),
-    }),
-  );
+    })),
+  }));
   return { device: dev, configurations, source: 'webusb' };
 }

@@ -8,13 +8,7 @@
  * neither queues without bound. WebUSB cannot cancel transfers: a stopped stream drops its transfers'
  * results (an epoch tells them apart), and a restarted one reuses those still in flight.
  */
-import {
-  type InterruptPacketPacket,
-  type IsoPacketPacket,
-  UsbredirEpType,
-  UsbredirStatus,
-  UsbredirType,
-} from '../usbredir/index.js';
+import { type InterruptPacketPacket, type IsoPacketPacket, UsbredirEpType, UsbredirStatus, UsbredirType } from '../usbredir/index.js';
 import { resultBytes } from '../webusb-types.js';
 import type { HostContext } from './context.js';
 import { EMPTY, errorMessage, hex, mapStatus } from './device-calls.js';
@@ -91,15 +85,7 @@ export class Streams {
     const mps = ctx.epMaxPacket(endpoint);
     const size = kind === 'bulk' ? bytesPerTransfer : mps;
     const valid =
-      ctx.attached &&
-      ctx.epType(endpoint) === wanted &&
-      packets >= 1 &&
-      packets <= 32 &&
-      transfers >= 1 &&
-      transfers <= 16 &&
-      mps > 0 &&
-      size > 0 &&
-      size % mps === 0;
+      ctx.attached && ctx.epType(endpoint) === wanted && packets >= 1 && packets <= 32 && transfers >= 1 && transfers <= 16 && mps > 0 && size > 0 && size % mps === 0;
     if (!valid) {
       ctx.warn(`cannot start ${kind} stream on ep ${hex(endpoint)}`);
       return this.sendStatus(kind, id, endpoint, UsbredirStatus.Stall, streamId);
@@ -155,10 +141,12 @@ export class Streams {
     const pending = ctx.pending.track(p.id, p.endpoint, p.length, p.data.byteLength, reply);
     if (!pending) return reply(UsbredirStatus.Ioerror, EMPTY, 0);
     const data = p.data.slice();
-    ctx.io(() => ctx.device.transferOut(p.endpoint & 0x0f, data)).then(
-      (r) => ctx.pending.answer(pending, mapStatus(r.status), EMPTY, r.bytesWritten),
-      (e) => ctx.pending.answer(pending, ctx.failure(e)),
-    );
+    ctx
+      .io(() => ctx.device.transferOut(p.endpoint & 0x0f, data))
+      .then(
+        (r) => ctx.pending.answer(pending, mapStatus(r.status), EMPTY, r.bytesWritten),
+        (e) => ctx.pending.answer(pending, ctx.failure(e)),
+      );
   }
 
   onIsoOut(p: IsoPacketPacket): void {
@@ -194,23 +182,25 @@ export class Streams {
     }
     const epoch = loop.epoch;
     loop.inflight++;
-    ctx.io(() => ctx.device.isochronousTransferOut(p.endpoint & 0x0f, data, lengths)).then(
-      (r) => {
-        if (epoch !== loop.epoch) return;
-        loop.inflight--;
-        const bad = r.packets.find((pk) => pk.status !== 'ok');
-        if (bad && loop.started) this.sendStatus('iso', p.id, p.endpoint, mapStatus(bad.status), 0);
-      },
-      (e) => {
-        if (epoch !== loop.epoch) return;
-        loop.inflight--;
-        const st = ctx.failure(e);
-        if (loop.started && ctx.attached) {
-          loop.started = false;
-          this.sendStatus('iso', p.id, p.endpoint, st === UsbredirStatus.Cancelled ? UsbredirStatus.Stall : st, 0);
-        }
-      },
-    );
+    ctx
+      .io(() => ctx.device.isochronousTransferOut(p.endpoint & 0x0f, data, lengths))
+      .then(
+        (r) => {
+          if (epoch !== loop.epoch) return;
+          loop.inflight--;
+          const bad = r.packets.find((pk) => pk.status !== 'ok');
+          if (bad && loop.started) this.sendStatus('iso', p.id, p.endpoint, mapStatus(bad.status), 0);
+        },
+        (e) => {
+          if (epoch !== loop.epoch) return;
+          loop.inflight--;
+          const st = ctx.failure(e);
+          if (loop.started && ctx.attached) {
+            loop.started = false;
+            this.sendStatus('iso', p.id, p.endpoint, st === UsbredirStatus.Cancelled ? UsbredirStatus.Stall : st, 0);
+          }
+        },
+      );
   }
 
   private nextId(loop: StreamLoop): bigint {
@@ -227,37 +217,41 @@ export class Streams {
       const ep = loop.endpoint & 0x0f;
       if (loop.kind === 'iso') {
         const lengths = new Array<number>(loop.packets).fill(loop.size);
-        ctx.io(() => ctx.device.isochronousTransferIn(ep, lengths)).then(
-          (r) => {
-            if (!this.transferDone(loop, epoch)) return;
-            const drop = ctx.backlog() > this.options.maxIsoBacklog;
-            for (const pk of r.packets) {
-              const id = this.nextId(loop);
-              if (drop) continue;
-              const data = pk.status === 'ok' ? resultBytes(pk.data) : EMPTY;
-              ctx.send({ type: UsbredirType.IsoPacket, id, endpoint: loop.endpoint, status: mapStatus(pk.status), length: data.byteLength, data });
-            }
-            this.pump(loop);
-          },
-          (e) => this.transferFailed(loop, epoch, e),
-        );
+        ctx
+          .io(() => ctx.device.isochronousTransferIn(ep, lengths))
+          .then(
+            (r) => {
+              if (!this.transferDone(loop, epoch)) return;
+              const drop = ctx.backlog() > this.options.maxIsoBacklog;
+              for (const pk of r.packets) {
+                const id = this.nextId(loop);
+                if (drop) continue;
+                const data = pk.status === 'ok' ? resultBytes(pk.data) : EMPTY;
+                ctx.send({ type: UsbredirType.IsoPacket, id, endpoint: loop.endpoint, status: mapStatus(pk.status), length: data.byteLength, data });
+              }
+              this.pump(loop);
+            },
+            (e) => this.transferFailed(loop, epoch, e),
+          );
       } else {
-        ctx.io(() => ctx.device.transferIn(ep, loop.size)).then(
-          (r) => {
-            if (!this.transferDone(loop, epoch)) return;
-            if (r.status === 'stall') return this.clearStall(loop);
-            const data = r.status === 'ok' ? resultBytes(r.data) : EMPTY;
-            const status = mapStatus(r.status);
-            const id = this.nextId(loop);
-            if (loop.kind === 'interrupt') {
-              ctx.send({ type: UsbredirType.InterruptPacket, id, endpoint: loop.endpoint, status, length: data.byteLength, data });
-            } else {
-              ctx.send({ type: UsbredirType.BufferedBulkPacket, id, streamId: loop.streamId, length: data.byteLength, endpoint: loop.endpoint, status, data });
-            }
-            this.pump(loop);
-          },
-          (e) => this.transferFailed(loop, epoch, e),
-        );
+        ctx
+          .io(() => ctx.device.transferIn(ep, loop.size))
+          .then(
+            (r) => {
+              if (!this.transferDone(loop, epoch)) return;
+              if (r.status === 'stall') return this.clearStall(loop);
+              const data = r.status === 'ok' ? resultBytes(r.data) : EMPTY;
+              const status = mapStatus(r.status);
+              const id = this.nextId(loop);
+              if (loop.kind === 'interrupt') {
+                ctx.send({ type: UsbredirType.InterruptPacket, id, endpoint: loop.endpoint, status, length: data.byteLength, data });
+              } else {
+                ctx.send({ type: UsbredirType.BufferedBulkPacket, id, streamId: loop.streamId, length: data.byteLength, endpoint: loop.endpoint, status, data });
+              }
+              this.pump(loop);
+            },
+            (e) => this.transferFailed(loop, epoch, e),
+          );
       }
     }
   }
@@ -288,14 +282,16 @@ export class Streams {
   private clearStall(loop: StreamLoop): void {
     const ctx = this.ctx;
     const ep = loop.endpoint;
-    ctx.io(() => ctx.device.clearHalt(ep & 0x80 ? 'in' : 'out', ep & 0x0f)).then(
-      () => this.pump(loop),
-      (e) => {
-        ctx.failure(e);
-        if (!ctx.attached || !loop.started) return;
-        loop.started = false;
-        this.sendStatus(loop.kind, 0n, ep, UsbredirStatus.Stall, loop.streamId);
-      },
-    );
+    ctx
+      .io(() => ctx.device.clearHalt(ep & 0x80 ? 'in' : 'out', ep & 0x0f))
+      .then(
+        () => this.pump(loop),
+        (e) => {
+          ctx.failure(e);
+          if (!ctx.attached || !loop.started) return;
+          loop.started = false;
+          this.sendStatus(loop.kind, 0n, ep, UsbredirStatus.Stall, loop.streamId);
+        },
+      );
   }
 }

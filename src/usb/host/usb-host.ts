@@ -23,15 +23,7 @@
  * transfers in flight, and leftover bulk IN data is capped per endpoint.
  */
 import { currentAltSetting } from '../descriptors.js';
-import {
-  capsWords,
-  packetTypeName,
-  type UsbredirPacket,
-  type UsbredirSpeed,
-  UsbredirStatus,
-  UsbredirStream,
-  UsbredirType,
-} from '../usbredir/index.js';
+import { capsWords, packetTypeName, type UsbredirPacket, type UsbredirSpeed, UsbredirStatus, UsbredirStream, UsbredirType } from '../usbredir/index.js';
 import { checkDevice, parseUsbFilter, type UsbFilterRule } from '../usbredir-filter.js';
 import type { UsbDeviceLike } from '../webusb-types.js';
 import { BulkTransfers } from './bulk.js';
@@ -41,14 +33,7 @@ import { handleControl } from './control.js';
 import { DeviceGate, errorMessage, errorName, isDeviceLoss, statusOfError } from './device-calls.js';
 import { DeviceModel } from './device-model.js';
 import { PendingRequests } from './pending.js';
-import {
-  DEFAULT_USB_HOST_VERSION,
-  USB_HOST_CAPS,
-  type UsbHostEvent,
-  type UsbHostOptions,
-  type UsbHostState,
-  type UsbredirSink,
-} from './options.js';
+import { DEFAULT_USB_HOST_VERSION, USB_HOST_CAPS, type UsbHostEvent, type UsbHostOptions, type UsbHostState, type UsbredirSink } from './options.js';
 import { Streams } from './streams.js';
 
 const INTERRUPT_TRANSFERS = 2;
@@ -581,8 +566,7 @@ export class UsbHost {
   }
 
   private onSetAltSetting(id: bigint, iface: number, alt: number): void {
-    const reply = (status: number, current: number) =>
-      this.send({ type: UsbredirType.AltSettingStatus, id, status, interface: iface, alt: current });
+    const reply = (status: number, current: number) => this.send({ type: UsbredirType.AltSettingStatus, id, status, interface: iface, alt: current });
     if (!this.attached) return reply(UsbredirStatus.Ioerror, 0xff);
     if (!this.model.hasInterface(iface)) return reply(UsbredirStatus.Inval, 0xff);
     this.freshReset = false;

@@ -5,7 +5,6 @@
  */
 import { USB_REDIR_CAPS_SIZE, UsbredirCap } from './proto.js';
 
-
 /** Capability words (USB_REDIR_CAPS_SIZE of them) with the given bits set. */
 export function capsWords(caps: Iterable<number>): number[] {
   const words = new Array<number>(USB_REDIR_CAPS_SIZE).fill(0);
@@ -89,4 +88,3 @@ export class Negotiation {
     return this.ids64 ? 16 : 12;
   }
 }
-

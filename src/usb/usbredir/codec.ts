@@ -148,15 +148,7 @@ const LAYOUTS: Readonly<Record<number, Layout>> = {
     cap: UsbredirCap.BulkReceiving,
     inEndpoint: true,
   },
-  [T.ControlPacket]: transfer([
-    u8('endpoint'),
-    u8('request'),
-    u8('requestType'),
-    u8('status'),
-    u16('value'),
-    u16('index'),
-    u16('length'),
-  ]),
+  [T.ControlPacket]: transfer([u8('endpoint'), u8('request'), u8('requestType'), u8('status'), u16('value'), u16('index'), u16('length')]),
   [T.BulkPacket]: transfer(
     [u8('endpoint'), u8('status'), u16('length'), u32('streamId'), { key: 'lengthHigh', width: 2, cap: UsbredirCap.BulkLength32bits, highOf: 'length' }],
     { limit: { key: 'length', max: USBREDIR_MAX_BULK_TRANSFER_SIZE } },

@@ -6,7 +6,6 @@
  */
 import type { UsbredirType } from './proto.js';
 
-
 export interface HelloPacket {
   type: typeof UsbredirType.Hello;
   id: bigint;
@@ -268,4 +267,3 @@ export type UsbredirPacket =
   | IsoPacketPacket
   | InterruptPacketPacket
   | BufferedBulkPacketPacket;
-

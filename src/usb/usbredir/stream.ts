@@ -119,9 +119,7 @@ export class UsbredirStream {
     check(length <= this.maxPacketLength, () => `${name()}: packet length ${length} exceeds the limit of ${this.maxPacketLength}`);
     const thl = typeHeaderLength(type, this.negotiation, sender);
     if (thl < 0) {
-      throw new ProtocolError(
-        !knownType(type) ? `invalid usbredir packet ${name()}` : `a usb-${this.role} cannot receive ${name()}`,
-      );
+      throw new ProtocolError(!knownType(type) ? `invalid usbredir packet ${name()}` : `a usb-${this.role} cannot receive ${name()}`);
     }
     check(length >= thl && (length === thl || hasData(type)), () => `${name()}: invalid packet length ${length}`);
     return { type, length, id };

@@ -108,7 +108,14 @@ const api = {
   fakeUsbDevice(key: string): { written: number; resets: number; opened: boolean; claimed: number[]; pendingTransfers: number; calls: string[] } | null {
     const d = usbFakes.get(key);
     return d
-      ? { written: d.writtenCount, resets: d.resets, opened: d.opened, claimed: d.claimedInterfaces, pendingTransfers: d.pendingTransfers, calls: d.calls.filter((c) => !c.startsWith('transfer')) }
+      ? {
+          written: d.writtenCount,
+          resets: d.resets,
+          opened: d.opened,
+          claimed: d.claimedInterfaces,
+          pendingTransfers: d.pendingTransfers,
+          calls: d.calls.filter((c) => !c.startsWith('transfer')),
+        }
       : null;
   },
   /** Injects a fault into a fake device: `vanishAfterWritten`, `halt`, `hang`, `unhang`, `freeze`, `failNext` or `failCalls` with its arguments. */
@@ -121,7 +128,12 @@ const api = {
     return current ? JSON.parse(JSON.stringify(current.usbStatus)) : null;
   },
   /** Puts a <spice-usb-menu> in the console's toolbar and returns what it shows. */
-  async usbMenu(): Promise<{ toggle: string; reason: string | null; addDisabled: boolean; devices: { key: string; state: string; text: string; action: string; disabled: boolean }[] } | null> {
+  async usbMenu(): Promise<{
+    toggle: string;
+    reason: string | null;
+    addDisabled: boolean;
+    devices: { key: string; state: string; text: string; action: string; disabled: boolean }[];
+  } | null> {
     if (!current) return null;
     let menu = current.querySelector('spice-usb-menu');
     if (!menu) {

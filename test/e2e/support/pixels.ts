@@ -74,7 +74,13 @@ async function contentBox(canvas: Locator): Promise<ContentBox> {
 
 /** One capture of the canvas's content box from the composited page, as RGBA. */
 async function captureOnce(page: Page, box: ContentBox): Promise<Screenshot> {
-  const png = await page.screenshot({ clip: { x: box.x, y: box.y, width: box.width, height: box.height }, type: 'png', animations: 'disabled', caret: 'hide', scale: 'css' });
+  const png = await page.screenshot({
+    clip: { x: box.x, y: box.y, width: box.width, height: box.height },
+    type: 'png',
+    animations: 'disabled',
+    caret: 'hide',
+    scale: 'css',
+  });
   const shot = decodePng(png);
   for (let i = 3; i < shot.rgba.length; i += 4) shot.rgba[i] = 255;
   return shot;
@@ -92,7 +98,10 @@ function samePixels(a: Screenshot, b: Screenshot): boolean {
  * changes on the canvas once per frame), and fails after `timeoutMs` if they never settle. `area` (canvas
  * pixels) captures only part of the canvas, which is quicker.
  */
-export async function shownPixels(canvas: Locator, options: { timeoutMs?: number; area?: { left: number; top: number; width: number; height: number } } = {}): Promise<Screenshot> {
+export async function shownPixels(
+  canvas: Locator,
+  options: { timeoutMs?: number; area?: { left: number; top: number; width: number; height: number } } = {},
+): Promise<Screenshot> {
   const page = canvas.page();
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   const box = await contentBox(canvas);

@@ -27,7 +27,7 @@ export function decodePng(png: Uint8Array): Screenshot {
   let palette: Buffer | null = null;
   let transparency: Buffer | null = null;
   const data: Buffer[] = [];
-  for (let at = 8; at + 8 <= buf.length; ) {
+  for (let at = 8; at + 8 <= buf.length;) {
     const length = buf.readUInt32BE(at);
     const type = buf.toString('latin1', at + 4, at + 8);
     const body = buf.subarray(at + 8, at + 8 + length);

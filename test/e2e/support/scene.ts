@@ -48,7 +48,18 @@ export async function playNoise(xspice: Xspice, o: { width?: number; height?: nu
   const frames = o.frames ?? 12;
   const [w, h] = [String(Math.floor(width / 2)), String(Math.floor(height / 2))];
   const quadrant = (colour: string) => ['-size', `${w}x${h}`, `xc:${colour}`];
-  await magick(xspice, [...quadrant(QUADRANTS[0]), ...quadrant(QUADRANTS[1]), '+append', '(', ...quadrant(QUADRANTS[2]), ...quadrant(QUADRANTS[3]), '+append', ')', '-append', 'base.png']);
+  await magick(xspice, [
+    ...quadrant(QUADRANTS[0]),
+    ...quadrant(QUADRANTS[1]),
+    '+append',
+    '(',
+    ...quadrant(QUADRANTS[2]),
+    ...quadrant(QUADRANTS[3]),
+    '+append',
+    ')',
+    '-append',
+    'base.png',
+  ]);
   const names: string[] = [];
   for (let i = 0; i < frames; i++) {
     names.push(`noise-${i}.png`);

@@ -78,14 +78,23 @@ function utf16Descriptor(text: string): Uint8Array {
 
 /** The 18-byte device descriptor. */
 export const FAKE_CDC_DEVICE_DESCRIPTOR = new Uint8Array([
-  0x12, 0x01, // bLength, bDescriptorType (device)
-  0x10, 0x01, // bcdUSB 1.10
-  0x02, 0x00, 0x00, // bDeviceClass CDC, subclass, protocol
+  0x12,
+  0x01, // bLength, bDescriptorType (device)
+  0x10,
+  0x01, // bcdUSB 1.10
+  0x02,
+  0x00,
+  0x00, // bDeviceClass CDC, subclass, protocol
   0x08, // bMaxPacketSize0
-  0x41, 0x23, // idVendor 0x2341
-  0x43, 0x00, // idProduct 0x0043
-  0x01, 0x00, // bcdDevice 0.01
-  0x01, 0x02, 0x03, // iManufacturer, iProduct, iSerialNumber
+  0x41,
+  0x23, // idVendor 0x2341
+  0x43,
+  0x00, // idProduct 0x0043
+  0x01,
+  0x00, // bcdDevice 0.01
+  0x01,
+  0x02,
+  0x03, // iManufacturer, iProduct, iSerialNumber
   0x01, // bNumConfigurations
 ]);
 
@@ -518,7 +527,9 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
   }
 
   async controlTransferIn(setup: UsbControlTransferParametersLike, length: number): Promise<UsbInTransferResultLike> {
-    this.calls.push(`controlTransferIn(${setup.requestType}, ${setup.recipient}, 0x${setup.request.toString(16)}, 0x${setup.value.toString(16)}, ${setup.index}, ${length})`);
+    this.calls.push(
+      `controlTransferIn(${setup.requestType}, ${setup.recipient}, 0x${setup.request.toString(16)}, 0x${setup.value.toString(16)}, ${setup.index}, ${length})`,
+    );
     if (this.faulty) await this.injected('controlTransferIn');
     this.check();
     this.checkRecipient(setup);
@@ -552,7 +563,9 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
   }
 
   async controlTransferOut(setup: UsbControlTransferParametersLike, data?: Uint8Array): Promise<UsbOutTransferResultLike> {
-    this.calls.push(`controlTransferOut(${setup.requestType}, ${setup.recipient}, 0x${setup.request.toString(16)}, 0x${setup.value.toString(16)}, ${setup.index}, ${data?.byteLength ?? 0})`);
+    this.calls.push(
+      `controlTransferOut(${setup.requestType}, ${setup.recipient}, 0x${setup.request.toString(16)}, 0x${setup.value.toString(16)}, ${setup.index}, ${data?.byteLength ?? 0})`,
+    );
     if (this.faulty) await this.injected('controlTransferOut');
     this.check();
     this.checkRecipient(setup);
@@ -643,11 +656,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
     throw domError('InvalidAccessError', 'The specified endpoint is not an isochronous endpoint.');
   }
 
-  async isochronousTransferOut(
-    endpointNumber: number,
-    _data: Uint8Array,
-    packetLengths: number[],
-  ): Promise<UsbIsochronousOutTransferResultLike> {
+  async isochronousTransferOut(endpointNumber: number, _data: Uint8Array, packetLengths: number[]): Promise<UsbIsochronousOutTransferResultLike> {
     this.calls.push(`isochronousTransferOut(${endpointNumber}, [${packetLengths.join(',')}])`);
     if (this.faulty) await this.injected('isochronousTransferOut');
     this.check();
@@ -752,7 +761,7 @@ export class FakeCdcAcmDevice extends EventTarget implements UsbDeviceLike {
 
   /** Feeds waiting IN transfers, packet by packet, in submission order per endpoint. */
   private serviceIn(): void {
-    for (let i = 0; i < this.pendingIn.length; ) {
+    for (let i = 0; i < this.pendingIn.length;) {
       const p = this.pendingIn[i]!;
       let done = false;
       if (this.hungEndpoints.has(p.endpoint)) {

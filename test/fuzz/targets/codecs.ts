@@ -51,9 +51,7 @@ export const quicTarget: FuzzTarget = {
   name: 'codecs/quic',
   seeds: () => [
     ...fixturesOf('quic').map((f) => f.bytes),
-    ...[QuicType.Gray, QuicType.Rgb16, QuicType.Rgb24, QuicType.Rgb32, QuicType.Rgba].map((t) =>
-      encodeQuic(t, W, H, rgbaToPlanes(t, rgba, W * H)),
-    ),
+    ...[QuicType.Gray, QuicType.Rgb16, QuicType.Rgb24, QuicType.Rgb32, QuicType.Rgba].map((t) => encodeQuic(t, W, H, rgbaToPlanes(t, rgba, W * H))),
   ],
   run: (input) => void decodeQuic(input),
 };
@@ -133,7 +131,16 @@ export const bitmapTarget: FuzzTarget = {
   // Input: format u8, top_down u8, width u16 LE, height u16 LE, stride u32 LE, then the rows.
   seeds: () => {
     const out = fixturesOf('bitmap', 16 * 1024).map((f) =>
-      concat(le([f.meta.format ?? 0, 1], [(f.meta.bitmapFlags ?? 0) & 4 ? 1 : 0, 1], [f.meta.bitmapWidth ?? f.meta.width, 2], [f.meta.bitmapHeight ?? f.meta.height, 2], [f.meta.stride ?? 0, 4]), f.bytes),
+      concat(
+        le(
+          [f.meta.format ?? 0, 1],
+          [(f.meta.bitmapFlags ?? 0) & 4 ? 1 : 0, 1],
+          [f.meta.bitmapWidth ?? f.meta.width, 2],
+          [f.meta.bitmapHeight ?? f.meta.height, 2],
+          [f.meta.stride ?? 0, 4],
+        ),
+        f.bytes,
+      ),
     );
     for (const format of Object.values(BitmapFmt)) {
       if (format === BitmapFmt.Invalid) continue;
@@ -171,13 +178,4 @@ export const videoBitstreamTarget: FuzzTarget = {
   },
 };
 
-export const codecTargets: FuzzTarget[] = [
-  quicTarget,
-  lzTarget,
-  lzAlphaTarget,
-  glzTarget,
-  zlibGlzTarget,
-  lz4Target,
-  bitmapTarget,
-  videoBitstreamTarget,
-];
+export const codecTargets: FuzzTarget[] = [quicTarget, lzTarget, lzAlphaTarget, glzTarget, zlibGlzTarget, lz4Target, bitmapTarget, videoBitstreamTarget];

@@ -195,7 +195,18 @@ const draws: ((body: Uint8Array) => void)[] = [
     const fore = paint(m.foreBrush, s, r[0]!);
     if (!fore) return;
     for (const g of m.glyphs) {
-      s.glyph(g.renderPos.x + g.glyphOrigin.x, g.renderPos.y + g.glyphOrigin.y, g.width, g.height, m.bpp, g.data, m.base.box, m.base.clip, fore, m.foreMode || Ropd.OpPut);
+      s.glyph(
+        g.renderPos.x + g.glyphOrigin.x,
+        g.renderPos.y + g.glyphOrigin.y,
+        g.width,
+        g.height,
+        m.bpp,
+        g.data,
+        m.base.box,
+        m.base.clip,
+        fore,
+        m.foreMode || Ropd.OpPut,
+      );
     }
   },
   (body) => {
@@ -229,21 +240,43 @@ function drawSeeds(): [number, Uint8Array][] {
 }
 
 export const displayDrawTarget = selectorTarget('display/draw', draws, drawSeeds(), () =>
-  capturedSelectorSeeds('display', { [DisplayMsg.DrawFill]: 0, [DisplayMsg.DrawCopy]: 1, [DisplayMsg.DrawOpaque]: 2, [DisplayMsg.DrawBlackness]: 3, [DisplayMsg.DrawWhiteness]: 3, [DisplayMsg.DrawInvers]: 3, [DisplayMsg.DrawRop3]: 4, [DisplayMsg.DrawTransparent]: 5, [DisplayMsg.DrawAlphaBlend]: 6, [DisplayMsg.DrawStroke]: 7, [DisplayMsg.DrawText]: 8, [DisplayMsg.CopyBits]: 9 }),
+  capturedSelectorSeeds('display', {
+    [DisplayMsg.DrawFill]: 0,
+    [DisplayMsg.DrawCopy]: 1,
+    [DisplayMsg.DrawOpaque]: 2,
+    [DisplayMsg.DrawBlackness]: 3,
+    [DisplayMsg.DrawWhiteness]: 3,
+    [DisplayMsg.DrawInvers]: 3,
+    [DisplayMsg.DrawRop3]: 4,
+    [DisplayMsg.DrawTransparent]: 5,
+    [DisplayMsg.DrawAlphaBlend]: 6,
+    [DisplayMsg.DrawStroke]: 7,
+    [DisplayMsg.DrawText]: 8,
+    [DisplayMsg.CopyBits]: 9,
+  }),
 );
 
 /**
  * Draws whose cost the message size does not bound by itself: FILLs under clips of up to 1500 rects (which
  * may overlap) and STROKEs of up to 3000 points (near or far off-screen), generated whole as valid messages.
  */
-const costRect = fc.record({ left: fc.integer({ min: -100, max: 900 }), top: fc.integer({ min: -100, max: 700 }), w: fc.integer({ min: 0, max: 1000 }), h: fc.integer({ min: 0, max: 800 }) });
+const costRect = fc.record({
+  left: fc.integer({ min: -100, max: 900 }),
+  top: fc.integer({ min: -100, max: 700 }),
+  w: fc.integer({ min: 0, max: 1000 }),
+  h: fc.integer({ min: 0, max: 800 }),
+});
 const costCoord = fc.oneof(fc.integer({ min: -50 << 4, max: 850 << 4 }), fc.constantFrom(-(1 << 30), 1 << 30, -(1 << 24), 1 << 24));
 function costBase(w: Writer, clip: { left: number; top: number; w: number; h: number }[]): void {
   w.u32(0).i32(0).i32(0).i32(600).i32(800);
   if (!clip.length) w.u8(0);
   else {
     w.u8(1).u32(clip.length);
-    for (const r of clip) w.i32(r.top).i32(r.left).i32(r.top + r.h).i32(r.left + r.w);
+    for (const r of clip)
+      w.i32(r.top)
+        .i32(r.left)
+        .i32(r.top + r.h)
+        .i32(r.left + r.w);
   }
 }
 const drawCost: fc.Arbitrary<Uint8Array> = fc.oneof(
@@ -253,19 +286,24 @@ const drawCost: fc.Arbitrary<Uint8Array> = fc.oneof(
     w.u8(1).u32(0x00ff8040).u16(rop).u8(0).i32(0).i32(0).u32(0);
     return w.finish();
   }),
-  fc.tuple(fc.array(costRect, { maxLength: 300, size: 'max' }), fc.array(fc.array(fc.tuple(costCoord, costCoord), { maxLength: 3000, size: 'max' }), { minLength: 1, maxLength: 3 })).map(([clip, segments]) => {
-    const w = new Writer().u8(7);
-    costBase(w, clip);
-    const pathAt = w.length;
-    w.u32(0).u8(0).u8(1).u32(0x00ff8040).u16(8).u16(8);
-    w.patchU32(pathAt, w.length - 1); // pointers count from the body, after the selector byte
-    w.u32(segments.length);
-    for (const points of segments) {
-      w.u8(0).u32(points.length);
-      for (const [x, y] of points) w.i32(x).i32(y);
-    }
-    return w.finish();
-  }),
+  fc
+    .tuple(
+      fc.array(costRect, { maxLength: 300, size: 'max' }),
+      fc.array(fc.array(fc.tuple(costCoord, costCoord), { maxLength: 3000, size: 'max' }), { minLength: 1, maxLength: 3 }),
+    )
+    .map(([clip, segments]) => {
+      const w = new Writer().u8(7);
+      costBase(w, clip);
+      const pathAt = w.length;
+      w.u32(0).u8(0).u8(1).u32(0x00ff8040).u16(8).u16(8);
+      w.patchU32(pathAt, w.length - 1); // pointers count from the body, after the selector byte
+      w.u32(segments.length);
+      for (const points of segments) {
+        w.u8(0).u32(points.length);
+        for (const [x, y] of points) w.i32(x).i32(y);
+      }
+      return w.finish();
+    }),
 );
 
 export const displayDrawCostTarget: FuzzTarget = {
@@ -322,8 +360,39 @@ export const displayParseTarget = selectorTarget(
     [13, new Writer().u16(2).u8(1).u64(5n).u8(1).u64(6n).finish()],
     [14, new Writer().u64(5n).finish()],
     [15, new Writer().u16(2).u16(4).u32(0).u32(0).u32(1024).u32(768).u32(0).u32(0).u32(0).u32(1).u32(0).u32(800).u32(600).u32(1024).u32(0).u32(0).finish()],
-    [16, new Writer().u32(0).u32(3).u8(0).u8(2).u64(9n).u32(320).u32(240).u32(320).u32(240).i32(0).i32(0).i32(240).i32(320).u8(1).u32(1).i32(0).i32(0).i32(10).i32(10).finish()],
-    [17, new Writer().u32(3).u32(1000).u32(6).bytes(Uint8Array.from([0x10, 2, 0, 0x9d, 1, 0x2a])).finish()],
+    [
+      16,
+      new Writer()
+        .u32(0)
+        .u32(3)
+        .u8(0)
+        .u8(2)
+        .u64(9n)
+        .u32(320)
+        .u32(240)
+        .u32(320)
+        .u32(240)
+        .i32(0)
+        .i32(0)
+        .i32(240)
+        .i32(320)
+        .u8(1)
+        .u32(1)
+        .i32(0)
+        .i32(0)
+        .i32(10)
+        .i32(10)
+        .finish(),
+    ],
+    [
+      17,
+      new Writer()
+        .u32(3)
+        .u32(1000)
+        .u32(6)
+        .bytes(Uint8Array.from([0x10, 2, 0, 0x9d, 1, 0x2a]))
+        .finish(),
+    ],
     [18, new Writer().u32(3).u32(1000).u32(320).u32(240).i32(0).i32(0).i32(240).i32(320).u32(4).u32(0xdeadbeef).finish()],
     [19, new Writer().u32(3).u8(1).u32(1).i32(0).i32(0).i32(5).i32(5).finish()],
     [20, new Writer().u32(3).finish()],
@@ -331,11 +400,28 @@ export const displayParseTarget = selectorTarget(
   ],
   () =>
     capturedSelectorSeeds('display', {
-      [DisplayMsg.DrawCopy]: 0, [DisplayMsg.DrawFill]: 1, [DisplayMsg.DrawOpaque]: 2, [DisplayMsg.DrawBlackness]: 3, [DisplayMsg.DrawRop3]: 4,
-      [DisplayMsg.DrawTransparent]: 5, [DisplayMsg.DrawAlphaBlend]: 6, [DisplayMsg.DrawStroke]: 7, [DisplayMsg.DrawText]: 8, [DisplayMsg.CopyBits]: 9,
-      [DisplayMsg.SurfaceCreate]: 10, [DisplayMsg.SurfaceDestroy]: 11, [DisplayMsg.Mode]: 12, [DisplayMsg.InvalList]: 13, [DisplayMsg.InvalPalette]: 14,
-      [DisplayMsg.MonitorsConfig]: 15, [DisplayMsg.StreamCreate]: 16, [DisplayMsg.StreamData]: 17, [DisplayMsg.StreamDataSized]: 18,
-      [DisplayMsg.StreamClip]: 19, [DisplayMsg.StreamDestroy]: 20, [DisplayMsg.StreamActivateReport]: 21,
+      [DisplayMsg.DrawCopy]: 0,
+      [DisplayMsg.DrawFill]: 1,
+      [DisplayMsg.DrawOpaque]: 2,
+      [DisplayMsg.DrawBlackness]: 3,
+      [DisplayMsg.DrawRop3]: 4,
+      [DisplayMsg.DrawTransparent]: 5,
+      [DisplayMsg.DrawAlphaBlend]: 6,
+      [DisplayMsg.DrawStroke]: 7,
+      [DisplayMsg.DrawText]: 8,
+      [DisplayMsg.CopyBits]: 9,
+      [DisplayMsg.SurfaceCreate]: 10,
+      [DisplayMsg.SurfaceDestroy]: 11,
+      [DisplayMsg.Mode]: 12,
+      [DisplayMsg.InvalList]: 13,
+      [DisplayMsg.InvalPalette]: 14,
+      [DisplayMsg.MonitorsConfig]: 15,
+      [DisplayMsg.StreamCreate]: 16,
+      [DisplayMsg.StreamData]: 17,
+      [DisplayMsg.StreamDataSized]: 18,
+      [DisplayMsg.StreamClip]: 19,
+      [DisplayMsg.StreamDestroy]: 20,
+      [DisplayMsg.StreamActivateReport]: 21,
     }),
 );
 

@@ -19,12 +19,7 @@ import type { FuzzTarget } from '../harness.js';
 import { capturedSelectorSeeds, capturedStream } from '../seeds.js';
 
 /** A target whose first input byte picks one of `parsers` (modulo their count) for the rest. */
-export function selectorTarget(
-  name: string,
-  parsers: ((body: Uint8Array) => unknown)[],
-  seeds: [number, Uint8Array][],
-  captured?: () => Uint8Array[],
-): FuzzTarget {
+export function selectorTarget(name: string, parsers: ((body: Uint8Array) => unknown)[], seeds: [number, Uint8Array][], captured?: () => Uint8Array[]): FuzzTarget {
   return {
     name,
     seeds: () => seeds.map(([i, body]) => Uint8Array.from([i, ...body])),
@@ -131,7 +126,15 @@ export const mainTarget = selectorTarget(
     [4, Uint8Array.from([6, 0, 0, 0, 0x67, 0x75, 0x65, 0x73, 0x74, 0])],
     [5, Uint8Array.from({ length: 16 }, (_, i) => i * 17)],
   ],
-  () => capturedSelectorSeeds('main', { [MainMsg.Init]: 0, [MainMsg.ChannelsList]: 1, [MainMsg.MouseMode]: 2, [MainMsg.AgentToken]: 3, [MainMsg.Name]: 4, [MainMsg.Uuid]: 5 }),
+  () =>
+    capturedSelectorSeeds('main', {
+      [MainMsg.Init]: 0,
+      [MainMsg.ChannelsList]: 1,
+      [MainMsg.MouseMode]: 2,
+      [MainMsg.AgentToken]: 3,
+      [MainMsg.Name]: 4,
+      [MainMsg.Uuid]: 5,
+    }),
 );
 
 export const baseTarget = selectorTarget(
@@ -140,7 +143,18 @@ export const baseTarget = selectorTarget(
   [
     [0, new Writer().u32(1).u32(20).finish()],
     [1, new Writer().u32(5).u64(123456789n).bytes(new Uint8Array(32)).finish()],
-    [2, new Writer().u64(1n).u32(1).u32(1).u32(0).u32(5).bytes(Uint8Array.from([104, 101, 108, 108, 111])).u8(0).finish()],
+    [
+      2,
+      new Writer()
+        .u64(1n)
+        .u32(1)
+        .u32(1)
+        .u32(0)
+        .u32(5)
+        .bytes(Uint8Array.from([104, 101, 108, 108, 111]))
+        .u8(0)
+        .finish(),
+    ],
     [3, new Writer().u64(9n).u32(2).finish()],
     [4, new Writer().u8(2).u8(2).u8(0).u64(4n).u8(3).u8(1).u64(7n).finish()],
     [5, new Writer().u32(1).finish()],
@@ -158,10 +172,44 @@ export const cursorTarget = selectorTarget(
   'protocol/cursor',
   [reader(parseCursorInit), reader(parseCursorSet), reader(parseCursorMove), reader(parseCursorTrail), reader(parseCursorInvalOne)],
   [
-    [0, new Writer().i16(5).i16(6).u16(0).u16(0).u8(1).bytes(cursorBody(0, 4, 4, 64)).finish()],
-    [1, new Writer().i16(5).i16(6).u8(1).bytes(cursorBody(1, 16, 4, 16)).finish()],
-    [1, new Writer().i16(5).i16(6).u8(1).bytes(cursorBody(3, 3, 3, 3 * 3 + 1024 + 3)).finish()],
-    [1, new Writer().i16(5).i16(6).u8(1).bytes(cursorBody(6, 2, 2, 16 + 2)).finish()],
+    [
+      0,
+      new Writer()
+        .i16(5)
+        .i16(6)
+        .u16(0)
+        .u16(0)
+        .u8(1)
+        .bytes(cursorBody(0, 4, 4, 64))
+        .finish(),
+    ],
+    [
+      1,
+      new Writer()
+        .i16(5)
+        .i16(6)
+        .u8(1)
+        .bytes(cursorBody(1, 16, 4, 16))
+        .finish(),
+    ],
+    [
+      1,
+      new Writer()
+        .i16(5)
+        .i16(6)
+        .u8(1)
+        .bytes(cursorBody(3, 3, 3, 3 * 3 + 1024 + 3))
+        .finish(),
+    ],
+    [
+      1,
+      new Writer()
+        .i16(5)
+        .i16(6)
+        .u8(1)
+        .bytes(cursorBody(6, 2, 2, 16 + 2))
+        .finish(),
+    ],
     [1, new Writer().i16(0).i16(0).u8(1).u16(1).finish()], // NONE
     [1, new Writer().i16(0).i16(0).u8(1).u16(4).u64(77n).u8(0).u16(4).u16(4).u16(0).u16(0).finish()], // FROM_CACHE
     [2, new Writer().i16(-3).i16(7).finish()],

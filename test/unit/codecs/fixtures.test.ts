@@ -59,8 +59,7 @@ function loadFixtures(dir: string): Fixture[] {
 }
 
 const fixtures = loadFixtures(root);
-const paletteOf = (m: FixtureMeta): SpicePalette | null =>
-  m.palette ? { unique: BigInt(m.palette.unique), entries: Uint32Array.from(m.palette.entries) } : null;
+const paletteOf = (m: FixtureMeta): SpicePalette | null => (m.palette ? { unique: BigInt(m.palette.unique), entries: Uint32Array.from(m.palette.entries) } : null);
 
 /** GLZ images reference earlier ones of their session: one dictionary per session, fed in capture order. */
 const dictionaries = new Map<string, GlzDictionary>();

@@ -22,7 +22,11 @@ function drawCopyBody(opts: { id?: bigint; type?: number; flags?: number; clip?:
   w.u8(0).i32(0).i32(0).u32(0); // no mask
   const imageAt = w.length;
   w.patchU32(ptrAt, imageAt);
-  w.u64(opts.id ?? 42n).u8(opts.type ?? 0).u8(opts.flags ?? 0).u32(2).u32(1);
+  w.u64(opts.id ?? 42n)
+    .u8(opts.type ?? 0)
+    .u8(opts.flags ?? 0)
+    .u32(2)
+    .u32(1);
   if ((opts.type ?? 0) === 0) {
     w.u8(8).u8(4).u32(2).u32(1).u32(8).u32(0); // 32BIT, TOP_DOWN, 2x1, stride 8, no palette
     w.bytes(Uint8Array.of(0, 0, 255, 0, 0, 255, 0, 0)); // B,G,R,X: red, green

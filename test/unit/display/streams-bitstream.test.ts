@@ -3,15 +3,7 @@
  * VideoEncoder produced (vp8, vp09.00.10.08, avc1.42E01E in Annex B) and x264's High-profile SPS.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  annexBNalUnits,
-  h264CodecString,
-  h264IsKeyFrame,
-  h265IsKeyFrame,
-  isKeyFrame,
-  vp8IsKeyFrame,
-  vp9FrameInfo,
-} from '../../../src/codecs/video-bitstream.js';
+import { annexBNalUnits, h264CodecString, h264IsKeyFrame, h265IsKeyFrame, isKeyFrame, vp8IsKeyFrame, vp9FrameInfo } from '../../../src/codecs/video-bitstream.js';
 import { VideoCodecType } from '../../../src/protocol/constants.js';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);

@@ -313,7 +313,11 @@ describe('VideoStreams reports', () => {
     create(f, { id: 5 });
     activate(f, 5, 0xabcd, 3, 10_000);
     // Frames due at 1000, 1033, 1066 ms (server clock) arrive at 0, 33 and 80 ms: the last 14 ms late.
-    for (const [mm, now] of [[1000, 0], [1033, 33], [1066, 80]] as const) {
+    for (const [mm, now] of [
+      [1000, 0],
+      [1033, 33],
+      [1066, 80],
+    ] as const) {
       f.clock.now = now;
       await data(f, 5, mm, JPEG);
     }

@@ -43,7 +43,11 @@ describe('stroke rasterisation (spice-common canvas semantics)', () => {
     const wrong: string[] = [];
     for (let x1 = -9; x1 <= 9; x1++) {
       for (let y1 = -9; y1 <= 9; y1++) {
-        for (const [x0, y0] of [[0, 0], [3, -2], [-5, 4]] as const) {
+        for (const [x0, y0] of [
+          [0, 0],
+          [3, -2],
+          [-5, 4],
+        ] as const) {
           const forward = new Set([...pixels(polyline([x0, y0], [x1, y1])), `${x1},${y1}`]);
           const backward = new Set([...pixels(polyline([x1, y1], [x0, y0])), `${x0},${y0}`]);
           const same = forward.size === backward.size && [...forward].every((p) => backward.has(p));
@@ -71,8 +75,15 @@ describe('stroke rasterisation (spice-common canvas semantics)', () => {
       { flags: BEGIN | END, points: [fx(5, 5), fx(7, 5)] },
     ];
     expect(pathPolylines(path)).toEqual([
-      [{ x: 0, y: 0 }, { x: 2, y: 0 }, { x: 2, y: 2 }],
-      [{ x: 5, y: 5 }, { x: 7, y: 5 }],
+      [
+        { x: 0, y: 0 },
+        { x: 2, y: 0 },
+        { x: 2, y: 2 },
+      ],
+      [
+        { x: 5, y: 5 },
+        { x: 7, y: 5 },
+      ],
     ]);
     expect(pixels(path)).toEqual(['0,0', '1,0', '2,0', '2,1', '5,5', '6,5']);
   });
@@ -105,7 +116,12 @@ describe('stroke rasterisation (spice-common canvas semantics)', () => {
       { flags: BEGIN, points: [fx(0, 0)] },
       { flags: BEZIER | END, points: [fx(1, 0), fx(2, 0), fx(3, 0)] },
     ];
-    expect(pathPolylines(straight)).toEqual([[{ x: 0, y: 0 }, { x: 3, y: 0 }]]);
+    expect(pathPolylines(straight)).toEqual([
+      [
+        { x: 0, y: 0 },
+        { x: 3, y: 0 },
+      ],
+    ]);
 
     const arch: StrokePathSegment[] = [
       { flags: BEGIN, points: [fx(0, 0)] },
@@ -145,7 +161,7 @@ describe('stroke rasterisation inside a window', () => {
   it('should plot exactly the pixels of the whole line that fall inside the window, dashed or not, however far the ends', () => {
     // A small deterministic generator: segments with ends near, inside and far outside a window.
     let seed = 12345;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
     const window = { left: 40, top: 30, right: 120, bottom: 90 };
     const coord = () => (rand(4) === 0 ? rand(1 << 14) - (1 << 13) : rand(200) - 20) * 16 + rand(16);
     for (let trial = 0; trial < 300; trial++) {

@@ -21,7 +21,13 @@ function source(w: number, h: number, fill: (x: number, y: number) => number, ha
 }
 /** The surface as rows of single letters per known colour. */
 function picture(s: Surface): string[] {
-  const names = new Map([[R, 'R'], [G, 'G'], [B, 'B'], [K, 'K'], [W, 'W']]);
+  const names = new Map([
+    [R, 'R'],
+    [G, 'G'],
+    [B, 'B'],
+    [K, 'K'],
+    [W, 'W'],
+  ]);
   const rows: string[] = [];
   for (let y = 0; y < s.height; y++) {
     let row = '';
@@ -72,18 +78,41 @@ describe('Surface', () => {
     const mask = source(3, 1, (x) => (x === 1 ? W : 0));
     s.copy(src, rect(0, 0, 3, 1), rect(0, 0, 3, 1), null, Ropd.OpPut, 1, { source: mask, pos: { x: 0, y: 0 }, invert: false });
     expect(picture(s)).toEqual(['KGK']);
-    s.copy(source(3, 1, () => R), rect(0, 0, 3, 1), rect(0, 0, 3, 1), null, Ropd.OpPut, 1, { source: mask, pos: { x: 0, y: 0 }, invert: true });
+    s.copy(
+      source(3, 1, () => R),
+      rect(0, 0, 3, 1),
+      rect(0, 0, 3, 1),
+      null,
+      Ropd.OpPut,
+      1,
+      { source: mask, pos: { x: 0, y: 0 }, invert: true },
+    );
     expect(picture(s)).toEqual(['RGR']);
   });
 
   it('should scale with nearest neighbour when the areas differ', () => {
     const s = surface(4, 2);
-    s.copy(source(2, 1, (x) => (x ? G : R)), rect(0, 0, 2, 1), rect(0, 0, 4, 2), null, Ropd.OpPut, 1, null);
+    s.copy(
+      source(2, 1, (x) => (x ? G : R)),
+      rect(0, 0, 2, 1),
+      rect(0, 0, 4, 2),
+      null,
+      Ropd.OpPut,
+      1,
+      null,
+    );
     expect(picture(s)).toEqual(['RRGG', 'RRGG']);
   });
 
   it('should copy bits with overlap in every direction', () => {
-    for (const [sx, sy, dx, dy] of [[0, 1, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0], [0, 0, 1, 0], [1, 1, 0, 0], [0, 0, 1, 1]] as const) {
+    for (const [sx, sy, dx, dy] of [
+      [0, 1, 0, 0],
+      [0, 0, 0, 1],
+      [1, 0, 0, 0],
+      [0, 0, 1, 0],
+      [1, 1, 0, 0],
+      [0, 0, 1, 1],
+    ] as const) {
       const s = surface(4, 4);
       const colours = [R, G, B, W];
       for (let y = 0; y < 4; y++) s.fillSolid(rect(0, y, 4, y + 1), null, colours[y]!);
@@ -100,14 +129,27 @@ describe('Surface', () => {
 
   it('should skip the transparent colour key', () => {
     const s = surface(3, 1);
-    s.transparent(source(3, 1, (x) => [R, G, R][x]!), rect(0, 0, 3, 1), rect(0, 0, 3, 1), null, 0x00ff0000);
+    s.transparent(
+      source(3, 1, (x) => [R, G, R][x]!),
+      rect(0, 0, 3, 1),
+      rect(0, 0, 3, 1),
+      null,
+      0x00ff0000,
+    );
     expect(picture(s)).toEqual(['KGK']);
   });
 
   it('should blend with a global alpha', () => {
     const s = surface(1, 1);
     s.fillSolid(rect(0, 0, 1, 1), null, W);
-    s.alphaBlend(source(1, 1, () => K), rect(0, 0, 1, 1), rect(0, 0, 1, 1), null, 128, false);
+    s.alphaBlend(
+      source(1, 1, () => K),
+      rect(0, 0, 1, 1),
+      rect(0, 0, 1, 1),
+      null,
+      128,
+      false,
+    );
     expect(s.pixels[0]).toBe(127);
   });
 
@@ -116,7 +158,15 @@ describe('Surface', () => {
     expect(rop3Combine(0xf0, 0xff, 0, 0)).toBe(0xff); // PATCOPY
     expect(rop3Combine(0x5a, 0xf0, 0, 0xff) & 0xff).toBe(0x0f); // PATINVERT
     const s = surface(1, 1);
-    s.rop3(source(1, 1, () => G), rect(0, 0, 1, 1), rect(0, 0, 1, 1), null, { kind: 'solid', color: R }, 0xee /* S | D */, null);
+    s.rop3(
+      source(1, 1, () => G),
+      rect(0, 0, 1, 1),
+      rect(0, 0, 1, 1),
+      null,
+      { kind: 'solid', color: R },
+      0xee /* S | D */,
+      null,
+    );
     expect(picture(s)).toEqual(['G']);
   });
 
@@ -130,7 +180,17 @@ describe('Surface', () => {
 
   it('should refuse source areas outside the source instead of reading garbage', () => {
     const s = surface();
-    expect(() => s.copy(source(2, 2, () => R), rect(0, 0, 4, 4), rect(0, 0, 4, 4), null, Ropd.OpPut, 1, null)).toThrowError(ProtocolError);
+    expect(() =>
+      s.copy(
+        source(2, 2, () => R),
+        rect(0, 0, 4, 4),
+        rect(0, 0, 4, 4),
+        null,
+        Ropd.OpPut,
+        1,
+        null,
+      ),
+    ).toThrowError(ProtocolError);
     expect(() => s.copyBits({ x: 3, y: 3 }, rect(0, 0, 2, 2), null)).toThrowError(ProtocolError);
   });
 

@@ -24,7 +24,15 @@ describe('Session', () => {
     await settle();
     expect(main.of(MainMsgc.AttachChannels)).toHaveLength(1);
     expect(main.of(MainMsgc.MouseModeRequest)).toHaveLength(1);
-    main.message(MainMsg.ChannelsList, channelsList([[2, 0], [3, 0], [4, 0], [5, 0]]));
+    main.message(
+      MainMsg.ChannelsList,
+      channelsList([
+        [2, 0],
+        [3, 0],
+        [4, 0],
+        [5, 0],
+      ]),
+    );
     await settle();
     // display, inputs, cursor linked; playback listed but not linked by default
     expect(net.connections).toHaveLength(4);
@@ -37,7 +45,13 @@ describe('Session', () => {
     expect(display.of(DisplayMsgc.Init)).toHaveLength(1);
     const [connected] = named('connected');
     expect(connected!.session.sessionId).toBe(0xabcdef);
-    expect(connected!.session.channels.map((c) => `${c.type}${c.id}:${c.state}`)).toEqual(['main0:linked', 'display0:linked', 'inputs0:linked', 'cursor0:linked', 'playback0:listed']);
+    expect(connected!.session.channels.map((c) => `${c.type}${c.id}:${c.state}`)).toEqual([
+      'main0:linked',
+      'display0:linked',
+      'inputs0:linked',
+      'cursor0:linked',
+      'playback0:listed',
+    ]);
   });
 
   it('should answer PING with PONG and acknowledge every window of messages after SET_ACK', async () => {
@@ -110,7 +124,13 @@ describe('Session', () => {
     const main = net.connections[0]!;
     await linked(main);
     main.message(MainMsg.Init, init(3));
-    main.message(MainMsg.ChannelsList, channelsList([[9, 0], [3, 0]]));
+    main.message(
+      MainMsg.ChannelsList,
+      channelsList([
+        [9, 0],
+        [3, 0],
+      ]),
+    );
     await settle();
     const [usb, inputs] = [net.connections[1]!, net.connections[2]!];
     usb.open();
@@ -135,7 +155,11 @@ describe('Session', () => {
     expect(net.connections).toHaveLength(2);
     net.connections[1]!.open();
     expect(net.connections[1]!.link).toMatchObject({ channelType: 9, connectionId: 4 });
-    expect(named('channels').at(-1)!.channels.map((c) => `${c.type}${c.id}:${c.state}`)).toEqual(['main0:linked', 'usbredir0:linking']);
+    expect(
+      named('channels')
+        .at(-1)!
+        .channels.map((c) => `${c.type}${c.id}:${c.state}`),
+    ).toEqual(['main0:linked', 'usbredir0:linking']);
   });
 
   it('should time out a server that never answers the link', async () => {

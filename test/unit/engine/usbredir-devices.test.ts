@@ -32,7 +32,7 @@ class FakeWorkerUsb implements WebUsbLike {
 }
 
 describe('USB device sources', () => {
-  it('should prefer the worker\'s own WebUSB device, close the unused port, and report its unplug', async () => {
+  it("should prefer the worker's own WebUSB device, close the unused port, and report its unplug", async () => {
     const a = new FakeCdcAcmDevice({ serialNumber: 'A' });
     const b = new FakeCdcAcmDevice({ serialNumber: 'B' });
     const usb = new FakeWorkerUsb([a, b]);
@@ -53,7 +53,7 @@ describe('USB device sources', () => {
     await page.dispose();
   });
 
-  it('should use the page\'s device through its port when the worker does not see it or has no WebUSB', async () => {
+  it("should use the page's device through its port when the worker does not see it or has no WebUSB", async () => {
     for (const usb of [new FakeWorkerUsb([]), null]) {
       const device = new FakeCdcAcmDevice();
       const page = openUsbDevicePort(device);

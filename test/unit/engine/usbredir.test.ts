@@ -118,17 +118,10 @@ afterEach(async () => {
 });
 
 /** A session whose server lists `list`; usbredir connections answer like QEMU (hello right after the link). */
-async function connect(
-  list: [number, number][],
-  options: { usb?: { mode: 'native' | 'disabled'; disabledReason?: string }; filter?: string } = {},
-) {
+async function connect(list: [number, number][], options: { usb?: { mode: 'native' | 'disabled'; disabledReason?: string }; filter?: string } = {}) {
   const net = fakeNetwork();
   const events: EngineEvent[] = [];
-  const session = new Session(
-    { url: 'ws://test', password: '', linkTimeoutMs: 2000, ...(options.usb ? { usb: options.usb } : {}) },
-    (e) => events.push(e),
-    net.factory,
-  );
+  const session = new Session({ url: 'ws://test', password: '', linkTimeoutMs: 2000, ...(options.usb ? { usb: options.usb } : {}) }, (e) => events.push(e), net.factory);
   void session.start();
   const main = net.connections[0]!;
   await linked(main);
@@ -188,7 +181,15 @@ describe('SPICEVMC compressed data', () => {
     const raw = new Uint8Array(2000).fill(0x41);
     const block = lz4Block(raw);
     expect(() => decompressSpicevmcData(Uint8Array.of(2, 0, 0, 0, 0))).toThrow(ProtocolError);
-    expect(() => decompressSpicevmcData(new Writer().u8(1).u32(raw.length + 1).bytes(block).finish())).toThrow(/inflates to 2000/);
+    expect(() =>
+      decompressSpicevmcData(
+        new Writer()
+          .u8(1)
+          .u32(raw.length + 1)
+          .bytes(block)
+          .finish(),
+      ),
+    ).toThrow(/inflates to 2000/);
     expect(() => decompressSpicevmcData(new Writer().u8(1).u32(1000).bytes(block).finish())).toThrow(ProtocolError);
     expect(() => decompressSpicevmcData(new Writer().u8(1).u32(0xffffffff).bytes(block).finish())).toThrow(/out of range/);
     expect(() => decompressSpicevmcData(new Writer().u8(1).u32(raw.length).bytes(block.subarray(0, 3)).finish())).toThrow(ProtocolError);
@@ -198,7 +199,11 @@ describe('SPICEVMC compressed data', () => {
 
 describe('usbredir channels', () => {
   it('should link every listed usbredir channel with the LZ4 cap and report USB available once connected', async () => {
-    const { net, lastUsb, usbEvents } = await connect([[2, 0], [9, 0], [9, 1]]);
+    const { net, lastUsb, usbEvents } = await connect([
+      [2, 0],
+      [9, 0],
+      [9, 1],
+    ]);
     const usb = net.connections.filter((c) => c.link?.channelType === 9);
     expect(usb.map((c) => c.link!.channelId)).toEqual([0, 1]);
     for (const c of usb) expect(c.link!.channelCaps).toEqual([1]); // SPICEVMC_CAP_DATA_COMPRESS_LZ4
@@ -211,7 +216,11 @@ describe('usbredir channels', () => {
   it('should report USB unavailable without a usbredir channel, refuse redirects, and turn on when one is announced later', async () => {
     const { session, main, linkAll, lastUsb, usbEvents } = await connect([[2, 0]]);
     await until('the usb event', () => usbEvents().length > 0);
-    expect(lastUsb()).toMatchObject({ available: false, reason: expect.stringMatching(/not configured for USB redirection.*no usbredir channel/), channels: { total: 0, free: 0 } });
+    expect(lastUsb()).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/not configured for USB redirection.*no usbredir channel/),
+      channels: { total: 0, free: 0 },
+    });
     const dev = fakeDevice();
     const port = dev.port();
     expect(await session.usb.redirect(dev.key, port)).toEqual({ ok: false, code: 'usb-unavailable', message: expect.stringMatching(/no usbredir channel/) });
@@ -229,20 +238,29 @@ describe('usbredir channels', () => {
     await session.usb.redirect(dev.key, dev.port());
     qemu(0)!.conn.close();
     await until('USB off', () => !lastUsb().available);
-    expect(lastUsb()).toMatchObject({ reason: expect.stringMatching(/could not be linked or have closed/), devices: [{ state: 'available', reason: 'the USB channel closed' }] });
+    expect(lastUsb()).toMatchObject({
+      reason: expect.stringMatching(/could not be linked or have closed/),
+      devices: [{ state: 'available', reason: 'the USB channel closed' }],
+    });
     await until('the device to be closed', () => !dev.device.opened);
     expect(events.some((e) => e.type === 'disconnected')).toBe(false);
   });
 
   it('should not link usbredir channels when USB is turned off, and say why', async () => {
-    const { net, lastUsb, usbEvents, session } = await connect([[9, 0], [9, 1]], { usb: { mode: 'disabled', disabledReason: 'USB is off here' } });
+    const { net, lastUsb, usbEvents, session } = await connect(
+      [
+        [9, 0],
+        [9, 1],
+      ],
+      { usb: { mode: 'disabled', disabledReason: 'USB is off here' } },
+    );
     expect(net.connections).toHaveLength(1);
     await until('the usb event', () => usbEvents().length > 0);
     expect(lastUsb()).toMatchObject({ available: false, reason: 'USB is off here' });
     expect((await session.usb.redirect('2341:0043:SC0001#0')).ok).toBe(false);
   });
 
-  it('should redirect a device: hello after QEMU\'s, then interface_info, ep_info and device_connect, and answer the guest', async () => {
+  it("should redirect a device: hello after QEMU's, then interface_info, ep_info and device_connect, and answer the guest", async () => {
     const { session, qemu, lastUsb } = await connect([[9, 0]]);
     const dev = fakeDevice();
     const result = await session.usb.redirect(dev.key, dev.port());
@@ -313,13 +331,20 @@ describe('usbredir channels', () => {
   });
 
   it('should put one device on each channel and refuse a device more than there are channels', async () => {
-    const { session, qemu, lastUsb } = await connect([[9, 0], [9, 1]]);
+    const { session, qemu, lastUsb } = await connect([
+      [9, 0],
+      [9, 1],
+    ]);
     const a = fakeDevice('A');
     const b = fakeDevice('B');
     const c = fakeDevice('C');
     expect(await session.usb.redirect(a.key, a.port())).toMatchObject({ ok: true });
     expect(await session.usb.redirect(b.key, b.port())).toMatchObject({ ok: true });
-    expect(await session.usb.redirect(c.key, c.port())).toEqual({ ok: false, code: 'usb-no-free-channel', message: expect.stringMatching(/no free USB channels.*2 devices/) });
+    expect(await session.usb.redirect(c.key, c.port())).toEqual({
+      ok: false,
+      code: 'usb-no-free-channel',
+      message: expect.stringMatching(/no free USB channels.*2 devices/),
+    });
     expect(qemu(0)!.types()).toContain(T.DeviceConnect);
     expect(qemu(1)!.types()).toContain(T.DeviceConnect);
     expect(lastUsb().devices.map((d) => [d.key, d.state, d.channelId])).toEqual([
@@ -374,11 +399,20 @@ describe('usbredir channels', () => {
   });
 
   it('should report a device the VM filter refuses, never connect it, and refuse it up front next time', async () => {
-    const { session, qemu, linkAll, lastUsb } = await connect([[9, 0], [9, 1]], { filter: '0x02,-1,-1,-1,0|-1,-1,-1,-1,1' });
+    const { session, qemu, linkAll, lastUsb } = await connect(
+      [
+        [9, 0],
+        [9, 1],
+      ],
+      { filter: '0x02,-1,-1,-1,0|-1,-1,-1,-1,1' },
+    );
     const dev = fakeDevice();
     const result = await session.usb.redirect(dev.key, dev.port());
     expect(result).toEqual({ ok: false, code: 'usb-refused', message: expect.stringMatching(/blocked by the VM's USB filter.*class 0x02.*rule 1/) });
-    expect(lastUsb()).toMatchObject({ devices: [{ key: dev.key, state: 'refused', reason: expect.stringMatching(/VM's USB filter/) }], guestFilter: '0x02,-1,-1,-1,0|-1,-1,-1,-1,1' });
+    expect(lastUsb()).toMatchObject({
+      devices: [{ key: dev.key, state: 'refused', reason: expect.stringMatching(/VM's USB filter/) }],
+      guestFilter: '0x02,-1,-1,-1,0|-1,-1,-1,-1,1',
+    });
     await until('the device to be closed', () => !dev.device.opened);
 
     // Next time the known filter decides before any channel is used.

@@ -9,7 +9,10 @@ async function linkedCursor() {
   const net = fakeNetwork();
   const events: EngineEvent[] = [];
   const failures: string[] = [];
-  const channel = new CursorChannel(testContext(net.factory, 9, failures, (e) => e.type !== 'log' && events.push(e)), 1);
+  const channel = new CursorChannel(
+    testContext(net.factory, 9, failures, (e) => e.type !== 'log' && events.push(e)),
+    1,
+  );
   channel.open();
   const conn = net.connections[0]!;
   conn.open();

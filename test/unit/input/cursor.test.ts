@@ -38,7 +38,12 @@ const header = (s: Shape): CursorHeader => ({
 function writeCursor(w: Writer, flags: number, s: Shape | null, data: Uint8Array | number[] = []): Writer {
   w.u16(flags);
   if (s) {
-    w.u64(s.unique ?? 1n).u8(s.type).u16(s.width).u16(s.height).u16(s.hotX ?? 0).u16(s.hotY ?? 0);
+    w.u64(s.unique ?? 1n)
+      .u8(s.type)
+      .u16(s.width)
+      .u16(s.height)
+      .u16(s.hotX ?? 0)
+      .u16(s.hotY ?? 0);
   }
   return w.bytes(Uint8Array.from(data));
 }
@@ -115,9 +120,7 @@ describe('hostile cursor input', () => {
   });
 
   it('should reject an unknown cursor type', () => {
-    expect(() => parseCursorSet(new Reader(setMessage(0, { type: 7 as CursorType, width: 1, height: 1 }, [0, 0, 0, 0])))).toThrow(
-      /unknown cursor type 7/,
-    );
+    expect(() => parseCursorSet(new Reader(setMessage(0, { type: 7 as CursorType, width: 1, height: 1 }, [0, 0, 0, 0])))).toThrow(/unknown cursor type 7/);
     expect(() => decodeCursorImage(header({ type: 9 as CursorType, width: 1, height: 1 }), new Uint8Array(64))).toThrow(ProtocolError);
   });
 
@@ -225,12 +228,7 @@ describe('cursor decoding', () => {
     // Pixels: red, green, white (under AND: inverted), blue 0x10 -> 0x84. Mask 0010 0000.
     const data = [0x00, 0x7c, 0xe0, 0x03, 0xff, 0x7f, 0x10, 0x00, 0x20];
     const img = decodeCursorImage(header({ type: CursorType.Color16, width: 4, height: 1 }), Uint8Array.from(data));
-    expect([px(img, 0, 0), px(img, 1, 0), px(img, 2, 0), px(img, 3, 0)]).toEqual([
-      [255, 0, 0, 255],
-      [0, 255, 0, 255],
-      WHITE,
-      [0, 0, 0x84, 255],
-    ]);
+    expect([px(img, 0, 0), px(img, 1, 0), px(img, 2, 0), px(img, 3, 0)]).toEqual([[255, 0, 0, 255], [0, 255, 0, 255], WHITE, [0, 0, 0x84, 255]]);
   });
 
   it('should decode COLOR24 from B G R bytes', () => {

@@ -61,8 +61,14 @@ describe('InputQueue', () => {
     q.push({ type: 'button', button: 'left', down: true });
     q.push({ type: 'key', scancode: 0x1e, down: true }, { type: 'key', scancode: 0x1e, down: false });
     expect(batches).toEqual([
-      [{ type: 'position', x: 7, y: 8, displayId: 0 }, { type: 'button', button: 'left', down: true }],
-      [{ type: 'key', scancode: 0x1e, down: true }, { type: 'key', scancode: 0x1e, down: false }],
+      [
+        { type: 'position', x: 7, y: 8, displayId: 0 },
+        { type: 'button', button: 'left', down: true },
+      ],
+      [
+        { type: 'key', scancode: 0x1e, down: true },
+        { type: 'key', scancode: 0x1e, down: false },
+      ],
     ]);
     f.run();
     expect(batches).toHaveLength(2);

@@ -41,13 +41,7 @@ describe('InputsChannel', () => {
   it('should send key presses, repeats and releases packed, and drop releases of keys it never pressed', async () => {
     const { channel, sent } = await linkedInputs();
     channel.input([key(0x1e, true), key(0x1e, true), key(0x1e, false), key(0x1e, false), key(0x11d, true), key(0x11d, false), key(0x30, false)]);
-    expect(sent()).toEqual([
-      '101: 1e 00 00 00',
-      '101: 1e 00 00 00',
-      '102: 9e 00 00 00',
-      '101: e0 1d 00 00',
-      '102: e0 9d 00 00',
-    ]);
+    expect(sent()).toEqual(['101: 1e 00 00 00', '101: 1e 00 00 00', '102: 9e 00 00 00', '101: e0 1d 00 00', '102: e0 9d 00 00']);
   });
 
   it('should ignore key events that are not scan codes', async () => {
@@ -114,23 +108,24 @@ describe('InputsChannel', () => {
       { type: 'button', button: 'right', down: false },
       { type: 'button', button: 'middle', down: true },
     ]);
-    expect(sent()).toEqual([
-      '111: 01 00 00 00 ff ff ff ff 00 00',
-      '113: 03 04 00',
-      '114: 03 00 00',
-      '113: 02 02 00',
-    ]);
+    expect(sent()).toEqual(['111: 01 00 00 00 ff ff ff ff 00 00', '113: 03 04 00', '114: 03 00 00', '113: 02 02 00']);
   });
 
   it('should turn wheel notches into UP/DOWN press+release pairs', async () => {
     const { channel, sent } = await linkedInputs();
-    channel.input([{ type: 'wheel', notches: 1 }, { type: 'wheel', notches: -1 }]);
+    channel.input([
+      { type: 'wheel', notches: 1 },
+      { type: 'wheel', notches: -1 },
+    ]);
     expect(sent()).toEqual(['113: 05 00 00', '114: 05 00 00', '113: 04 00 00', '114: 04 00 00']);
   });
 
   it('should drop input with a bad display id or unknown button, and everything once closed', async () => {
     const { channel, sent } = await linkedInputs();
-    channel.input([{ type: 'position', x: 1, y: 1, displayId: 256 }, { type: 'button', button: 'fifth' as never, down: true }]);
+    channel.input([
+      { type: 'position', x: 1, y: 1, displayId: 256 },
+      { type: 'button', button: 'fifth' as never, down: true },
+    ]);
     channel.close();
     channel.input([key(0x1e, true)]);
     channel.sendKeys(['KeyA']);

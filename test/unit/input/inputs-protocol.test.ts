@@ -78,9 +78,7 @@ describe('inputs channel builders', () => {
   });
 
   it('should write MOUSE_POSITION as x u32, y u32, buttons u16, display u8 (11 bytes)', () => {
-    expect(bytes((w) => writeMousePosition(w, 1920, 1080, MouseButtonMask.Middle, 1))).toEqual([
-      0x80, 0x07, 0, 0, 0x38, 0x04, 0, 0, 0x02, 0x00, 0x01,
-    ]);
+    expect(bytes((w) => writeMousePosition(w, 1920, 1080, MouseButtonMask.Middle, 1))).toEqual([0x80, 0x07, 0, 0, 0x38, 0x04, 0, 0, 0x02, 0x00, 0x01]);
     expect(bytes((w) => writeMousePosition(w, -5, 10.6, 0, 0))).toEqual([0, 0, 0, 0, 11, 0, 0, 0, 0, 0, 0]);
   });
 

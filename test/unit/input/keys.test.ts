@@ -100,14 +100,7 @@ describe('key sequences and combos', () => {
   const names = (steps: KeyStep[]) => steps.map((s) => `${s.type}:${s.scancode.toString(16)}`);
 
   it('should press keys in order and release them in reverse', () => {
-    expect(names(keySequence(['ControlLeft', 'ShiftLeft', 'Escape']))).toEqual([
-      'down:1d',
-      'down:2a',
-      'down:1',
-      'up:1',
-      'up:2a',
-      'up:1d',
-    ]);
+    expect(names(keySequence(['ControlLeft', 'ShiftLeft', 'Escape']))).toEqual(['down:1d', 'down:2a', 'down:1', 'up:1', 'up:2a', 'up:1d']);
   });
 
   it('should throw before producing anything for an unknown or unmapped code', () => {
@@ -117,22 +110,8 @@ describe('key sequences and combos', () => {
 
   it('should build Ctrl+Alt+Del byte for byte', () => {
     const msgs = stepMessages(combo('ctrl-alt-del'));
-    expect(msgs.map((m) => m.type)).toEqual([
-      InputsMsgc.KeyDown,
-      InputsMsgc.KeyDown,
-      InputsMsgc.KeyDown,
-      InputsMsgc.KeyUp,
-      InputsMsgc.KeyUp,
-      InputsMsgc.KeyUp,
-    ]);
-    expect(msgs.map((m) => hex(m.body))).toEqual([
-      '1d 00 00 00',
-      '38 00 00 00',
-      'e0 53 00 00',
-      'e0 d3 00 00',
-      'b8 00 00 00',
-      '9d 00 00 00',
-    ]);
+    expect(msgs.map((m) => m.type)).toEqual([InputsMsgc.KeyDown, InputsMsgc.KeyDown, InputsMsgc.KeyDown, InputsMsgc.KeyUp, InputsMsgc.KeyUp, InputsMsgc.KeyUp]);
+    expect(msgs.map((m) => hex(m.body))).toEqual(['1d 00 00 00', '38 00 00 00', 'e0 53 00 00', 'e0 d3 00 00', 'b8 00 00 00', '9d 00 00 00']);
     expect(hex(atomicStepsMessage(combo('ctrl-alt-del'))!.body)).toBe('1d 38 e0 53 e0 d3 b8 9d');
   });
 

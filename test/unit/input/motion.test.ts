@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_WHEEL_NOTCHES,
-  MotionThrottle,
-  WheelAccumulator,
-  WheelDeltaMode,
-  pointerMessage,
-  type PointerMessage,
-} from '../../../src/input/motion.js';
+import { MAX_WHEEL_NOTCHES, MotionThrottle, WheelAccumulator, WheelDeltaMode, pointerMessage, type PointerMessage } from '../../../src/input/motion.js';
 import { InputsMsgc, MouseButton } from '../../../src/protocol/inputs.js';
 
 const kinds = (msgs: PointerMessage[]) => msgs.map((m) => m.type);

@@ -30,7 +30,14 @@ describe('Framer', () => {
   });
 
   it('should yield the same messages whatever single offset the stream is split at', () => {
-    const stream = Uint8Array.from([...mini(101, [1, 2, 3, 4]), ...mini(4, []), ...mini(300, Array.from({ length: 40 }, (_, i) => i))]);
+    const stream = Uint8Array.from([
+      ...mini(101, [1, 2, 3, 4]),
+      ...mini(4, []),
+      ...mini(
+        300,
+        Array.from({ length: 40 }, (_, i) => i),
+      ),
+    ]);
     const expected = simplify(new Framer(true).push(stream));
     expect(expected.map(([t]) => t)).toEqual([101, 4, 300]);
     for (let cut = 0; cut <= stream.length; cut++) {
@@ -41,7 +48,10 @@ describe('Framer', () => {
   it('should yield the same messages when fed one byte at a time', () => {
     const stream = Uint8Array.from([...mini(101, [1, 2, 3]), ...mini(102, [4])]);
     const cuts = Array.from({ length: stream.length - 1 }, (_, i) => i + 1);
-    expect(simplify(feed(new Framer(true), stream, cuts))).toEqual([[101, [1, 2, 3]], [102, [4]]]);
+    expect(simplify(feed(new Framer(true), stream, cuts))).toEqual([
+      [101, [1, 2, 3]],
+      [102, [4]],
+    ]);
   });
 
   it('should deliver sub-messages of a full-header message before it', () => {

@@ -68,15 +68,17 @@ describe('limits', () => {
   });
 
   it('should refuse a CHANNELS_LIST beyond MAX_CHANNELS', () => {
-    const list = (n: number) => new Writer().u32(n).bytes(new Uint8Array(n * 2)).finish();
+    const list = (n: number) =>
+      new Writer()
+        .u32(n)
+        .bytes(new Uint8Array(n * 2))
+        .finish();
     refused(() => parseChannelsList(list(257)), 'MAX_CHANNELS');
     expect(parseChannelsList(list(256))).toHaveLength(256);
   });
 
   it('should refuse an image beyond MAX_IMAGE_DIMENSION or MAX_IMAGE_PIXELS in every codec, before allocating', () => {
-    expect(refused(() => checkDimensions('quic', 70000, 1), 'MAX_IMAGE_DIMENSION')).toBe(
-      'quic: image 70000x1 exceeds the limit of 16384x16384 (MAX_IMAGE_DIMENSION)',
-    );
+    expect(refused(() => checkDimensions('quic', 70000, 1), 'MAX_IMAGE_DIMENSION')).toBe('quic: image 70000x1 exceeds the limit of 16384x16384 (MAX_IMAGE_DIMENSION)');
     refused(() => checkDimensions('lz', 16384, 16384), 'MAX_IMAGE_PIXELS');
     expect(() => checkDimensions('lz', 16384, 4096)).not.toThrow();
     // Each decoder, told 16384x16384 (1 GiB of RGBA) by a payload of a few bytes, refuses at once.
@@ -93,7 +95,20 @@ describe('limits', () => {
   });
 
   it('should refuse a cursor beyond MAX_CURSOR_DIMENSION', () => {
-    const set = (w: number) => new Writer().i16(0).i16(0).u8(1).u16(0).u64(1n).u8(0).u16(w).u16(1).u16(0).u16(0).bytes(new Uint8Array(w * 4)).finish();
+    const set = (w: number) =>
+      new Writer()
+        .i16(0)
+        .i16(0)
+        .u8(1)
+        .u16(0)
+        .u64(1n)
+        .u8(0)
+        .u16(w)
+        .u16(1)
+        .u16(0)
+        .u16(0)
+        .bytes(new Uint8Array(w * 4))
+        .finish();
     refused(() => parseCursorSet(new Reader(set(513))), 'MAX_CURSOR_DIMENSION');
     expect(parseCursorSet(new Reader(set(512))).cursor.header).toMatchObject({ width: 512 });
   });
@@ -101,12 +116,29 @@ describe('limits', () => {
   it('should refuse clips beyond MAX_CLIP_RECTS, paths beyond MAX_PATH_POINTS and palettes beyond MAX_PALETTE_ENTRIES', () => {
     const fill = (clipRects: number) => new Writer().u32(0).i32(0).i32(0).i32(1).i32(1).u8(1).u32(clipRects).finish();
     refused(() => display.parseDrawFill(fill(limits.MAX_CLIP_RECTS + 1)), 'MAX_CLIP_RECTS');
-    const stroke = new Writer().u32(0).i32(0).i32(0).i32(1).i32(1).u8(0).u32(25).u32(1).u8(0).u32(limits.MAX_PATH_POINTS + 1).bytes(new Uint8Array(16)).finish();
+    const stroke = new Writer()
+      .u32(0)
+      .i32(0)
+      .i32(0)
+      .i32(1)
+      .i32(1)
+      .u8(0)
+      .u32(25)
+      .u32(1)
+      .u8(0)
+      .u32(limits.MAX_PATH_POINTS + 1)
+      .bytes(new Uint8Array(16))
+      .finish();
     refused(() => display.parseDrawStroke(stroke), 'MAX_PATH_POINTS');
     // A BITMAP image whose palette says 257 entries.
     const image = new Writer().u64(1n).u8(0).u8(0).u32(1).u32(1).u8(BitmapFmt.Fmt8bit).u8(0).u32(1).u32(1).u32(1);
     const palAt = image.length;
-    image.u32(0).u8(0).u64(5n).u16(257).bytes(new Uint8Array(257 * 4));
+    image
+      .u32(0)
+      .u8(0)
+      .u64(5n)
+      .u16(257)
+      .bytes(new Uint8Array(257 * 4));
     image.patchU32(palAt, palAt + 5);
     refused(() => display.readImage(new Reader(image.finish()), 0), 'MAX_PALETTE_ENTRIES');
   });
@@ -118,7 +150,11 @@ describe('limits', () => {
       const w = new Writer().u64(id).u8(0).u8(1).u32(10).u32(10);
       if (paletteId === undefined) w.u8(BitmapFmt.Fmt32bit).u8(4).u32(10).u32(10).u32(40).u32(0).bytes(new Uint8Array(400));
       else {
-        w.u8(BitmapFmt.Fmt8bit).u8(4 | 1).u32(10).u32(10).u32(10);
+        w.u8(BitmapFmt.Fmt8bit)
+          .u8(4 | 1)
+          .u32(10)
+          .u32(10)
+          .u32(10);
         const at = w.length;
         w.u32(0).bytes(new Uint8Array(100));
         w.patchU32(at, w.length).u64(paletteId).u16(1).u32(0xffffff);

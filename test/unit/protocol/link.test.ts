@@ -39,17 +39,48 @@ describe('link messages', () => {
       channelCaps: [MainCap.NameAndUuid, MainCap.AgentConnectedTokens],
     });
     expect(Array.from(bytes)).toEqual([
-      0x52, 0x45, 0x44, 0x51, // "REDQ"
-      2, 0, 0, 0, // major
-      2, 0, 0, 0, // minor
-      26, 0, 0, 0, // size = 18 + 4*2
-      0x44, 0x33, 0x22, 0x11, // connection id
-      2, 1, // channel type, id
-      1, 0, 0, 0, // one common caps word
-      1, 0, 0, 0, // one channel caps word
-      18, 0, 0, 0, // caps offset
-      0x0b, 0, 0, 0, // AUTH_SELECTION | AUTH_SPICE | MINI_HEADER
-      0x06, 0, 0, 0, // NAME_AND_UUID | AGENT_CONNECTED_TOKENS
+      0x52,
+      0x45,
+      0x44,
+      0x51, // "REDQ"
+      2,
+      0,
+      0,
+      0, // major
+      2,
+      0,
+      0,
+      0, // minor
+      26,
+      0,
+      0,
+      0, // size = 18 + 4*2
+      0x44,
+      0x33,
+      0x22,
+      0x11, // connection id
+      2,
+      1, // channel type, id
+      1,
+      0,
+      0,
+      0, // one common caps word
+      1,
+      0,
+      0,
+      0, // one channel caps word
+      18,
+      0,
+      0,
+      0, // caps offset
+      0x0b,
+      0,
+      0,
+      0, // AUTH_SELECTION | AUTH_SPICE | MINI_HEADER
+      0x06,
+      0,
+      0,
+      0, // NAME_AND_UUID | AGENT_CONNECTED_TOKENS
     ]);
   });
 
@@ -58,7 +89,16 @@ describe('link messages', () => {
     expect(parseLinkHeader(good)).toBe(186);
     expect(() => parseLinkHeader(new Writer().u32(0x50545448).u32(2).u32(2).u32(0).finish())).toThrowError(/not a SPICE server/);
     expect(() => parseLinkHeader(new Writer().u32(0x51444552).u32(1).u32(0).u32(0).finish())).toThrowError(/version 1/);
-    expect(() => parseLinkHeader(new Writer().u32(0x51444552).u32(2).u32(2).u32(1 << 20).finish())).toThrowError(ProtocolError);
+    expect(() =>
+      parseLinkHeader(
+        new Writer()
+          .u32(0x51444552)
+          .u32(2)
+          .u32(2)
+          .u32(1 << 20)
+          .finish(),
+      ),
+    ).toThrowError(ProtocolError);
   });
 
   it('should parse a reply with its key and capabilities', () => {

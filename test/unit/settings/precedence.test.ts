@@ -90,7 +90,7 @@ describe('site defaults', () => {
   });
 
   it('should merge what a portal sets over the WAN defaults, frozen', () => {
-    const effects: ('all')[] = ['all'];
+    const effects: 'all'[] = ['all'];
     setSiteDefaults({ scale: 'none', disableEffects: effects });
     const d = getSiteDefaults();
     expect(d).toEqual({ colorDepth: 16, disableEffects: ['all'], scale: 'none' });

@@ -15,11 +15,7 @@ export const le64 = (v: bigint): number[] => {
 export const hdr32 = (type: number, length: number, id = 0): number[] => [...le32(type), ...le32(length), ...le32(id)];
 
 /** usb_redir_header with a 64-bit id. */
-export const hdr64 = (type: number, length: number, id: bigint = 0n): number[] => [
-  ...le32(type),
-  ...le32(length),
-  ...le64(id),
-];
+export const hdr64 = (type: number, length: number, id: bigint = 0n): number[] => [...le32(type), ...le32(length), ...le64(id)];
 
 export const zeros = (n: number): number[] => new Array<number>(n).fill(0);
 

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FAKE_CDC_CONFIG_DESCRIPTOR,
-  FakeCdcAcmDevice,
-  fakeCdcTransform,
-} from '../../fakes/usb/cdc-acm-device.js';
+import { FAKE_CDC_CONFIG_DESCRIPTOR, FakeCdcAcmDevice, fakeCdcTransform } from '../../fakes/usb/cdc-acm-device.js';
 import { resultBytes } from '../../../src/usb/webusb-types.js';
 
 const text = (d?: DataView | null) => String.fromCharCode(...resultBytes(d));
@@ -69,7 +65,10 @@ describe('FakeCdcAcmDevice', () => {
   it('should answer the CDC class requests and stall the device qualifier', async () => {
     const dev = await ready();
     const coding = Uint8Array.from([0x00, 0xc2, 0x01, 0x00, 0x00, 0x00, 0x08]);
-    expect(await dev.controlTransferOut({ requestType: 'class', recipient: 'interface', request: 0x20, value: 0, index: 0 }, coding)).toEqual({ status: 'ok', bytesWritten: 7 });
+    expect(await dev.controlTransferOut({ requestType: 'class', recipient: 'interface', request: 0x20, value: 0, index: 0 }, coding)).toEqual({
+      status: 'ok',
+      bytesWritten: 7,
+    });
     const got = await dev.controlTransferIn({ requestType: 'class', recipient: 'interface', request: 0x21, value: 0, index: 0 }, 7);
     expect(Array.from(resultBytes(got.data))).toEqual(Array.from(coding));
     await dev.controlTransferOut({ requestType: 'class', recipient: 'interface', request: 0x22, value: 3, index: 0 });

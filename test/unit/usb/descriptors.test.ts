@@ -11,11 +11,7 @@ import {
 } from '../../../src/usb/descriptors.js';
 import { descriptorsFromWebUsb, readDescriptors } from '../../../src/usb/host/index.js';
 import { UsbredirSpeed } from '../../../src/usb/usbredir/index.js';
-import {
-  FAKE_CDC_CONFIG_DESCRIPTOR,
-  FAKE_CDC_DEVICE_DESCRIPTOR,
-  FakeCdcAcmDevice,
-} from '../../fakes/usb/cdc-acm-device.js';
+import { FAKE_CDC_CONFIG_DESCRIPTOR, FAKE_CDC_DEVICE_DESCRIPTOR, FakeCdcAcmDevice } from '../../fakes/usb/cdc-acm-device.js';
 import { bytes, concat, le16 } from './bytes.js';
 
 const device = (over: Partial<DeviceDescriptor> = {}): DeviceDescriptor => ({
@@ -148,7 +144,12 @@ describe('inferSpeed', () => {
   });
 
   it('should call 512-byte bulk endpoints high speed', () => {
-    expect(speedOf({ bcdUSB: 0x0200, bMaxPacketSize0: 64 }, [[0x81, 2, 512, 0], [0x02, 2, 512, 0]])).toBe(UsbredirSpeed.High);
+    expect(
+      speedOf({ bcdUSB: 0x0200, bMaxPacketSize0: 64 }, [
+        [0x81, 2, 512, 0],
+        [0x02, 2, 512, 0],
+      ]),
+    ).toBe(UsbredirSpeed.High);
   });
 
   it('should call high-bandwidth and large interrupt endpoints high speed', () => {

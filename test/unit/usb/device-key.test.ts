@@ -10,7 +10,7 @@ describe('USB device keys', () => {
     expect(usbDeviceKeys([dev(1, 2), dev(1, 2, 'x'), dev(1, 2), dev(3, 4)])).toEqual(['0001:0002:#0', '0001:0002:x#0', '0001:0002:#1', '0003:0004:#0']);
   });
 
-  it('should find the same device in another side\'s list, and nothing for a key it cannot match', () => {
+  it("should find the same device in another side's list, and nothing for a key it cannot match", () => {
     const list = [dev(1, 2), dev(1, 2, 'x'), dev(1, 2)];
     expect(findUsbDevice(list, '0001:0002:#1')).toBe(list[2]);
     expect(findUsbDevice(list, '0001:0002:x#0')).toBe(list[1]);

@@ -18,7 +18,6 @@ import { UsbHost } from '../../../src/usb/host/index.js';
 import { lastUsbListing } from '../../servers/guest.js';
 import { FakeCdcAcmDevice } from '../../fakes/usb/cdc-acm-device.js';
 
-
 async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -52,63 +51,83 @@ afterEach(async () => {
 describe('a second device on one usb-redir slot', () => {
   const guest = testGuest();
 
-  it.skipIf(!guest)('should need a fresh chardev connection: QEMU ignores a second hello, a reconnect attaches', async () => {
-    const port = await freePort();
-    let serial = '';
-    let stderr = '';
-    qemu = spawn(
-      QEMU,
-      [
-        '-machine', 'pc', '-m', '256', '-nodefaults', '-no-user-config', '-display', 'none',
-        '-kernel', guest!.kernel, '-initrd', guest!.initrd,
-        '-append', 'console=ttyS0 quiet',
-        '-serial', 'stdio',
-        '-device', 'ich9-usb-ehci1,id=usb',
-        '-device', 'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
-        '-chardev', `socket,id=ur1,host=127.0.0.1,port=${port},server=on,wait=off`,
-        '-device', 'usb-redir,chardev=ur1,id=redir1',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    qemu.stdout!.on('data', (d: Buffer) => (serial += d.toString('latin1')));
-    qemu.stderr!.on('data', (d: Buffer) => (stderr += d.toString('latin1')));
-    debugTail = () => serial.slice(-1500) + '\n--- stderr\n' + stderr.slice(-1500);
-    const listed = (product: string) =>
-      lastUsbListing(serial).some((d) => d.vendorId === 0x2341 && d.productId === 0x0043 && d.speed === '12' && d.product === product);
-    const since = () => serial.length;
+  it.skipIf(!guest)(
+    'should need a fresh chardev connection: QEMU ignores a second hello, a reconnect attaches',
+    async () => {
+      const port = await freePort();
+      let serial = '';
+      let stderr = '';
+      qemu = spawn(
+        QEMU,
+        [
+          '-machine',
+          'pc',
+          '-m',
+          '256',
+          '-nodefaults',
+          '-no-user-config',
+          '-display',
+          'none',
+          '-kernel',
+          guest!.kernel,
+          '-initrd',
+          guest!.initrd,
+          '-append',
+          'console=ttyS0 quiet',
+          '-serial',
+          'stdio',
+          '-device',
+          'ich9-usb-ehci1,id=usb',
+          '-device',
+          'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
+          '-chardev',
+          `socket,id=ur1,host=127.0.0.1,port=${port},server=on,wait=off`,
+          '-device',
+          'usb-redir,chardev=ur1,id=redir1',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      qemu.stdout!.on('data', (d: Buffer) => (serial += d.toString('latin1')));
+      qemu.stderr!.on('data', (d: Buffer) => (stderr += d.toString('latin1')));
+      debugTail = () => serial.slice(-1500) + '\n--- stderr\n' + stderr.slice(-1500);
+      const listed = (product: string) =>
+        lastUsbListing(serial).some((d) => d.vendorId === 0x2341 && d.productId === 0x0043 && d.speed === '12' && d.product === product);
+      const since = () => serial.length;
 
-    // First device: attaches.
-    const s1 = await connect(port, Date.now() + 15_000);
-    sockets.push(s1);
-    const first = attach(s1, new FakeCdcAcmDevice({ productName: 'First' }));
-    await first.start();
-    await until('the first device in the guest', () => listed('First'), 60_000);
+      // First device: attaches.
+      const s1 = await connect(port, Date.now() + 15_000);
+      sockets.push(s1);
+      const first = attach(s1, new FakeCdcAcmDevice({ productName: 'First' }));
+      await first.start();
+      await until('the first device in the guest', () => listed('First'), 60_000);
 
-    // Released: device_disconnect, and the guest loses it.
-    await first.release();
-    s1.removeAllListeners('data');
-    const mark = since();
-    await until('the first device to leave the guest', () => /USBTICK/.test(serial.slice(mark)) && !listed('First'), 20_000);
+      // Released: device_disconnect, and the guest loses it.
+      await first.release();
+      s1.removeAllListeners('data');
+      const mark = since();
+      await until('the first device to leave the guest', () => /USBTICK/.test(serial.slice(mark)) && !listed('First'), 20_000);
 
-    // Same connection, a new host: its hello is ignored, no guest hello comes back, nothing attaches.
-    const second = attach(s1, new FakeCdcAcmDevice({ productName: 'Second' }));
-    await second.start();
-    const mark2 = since();
-    await until('three listing rounds', () => (serial.slice(mark2).match(/USBTICK/g) ?? []).length >= 3, 20_000);
-    expect(second.state).toBe('connecting');
-    expect(second.peerVersion).toBeUndefined();
-    expect(listed('Second')).toBe(false);
-    await second.release('test over', { silent: true });
-    s1.destroy();
+      // Same connection, a new host: its hello is ignored, no guest hello comes back, nothing attaches.
+      const second = attach(s1, new FakeCdcAcmDevice({ productName: 'Second' }));
+      await second.start();
+      const mark2 = since();
+      await until('three listing rounds', () => (serial.slice(mark2).match(/USBTICK/g) ?? []).length >= 3, 20_000);
+      expect(second.state).toBe('connecting');
+      expect(second.peerVersion).toBeUndefined();
+      expect(listed('Second')).toBe(false);
+      await second.release('test over', { silent: true });
+      s1.destroy();
 
-    // A new connection: QEMU makes a new parser, says hello again, and the device attaches.
-    const s2 = await connect(port, Date.now() + 15_000);
-    sockets.push(s2);
-    const third = attach(s2, new FakeCdcAcmDevice({ productName: 'Third' }));
-    await third.start();
-    await until('the device on the new connection', () => listed('Third'), 30_000);
-    expect(third.state).toBe('connected');
-    expect(third.peerVersion).toMatch(/^qemu usb-redir guest/);
-    await third.release();
-  }, 150_000);
+      // A new connection: QEMU makes a new parser, says hello again, and the device attaches.
+      const s2 = await connect(port, Date.now() + 15_000);
+      sockets.push(s2);
+      const third = attach(s2, new FakeCdcAcmDevice({ productName: 'Third' }));
+      await third.start();
+      await until('the device on the new connection', () => listed('Third'), 30_000);
+      expect(third.state).toBe('connected');
+      expect(third.peerVersion).toMatch(/^qemu usb-redir guest/);
+      await third.release();
+    },
+    150_000,
+  );
 });

@@ -16,7 +16,6 @@ import { UsbredirType } from '../../../src/usb/usbredir/index.js';
 import { USB_HOST_CAPS } from '../../../src/usb/host/index.js';
 import { FAKE_CDC_DEVICE_DESCRIPTOR, FakeCdcAcmDevice, fakeCdcTransform } from '../../fakes/usb/cdc-acm-device.js';
 
-
 async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -48,14 +47,29 @@ describe.skipIf(!haveQemu)('UsbHost with QEMU usb-redir over TCP', () => {
     qemu = spawn(
       QEMU,
       [
-        '-machine', 'pc', '-m', '64', '-nodefaults', '-no-user-config', '-display', 'none', '-S',
-        '-monitor', 'stdio',
-        '-device', 'ich9-usb-ehci1,id=usb',
-        '-device', 'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
-        '-device', 'ich9-usb-uhci2,masterbus=usb.0,firstport=2',
-        '-device', 'ich9-usb-uhci3,masterbus=usb.0,firstport=4',
-        '-chardev', `socket,id=ur1,host=127.0.0.1,port=${port},server=on,wait=off`,
-        '-device', 'usb-redir,chardev=ur1,id=redir1,filter=0x08:-1:-1:-1:0|-1:-1:-1:-1:1',
+        '-machine',
+        'pc',
+        '-m',
+        '64',
+        '-nodefaults',
+        '-no-user-config',
+        '-display',
+        'none',
+        '-S',
+        '-monitor',
+        'stdio',
+        '-device',
+        'ich9-usb-ehci1,id=usb',
+        '-device',
+        'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
+        '-device',
+        'ich9-usb-uhci2,masterbus=usb.0,firstport=2',
+        '-device',
+        'ich9-usb-uhci3,masterbus=usb.0,firstport=4',
+        '-chardev',
+        `socket,id=ur1,host=127.0.0.1,port=${port},server=on,wait=off`,
+        '-device',
+        'usb-redir,chardev=ur1,id=redir1,filter=0x08:-1:-1:-1:0|-1:-1:-1:-1:1',
       ],
       { stdio: ['pipe', 'ignore', 'pipe'] },
     );
@@ -95,28 +109,21 @@ describe.skipIf(!haveQemu)('UsbHost with QEMU usb-redir over TCP', () => {
     expect(fromQemu[0]!.type).toBe(UsbredirType.Hello);
 
     // The firmware resets the port and reads the device descriptor, then the configuration.
-    await until(
-      'GET_DESCRIPTOR(configuration)',
-      () => fromQemu.some((p) => p.type === UsbredirType.ControlPacket && p.request === 6 && p.value >> 8 === 2),
-      30_000,
-    );
+    await until('GET_DESCRIPTOR(configuration)', () => fromQemu.some((p) => p.type === UsbredirType.ControlPacket && p.request === 6 && p.value >> 8 === 2), 30_000);
     const types = fromQemu.map((p) => p.type);
     expect(types).toContain(UsbredirType.Reset);
     const firstReset = types.indexOf(UsbredirType.Reset);
     const firstControl = types.indexOf(UsbredirType.ControlPacket);
     expect(firstReset).toBeLessThan(firstControl);
-    expect(toQemu.map((p) => p.type).slice(0, 4)).toEqual([
-      UsbredirType.Hello,
-      UsbredirType.InterfaceInfo,
-      UsbredirType.EpInfo,
-      UsbredirType.DeviceConnect,
-    ]);
+    expect(toQemu.map((p) => p.type).slice(0, 4)).toEqual([UsbredirType.Hello, UsbredirType.InterfaceInfo, UsbredirType.EpInfo, UsbredirType.DeviceConnect]);
     expect(toQemu[3]).toMatchObject({ speed: 1, deviceClass: 2, vendorId: 0x2341, productId: 0x0043, deviceVersionBcd: 1 });
     await until('the configuration descriptor reply', () => toQemu.some((p) => p.type === UsbredirType.ControlPacket && p.value === 0x200 && p.length === 67), 10_000);
     const replies = toQemu.filter((p) => p.type === UsbredirType.ControlPacket);
     for (const r of replies) expect(r).toMatchObject({ status: 0 });
     const deviceDescriptor = replies.find((p) => p.type === UsbredirType.ControlPacket && p.value === 0x100);
-    expect(Array.from((deviceDescriptor as { data: Uint8Array }).data)).toEqual(Array.from(FAKE_CDC_DEVICE_DESCRIPTOR.subarray(0, (deviceDescriptor as { length: number }).length)));
+    expect(Array.from((deviceDescriptor as { data: Uint8Array }).data)).toEqual(
+      Array.from(FAKE_CDC_DEVICE_DESCRIPTOR.subarray(0, (deviceDescriptor as { length: number }).length)),
+    );
     const guestAsked = device.calls.slice(device.calls.indexOf('reset()'));
     expect(guestAsked).toContain('controlTransferIn(standard, device, 0x6, 0x200, 0, 67)');
     expect(host.state).toBe('connected');
@@ -132,11 +139,22 @@ describe.skipIf(!haveQemu)('UsbHost with QEMU usb-redir over TCP', () => {
     qemu = spawn(
       QEMU,
       [
-        '-machine', 'pc', '-m', '64', '-nodefaults', '-no-user-config', '-display', 'none',
-        '-device', 'ich9-usb-ehci1,id=usb',
-        '-device', 'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
-        '-chardev', `socket,id=ur1,host=127.0.0.1,port=${port},server=on,wait=off`,
-        '-device', 'usb-redir,chardev=ur1,id=redir1,filter=0x02:-1:-1:-1:0|-1:-1:-1:-1:1',
+        '-machine',
+        'pc',
+        '-m',
+        '64',
+        '-nodefaults',
+        '-no-user-config',
+        '-display',
+        'none',
+        '-device',
+        'ich9-usb-ehci1,id=usb',
+        '-device',
+        'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
+        '-chardev',
+        `socket,id=ur1,host=127.0.0.1,port=${port},server=on,wait=off`,
+        '-device',
+        'usb-redir,chardev=ur1,id=redir1,filter=0x02:-1:-1:-1:0|-1:-1:-1:-1:1',
       ],
       { stdio: ['ignore', 'ignore', 'ignore'] },
     );
@@ -155,80 +173,102 @@ describe.skipIf(!haveQemu)('UsbHost with QEMU usb-redir over TCP', () => {
 describe('UsbHost with QEMU usb-redir and a Linux guest', () => {
   const guest = process.env.USB_QEMU_LINUX === '0' ? undefined : testGuest();
 
-  it.skipIf(!guest)('should carry a CDC-ACM loopback through the guest kernel byte for byte', async () => {
-    const port = await freePort();
-    let serial = '';
-    const count = 700; // more than a few 64-byte packets and 256-byte pattern rounds
-    qemu = spawn(
-      QEMU,
-      [
-        '-machine', 'pc', '-m', '256', '-nodefaults', '-no-user-config', '-display', 'none',
-        '-kernel', guest!.kernel, '-initrd', guest!.initrd,
-        '-append', `console=ttyS0 quiet acmtest=${count}`,
-        '-serial', 'stdio',
-        '-device', 'ich9-usb-ehci1,id=usb',
-        '-device', 'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
-        '-device', 'ich9-usb-uhci2,masterbus=usb.0,firstport=2',
-        '-device', 'ich9-usb-uhci3,masterbus=usb.0,firstport=4',
-        '-chardev', `socket,id=ur1,host=127.0.0.1,port=${port},server=on,wait=off`,
-        '-device', 'usb-redir,chardev=ur1,id=redir1',
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    qemu.stdout!.on('data', (d: Buffer) => (serial += d.toString('latin1')));
-    socket = await connect(port, Date.now() + 15_000);
-    const events: UsbHostEvent[] = [];
-    const device = new FakeCdcAcmDevice();
-    const s = socket;
-    // Both directions, parsed: every guest request must get exactly one answer.
-    const fromGuest = new UsbredirStream({ role: 'host', caps: capsWords(USB_HOST_CAPS) });
-    const fromHost = new UsbredirStream({ role: 'guest', caps: capsWords([0, 1, 2, 3, 4, 5, 6, 7]) });
-    const outstanding = new Map<string, number>();
-    const problems: string[] = [];
-    let cancels = 0;
-    const key = (p: UsbredirPacket) => `${p.type}:${p.id}`;
-    const isRequest = (p: UsbredirPacket) =>
-      p.type === UsbredirType.ControlPacket || p.type === UsbredirType.BulkPacket || (p.type === UsbredirType.InterruptPacket && !(p.endpoint & 0x80));
-    const send = (b: Uint8Array) => {
-      for (const p of fromHost.push(b)) {
-        if (!isRequest(p)) continue;
-        const n = outstanding.get(key(p)) ?? 0;
-        if (n < 1) problems.push(`unrequested answer ${key(p)}`);
-        outstanding.set(key(p), n - 1);
-      }
-      s.write(b);
-    };
-    const host = new UsbHost(device, { send }, { onEvent: (e) => events.push(e) });
-    s.on('data', (chunk: Buffer) => {
-      const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      for (const p of fromGuest.push(bytes)) {
-        if (p.type === UsbredirType.CancelDataPacket) cancels++;
-        if (isRequest(p)) outstanding.set(key(p), (outstanding.get(key(p)) ?? 0) + 1);
-      }
-      host.receive(bytes);
-    });
-    await host.start();
+  it.skipIf(!guest)(
+    'should carry a CDC-ACM loopback through the guest kernel byte for byte',
+    async () => {
+      const port = await freePort();
+      let serial = '';
+      const count = 700; // more than a few 64-byte packets and 256-byte pattern rounds
+      qemu = spawn(
+        QEMU,
+        [
+          '-machine',
+          'pc',
+          '-m',
+          '256',
+          '-nodefaults',
+          '-no-user-config',
+          '-display',
+          'none',
+          '-kernel',
+          guest!.kernel,
+          '-initrd',
+          guest!.initrd,
+          '-append',
+          `console=ttyS0 quiet acmtest=${count}`,
+          '-serial',
+          'stdio',
+          '-device',
+          'ich9-usb-ehci1,id=usb',
+          '-device',
+          'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
+          '-device',
+          'ich9-usb-uhci2,masterbus=usb.0,firstport=2',
+          '-device',
+          'ich9-usb-uhci3,masterbus=usb.0,firstport=4',
+          '-chardev',
+          `socket,id=ur1,host=127.0.0.1,port=${port},server=on,wait=off`,
+          '-device',
+          'usb-redir,chardev=ur1,id=redir1',
+        ],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      qemu.stdout!.on('data', (d: Buffer) => (serial += d.toString('latin1')));
+      socket = await connect(port, Date.now() + 15_000);
+      const events: UsbHostEvent[] = [];
+      const device = new FakeCdcAcmDevice();
+      const s = socket;
+      // Both directions, parsed: every guest request must get exactly one answer.
+      const fromGuest = new UsbredirStream({ role: 'host', caps: capsWords(USB_HOST_CAPS) });
+      const fromHost = new UsbredirStream({ role: 'guest', caps: capsWords([0, 1, 2, 3, 4, 5, 6, 7]) });
+      const outstanding = new Map<string, number>();
+      const problems: string[] = [];
+      let cancels = 0;
+      const key = (p: UsbredirPacket) => `${p.type}:${p.id}`;
+      const isRequest = (p: UsbredirPacket) =>
+        p.type === UsbredirType.ControlPacket || p.type === UsbredirType.BulkPacket || (p.type === UsbredirType.InterruptPacket && !(p.endpoint & 0x80));
+      const send = (b: Uint8Array) => {
+        for (const p of fromHost.push(b)) {
+          if (!isRequest(p)) continue;
+          const n = outstanding.get(key(p)) ?? 0;
+          if (n < 1) problems.push(`unrequested answer ${key(p)}`);
+          outstanding.set(key(p), n - 1);
+        }
+        s.write(b);
+      };
+      const host = new UsbHost(device, { send }, { onEvent: (e) => events.push(e) });
+      s.on('data', (chunk: Buffer) => {
+        const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        for (const p of fromGuest.push(bytes)) {
+          if (p.type === UsbredirType.CancelDataPacket) cancels++;
+          if (isRequest(p)) outstanding.set(key(p), (outstanding.get(key(p)) ?? 0) + 1);
+        }
+        host.receive(bytes);
+      });
+      await host.start();
 
-    await until('the ACM result', () => /ACM RESULT \d+ [0-9a-f]+/.test(serial), 90_000);
-    await until('the tty to close', () => /ACM DONE/.test(serial), 30_000);
-    await until('the reads pending at close to be cancelled', () => cancels > 0, 10_000);
-    await new Promise((r) => setTimeout(r, 500));
-    const pattern = Uint8Array.from({ length: count }, (_, i) => i & 0xff);
-    expect(serial).toMatch(/USBDEV \S+ 2341:0043 speed=12 product=Fake Arduino Uno/);
-    const sent = /ACM SENT (\d+) ([0-9a-f]+)/.exec(serial)!;
-    expect(sent[2]).toBe(createHash('md5').update(pattern).digest('hex'));
-    const result = /ACM RESULT (\d+) ([0-9a-f]+)/.exec(serial)!;
-    expect(Number(result[1])).toBe(count);
-    expect(result[2]).toBe(createHash('md5').update(fakeCdcTransform(pattern)).digest('hex'));
-    expect(Array.from(device.written)).toEqual(Array.from(pattern));
-    expect(device.lineCoding.length).toBe(7);
-    expect(host.state).toBe('connected');
-    expect(events.filter((e) => e.type === 'warning')).toEqual([]);
-    expect(problems).toEqual([]);
-    const stillOpen = [...outstanding].filter(([, n]) => n !== 0);
-    // Only the reads issued after the close (the guest keeps none) may be open; none was answered twice.
-    expect(stillOpen.every(([, n]) => n > 0)).toBe(true);
-    await host.release();
-    expect([...outstanding].filter(([, n]) => n !== 0)).toEqual([]);
-  }, 150_000);
+      await until('the ACM result', () => /ACM RESULT \d+ [0-9a-f]+/.test(serial), 90_000);
+      await until('the tty to close', () => /ACM DONE/.test(serial), 30_000);
+      await until('the reads pending at close to be cancelled', () => cancels > 0, 10_000);
+      await new Promise((r) => setTimeout(r, 500));
+      const pattern = Uint8Array.from({ length: count }, (_, i) => i & 0xff);
+      expect(serial).toMatch(/USBDEV \S+ 2341:0043 speed=12 product=Fake Arduino Uno/);
+      const sent = /ACM SENT (\d+) ([0-9a-f]+)/.exec(serial)!;
+      expect(sent[2]).toBe(createHash('md5').update(pattern).digest('hex'));
+      const result = /ACM RESULT (\d+) ([0-9a-f]+)/.exec(serial)!;
+      expect(Number(result[1])).toBe(count);
+      expect(result[2]).toBe(createHash('md5').update(fakeCdcTransform(pattern)).digest('hex'));
+      expect(Array.from(device.written)).toEqual(Array.from(pattern));
+      expect(device.lineCoding.length).toBe(7);
+      expect(host.state).toBe('connected');
+      expect(events.filter((e) => e.type === 'warning')).toEqual([]);
+      expect(problems).toEqual([]);
+      const stillOpen = [...outstanding].filter(([, n]) => n !== 0);
+      // Only the reads issued after the close (the guest keeps none) may be open; none was answered twice.
+      expect(stillOpen.every(([, n]) => n > 0)).toBe(true);
+      await host.release();
+      expect([...outstanding].filter(([, n]) => n !== 0)).toEqual([]);
+    },
+    150_000,
+  );
 });

@@ -5,12 +5,7 @@ import { usbFilterInfoFromDevice } from '../../../src/usb/usbredir-filter.js';
 import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir/index.js';
 import { UsbredirStatus, UsbredirType } from '../../../src/usb/usbredir/index.js';
 import type { UsbDeviceLike, UsbIsochronousInTransferResultLike } from '../../../src/usb/webusb-types.js';
-import {
-  FAKE_CDC_CONFIG_DESCRIPTOR,
-  FAKE_CDC_DEVICE_DESCRIPTOR,
-  fakeCdcTransform,
-  FakeCdcAcmDevice,
-} from '../../fakes/usb/cdc-acm-device.js';
+import { FAKE_CDC_CONFIG_DESCRIPTOR, FAKE_CDC_DEVICE_DESCRIPTOR, fakeCdcTransform, FakeCdcAcmDevice } from '../../fakes/usb/cdc-acm-device.js';
 import { ascii } from './bytes.js';
 
 const T = UsbredirType;
@@ -65,10 +60,7 @@ function setup<D extends UsbDeviceLike = FakeCdcAcmDevice>(options: UsbHostOptio
 }
 
 /** A started host with the device announced to the guest; the announcement is taken off the inbox. */
-async function connected<D extends UsbDeviceLike = FakeCdcAcmDevice>(
-  options: UsbHostOptions = {},
-  device: D = new FakeCdcAcmDevice() as unknown as D,
-) {
+async function connected<D extends UsbDeviceLike = FakeCdcAcmDevice>(options: UsbHostOptions = {}, device: D = new FakeCdcAcmDevice() as unknown as D) {
   const t = setup(options, device);
   await t.host.start();
   t.guest.hello();
@@ -233,12 +225,11 @@ describe('UsbHost talking to a QEMU-like guest', () => {
 
     // cdc_acm opening the tty: SET_LINE_CODING, SET_CONTROL_LINE_STATE, and the notification endpoint.
     const coding = u8([0x00, 0xc2, 0x01, 0x00, 0x00, 0x00, 0x08]); // 115200 8N1
-    guest.send(
-      control(12n, 0x21, 0x20, 0, 0, 7, coding),
-      control(13n, 0x21, 0x22, 0x0003, 0, 0),
-      control(14n, 0xa1, 0x21, 0, 0, 7),
-      { type: T.StartInterruptReceiving, id: 0n, endpoint: 0x83 },
-    );
+    guest.send(control(12n, 0x21, 0x20, 0, 0, 7, coding), control(13n, 0x21, 0x22, 0x0003, 0, 0), control(14n, 0xa1, 0x21, 0, 0, 7), {
+      type: T.StartInterruptReceiving,
+      id: 0n,
+      endpoint: 0x83,
+    });
     await settle();
     expect(guest.take()).toEqual([
       { type: T.InterruptReceivingStatus, id: 0n, status: S.Success, endpoint: 0x83 },
@@ -250,9 +241,7 @@ describe('UsbHost talking to a QEMU-like guest', () => {
     expect(device.controlLineState).toBe(3);
     device.notifySerialState(0x0003);
     await settle();
-    expect(guest.take()).toEqual([
-      { type: T.InterruptPacket, id: 0n, endpoint: 0x83, status: S.Success, length: 10, data: u8([0xa1, 0x20, 0, 0, 0, 0, 2, 0, 3, 0]) },
-    ]);
+    expect(guest.take()).toEqual([{ type: T.InterruptPacket, id: 0n, endpoint: 0x83, status: S.Success, length: 10, data: u8([0xa1, 0x20, 0, 0, 0, 0, 2, 0, 3, 0]) }]);
 
     // A read waits; a write comes back transformed and completes it.
     guest.send(bulk(20n, 0x82, 64));
@@ -262,10 +251,7 @@ describe('UsbHost talking to a QEMU-like guest', () => {
     guest.send(bulk(21n, 0x02, line.byteLength, line));
     await settle();
     const replies = guest.take().sort((a, b) => Number(a.id - b.id));
-    expect(replies).toEqual([
-      bulkReply(20n, 0x82, S.Success, line.byteLength, fakeCdcTransform(line)),
-      bulkReply(21n, 0x02, S.Success, line.byteLength),
-    ]);
+    expect(replies).toEqual([bulkReply(20n, 0x82, S.Success, line.byteLength, fakeCdcTransform(line)), bulkReply(21n, 0x02, S.Success, line.byteLength)]);
     expect(device.calls).toContain('transferIn(2, 64)'); // bulk IN asks for the length the guest asked for
 
     // Closing the tty cancels the pending read: answered at once, exactly once; data read for it is kept.
@@ -317,7 +303,7 @@ describe('UsbHost talking to a QEMU-like guest', () => {
     expect(guest.take().map((p) => p.type)).toEqual([T.Hello, T.InterfaceInfo, T.EpInfo, T.DeviceConnect]);
   });
 
-  it("should use 32-bit ids and short headers with a guest lacking the caps", async () => {
+  it('should use 32-bit ids and short headers with a guest lacking the caps', async () => {
     const guest = new Guest([2]);
     const { host } = setup({}, new FakeCdcAcmDevice(), guest);
     await host.start();
@@ -336,17 +322,12 @@ describe('UsbHost talking to a QEMU-like guest', () => {
   it("should refuse a device the guest's filter blocks, without announcing it", async () => {
     const { host, guest, device, states } = setup();
     const started = host.start(); // the device is not ready yet when the filter arrives
-    guest.send(
-      { type: T.Hello, id: 0n, version: 'qemu', caps: capsWords(QEMU_CAPS) },
-      { type: T.FilterFilter, id: 0n, filter: '0x02,-1,-1,-1,0|-1,-1,-1,-1,1' },
-    );
+    guest.send({ type: T.Hello, id: 0n, version: 'qemu', caps: capsWords(QEMU_CAPS) }, { type: T.FilterFilter, id: 0n, filter: '0x02,-1,-1,-1,0|-1,-1,-1,-1,1' });
     await started;
     await settle();
     expect(guest.take().map((p) => p.type)).toEqual([T.Hello]);
     expect(states()).toEqual(['connecting', 'refused']);
-    expect(host.reason).toBe(
-      "blocked by the VM's USB filter: the device class (class 0x02) of device 2341:0043 is blocked by filter rule 1 (0x02,-1,-1,-1,0)",
-    );
+    expect(host.reason).toBe("blocked by the VM's USB filter: the device class (class 0x02) of device 2341:0043 is blocked by filter rule 1 (0x02,-1,-1,-1,0)");
     expect(device.opened).toBe(false);
   });
 
@@ -451,10 +432,7 @@ describe('UsbHost talking to a QEMU-like guest', () => {
   it('should refuse requests on endpoints of the wrong type', async () => {
     const { guest } = await connected();
     guest.send(bulk(1n, 0x83, 8), control(2n, 0x80, 6, 0x0100, 0, 18), { type: T.StartInterruptReceiving, id: 0n, endpoint: 0x82 });
-    expect(guest.take()).toEqual([
-      bulkReply(1n, 0x83, S.Inval, 0),
-      { type: T.InterruptReceivingStatus, id: 0n, status: S.Stall, endpoint: 0x82 },
-    ]);
+    expect(guest.take()).toEqual([bulkReply(1n, 0x83, S.Inval, 0), { type: T.InterruptReceivingStatus, id: 0n, status: S.Stall, endpoint: 0x82 }]);
     await settle();
     expect(guest.take()).toEqual([controlReply(2n, 0x80, 6, 0x0100, 0, S.Success, 18, u8(FAKE_CDC_DEVICE_DESCRIPTOR))]);
   });
@@ -465,10 +443,7 @@ describe('UsbHost talking to a QEMU-like guest', () => {
     await settle();
     guest.take();
     guest.send({ type: T.Reset, id: 0n });
-    expect(guest.take()).toEqual([
-      bulkReply(1n, 0x82, S.Cancelled, 0),
-      { type: T.InterruptReceivingStatus, id: 0n, status: S.Stall, endpoint: 0x83 },
-    ]);
+    expect(guest.take()).toEqual([bulkReply(1n, 0x82, S.Cancelled, 0), { type: T.InterruptReceivingStatus, id: 0n, status: S.Stall, endpoint: 0x83 }]);
     await settle();
     expect(device.resets).toBe(1);
     expect(guest.take()).toEqual([]);
@@ -489,9 +464,7 @@ describe('UsbHost talking to a QEMU-like guest', () => {
     expect(guest.take()).toEqual([]);
     device.notifySerialState(0x0001);
     await settle();
-    expect(guest.take()).toEqual([
-      { type: T.InterruptPacket, id: 0n, endpoint: 0x83, status: S.Success, length: 10, data: u8([0xa1, 0x20, 0, 0, 0, 0, 2, 0, 1, 0]) },
-    ]);
+    expect(guest.take()).toEqual([{ type: T.InterruptPacket, id: 0n, endpoint: 0x83, status: S.Success, length: 10, data: u8([0xa1, 0x20, 0, 0, 0, 0, 2, 0, 1, 0]) }]);
   });
 
   it('should keep the device when a reset fails for another reason than loss', async () => {
@@ -534,14 +507,34 @@ describe('UsbHost talking to a QEMU-like guest', () => {
     let opened = false;
     const ok = async () => undefined;
     const device: UsbDeviceLike = {
-      usbVersionMajor: 2, usbVersionMinor: 0, usbVersionSubminor: 0,
-      deviceClass: 0xff, deviceSubclass: 0, deviceProtocol: 0, vendorId: 0x1234, productId: 0x5678,
-      deviceVersionMajor: 1, deviceVersionMinor: 0, deviceVersionSubminor: 0,
-      configuration: config, configurations: [config],
-      get opened() { return opened; },
-      open: async () => { opened = true; },
-      close: async () => { opened = false; },
-      selectConfiguration: ok, claimInterface: ok, releaseInterface: ok, selectAlternateInterface: ok, clearHalt: ok, reset: ok,
+      usbVersionMajor: 2,
+      usbVersionMinor: 0,
+      usbVersionSubminor: 0,
+      deviceClass: 0xff,
+      deviceSubclass: 0,
+      deviceProtocol: 0,
+      vendorId: 0x1234,
+      productId: 0x5678,
+      deviceVersionMajor: 1,
+      deviceVersionMinor: 0,
+      deviceVersionSubminor: 0,
+      configuration: config,
+      configurations: [config],
+      get opened() {
+        return opened;
+      },
+      open: async () => {
+        opened = true;
+      },
+      close: async () => {
+        opened = false;
+      },
+      selectConfiguration: ok,
+      claimInterface: ok,
+      releaseInterface: ok,
+      selectAlternateInterface: ok,
+      clearHalt: ok,
+      reset: ok,
       // Refuses GET_DESCRIPTOR from the page: the host falls back to WebUSB's objects.
       controlTransferIn: async () => ({ status: 'stall' as const }),
       controlTransferOut: async () => ({ status: 'stall' as const, bytesWritten: 0 }),
@@ -564,7 +557,12 @@ describe('UsbHost talking to a QEMU-like guest', () => {
     await settle();
     expect(isoIn).toHaveLength(3);
     const view = (a: number[]) => new DataView(Uint8Array.from(a).buffer);
-    isoIn.shift()!({ packets: [{ status: 'ok', data: view([1, 2]) }, { status: 'babble', data: view([]) }] });
+    isoIn.shift()!({
+      packets: [
+        { status: 'ok', data: view([1, 2]) },
+        { status: 'babble', data: view([]) },
+      ],
+    });
     await settle();
     expect(guest.take()).toEqual([
       { type: T.IsoPacket, id: 0n, endpoint: 0x81, status: S.Success, length: 2, data: u8([1, 2]) },
@@ -573,7 +571,12 @@ describe('UsbHost talking to a QEMU-like guest', () => {
     expect(isoIn).toHaveLength(3); // resubmitted
     guest.send({ type: T.StopIsoStream, id: 0n, endpoint: 0x81 });
     expect(guest.take()).toEqual([{ type: T.IsoStreamStatus, id: 0n, status: S.Success, endpoint: 0x81 }]);
-    isoIn.shift()!({ packets: [{ status: 'ok', data: view([9]) }, { status: 'ok', data: view([9]) }] });
+    isoIn.shift()!({
+      packets: [
+        { status: 'ok', data: view([9]) },
+        { status: 'ok', data: view([9]) },
+      ],
+    });
     await settle();
     expect(guest.take()).toEqual([]); // stopped: dropped
 
@@ -635,9 +638,7 @@ describe('UsbHost talking to a QEMU-like guest', () => {
     await settle();
     device.emit(ascii('xy'));
     await settle();
-    expect(guest.take()).toEqual([
-      { type: T.BufferedBulkPacket, id: 0n, streamId: 0, length: 2, endpoint: 0x82, status: S.Success, data: u8(ascii('xy')) },
-    ]);
+    expect(guest.take()).toEqual([{ type: T.BufferedBulkPacket, id: 0n, streamId: 0, length: 2, endpoint: 0x82, status: S.Success, data: u8(ascii('xy')) }]);
     guest.send({ type: T.StopBulkReceiving, id: 0n, streamId: 0, endpoint: 0x82 });
     expect(guest.take()).toEqual([{ type: T.BulkReceivingStatus, id: 0n, streamId: 0, endpoint: 0x82, status: S.Success }]);
   });

@@ -16,7 +16,10 @@ describe('the WebUSB chooser filters of a usbredir filter', () => {
 
   it('should turn allow rules into filters and earlier-unmatched deny rules into exclusions', () => {
     expect(webUsbRequestFilters(parseUsbFilter('0x03,-1,-1,-1,0|0x02,0x2341,-1,-1,1|-1,0x1234,0x5678,-1,1'))).toEqual({
-      filters: [{ classCode: 2, vendorId: 0x2341 }, { vendorId: 0x1234, productId: 0x5678 }],
+      filters: [
+        { classCode: 2, vendorId: 0x2341 },
+        { vendorId: 0x1234, productId: 0x5678 },
+      ],
       exclusionFilters: [{ classCode: 3 }],
     });
     // spice-gtk's default auto-connect filter: everything but HID.
@@ -61,6 +64,10 @@ describe('filter decisions on a WebUSB device', () => {
     });
     expect(checkDevice(parseUsbFilter('-1,0x2341,-1,-1,1|-1,-1,-1,-1,0'), arduino)).toEqual({ allowed: true });
     // The data interface (0x0a) matches no rule: refused.
-    expect(checkDevice(parseUsbFilter('0x02,-1,-1,-1,1'), arduino)).toMatchObject({ allowed: false, code: 'no-match', reason: expect.stringContaining('interface 1 (class 0x0a)') });
+    expect(checkDevice(parseUsbFilter('0x02,-1,-1,-1,1'), arduino)).toMatchObject({
+      allowed: false,
+      code: 'no-match',
+      reason: expect.stringContaining('interface 1 (class 0x0a)'),
+    });
   });
 });

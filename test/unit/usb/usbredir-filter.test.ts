@@ -123,9 +123,7 @@ describe('checkDevice', () => {
   it('should check each interface class in its own pass and name the refusing rule', () => {
     const r = check('0x0a,-1,-1,-1,0|-1,-1,-1,-1,1', arduino);
     expect(r).toMatchObject({ allowed: false, code: 'denied', rule: 0 });
-    expect(r.allowed === false && r.reason).toBe(
-      'interface 1 (class 0x0a) of device 2341:0043 is blocked by filter rule 1 (0x0a,-1,-1,-1,0)',
-    );
+    expect(r.allowed === false && r.reason).toBe('interface 1 (class 0x0a) of device 2341:0043 is blocked by filter rule 1 (0x0a,-1,-1,-1,0)');
   });
 
   it('should need every pass to allow', () => {

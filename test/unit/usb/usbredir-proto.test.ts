@@ -21,7 +21,9 @@ const FILTER_H = '/usr/include/usbredirfilter.h';
 
 /** The enumerators of every anonymous `enum { ... }` in a C header, with their values. */
 function cEnums(path: string): Map<string, number> {
-  const text = readFileSync(path, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  const text = readFileSync(path, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/.*$/gm, '');
   const out = new Map<string, number>();
   for (const block of text.matchAll(/enum\s*\{([^}]*)\}/g)) {
     let next = 0;

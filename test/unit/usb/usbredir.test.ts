@@ -134,14 +134,7 @@ const cases: Case[] = [
     sender: 'host',
     neg: STREAMS,
     packet: { type: T.EpInfo, id: 0n, ...eps },
-    wire: bytes(
-      hdr64(5, 288),
-      eps.epType,
-      eps.interval,
-      eps.interface,
-      eps.maxPacketSize.flatMap(le16),
-      eps.maxStreams.flatMap(le32),
-    ),
+    wire: bytes(hdr64(5, 288), eps.epType, eps.interval, eps.interface, eps.maxPacketSize.flatMap(le16), eps.maxStreams.flatMap(le32)),
   },
   { name: 'set_configuration', sender: 'guest', neg: FULL, packet: { type: T.SetConfiguration, id: 5n, configuration: 1 }, wire: bytes(hdr64(6, 1, 5n), [1]) },
   { name: 'get_configuration', sender: 'guest', neg: FULL, packet: { type: T.GetConfiguration, id: 6n }, wire: bytes(hdr64(7, 0, 6n)) },
@@ -266,14 +259,36 @@ const cases: Case[] = [
     name: 'control_packet IN reply with data',
     sender: 'host',
     neg: FULL,
-    packet: { type: T.ControlPacket, id: 42n, endpoint: 0x80, request: 6, requestType: 0x80, status: 0, value: 0x0100, index: 0, length: 18, data: Uint8Array.from(data18) },
+    packet: {
+      type: T.ControlPacket,
+      id: 42n,
+      endpoint: 0x80,
+      request: 6,
+      requestType: 0x80,
+      status: 0,
+      value: 0x0100,
+      index: 0,
+      length: 18,
+      data: Uint8Array.from(data18),
+    },
     wire: bytes(hdr64(100, 28, 42n), [0x80, 6, 0x80, 0], le16(0x0100), le16(0), le16(18), data18),
   },
   {
     name: 'control_packet OUT request with data (SET_LINE_CODING)',
     sender: 'guest',
     neg: FULL,
-    packet: { type: T.ControlPacket, id: 43n, endpoint: 0, request: 0x20, requestType: 0x21, status: 0, value: 0, index: 0, length: 7, data: Uint8Array.from([0, 0xc2, 1, 0, 0, 0, 8]) },
+    packet: {
+      type: T.ControlPacket,
+      id: 43n,
+      endpoint: 0,
+      request: 0x20,
+      requestType: 0x21,
+      status: 0,
+      value: 0,
+      index: 0,
+      length: 7,
+      data: Uint8Array.from([0, 0xc2, 1, 0, 0, 0, 8]),
+    },
     wire: bytes(hdr64(100, 17, 43n), [0, 0x20, 0x21, 0], le16(0), le16(0), le16(7), [0, 0xc2, 1, 0, 0, 0, 8]),
   },
   {
@@ -287,7 +302,18 @@ const cases: Case[] = [
     name: 'control_packet with a 32-bit id',
     sender: 'host',
     neg: BARE,
-    packet: { type: T.ControlPacket, id: 0xdeadbeefn, endpoint: 0x80, request: 6, requestType: 0x80, status: 4, value: 0x0600, index: 0, length: 0, data: new Uint8Array() },
+    packet: {
+      type: T.ControlPacket,
+      id: 0xdeadbeefn,
+      endpoint: 0x80,
+      request: 6,
+      requestType: 0x80,
+      status: 4,
+      value: 0x0600,
+      index: 0,
+      length: 0,
+      data: new Uint8Array(),
+    },
     wire: bytes(hdr32(100, 10, 0xdeadbeef), [0x80, 6, 0x80, 4], le16(0x0600), le16(0), le16(0)),
   },
   {
@@ -393,11 +419,7 @@ describe('usbredir packets', () => {
 
   it('should echo a 64-bit id verbatim', () => {
     const id = 0xfedcba9876543210n;
-    const wire = encodePacket(
-      { type: T.BulkPacket, id, endpoint: 0x82, status: 0, length: 0, streamId: 0, data: new Uint8Array() },
-      FULL.host,
-      'host',
-    );
+    const wire = encodePacket({ type: T.BulkPacket, id, endpoint: 0x82, status: 0, length: 0, streamId: 0, data: new Uint8Array() }, FULL.host, 'host');
     expect(Array.from(wire.subarray(8, 16))).toEqual([0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe]);
     const s = new UsbredirStream({ role: 'guest', caps: ALL });
     s.negotiation.setPeerCaps(HOST);
@@ -426,7 +448,18 @@ describe('usbredir packets', () => {
   });
 
   it('should refuse data in the wrong direction when encoding', () => {
-    const p: UsbredirPacket = { type: T.ControlPacket, id: 1n, endpoint: 0x80, request: 6, requestType: 0x80, status: 0, value: 0, index: 0, length: 2, data: Uint8Array.from([1, 2]) };
+    const p: UsbredirPacket = {
+      type: T.ControlPacket,
+      id: 1n,
+      endpoint: 0x80,
+      request: 6,
+      requestType: 0x80,
+      status: 0,
+      value: 0,
+      index: 0,
+      length: 2,
+      data: Uint8Array.from([1, 2]),
+    };
     expect(() => encodePacket(p, FULL.guest, 'guest')).toThrow(/unexpected data/);
   });
 

@@ -5,20 +5,59 @@ import { resultBytes, type UsbDeviceLike } from '../../../src/usb/webusb-types.j
 // transcribed here because TypeScript's DOM lib has no WebUSB. The assignment below is the real test: it
 // fails to compile if UsbDeviceLike ever asks for more than a real device offers.
 type Status = 'ok' | 'stall' | 'babble';
-interface BrowserEndpoint { readonly endpointNumber: number; readonly direction: 'in' | 'out'; readonly type: 'bulk' | 'interrupt' | 'isochronous'; readonly packetSize: number }
-interface BrowserAlternate { readonly alternateSetting: number; readonly interfaceClass: number; readonly interfaceSubclass: number; readonly interfaceProtocol: number; readonly interfaceName?: string | undefined; readonly endpoints: BrowserEndpoint[] }
-interface BrowserInterface { readonly interfaceNumber: number; readonly alternate: BrowserAlternate; readonly alternates: BrowserAlternate[]; readonly claimed: boolean }
-interface BrowserConfiguration { readonly configurationValue: number; readonly configurationName?: string | undefined; readonly interfaces: BrowserInterface[] }
-interface BrowserSetup { requestType: 'standard' | 'class' | 'vendor'; recipient: 'device' | 'interface' | 'endpoint' | 'other'; request: number; value: number; index: number }
+interface BrowserEndpoint {
+  readonly endpointNumber: number;
+  readonly direction: 'in' | 'out';
+  readonly type: 'bulk' | 'interrupt' | 'isochronous';
+  readonly packetSize: number;
+}
+interface BrowserAlternate {
+  readonly alternateSetting: number;
+  readonly interfaceClass: number;
+  readonly interfaceSubclass: number;
+  readonly interfaceProtocol: number;
+  readonly interfaceName?: string | undefined;
+  readonly endpoints: BrowserEndpoint[];
+}
+interface BrowserInterface {
+  readonly interfaceNumber: number;
+  readonly alternate: BrowserAlternate;
+  readonly alternates: BrowserAlternate[];
+  readonly claimed: boolean;
+}
+interface BrowserConfiguration {
+  readonly configurationValue: number;
+  readonly configurationName?: string | undefined;
+  readonly interfaces: BrowserInterface[];
+}
+interface BrowserSetup {
+  requestType: 'standard' | 'class' | 'vendor';
+  recipient: 'device' | 'interface' | 'endpoint' | 'other';
+  request: number;
+  value: number;
+  index: number;
+}
 interface BrowserUsbDevice {
-  readonly usbVersionMajor: number; readonly usbVersionMinor: number; readonly usbVersionSubminor: number;
-  readonly deviceClass: number; readonly deviceSubclass: number; readonly deviceProtocol: number;
-  readonly vendorId: number; readonly productId: number;
-  readonly deviceVersionMajor: number; readonly deviceVersionMinor: number; readonly deviceVersionSubminor: number;
-  readonly manufacturerName?: string | undefined; readonly productName?: string | undefined; readonly serialNumber?: string | undefined;
-  readonly configuration?: BrowserConfiguration | undefined; readonly configurations: BrowserConfiguration[];
+  readonly usbVersionMajor: number;
+  readonly usbVersionMinor: number;
+  readonly usbVersionSubminor: number;
+  readonly deviceClass: number;
+  readonly deviceSubclass: number;
+  readonly deviceProtocol: number;
+  readonly vendorId: number;
+  readonly productId: number;
+  readonly deviceVersionMajor: number;
+  readonly deviceVersionMinor: number;
+  readonly deviceVersionSubminor: number;
+  readonly manufacturerName?: string | undefined;
+  readonly productName?: string | undefined;
+  readonly serialNumber?: string | undefined;
+  readonly configuration?: BrowserConfiguration | undefined;
+  readonly configurations: BrowserConfiguration[];
   readonly opened: boolean;
-  open(): Promise<void>; close(): Promise<void>; forget(): Promise<void>;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  forget(): Promise<void>;
   selectConfiguration(configurationValue: number): Promise<void>;
   claimInterface(interfaceNumber: number): Promise<void>;
   releaseInterface(interfaceNumber: number): Promise<void>;
@@ -28,8 +67,15 @@ interface BrowserUsbDevice {
   clearHalt(direction: 'in' | 'out', endpointNumber: number): Promise<void>;
   transferIn(endpointNumber: number, length: number): Promise<{ readonly data?: DataView | undefined; readonly status?: Status | undefined }>;
   transferOut(endpointNumber: number, data: BufferSource): Promise<{ readonly bytesWritten: number; readonly status: Status }>;
-  isochronousTransferIn(endpointNumber: number, packetLengths: number[]): Promise<{ readonly data?: DataView | undefined; readonly packets: { readonly data?: DataView | undefined; readonly status?: Status | undefined }[] }>;
-  isochronousTransferOut(endpointNumber: number, data: BufferSource, packetLengths: number[]): Promise<{ readonly packets: { readonly bytesWritten: number; readonly status?: Status | undefined }[] }>;
+  isochronousTransferIn(
+    endpointNumber: number,
+    packetLengths: number[],
+  ): Promise<{ readonly data?: DataView | undefined; readonly packets: { readonly data?: DataView | undefined; readonly status?: Status | undefined }[] }>;
+  isochronousTransferOut(
+    endpointNumber: number,
+    data: BufferSource,
+    packetLengths: number[],
+  ): Promise<{ readonly packets: { readonly bytesWritten: number; readonly status?: Status | undefined }[] }>;
   reset(): Promise<void>;
 }
 

@@ -189,7 +189,9 @@ describe('parseVvFile: value forms', () => {
   });
 
   it('should list disable-channels and warn about unix-path and smartcards', () => {
-    const s = parseVvFile(`${base}disable-channels=playback;record\nunix-path=/run/spice.sock\nenable-smartcard=1\nusername=alice\nzoom-in=ctrl+plus\nusb-device-reset=ctrl+shift+r\n`);
+    const s = parseVvFile(
+      `${base}disable-channels=playback;record\nunix-path=/run/spice.sock\nenable-smartcard=1\nusername=alice\nzoom-in=ctrl+plus\nusb-device-reset=ctrl+shift+r\n`,
+    );
     expect(s.disableChannels).toEqual(['playback', 'record']);
     expect(s.username).toBe('alice');
     expect(s.smartcard).toBe(true);
@@ -271,7 +273,10 @@ describe('parseVvFile: errors', () => {
   it('should accept only ws:// and wss:// URLs', () => {
     const t = '[virt-viewer]\ntype=spice\n[spice-console]\nurl=';
     for (const bad of ['javascript:alert(1)', 'http://h/x', 'ws://', 'ws:// h/x', 'wss://user@h/x', 'tcp://h:5900', 'ws://h/a b']) {
-      expect(code(() => parseVvFile(`${t}${bad}\n`)), bad).toBe('invalid-url');
+      expect(
+        code(() => parseVvFile(`${t}${bad}\n`)),
+        bad,
+      ).toBe('invalid-url');
     }
     expect(code(() => parseVvFile('[virt-viewer]\ntype=spice\n', { urlTemplate: 'https://{token}', token: 'x' }))).toBe('invalid-url');
     expect(parseVvFile(`${t}WSS://h:443/spice/t?k=v\n`).url).toBe('WSS://h:443/spice/t?k=v');

@@ -21,7 +21,14 @@ async function urlsOpened(url: string): Promise<string[]> {
   const main = net.connections[0]!;
   await linked(main);
   main.message(MainMsg.Init, mainInit(0x1234));
-  main.message(MainMsg.ChannelsList, channelsList([[2, 0], [3, 0], [4, 0]]));
+  main.message(
+    MainMsg.ChannelsList,
+    channelsList([
+      [2, 0],
+      [3, 0],
+      [4, 0],
+    ]),
+  );
   await settle();
   for (const conn of net.connections.slice(1)) await linked(conn);
   await settle();
