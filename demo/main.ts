@@ -220,6 +220,27 @@ $<HTMLButtonElement>('fullscreen').addEventListener('click', () => {
     (e: Error) => log(`full screen refused: ${e.message}`, true),
   );
 });
+// Monitors: the layout (all, one, a window each), the guest following the console, add/remove up to what the VM allows.
+const layout = $<HTMLSelectElement>('layout');
+const resizeGuest = $<HTMLInputElement>('resize-guest');
+const addMonitor = $<HTMLButtonElement>('add-monitor');
+const removeMonitor = $<HTMLButtonElement>('remove-monitor');
+const monitorButtons = (): void => {
+  const count = consoleEl.monitors.length;
+  addMonitor.disabled = !consoleEl.resizeGuest || count >= consoleEl.maxMonitors;
+  removeMonitor.disabled = !consoleEl.resizeGuest || count <= 1;
+};
+layout.addEventListener('change', () => (consoleEl.layout = layout.value as typeof consoleEl.layout));
+resizeGuest.addEventListener('change', () => {
+  consoleEl.resizeGuest = resizeGuest.checked;
+  monitorButtons();
+});
+addMonitor.addEventListener('click', () => void (consoleEl.addMonitor() || log('no monitor added: the VM allows no more, or the guest has no agent', true)));
+removeMonitor.addEventListener('click', () => void (consoleEl.removeMonitor() || log('no monitor removed', true)));
+consoleEl.addEventListener('spice-monitors', () => {
+  layout.value = consoleEl.layout;
+  monitorButtons();
+});
 const viewOnly = $<HTMLInputElement>('view-only');
 viewOnly.addEventListener('change', () => consoleEl.toggleAttribute('view-only', viewOnly.checked));
 const lang = $<HTMLSelectElement>('lang');
