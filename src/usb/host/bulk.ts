@@ -55,15 +55,7 @@ export class BulkTransfers {
       this.serve(p.endpoint, q);
       return;
     }
-    const pending = ctx.pending.track(p.id, p.endpoint, p.length, p.data.byteLength, reply);
-    if (!pending) return reply(UsbredirStatus.Ioerror, EMPTY, 0);
-    const data = p.data.slice();
-    ctx
-      .io(() => ctx.device.transferOut(p.endpoint & 0x0f, data))
-      .then(
-        (r) => ctx.pending.answer(pending, mapStatus(r.status), EMPTY, r.bytesWritten),
-        (e) => ctx.pending.answer(pending, ctx.failure(e)),
-      );
+    sendOutTransfer(ctx, p, reply);
   }
 
   /**
@@ -137,4 +129,25 @@ export class BulkTransfers {
     }
     this.ctx.pending.answer(p, result.status, data);
   }
+}
+
+/**
+ * An OUT transfer for the guest's request `p` (bulk, and interrupt OUT, which the device takes the same way):
+ * tracked as pending so it is answered exactly once (also when cancelled or the device goes), its data copied,
+ * and answered with the bytes the device took.
+ */
+export function sendOutTransfer(
+  ctx: HostContext,
+  p: { id: bigint; endpoint: number; length: number; data: Uint8Array },
+  reply: (status: number, data: Uint8Array, length: number) => void,
+): void {
+  const pending = ctx.pending.track(p.id, p.endpoint, p.length, p.data.byteLength, reply);
+  if (!pending) return reply(UsbredirStatus.Ioerror, EMPTY, 0);
+  const data = p.data.slice();
+  ctx
+    .io(() => ctx.device.transferOut(p.endpoint & 0x0f, data))
+    .then(
+      (r) => ctx.pending.answer(pending, mapStatus(r.status), EMPTY, r.bytesWritten),
+      (e) => ctx.pending.answer(pending, ctx.failure(e)),
+    );
 }

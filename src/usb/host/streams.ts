@@ -10,6 +10,7 @@
  */
 import { type InterruptPacketPacket, type IsoPacketPacket, UsbredirEpType, UsbredirStatus, UsbredirType } from '../usbredir/index.js';
 import { resultBytes } from '../webusb-types.js';
+import { sendOutTransfer } from './bulk.js';
 import type { HostContext } from './context.js';
 import { EMPTY, errorMessage, hex, mapStatus } from './device-calls.js';
 
@@ -138,15 +139,7 @@ export class Streams {
       return reply(UsbredirStatus.Inval, EMPTY, 0);
     }
     ctx.touched();
-    const pending = ctx.pending.track(p.id, p.endpoint, p.length, p.data.byteLength, reply);
-    if (!pending) return reply(UsbredirStatus.Ioerror, EMPTY, 0);
-    const data = p.data.slice();
-    ctx
-      .io(() => ctx.device.transferOut(p.endpoint & 0x0f, data))
-      .then(
-        (r) => ctx.pending.answer(pending, mapStatus(r.status), EMPTY, r.bytesWritten),
-        (e) => ctx.pending.answer(pending, ctx.failure(e)),
-      );
+    sendOutTransfer(ctx, p, reply);
   }
 
   onIsoOut(p: IsoPacketPacket): void {
