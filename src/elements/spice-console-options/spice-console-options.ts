@@ -6,6 +6,7 @@
  * stores the change for the VM. Controls for settings the console does not have are left out.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { ConsoleLinkController } from '../../controllers/console-link-controller.js';
 import { live } from 'lit/directives/live.js';
 import type { SettingsStatus } from '../../controllers/settings-controller.js';
 import type { ScaleMode } from '../../input/viewport.js';
@@ -134,13 +135,16 @@ export class SpiceConsoleOptions extends LitElement {
   /** Bumped when the console's settings change, to render them again. */
   declare private revision: number;
 
-  private target: OptionsConsole | null = null;
-  private listening: EventTarget | null = null;
-  private readonly onSettings = (e: Event) => {
-    const origin = e.composedPath()[0];
-    if (!this.target && isOptionsConsole(origin as Element)) this.resolve();
-    if (origin === this.target) this.revision++;
-  };
+  private readonly link = new ConsoleLinkController<OptionsConsole>(this, {
+    event: 'spice-settings',
+    accepts: isOptionsConsole,
+    found: () => this.revision++,
+    changed: () => this.revision++,
+  });
+
+  private get target(): OptionsConsole | null {
+    return this.link.target;
+  }
 
   constructor() {
     super();
@@ -160,7 +164,7 @@ export class SpiceConsoleOptions extends LitElement {
 
   /** Opens the dialog (reading the console's settings afresh). */
   show(): void {
-    this.resolve();
+    this.link.resolve();
     this.open = true;
   }
 
@@ -169,23 +173,8 @@ export class SpiceConsoleOptions extends LitElement {
     this.open = false;
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    const root = this.getRootNode();
-    this.listening = root;
-    root.addEventListener('spice-settings', this.onSettings);
-    this.resolve();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.listening?.removeEventListener('spice-settings', this.onSettings);
-    this.listening = null;
-    this.target = null;
-  }
-
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('for') && this.isConnected) this.resolve();
+    if (changed.has('for') && this.isConnected) this.link.resolve();
   }
 
   protected override updated(): void {
@@ -357,17 +346,4 @@ export class SpiceConsoleOptions extends LitElement {
     // Esc (the dialog's cancel) or Close: the browser gives the focus back to where it was.
     this.open = false;
   };
-
-  /** Finds the console (by `for`, else the enclosing one). */
-  private resolve(): void {
-    let found: Element | null;
-    if (this.for) {
-      const root = this.getRootNode() as Document | ShadowRoot;
-      found = typeof root.getElementById === 'function' ? root.getElementById(this.for) : null;
-    } else {
-      found = this.closest('spice-console');
-    }
-    this.target = isOptionsConsole(found) ? found : null;
-    this.revision++;
-  }
 }

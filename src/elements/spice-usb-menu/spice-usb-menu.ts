@@ -5,6 +5,7 @@
  * console's `usbStatus`, follows its `spice-usb` events and calls its USB methods.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { ConsoleLinkController } from '../../controllers/console-link-controller.js';
 import type { UsbDeviceInfo, UsbStatus } from '../../api/usb.js';
 import { styles } from './spice-usb-menu.styles.js';
 
@@ -88,16 +89,20 @@ export class SpiceUsbMenu extends LitElement {
   declare private noticeDismissed: boolean;
   declare private busy: ReadonlySet<string>;
 
-  private target: UsbConsole | null = null;
-  private listening: EventTarget | null = null;
-  private readonly onUsb = (e: Event) => {
-    const origin = e.composedPath()[0];
-    if (!this.target && isUsbConsole(origin as Element)) this.resolve();
-    if (origin !== this.target) return;
-    const status = (e as CustomEvent<UsbStatus>).detail;
-    if (!status.migrationWarning) this.noticeDismissed = false;
-    this.status = status;
-  };
+  private readonly link = new ConsoleLinkController<UsbConsole>(this, {
+    event: 'spice-usb',
+    accepts: isUsbConsole,
+    found: (target) => (this.status = target ? target.usbStatus : null),
+    changed: (e) => {
+      const status = (e as CustomEvent<UsbStatus>).detail;
+      if (!status.migrationWarning) this.noticeDismissed = false;
+      this.status = status;
+    },
+  });
+
+  private get target(): UsbConsole | null {
+    return this.link.target;
+  }
 
   constructor() {
     super();
@@ -114,24 +119,8 @@ export class SpiceUsbMenu extends LitElement {
     return this.target;
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // spice-usb bubbles out of the console's tree: listening at the root also finds a console added later.
-    const root = this.getRootNode();
-    this.listening = root;
-    root.addEventListener('spice-usb', this.onUsb);
-    this.resolve();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.listening?.removeEventListener('spice-usb', this.onUsb);
-    this.listening = null;
-    this.target = null;
-  }
-
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('for') && this.isConnected) this.resolve();
+    if (changed.has('for') && this.isConnected) this.link.resolve();
   }
 
   protected override render() {
@@ -184,21 +173,8 @@ export class SpiceUsbMenu extends LitElement {
     </li>`;
   }
 
-  /** Finds the console (by `for`, else the enclosing one) and takes its status. */
-  private resolve(): void {
-    let found: Element | null;
-    if (this.for) {
-      const root = this.getRootNode() as Document | ShadowRoot;
-      found = typeof root.getElementById === 'function' ? root.getElementById(this.for) : null;
-    } else {
-      found = this.closest('spice-console');
-    }
-    this.target = isUsbConsole(found) ? found : null;
-    this.status = this.target ? this.target.usbStatus : null;
-  }
-
   private toggle(): void {
-    if (!this.target) this.resolve();
+    if (!this.target) this.link.resolve();
     this.open = !this.open;
     if (this.open) this.error = '';
   }
