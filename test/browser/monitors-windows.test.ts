@@ -60,6 +60,9 @@ describe('<spice-console layout="windows">', () => {
     const ma = el.monitorElement('0:0')!;
     const mb = el.monitorElement('1:0')!;
     assert(ma.ownerDocument === wa!.document && mb.ownerDocument === wb!.document, 'each monitor lives in its window');
+    // Not full screen yet (no gesture in the popup): each window offers it with a button.
+    const offer = wa!.document.querySelector('button');
+    assert(offer !== null && !offer.hidden && /full screen/i.test(offer.textContent ?? ''), 'a full screen button in the window');
     // The worker drew into canvases transferred from the popups.
     assertEqual(await centreColour(wa!, ma.canvas), [0xc8, 0x1e, 0x28], 'monitor 0 drawn in its window');
     assertEqual(await centreColour(wb!, mb.canvas), [0x1e, 0xbe, 0x3c], 'monitor 1 drawn in its window');

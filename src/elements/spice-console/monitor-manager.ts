@@ -19,6 +19,7 @@ import type { MonitorRequest } from '../../api/agent.js';
 import type { EngineController } from '../../controllers/engine-controller.js';
 import type { ScaleMode } from '../../input/viewport.js';
 import { SpiceMonitor } from '../spice-monitor/spice-monitor.js';
+import { strings } from '../../l10n/strings.js';
 
 export type MonitorLayoutMode = 'guest' | 'single' | 'windows';
 export const MONITOR_LAYOUTS: readonly MonitorLayoutMode[] = ['guest', 'single', 'windows'];
@@ -293,11 +294,21 @@ export class MonitorManager {
     this.closeWatch ??= setInterval(() => {
       for (const x of this.entries.values()) if (x.win?.closed) this.windowClosed(x, x.win);
     }, 500);
-    if (screen) {
-      // Fullscreen on that screen where the browser allows it without a gesture in the popup (it may not).
-      const options = { screen } as unknown as FullscreenOptions;
-      void doc.documentElement.requestFullscreen?.(options)?.catch(() => {});
-    }
+    // Fullscreen on its screen (the one the Window Management API named, else the window's own): tried at
+    // once, which browsers allow only with a gesture in the popup, so until the window is full screen a button
+    // offers it; its click is that gesture.
+    const options = screen ? ({ screen } as unknown as FullscreenOptions) : undefined;
+    const goFullscreen = () => doc.documentElement.requestFullscreen?.(options)?.catch(() => {});
+    const button = doc.createElement('button');
+    button.type = 'button';
+    button.textContent = strings.fullscreenButton();
+    button.style.cssText = 'position:fixed;top:8px;right:8px;z-index:1;font:13px system-ui,sans-serif;padding:4px 10px;opacity:.85';
+    // Its pointer events stay here: the monitor would take them as guest input.
+    button.addEventListener('pointerdown', (ev) => ev.stopPropagation());
+    button.addEventListener('click', () => void goFullscreen());
+    doc.addEventListener('fullscreenchange', () => (button.hidden = doc.fullscreenElement !== null));
+    doc.body.append(button);
+    if (screen) void goFullscreen();
   }
 
   private windowClosed(e: Entry, win: Window): void {
