@@ -62,6 +62,8 @@ describe('<spice-console> monitors', () => {
     el.addEventListener('spice-monitors', (e) => seen.push((e as CustomEvent).detail));
     await engine.emit(TWO);
     await el.updateComplete;
+    // Engine events cross from the fake worker as messages: wait for their effect, not for a fixed frame.
+    await until(() => monitors(el).length === 2, 'two <spice-monitor> elements');
     const [a, b] = monitors(el);
     assert(a && b, 'two <spice-monitor> elements');
     assertEqual(el.shadowRoot!.querySelectorAll('canvas').length, 2, 'two canvases');
@@ -81,7 +83,7 @@ describe('<spice-console> monitors', () => {
     assertEqual(engine.attached.length, 2, 'no new canvas for a resize');
     // A monitor that goes away loses its element; when it comes back it gets a new canvas.
     await engine.emit({ type: 'monitors', maxAllowed: 2, monitors: [monitor(0, 0, 0, 1024, 768)] });
-    assertEqual(monitors(el).length, 1, 'removed');
+    await until(() => monitors(el).length === 1, 'removed');
     await engine.emit(TWO);
     await until(() => engine.attached.length === 3, 'the returning monitor attached');
     assert(monitors(el)[1] !== b, 'a new element for the returning monitor');
@@ -91,6 +93,7 @@ describe('<spice-console> monitors', () => {
     const { el, engine } = await connected();
     await engine.emit(TWO);
     await el.updateComplete;
+    await until(() => monitors(el).length === 2, 'two monitors');
     const [a, b] = monitors(el);
     const at = (m: SpiceMonitor, gx: number, gy: number): [number, number] => {
       const r = m.canvas.getBoundingClientRect();
@@ -120,10 +123,11 @@ describe('<spice-console> monitors', () => {
   it('should show only the chosen monitor in the single layout', async () => {
     const { el, engine } = await connected();
     await engine.emit(TWO);
+    await until(() => monitors(el).length === 2, 'two monitors');
     el.layout = 'single';
     el.monitor = 1;
     await el.updateComplete;
-    await frames();
+    await until(() => monitors(el).length === 1, 'one monitor shown');
     const shown = monitors(el);
     assertEqual(
       shown.map((m) => m.info!.key),
@@ -136,7 +140,7 @@ describe('<spice-console> monitors', () => {
     el.monitorLayout = { mode: 'guest', monitor: 0 };
     await el.updateComplete;
     assertEqual([el.layout, el.monitor], ['guest', 0], 'set through monitorLayout');
-    assertEqual(monitors(el).length, 2, 'back to both');
+    await until(() => monitors(el).length === 2, 'back to both');
   });
 
   it('should size an unsized console like a video: its container width and the guest aspect', async () => {
