@@ -9,6 +9,7 @@ import type { EngineEventSink } from '../../src/api/engine-api.js';
 import type { ConnectOptions } from '../../src/api/types.js';
 import type { AgentResult, ClipboardPolicy, WanOptions } from '../../src/api/agent.js';
 import { displayConfigFor } from '../../src/agent/display-config.js';
+import { idleEngineCalls } from './fake-engine-base.js';
 
 let sink: EngineEventSink = () => {};
 const calls: { name: string; args: unknown }[] = [];
@@ -20,6 +21,7 @@ function displayConfig(wan: WanOptions): void {
 }
 
 const engine = {
+  ...idleEngineCalls(() => sink),
   async connect(options: ConnectOptions, s: EngineEventSink): Promise<void> {
     sink = s;
     calls.push({ name: 'connect', args: options.agent });
@@ -27,22 +29,6 @@ const engine = {
     sink({ type: 'connected', session: { sessionId: 1, channels: [], displayChannelsHint: 1, mouseModes: ['client'], mouseMode: 'client', agentConnected: true } });
     sink({ type: 'agent', connected: true, caps: ['clipboard-by-demand', 'display-config'], fileTransferAvailable: true });
     if (options.agent?.wan) displayConfig(options.agent.wan);
-  },
-  async disconnect(): Promise<void> {
-    sink({ type: 'disconnected', code: 'client', reason: 'disconnected by the client', clean: true });
-  },
-  async openSockets(): Promise<number> {
-    return 0;
-  },
-  async input(): Promise<void> {},
-  async sendKeys(): Promise<void> {},
-  async releaseAll(): Promise<void> {},
-  async requestMouseMode(): Promise<void> {},
-  async screenshot() {
-    return null;
-  },
-  async displayStats() {
-    return [];
   },
   async setWanOptions(wan: WanOptions): Promise<void> {
     calls.push({ name: 'setWanOptions', args: wan });

@@ -6,10 +6,12 @@
 import { expose } from 'comlink';
 import type { EngineEventSink } from '../../src/api/engine-api.js';
 import type { ConnectOptions, DisconnectCode } from '../../src/api/types.js';
+import { idleEngineCalls } from './fake-engine-base.js';
 
 let sink: EngineEventSink = () => {};
 
 const engine = {
+  ...idleEngineCalls(() => sink),
   async connect(options: ConnectOptions, s: EngineEventSink): Promise<void> {
     sink = s;
     const params = new URL(options.url).searchParams;
@@ -25,22 +27,6 @@ const engine = {
     });
     const drop = Number(params.get('drop') ?? 0);
     if (drop > 0) setTimeout(() => sink({ type: 'disconnected', code: 'transport-closed', reason: 'fake network drop', clean: false }), drop);
-  },
-  async disconnect(): Promise<void> {
-    sink({ type: 'disconnected', code: 'client', reason: 'disconnected by the client', clean: true });
-  },
-  async openSockets(): Promise<number> {
-    return 0;
-  },
-  async input(): Promise<void> {},
-  async sendKeys(): Promise<void> {},
-  async releaseAll(): Promise<void> {},
-  async requestMouseMode(): Promise<void> {},
-  async screenshot() {
-    return null;
-  },
-  async displayStats() {
-    return [];
   },
 };
 

@@ -13,6 +13,7 @@ import type { UsbDeviceStatus, UsbEngineStatus, UsbResult } from '../../src/api/
 import { USB_MIGRATION_WARNING } from '../../src/api/usb.js';
 import { PageUsbDevice } from '../../src/engine/usb-device-proxy.js';
 import { readDescriptors } from '../../src/usb/host/index.js';
+import { idleEngineCalls } from './fake-engine-base.js';
 
 let sink: EngineEventSink = () => {};
 let total = 0;
@@ -33,6 +34,7 @@ function status(): UsbEngineStatus {
 const emit = () => sink({ type: 'usb', ...status() });
 
 const engine = {
+  ...idleEngineCalls(() => sink),
   async connect(options: ConnectOptions, s: EngineEventSink): Promise<void> {
     sink = s;
     total = options.usb?.mode === 'native' ? Number(new URL(options.url).searchParams.get('usbredir') ?? 0) : 0;
@@ -42,22 +44,6 @@ const engine = {
       session: { sessionId: 1, channels: [], displayChannelsHint: 1, mouseModes: ['client'], mouseMode: 'client', agentConnected: false },
     });
     emit();
-  },
-  async disconnect(): Promise<void> {
-    sink({ type: 'disconnected', code: 'client', reason: 'disconnected by the client', clean: true });
-  },
-  async openSockets(): Promise<number> {
-    return 0;
-  },
-  async input(): Promise<void> {},
-  async sendKeys(): Promise<void> {},
-  async releaseAll(): Promise<void> {},
-  async requestMouseMode(): Promise<void> {},
-  async screenshot() {
-    return null;
-  },
-  async displayStats() {
-    return [];
   },
   async redirectUsb(key: string, port?: MessagePort): Promise<UsbResult> {
     if (!port) return { ok: false, code: 'usb-not-found', message: 'no device port' };
