@@ -92,10 +92,24 @@ describe('monitors of one display channel with several heads (Xspice + agent)', 
       el.resizeGuest = true;
     });
     await page.evaluate((u) => (window as any).spiceTest.connect(u), x.url);
-    await page.waitForFunction(() => (window as any).spiceTest.element().monitors.length >= 1 && (window as any).spiceTest.element().session?.agentConnected, null, {
-      timeout: 30_000,
-    });
-    expect(await page.evaluate(() => (window as any).spiceTest.element().maxMonitors)).toBeGreaterThanOrEqual(2);
+    // The room for a second head is known once the display channel's MONITORS_CONFIG (max_allowed) has arrived,
+    // which may come after the first surface.
+    await page
+      .waitForFunction(
+        () => {
+          const el = (window as any).spiceTest.element();
+          return el.monitors.length >= 1 && el.session?.agentConnected && el.maxMonitors >= 2;
+        },
+        null,
+        { timeout: 30_000 },
+      )
+      .catch(async (e) => {
+        const s = await page.evaluate(() => {
+          const el = (window as any).spiceTest.element();
+          return { monitors: el.monitors, maxMonitors: el.maxMonitors, agent: !!el.session?.agentConnected };
+        });
+        throw new Error(`${(e as Error).message}\n${JSON.stringify(s)}\nxrandr: ${JSON.stringify(await outputs(x))}`);
+      });
     expect(await page.evaluate(() => (window as any).spiceTest.element().addMonitor())).toBe(true);
     await guestHas(x, page, 640, 480);
 
