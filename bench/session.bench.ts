@@ -157,6 +157,8 @@ interface SceneResult {
   inputP50: number;
   inputP95: number;
   inputCount: number;
+  moveP50: number;
+  moveP95: number;
   eventTimingMax: number;
   latP50: number;
   latP95: number;
@@ -289,6 +291,8 @@ async function runScene(browser: Browser, browserCdp: CDPSession, origin: string
       inputP50: quantile(probe.inputDelays, 0.5),
       inputP95: quantile(probe.inputDelays, 0.95),
       inputCount: probe.inputDelays.length,
+      moveP50: quantile(probe.moveDelays, 0.5),
+      moveP95: quantile(probe.moveDelays, 0.95),
       eventTimingMax: probe.eventTimingDelays.length ? Math.max(...probe.eventTimingDelays) : 0,
       latP50: quantile(lat, 0.5),
       latP95: quantile(lat, 0.95),
@@ -428,6 +432,8 @@ try {
     row('input delay p50 ms', (r) => r.inputP50);
     row('input delay p95 ms', (r) => r.inputP95);
     row('input events measured', (r) => r.inputCount, 0);
+    row('pointermove delay p50 ms (rAF-aligned)', (r) => r.moveP50);
+    row('pointermove delay p95 ms (rAF-aligned)', (r) => r.moveP95);
     row('Event Timing: largest input delay ms (>=16)', (r) => r.eventTimingMax);
     row('arrival to frame p50 ms', (r) => r.latP50);
     row('arrival to frame p95 ms', (r) => r.latP95);

@@ -2,8 +2,10 @@
  * Session bench scene: a window (default full screen) whose every pixel gets fresh random bits each frame,
  * put with XPutImage and waited for with XSync, as fast as the X server takes them. spice-server holds the X
  * server back while its client falls behind, so the frame rate this prints is the whole path's throughput
- * for whichever client is connected. Prints "frames <total>" once a second on stdout.
- * Build: cc -O2 -o noise noise.c -lX11 ; run: noise [width height]
+ * for whichever client is connected. Prints "frames <total>" once a second on stdout. With a third argument
+ * `runs`, every frame is made of 32-pixel runs of one random colour instead: fresh images every frame that
+ * compress well (the adaptive compression e2e test uses both).
+ * Build: cc -O2 -o noise noise.c -lX11 ; run: noise [width height [runs]]
  */
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
@@ -26,6 +28,7 @@ int main(int argc, char **argv) {
   int scr = DefaultScreen(dpy);
   int w = argc > 2 ? atoi(argv[1]) : DisplayWidth(dpy, scr);
   int h = argc > 2 ? atoi(argv[2]) : DisplayHeight(dpy, scr);
+  int runs = argc > 3 && argv[3][0] == 'r';
   XSetWindowAttributes attrs = { .override_redirect = True, .background_pixel = 0 };
   Window win = XCreateWindow(dpy, RootWindow(dpy, scr), 0, 0, w, h, 0, CopyFromParent, InputOutput, CopyFromParent,
                              CWOverrideRedirect | CWBackPixel, &attrs);
@@ -38,7 +41,12 @@ int main(int argc, char **argv) {
   unsigned long frames = 0;
   time_t last = time(NULL);
   for (;;) {
-    for (size_t i = 0, n = (size_t)w * h; i < n; i++) pixels[i] = next() & 0xffffff;
+    if (runs) {
+      uint32_t colour = 0;
+      for (size_t i = 0, n = (size_t)w * h; i < n; i++) pixels[i] = (i & 31) ? colour : (colour = next() & 0xffffff);
+    } else {
+      for (size_t i = 0, n = (size_t)w * h; i < n; i++) pixels[i] = next() & 0xffffff;
+    }
     XPutImage(dpy, win, gc, img, 0, 0, 0, 0, w, h);
     XSync(dpy, False);
     frames++;

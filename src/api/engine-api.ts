@@ -40,6 +40,14 @@ export interface DisplayStats {
   displayId: number;
   /** SPICE_IMAGE_TYPE_* decoded so far. */
   imageTypes: number[];
+  /** Images resolved so far by SPICE_IMAGE_TYPE_* (cache hits included). */
+  imageCounts?: Record<number, number>;
+  /**
+   * SPICE_IMAGE_COMPRESSION_* the channel asked for on its own because of the content (AUTO_LZ while GLZ images
+   * do not compress, AUTO_GLZ after they do again), or null: the server's setting holds. Only without
+   * `image-compression`.
+   */
+  adaptedCompression?: number | null;
   /** Flushes that updated a canvas. */
   frames: number;
   /** Canvas updates per monitor key (`<channelId>:<monitorId>`). */

@@ -39,6 +39,8 @@ export interface ImageResolverOptions {
   glzWaitMs?: number;
   /** setTimeout (pure modules compile without timer globals). */
   later(fn: () => void, ms: number): void;
+  /** Told of every compressed image that arrives: its type, payload bytes and pixels (see CompressionAdvisor). */
+  observe?(type: number, bytes: number, pixels: number): void;
 }
 
 export class ImageResolver {
@@ -47,8 +49,8 @@ export class ImageResolver {
   private readonly palettes = new Map<bigint, SpicePalette>();
   private glzWaiters: (() => void)[] = [];
   private scratch: Uint8ClampedArray | null = null;
-  /** Image types decoded so far (for diagnostics and tests). */
-  readonly seenTypes = new Set<number>();
+  /** Images resolved so far by type, cache hits included (for diagnostics and tests). */
+  readonly typeCounts = new Map<number, number>();
 
   constructor(private readonly options: ImageResolverOptions) {}
 
@@ -59,7 +61,7 @@ export class ImageResolver {
    */
   resolve(image: SpiceImage, transient = false): PixelSource | Promise<PixelSource> {
     const { descriptor } = image;
-    this.seenTypes.add(descriptor.type);
+    this.typeCounts.set(descriptor.type, (this.typeCounts.get(descriptor.type) ?? 0) + 1);
     if (descriptor.type === ImageType.FromCache || descriptor.type === ImageType.FromCacheLossless) {
       const cached = this.pixmaps.get(descriptor.id);
       if (!cached) throw new ProtocolError(`image ${descriptor.id} is not in the pixmap cache`);
@@ -167,6 +169,7 @@ export class ImageResolver {
         return { width: surface.width, height: surface.height, words: surface.words, hasAlpha: surface.hasAlpha };
       }
       case 'data':
+        this.options.observe?.(descriptor.type, payload.data.length, descriptor.width * descriptor.height);
         switch (descriptor.type) {
           case ImageType.Quic:
             return sourceOf(decodeQuic(payload.data, undefined, out()));

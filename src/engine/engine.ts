@@ -95,6 +95,8 @@ export class Engine implements EngineApi {
     return (this.session?.displayChannels() ?? []).map((c) => ({
       displayId: c.id,
       imageTypes: c.imageTypes(),
+      imageCounts: c.imageCounts(),
+      adaptedCompression: c.adaptedCompression,
       frames: c.framesPresented,
       monitorFrames: c.monitorFrames(),
       messages: Object.fromEntries(c.received),

@@ -6,7 +6,18 @@
  * an image that decodes asynchronously (JPEG, a GLZ image waiting for another channel) holds the ones after
  * it, and the channel ACKs only processed messages.
  */
-import { AlphaFlags, ChannelType, DisplayCap, DisplayMsg, DisplayMsgc, MaskFlags, ResourceType, SurfaceFlags, SurfaceFmt } from '../../protocol/constants.js';
+import {
+  AlphaFlags,
+  ChannelType,
+  DisplayCap,
+  ImageCompression,
+  DisplayMsg,
+  DisplayMsgc,
+  MaskFlags,
+  ResourceType,
+  SurfaceFlags,
+  SurfaceFmt,
+} from '../../protocol/constants.js';
 import { check, ProtocolError } from '../../protocol/errors.js';
 import * as msg from '../../protocol/display.js';
 import type { Brush, DisplayBase, QMask, SpiceImage } from '../../protocol/display.js';
@@ -19,6 +30,7 @@ import type { ChannelContext } from '../channel-context.js';
 import { decodeJpeg } from '../jpeg.js';
 import { limitError, MAX_SURFACE_DIMENSION, MAX_SURFACE_PIXELS } from '../../protocol/limits.js';
 import { Presenter, type PresentationStats } from '../presenter.js';
+import { CompressionAdvisor } from '../../display/compression-advisor.js';
 import type { StreamHost, Streams } from '../streams.js';
 import type { MonitorHead, VideoStreamStats } from '../../api/engine-api.js';
 
@@ -39,6 +51,8 @@ export class DisplayChannel extends Channel {
   private readonly images: ImageResolver;
   private readonly presenter: Presenter;
   private readonly streams: Streams | null;
+  /** Asks for another image compression when the content shows GLZ is wasted (only without the page's choice). */
+  private readonly advisor: CompressionAdvisor | null;
   /** The last MONITORS_CONFIG (null before one; then the whole primary surface is one monitor). */
   private monitorsConfig: { heads: MonitorHead[]; maxAllowed: number } | null = null;
   /**
@@ -58,7 +72,9 @@ export class DisplayChannel extends Channel {
       surface: (sid) => this.surfaces.get(sid),
       jpeg: decodeJpeg,
       later: (fn, ms) => void setTimeout(fn, ms),
+      observe: (type, bytes, pixels) => this.observeImage(type, bytes, pixels),
     });
+    this.advisor = ctx.preferredCompression === undefined ? new CompressionAdvisor() : null;
     this.streams = streams
       ? streams({
           surface: (sid) => this.surfaces.get(sid),
@@ -152,9 +168,30 @@ export class DisplayChannel extends Channel {
     return this.streams?.stats?.() ?? null;
   }
 
+  /** The image compression this channel asked for on its own (see CompressionAdvisor), or null. */
+  get adaptedCompression(): number | null {
+    return this.advisor?.requested ?? null;
+  }
+
+  private observeImage(type: number, bytes: number, pixels: number): void {
+    if (!this.advisor || !this.hasServerCap(DisplayCap.PrefCompression)) return;
+    const want = this.advisor.observe(type, bytes, pixels, performance.now());
+    if (want === null) return;
+    this.log(
+      'info',
+      `display ${this.id}: images ${want === ImageCompression.AutoLz ? 'do not compress with GLZ' : 'compress again'}, asking for image compression ${want}`,
+    );
+    this.send(DisplayMsgc.PreferredCompression, msg.writePreferredCompression(want));
+  }
+
+  /** Images resolved so far on this channel, by type. */
+  imageCounts(): Record<number, number> {
+    return Object.fromEntries(this.images.typeCounts);
+  }
+
   /** Image types decoded so far on this channel. */
   imageTypes(): number[] {
-    return [...this.images.seenTypes].sort((a, b) => a - b);
+    return [...this.images.typeCounts.keys()].sort((a, b) => a - b);
   }
 
   private serverCapsList(): number[] {
