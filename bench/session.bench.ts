@@ -184,6 +184,8 @@ interface MainThreadTrace {
   over50Wall: number;
   over50Cpu: number;
   cpuMsPerSecond: number;
+  /** The longest task by wall clock: when (s into the trace) and the longest events inside it (name: wall ms). */
+  longestWhat: string;
 }
 
 /** Top-level tasks of the renderer main thread(s) in a Chromium trace: wall and thread (CPU) durations. */
@@ -197,9 +199,13 @@ function mainThreadTasks(trace: Buffer, seconds: number): MainThreadTrace {
   let over50Wall = 0;
   let over50Cpu = 0;
   let cpu = 0;
+  let longest: any = null;
+  let t0 = Infinity;
+  for (const e of traceEvents) if (e.ts > 0 && e.ts < t0) t0 = e.ts;
   for (const e of traceEvents) {
     if (e.ph !== 'X' || !main.has(`${e.pid}:${e.tid}`) || !/RunTask/.test(e.name)) continue;
     const wall = (e.dur ?? 0) / 1000;
+    if (wall > longestWall) longest = e;
     const thread = (e.tdur ?? e.dur ?? 0) / 1000;
     tasks++;
     cpu += thread;
@@ -208,7 +214,16 @@ function mainThreadTasks(trace: Buffer, seconds: number): MainThreadTrace {
     if (wall >= 50) over50Wall++;
     if (thread >= 50) over50Cpu++;
   }
-  return { seconds, tasks, longestWallMs: longestWall, longestCpuMs: longestCpu, over50Wall, over50Cpu, cpuMsPerSecond: cpu / seconds };
+  let longestWhat = '';
+  if (longest) {
+    const inside = traceEvents
+      .filter((e) => e !== longest && e.ph === 'X' && e.pid === longest.pid && e.tid === longest.tid && e.ts >= longest.ts && e.ts <= longest.ts + longest.dur)
+      .sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))
+      .slice(0, 6)
+      .map((e) => `${e.name}${e.args?.data?.type ? `(${e.args.data.type})` : ''}: ${((e.dur ?? 0) / 1000).toFixed(1)}`);
+    longestWhat = `at ${((longest.ts - t0) / 1e6).toFixed(1)} s: ${inside.join(', ')}`;
+  }
+  return { seconds, tasks, longestWallMs: longestWall, longestCpuMs: longestCpu, over50Wall, over50Cpu, cpuMsPerSecond: cpu / seconds, longestWhat };
 }
 
 /** Keeps Playwright typing and moving the mouse until `stop` is set: about 20 input events per second. */
@@ -302,7 +317,7 @@ async function runScene(browser: Browser, browserCdp: CDPSession, origin: string
       bytesPerFrame: frames > 0 ? bytes / frames : NaN,
       bytesPerSecond: bytes / elapsed,
       mem,
-      notes: last.notes,
+      notes: `${last.notes ?? ''}; long tasks (ms into the window: ms) ${probe.longTaskList.map((t) => `${t.at}: ${t.ms}`).join(', ') || 'none'}; memory sampled at 0, ${Math.round(windowMs / 2)} and ${Math.round(windowMs)} ms`,
       trace,
     };
   } finally {
@@ -373,6 +388,8 @@ try {
   for (const line of describeMachine(browser)) console.log(line);
 
   const only = process.env.BENCH_SCENES?.split(',');
+/** BENCH_CLIENTS=ours runs only our element in the heavy scenes (e.g. for a long memory run). */
+const clients = (['ours', 'sh5'] as const).filter((c) => !process.env.BENCH_CLIENTS || process.env.BENCH_CLIENTS.split(',').includes(c));
   // 4. weight and worker start
   if (!only || only.includes('first')) {
     const page = await openPage(browser, site.origin, 'ours');
@@ -409,7 +426,7 @@ try {
   for (const scene of (['text', 'images', 'video'] as const).filter((s) => !only || only.includes(s))) {
     const results: Record<Client, SceneResult[]> = { ours: [], sh5: [] };
     for (let r = 0; r < runs; r++) {
-      for (const client of ['ours', 'sh5'] as const) results[client].push(await runScene(browser, browserCdp, site.origin, scene, client, noise));
+      for (const client of clients) results[client].push(await runScene(browser, browserCdp, site.origin, scene, client, noise));
     }
     const m = (client: Client, pick: (r: SceneResult) => number | null): number => median(results[client].map(pick).filter((v): v is number => v !== null));
     console.log(
@@ -456,7 +473,10 @@ try {
       row('traced: tasks >= 50 ms by wall / by CPU', (r) => (r.trace ? r.trace.over50Wall : null), 0);
       row('  (by CPU)', (r) => (r.trace ? r.trace.over50Cpu : null), 0);
     }
-    if (process.env.BENCH_VERBOSE) for (const r of results.ours) console.log(`ours: ${r.notes}`);
+    if (process.env.BENCH_VERBOSE) for (const client of ['ours', 'sh5'] as const) for (const r of results[client]) console.log(`${client}: ${r.notes}`);
+    if (process.env.BENCH_TRACE) {
+      for (const client of ['ours', 'sh5'] as const) for (const r of results[client]) if (r.trace) console.log(`${client}: longest traced task ${r.trace.longestWhat}`);
+    }
   }
   console.log(
     `\nload average at the end: ${os

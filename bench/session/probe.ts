@@ -20,6 +20,8 @@ export interface ProbeStats {
   /** Event Timing entries of 16 ms and more: their input delays (ms). */
   eventTimingDelays: number[];
   longTasks: { count: number; totalMs: number; maxMs: number };
+  /** Each long task: start (ms since reset) and duration, for finding what they coincide with. */
+  longTaskList: { at: number; ms: number }[];
   /** Largest lateness (ms) of a 5 ms timer: the main thread was busy at least that long. */
   timerLatenessMaxMs: number;
   /** Frames in which something was drawn (markDrawn), and arrival-to-frame delays (ms). */
@@ -34,6 +36,7 @@ export class Probe {
   private moveDelays: number[] = [];
   private eventTimingDelays: number[] = [];
   private longTasks = { count: 0, totalMs: 0, maxMs: 0 };
+  private longTaskList: { at: number; ms: number }[] = [];
   private timerLatenessMaxMs = 0;
   private drawnFrames = 0;
   private latencies: number[] = [];
@@ -58,6 +61,7 @@ export class Probe {
           this.longTasks.count++;
           this.longTasks.totalMs += e.duration;
           this.longTasks.maxMs = Math.max(this.longTasks.maxMs, e.duration);
+          if (this.longTaskList.length < 100) this.longTaskList.push({ at: Math.round(e.startTime - this.start), ms: Math.round(e.duration) });
         }
       }).observe({ type: 'longtask' });
     } catch {
@@ -99,6 +103,7 @@ export class Probe {
     this.moveDelays = [];
     this.eventTimingDelays = [];
     this.longTasks = { count: 0, totalMs: 0, maxMs: 0 };
+    this.longTaskList = [];
     this.timerLatenessMaxMs = 0;
     this.drawnFrames = 0;
     this.latencies = [];
@@ -111,6 +116,7 @@ export class Probe {
       moveDelays: this.moveDelays,
       eventTimingDelays: this.eventTimingDelays,
       longTasks: { ...this.longTasks },
+      longTaskList: this.longTaskList,
       timerLatenessMaxMs: this.timerLatenessMaxMs,
       drawnFrames: this.drawnFrames,
       latencies: this.latencies,
