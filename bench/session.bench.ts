@@ -18,6 +18,7 @@
  * The codec figures are `npm run bench codecs`; USB is `npm run bench usb`.
  *
  * Environment: BENCH_SCENES=text,images,video,first runs only those parts (first: weight and first picture);
+ * BENCH_CLIENTS=ours (or sh5) runs only that client in the heavy scenes;
  * BENCH_TRACE=1 traces the first 15 s of each window in Chromium and adds the main thread's longest task by
  * its own CPU time (a loaded machine inflates wall-clock task lengths with time the thread did not run);
  * BENCH_COMPRESSION sets our element's image-compression (e.g. auto-lz); BENCH_VERBOSE=1 prints our
@@ -388,8 +389,8 @@ try {
   for (const line of describeMachine(browser)) console.log(line);
 
   const only = process.env.BENCH_SCENES?.split(',');
-/** BENCH_CLIENTS=ours runs only our element in the heavy scenes (e.g. for a long memory run). */
-const clients = (['ours', 'sh5'] as const).filter((c) => !process.env.BENCH_CLIENTS || process.env.BENCH_CLIENTS.split(',').includes(c));
+  /** BENCH_CLIENTS=ours runs only our element in the heavy scenes (e.g. for a long memory run). */
+  const clients = (['ours', 'sh5'] as const).filter((c) => !process.env.BENCH_CLIENTS || process.env.BENCH_CLIENTS.split(',').includes(c));
   // 4. weight and worker start
   if (!only || only.includes('first')) {
     const page = await openPage(browser, site.origin, 'ours');
