@@ -18,7 +18,8 @@
  * Numbers are MB/s per direction, both directions at once. Run with `npm run bench` (or `npm run bench usb`;
  * BENCH_USB_SCRIPTED=0 skips part 1, BENCH_USB_VIA=worker|page keeps one route in it, BENCH_USB_ACM_BYTES sets the loopback size, default 2 MiB,
  * BENCH_USB_SPEED=high|full runs one device speed only, BENCH_USB_UHCI_BANDWIDTH=N gives QEMU's UHCI
- * controllers N bytes per frame instead of 1280 (a diagnostic); the guest gives
+ * controllers N bytes per frame instead of 1280 (a diagnostic), BENCH_USB_CONTROLLER=ehci|xhci runs one of the
+ * guest's two USB controller set-ups (both by default: EHCI with UHCI companions, and xHCI); the guest gives
  * its loopback 20 s).
  */
 import { execFileSync } from 'node:child_process';
@@ -191,7 +192,29 @@ function processCpuMs(pid: number | undefined): number {
   }
 }
 
-async function withQemu(acmBytes: number, run: (url: string, serial: () => string, qemuCpuMs: () => number) => Promise<void>): Promise<void> {
+/**
+ * The guest's USB controller: `ehci` is EHCI with UHCI companions (full-speed devices go to a UHCI, with USB 1.1's
+ * 1280 bytes per 1 ms frame), as oVirt's i440fx VMs have it; `xhci` is QEMU's xHCI (qemu-xhci), as oVirt's q35
+ * VMs have it, where a full-speed device has no such budget.
+ */
+type Controller = 'ehci' | 'xhci';
+
+/** QEMU's arguments for `controller` instead of the EHCI + UHCI set buildQemuArgs puts in. */
+function withController(args: string[], controller: Controller): string[] {
+  if (controller === 'ehci') return args;
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-device' && /^ich9-usb-[eu]hci/.test(args[i + 1] ?? '')) {
+      if (args[i + 1]!.startsWith('ich9-usb-ehci1')) out.push('-device', 'qemu-xhci,id=usb,p2=8,p3=8');
+      i++;
+      continue;
+    }
+    out.push(args[i]!);
+  }
+  return out;
+}
+
+async function withQemu(acmBytes: number, controller: Controller, run: (url: string, serial: () => string, qemuCpuMs: () => number) => Promise<void>): Promise<void> {
   const guest = guestImage();
   if (!guest) {
     console.log('  (skipped: the test guest does not build here)');
@@ -200,9 +223,12 @@ async function withQemu(acmBytes: number, run: (url: string, serial: () => strin
   const dir = mkdtempSync(join(tmpdir(), 'spice-bench-usb-'));
   const port = await findFreePort();
   const serialPath = join(dir, 'serial.log');
-  const args = buildQemuArgs(
-    { usbredirSlots: 1, qxlDevices: 0, acmTest: acmBytes },
-    { port, kernel: guest.kernel, initrd: guest.initrd, serial: serialPath, qmp: join(dir, 'qmp.sock') },
+  const args = withController(
+    buildQemuArgs(
+      { usbredirSlots: 1, qxlDevices: 0, acmTest: acmBytes },
+      { port, kernel: guest.kernel, initrd: guest.initrd, serial: serialPath, qmp: join(dir, 'qmp.sock') },
+    ),
+    controller,
   ).map((a) =>
     // Diagnostic: QEMU's UHCI lets 1280 bytes through per 1 ms frame (USB 1.1's full-speed budget, its
     // `bandwidth` property); a larger budget shows whether that is what limits a full-speed device.
@@ -381,22 +407,24 @@ if (process.env.BENCH_USB_QEMU === '0' || !haveQemu) {
   console.log(' QEMU + Linux guest: skipped (BENCH_USB_QEMU=0 or no qemu-system-x86_64)');
 } else {
   const acmBytes = Number(process.env.BENCH_USB_ACM_BYTES) || 2 * 1024 * 1024;
-  console.log(' QEMU 7.2 + Linux guest (TCG), session over TCP, guest CDC-ACM loopback through /dev/ttyACM0:');
-  await withQemu(acmBytes, (url, serial, qemuCpuMs) =>
-    guestLoopback(
-      url,
-      serial,
-      qemuCpuMs,
-      acmBytes,
-      (
-        [
-          { highSpeed: true, via: 'worker' },
-          { highSpeed: true, via: 'page' },
-          { highSpeed: false, via: 'worker' },
-        ] as const
-      ).filter((r) => !process.env.BENCH_USB_SPEED || process.env.BENCH_USB_SPEED === (r.highSpeed ? 'high' : 'full')),
-    ),
-  );
+  for (const controller of (['ehci', 'xhci'] as const).filter((c) => !process.env.BENCH_USB_CONTROLLER || process.env.BENCH_USB_CONTROLLER === c)) {
+    console.log(
+      ` QEMU 7.2 + Linux guest (TCG), ${controller === 'ehci' ? 'EHCI + UHCI companions' : 'xHCI (qemu-xhci)'}, session over TCP, guest CDC-ACM loopback through /dev/ttyACM0:`,
+    );
+    await withQemu(acmBytes, controller, (url, serial, qemuCpuMs) =>
+      guestLoopback(
+        url,
+        serial,
+        qemuCpuMs,
+        acmBytes,
+        (
+          [
+            { highSpeed: true, via: 'worker' },
+            { highSpeed: true, via: 'page' },
+            { highSpeed: false, via: 'worker' },
+          ] as const
+        ).filter((r) => !process.env.BENCH_USB_SPEED || process.env.BENCH_USB_SPEED === (r.highSpeed ? 'high' : 'full')),
+      ),
+    );
+  }
 }
-for (const p of pagePorts) await p.dispose();
-Object.defineProperty(globalThis, 'navigator', { value: undefined, configurable: true, writable: true });

@@ -2,7 +2,7 @@
 # Builds the tiny test guest used by the end-to-end tests: a Debian kernel
 # (/boot/vmlinuz-<ver> from linux-image-amd64) plus an initramfs made of
 # busybox-static and the few kernel modules the tests need (virtio console for
-# the SPICE agent port, EHCI/UHCI for usb-redir, qxl, cdc-acm, usbhid), with
+# the SPICE agent port, EHCI/UHCI and xHCI for usb-redir, qxl, cdc-acm, usbhid), with
 # their dependencies resolved by `modprobe -S <ver> --show-depends`.
 #
 # Its /init reports to the serial console (see the heredoc below for the exact
@@ -80,7 +80,7 @@ mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 mknod -m 666 "$root/dev/null" c 1 3 2>/dev/null || true
 
 # ---- kernel modules -----------------------------------------------------------
-modules=(virtio_pci virtio_console ehci-pci uhci-hcd qxl cdc_acm usbhid)
+modules=(virtio_pci virtio_console ehci-pci uhci-hcd xhci-pci qxl cdc_acm usbhid)
 : > "$root/etc/modules.order"
 for m in "${modules[@]}"; do
   deps=$(modprobe -S "$kver" --show-depends "$m" 2>&1) || die "modprobe --show-depends $m: $deps"
