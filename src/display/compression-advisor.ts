@@ -7,7 +7,7 @@
  * encoder searches its shared dictionary for every image and holds the drawables for the window, and sends
  * several times fewer bytes per second than its LZ encoder on the same scene (measured against Xspice: about
  * 5 against 26 MiB/s, see the README's session benchmark). So when the GLZ images of the last few seconds
- * cover at least a screenful and are barely smaller than their pixels, the advisor asks for `auto_lz`; when,
+ * cover at least a screenful (at most 1920x1080, at least 640x480 pixels) and are barely smaller than their pixels, the advisor asks for `auto_lz`; when,
  * later, the LZ images of a few seconds compress well again, it asks for `auto_glz` back, so that GLZ's
  * references into earlier images save bytes on ordinary content. A dwell time between changes keeps it from
  * flapping on mixed content. It only observes images; the channel sends the message.
@@ -20,8 +20,14 @@ import { ImageCompression, ImageType } from '../protocol/constants.js';
 export interface CompressionAdvisorOptions {
   /** Sliding window over which images are summed (ms). */
   windowMs: number;
-  /** Pixels the window must hold before a decision (a screenful, so single images decide nothing). */
+  /**
+   * Pixels the window must hold before a decision: a screenful (the primary surface's pixels, when the caller
+   * gives them) but at most this many, so single small images decide nothing and a large screen does not need
+   * seconds of full-screen frames.
+   */
   minPixels: number;
+  /** The least pixels a decision needs, whatever the screen's size. */
+  floorPixels: number;
   /** GLZ bytes per colour byte at or above which GLZ counts as not compressing. */
   incompressible: number;
   /** LZ bytes per colour byte at or below which the content counts as compressing well again. */
@@ -33,6 +39,7 @@ export interface CompressionAdvisorOptions {
 export const DEFAULT_ADVISOR_OPTIONS: CompressionAdvisorOptions = {
   windowMs: 3000,
   minPixels: 1920 * 1080,
+  floorPixels: 640 * 480,
   incompressible: 0.8,
   compressible: 0.5,
   dwellMs: 10_000,
@@ -66,10 +73,11 @@ export class CompressionAdvisor {
   }
 
   /**
-   * An image of type `type` arrived with `bytes` of payload for `pixels` pixels at time `now` (ms). Returns
-   * the compression to ask the server for, or null to leave things as they are.
+   * An image of type `type` arrived with `bytes` of payload for `pixels` pixels at time `now` (ms), on a screen
+   * (primary surface) of `screenPixels` if known. Returns the compression to ask the server for, or null to
+   * leave things as they are.
    */
-  observe(type: number, bytes: number, pixels: number, now: number): ImageCompression | null {
+  observe(type: number, bytes: number, pixels: number, now: number, screenPixels = 0): ImageCompression | null {
     const family: Family | null = type === ImageType.GlzRgb ? 'glz' : type === ImageType.LzRgb ? 'lz' : null;
     if (family === null || pixels <= 0) return null;
     this.samples.push({ at: now, family, bytes, pixels });
@@ -77,7 +85,8 @@ export class CompressionAdvisor {
     this.sums[family].pixels += pixels;
     this.expire(now);
     if (now - this.lastChange < this.options.dwellMs) return null;
-    const want = this.decide();
+    const { minPixels, floorPixels } = this.options;
+    const want = this.decide(screenPixels > 0 ? Math.max(floorPixels, Math.min(minPixels, screenPixels)) : minPixels);
     if (want === null || want === this.asked) return null;
     this.asked = want;
     this.lastChange = now;
@@ -101,9 +110,9 @@ export class CompressionAdvisor {
     }
   }
 
-  private decide(): ImageCompression | null {
+  private decide(minPixels: number): ImageCompression | null {
     const { glz, lz } = this.sums;
-    const { minPixels, incompressible, compressible } = this.options;
+    const { incompressible, compressible } = this.options;
     if (this.asked !== ImageCompression.AutoLz) {
       if (glz.pixels >= minPixels && glz.bytes >= incompressible * 3 * glz.pixels) return ImageCompression.AutoLz;
       return null;

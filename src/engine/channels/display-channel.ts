@@ -175,7 +175,8 @@ export class DisplayChannel extends Channel {
 
   private observeImage(type: number, bytes: number, pixels: number): void {
     if (!this.advisor || !this.hasServerCap(DisplayCap.PrefCompression)) return;
-    const want = this.advisor.observe(type, bytes, pixels, performance.now());
+    const screen = this.primary();
+    const want = this.advisor.observe(type, bytes, pixels, performance.now(), screen ? screen.width * screen.height : 0);
     if (want === null) return;
     this.log(
       'info',

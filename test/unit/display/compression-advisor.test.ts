@@ -35,6 +35,19 @@ describe('CompressionAdvisor', () => {
     expect(feed(a, ImageType.GlzRgb, 1.1, { start: 0, count: 40, every: 1500, pixels: SCREEN / 4 }).every((x) => x === null)).toBe(true);
   });
 
+  it('should take a screenful of a smaller screen as enough, but never less than 640x480', () => {
+    const small = new CompressionAdvisor();
+    // 1024x768: half a frame of noise does not decide, the other half does.
+    expect(small.observe(ImageType.GlzRgb, 3 * 1024 * 384, 1024 * 384, 0, 1024 * 768)).toBeNull();
+    expect(small.observe(ImageType.GlzRgb, 3 * 1024 * 384, 1024 * 384, 100, 1024 * 768)).toBe(ImageCompression.AutoLz);
+    // A 320x200 screen still needs 640x480 pixels of images.
+    const tiny = new CompressionAdvisor();
+    const screen = 320 * 200;
+    // Four full frames of the tiny screen: 256000 pixels, short of 640x480.
+    for (let i = 0; i < 4; i++) expect(tiny.observe(ImageType.GlzRgb, 3 * screen, screen, i * 10, screen)).toBeNull();
+    expect(tiny.observe(ImageType.GlzRgb, 3 * 640 * 480, 640 * 480, 100, screen)).toBe(ImageCompression.AutoLz);
+  });
+
   it('should ignore other image types (QUIC, LZ4, JPEG) for the GLZ decision', () => {
     const a = new CompressionAdvisor();
     for (const type of [ImageType.Quic, ImageType.Lz4, ImageType.Jpeg, ImageType.ZlibGlzRgb]) {
