@@ -131,6 +131,8 @@ async function openPage(browser: Browser, origin: string, client: Client): Promi
 // memory
 
 async function memory(browserCdp: CDPSession, pageCdp: CDPSession): Promise<{ heap: number; rss: number }> {
+  // After a full GC of the page, so that samples compare live objects, not garbage not yet collected.
+  await pageCdp.send('HeapProfiler.collectGarbage');
   const { metrics } = (await pageCdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
   const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
   const info = (await browserCdp.send('SystemInfo.getProcessInfo' as any)) as { processInfo: { type: string; id: number }[] };
