@@ -25,10 +25,14 @@ const unos = (l: ReturnType<typeof lastUsbListing>) => l.filter((d) => d.vendorI
 
 describe('USB faults during heavy traffic into QEMU', () => {
   let qemu: Qemu;
+  const report: string[] = [];
   beforeAll(async () => {
     qemu = await startQemu({ usbredirSlots: 2, waitForGuest: true, acmTest: ACM_BYTES });
   });
-  afterAll(() => qemu?.stop());
+  afterAll(async () => {
+    if (report.length) console.info(`USB faults:\n  ${report.join('\n  ')}`);
+    await qemu?.stop();
+  });
 
   /** Runs `fn`; when it fails, the error carries what QEMU and the page looked like then. */
   async function diagnosed<T>(what: string, page: Page | null, fn: () => Promise<T>): Promise<T> {
@@ -95,7 +99,7 @@ describe('USB faults during heavy traffic into QEMU', () => {
     await spiceTest(page, 'unplugUsb', key);
     await waitFor(async () => (await spiceTest<any>(page, 'usbStatus')).devices.find((d: any) => d.key === key)?.state === 'lost', 'the device lost', 15_000);
     await guestLost('Unplugged Uno', since);
-    expect((await spiceTest<any>(page, 'fakeUsbDevice', key)).opened).toBe(false);
+    expect(await spiceTest<any>(page, 'fakeUsbDevice', key)).toMatchObject({ opened: false, claimed: [], pendingTransfers: 0 });
     await qemuAlive();
     expect(await spiceTest(page, 'state')).toBe('connected');
     await spiceTest(page, 'disconnect');
@@ -104,9 +108,13 @@ describe('USB faults during heavy traffic into QEMU', () => {
 
   it('should release a device when the session is disconnected mid-transfer, QEMU alive', async () => {
     const { page, key, since } = await busyDevice('Disconnected Uno');
+    const t0 = Date.now();
     await spiceTest(page, 'disconnect');
+    const took = Date.now() - t0;
     await waitFor(async () => page.workers().length === 0, 'the engine worker to end', 10_000);
+    report.push(`disconnect() mid-loopback resolved in ${took} ms, worker gone ${Date.now() - t0} ms after the call`);
     await waitFor(async () => !(await spiceTest<any>(page, 'fakeUsbDevice', key)).opened, 'the fake device closed', 10_000);
+    expect(await spiceTest<any>(page, 'fakeUsbDevice', key)).toMatchObject({ opened: false, claimed: [], pendingTransfers: 0 });
     await guestLost('Disconnected Uno', since);
     await qemuAlive();
     await page.close();
@@ -114,9 +122,12 @@ describe('USB faults during heavy traffic into QEMU', () => {
 
   it('should release a device when the element leaves the page mid-transfer, QEMU alive', async () => {
     const { page, key, since } = await busyDevice('Removed Uno');
+    const t0 = Date.now();
     await spiceTest(page, 'remove');
     await waitFor(async () => page.workers().length === 0, 'the engine worker to end', 10_000);
+    report.push(`element removed mid-loopback: worker gone ${Date.now() - t0} ms later`);
     await waitFor(async () => !(await spiceTest<any>(page, 'fakeUsbDevice', key)).opened, 'the fake device closed', 10_000);
+    expect(await spiceTest<any>(page, 'fakeUsbDevice', key)).toMatchObject({ opened: false, claimed: [], pendingTransfers: 0 });
     await guestLost('Removed Uno', since);
     await qemuAlive();
     await page.close();
@@ -130,7 +141,10 @@ describe('USB faults during heavy traffic into QEMU', () => {
     // The VM's server still serves: a new session takes a device on the same slots.
     const next = await busyDevice('Next Uno');
     await qemuAlive();
+    // ...and ends mid-transfer too (the second disconnect of this VM's server).
     await spiceTest(next.page, 'disconnect');
+    await guestLost('Next Uno', next.since);
+    await qemuAlive();
     await next.page.close();
   });
 
