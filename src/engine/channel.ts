@@ -101,6 +101,11 @@ export abstract class Channel {
     });
   }
 
+  /** Bytes the socket has queued but not sent yet (WebSocket.bufferedAmount; 0 when closed). */
+  protected get bufferedAmount(): number {
+    return this.transport?.buffered ?? 0;
+  }
+
   /** Resolves once the socket of a closed channel is really gone (see Transport.ended). */
   get socketEnded(): Promise<void> {
     return this.ended;

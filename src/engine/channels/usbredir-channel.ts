@@ -110,7 +110,13 @@ export class UsbredirChannel extends Channel {
   attach(device: UsbDeviceLike, options: UsbHostOptions): UsbHost {
     if (!this.free) throw new Error(`usbredir channel ${this.id} cannot take a device now`);
     this.spentLink = true;
-    const host = new UsbHost(device, { send: (bytes) => this.sendStream(bytes) }, { later: (fn, ms) => void setTimeout(fn, ms), ...options });
+    const host = new UsbHost(
+      device,
+      // The backlog (queued here and in the WebSocket) holds back the host's IN transfers: a device that
+      // produces faster than the link drains does not grow memory without bound.
+      { send: (bytes) => this.sendStream(bytes), backlog: () => this.outboxBytes + this.bufferedAmount },
+      { later: (fn, ms) => void setTimeout(fn, ms), ...options },
+    );
     this.host = host;
     // start() sends our hello synchronously, before it waits for the device.
     void host.start();

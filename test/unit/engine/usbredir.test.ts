@@ -8,8 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../src/api/engine-api.js';
 import type { UsbEngineStatus } from '../../../src/api/usb.js';
 import { openUsbDevicePort, type UsbDevicePortHandle } from '../../../src/controllers/usb-device-port.js';
-import { decompressSpicevmcData, SPICEVMC_MAX_CHUNK } from '../../../src/engine/channels/usbredir-channel.js';
+import { decompressSpicevmcData, SPICEVMC_MAX_CHUNK, USBREDIR_CLOSE_DRAIN_MS } from '../../../src/engine/channels/usbredir-channel.js';
 import { Session } from '../../../src/engine/session.js';
+import type { TransportFactory } from '../../../src/engine/transport.js';
 import { ProtocolError } from '../../../src/protocol/errors.js';
 import { LinkErr, MainMsg, SpicevmcMsg, SpicevmcMsgc } from '../../../src/protocol/constants.js';
 import { Writer } from '../../../src/protocol/writer.js';
@@ -118,10 +119,14 @@ afterEach(async () => {
 });
 
 /** A session whose server lists `list`; usbredir connections answer like QEMU (hello right after the link). */
-async function connect(list: [number, number][], options: { usb?: { mode: 'native' | 'disabled'; disabledReason?: string }; filter?: string } = {}) {
+async function connect(
+  list: [number, number][],
+  options: { usb?: { mode: 'native' | 'disabled'; disabledReason?: string }; filter?: string; wrap?: (factory: TransportFactory) => TransportFactory } = {},
+) {
   const net = fakeNetwork();
   const events: EngineEvent[] = [];
-  const session = new Session({ url: 'ws://test', password: '', linkTimeoutMs: 2000, ...(options.usb ? { usb: options.usb } : {}) }, (e) => events.push(e), net.factory);
+  const factory = options.wrap ? options.wrap(net.factory) : net.factory;
+  const session = new Session({ url: 'ws://test', password: '', linkTimeoutMs: 2000, ...(options.usb ? { usb: options.usb } : {}) }, (e) => events.push(e), factory);
   void session.start();
   const main = net.connections[0]!;
   await linked(main);
@@ -472,6 +477,55 @@ describe('usbredir channels', () => {
     ]);
     expect(after.slice(0, 2).map((p) => (p as { status: number }).status)).toEqual([UsbredirStatus.Cancelled, UsbredirStatus.Cancelled]);
     await until('the device to be closed', () => !dev.device.opened);
+  });
+
+  it('should report disconnected only once the usbredir socket that carried a device has ended (its close handshake), at most USBREDIR_CLOSE_DRAIN_MS', async () => {
+    // Each socket ends when the test says (the WebSocket's close event after the server's close frame).
+    const ends: (() => void)[] = [];
+    const wrap =
+      (factory: TransportFactory): TransportFactory =>
+      (url, handlers) => {
+        const t = factory(url, handlers);
+        const ended = new Promise<void>((resolve) => ends.push(resolve));
+        return { send: (b) => t.send(b), close: () => t.close(), buffered: 0, ended };
+      };
+    const { session, qemu, events, net } = await connect(
+      [
+        [9, 0],
+        [9, 1],
+      ],
+      { wrap },
+    );
+    const dev = fakeDevice();
+    await session.usb.redirect(dev.key, dev.port());
+    const q = qemu(0)!;
+    const disconnected = () => events.filter((e) => e.type === 'disconnected');
+    session.disconnect();
+    // Every socket is closed at once, device_disconnect went out before the close, but the event waits.
+    expect(net.connections.every((c) => c.closed)).toBe(true);
+    q.take();
+    expect(q.received.at(-1)).toEqual({ type: T.DeviceDisconnect, id: 0n });
+    await settle(20);
+    expect(disconnected()).toEqual([]);
+    // Sockets of channels that never carried a device (main, channel 1) are not waited for.
+    const carried = net.connections.indexOf(q.conn);
+    ends.forEach((end, i) => i !== carried && end());
+    await settle(20);
+    expect(disconnected()).toEqual([]);
+    ends[carried]!();
+    await session.closed;
+    expect(disconnected()).toEqual([{ type: 'disconnected', code: 'client', reason: 'disconnected by the client', clean: true }]);
+
+    // A socket that never ends holds the event back for the bound only.
+    ends.length = 0;
+    const second = await connect([[9, 0]], { wrap });
+    const dev2 = fakeDevice('SC0002');
+    await second.session.usb.redirect(dev2.key, dev2.port());
+    const t0 = Date.now();
+    second.session.disconnect();
+    await second.session.closed;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(USBREDIR_CLOSE_DRAIN_MS - 20);
+    expect(second.events.filter((e) => e.type === 'disconnected')).toHaveLength(1);
   });
 
   it('should keep the session when the usbredir stream breaks, and re-link the channel', async () => {
