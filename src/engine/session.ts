@@ -246,12 +246,22 @@ export class Session {
     if (this.state === 'disconnected' || !entry || entry.channel !== channel) return;
     const carried = channel instanceof UsbredirChannel && channel.spent;
     channel.close();
-    if (carried) this.trackUsbSocket(channel.socketEnded);
     const fresh = this.createChannel(channel.type, channel.id);
     entry.channel = fresh;
     entry.info.state = 'linking';
     delete entry.info.error;
-    fresh.open();
+    if (!carried) return fresh.open();
+    // A usbredir link that carried a device: the fresh link waits until the old socket has ended (its close
+    // handshake: spice-server has let go of the old connection and its chardev), at most
+    // USBREDIR_CLOSE_DRAIN_MS, instead of overlapping it (spice-server refuses a second link meanwhile anyway).
+    const ended = channel.socketEnded;
+    this.trackUsbSocket(ended);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, USBREDIR_CLOSE_DRAIN_MS)));
+    void Promise.race([ended, bound]).then(() => {
+      clearTimeout(timer);
+      if (this.state !== 'disconnected' && entry.channel === fresh) fresh.open();
+    });
   }
 
   /** The display channels' primary surfaces and stats (for screenshots, tests and diagnostics). */

@@ -528,16 +528,42 @@ describe('usbredir channels', () => {
     expect(second.events.filter((e) => e.type === 'disconnected')).toHaveLength(1);
   });
 
+  it('should link the next usbredir channel only once the old socket that carried a device has ended', async () => {
+    // The n-th transport is the n-th fake connection; each ends when the test says.
+    const ends: (() => void)[] = [];
+    const wrap =
+      (factory: TransportFactory): TransportFactory =>
+      (url, handlers) => {
+        const t = factory(url, handlers);
+        const ended = new Promise<void>((resolve) => ends.push(resolve));
+        return { send: (b) => t.send(b), close: () => t.close(), buffered: 0, ended };
+      };
+    const { session, qemu, net } = await connect([[9, 0]], { wrap });
+    const dev = fakeDevice();
+    await session.usb.redirect(dev.key, dev.port());
+    const old = qemu(0)!.conn;
+    const opened = net.connections.length;
+    expect(await session.usb.release(dev.key)).toEqual({ ok: true });
+    expect(old.closed).toBe(true);
+    await settle(30);
+    expect(net.connections.length).toBe(opened); // not while the old socket is still closing
+    ends[net.connections.indexOf(old)]!();
+    await until('the fresh link', () => net.connections.length > opened);
+  });
+
   it('should keep the session when the usbredir stream breaks, and re-link the channel', async () => {
-    const { session, qemu, events, lastUsb, linkAll } = await connect([[9, 0]]);
+    const { session, qemu, events, lastUsb, linkAll, net } = await connect([[9, 0]]);
     const dev = fakeDevice();
     await session.usb.redirect(dev.key, dev.port());
     const q = qemu(0)!;
+    const opened = net.connections.length;
     // A packet type no guest may send: the usbredir stream cannot be trusted any more.
     q.conn.message(SpicevmcMsg.Data, new Writer().u32(1).u32(10).u64(0n).bytes(new Uint8Array(10)).finish());
     await until('the device to be given back', () => lastUsb().devices[0]?.state === 'available');
     expect(events.some((e) => e.type === 'disconnected')).toBe(false);
     expect(lastUsb().devices[0]!.reason).toMatch(/protocol error/);
+    // The fresh link opens once the old socket has ended (at once here).
+    await until('the fresh link', () => net.connections.length > opened);
     await linkAll();
     await until('the channel back', () => lastUsb().channels.free === 1);
   });
