@@ -351,25 +351,28 @@ say "GUEST AGENT-PORT $agentdev"
 
 # ---- CDC-ACM loopback test -----------------------------------------------------
 acm_test() {
-  dev=$1; n=$2
+  # Files of its own per test (id $3): a test of a device that just went may still be ending when the next
+  # device's test starts, maybe on the same tty name.
+  dev=$1; n=$2; f=/tmp/acm.$3
   say "ACM DEVICE $dev"
   if [ "$n" -gt 0 ] 2>/dev/null; then
     exec 4<>"$dev"
     stty raw -echo -ixon -ixoff <&4 2>/dev/null
     # payload: /etc/acm-pattern (bytes 0..255) repeated, cut to n bytes
-    cp /etc/acm-pattern /tmp/acm.pat
-    while [ "$(stat -c %s /tmp/acm.pat)" -lt "$n" ]; do
-      cat /tmp/acm.pat /tmp/acm.pat > /tmp/acm.pat2; mv /tmp/acm.pat2 /tmp/acm.pat
+    cp /etc/acm-pattern $f.pat
+    while [ "$(stat -c %s $f.pat)" -lt "$n" ]; do
+      cat $f.pat $f.pat > $f.pat2; mv $f.pat2 $f.pat
     done
-    head -c "$n" /tmp/acm.pat > /tmp/acm.tx
-    rm -f /tmp/acm.pat /tmp/acm.rx
-    timeout 20 head -c "$n" <&4 > /tmp/acm.rx &
+    head -c "$n" $f.pat > $f.tx
+    rm -f $f.pat $f.rx
+    timeout 20 head -c "$n" <&4 > $f.rx &
     reader=$!
-    timeout 20 cat /tmp/acm.tx >&4
-    say "ACM SENT $n $(md5sum < /tmp/acm.tx | cut -d' ' -f1)"
+    timeout 20 cat $f.tx >&4
+    say "ACM SENT $n $(md5sum < $f.tx | cut -d' ' -f1)"
     wait $reader
-    say "ACM RESULT $(stat -c %s /tmp/acm.rx) $(md5sum < /tmp/acm.rx | cut -d' ' -f1)"
+    say "ACM RESULT $(stat -c %s $f.rx) $(md5sum < $f.rx | cut -d' ' -f1)"
     exec 4<&-
+    rm -f $f.tx $f.rx
   fi
   say "ACM DONE $dev"
 }
@@ -394,7 +397,7 @@ while :; do
     [ -e "$t" ] || continue
     case " $acm_seen " in *" $t "*) continue ;; esac
     acm_seen="$acm_seen $t"
-    acm_test "$t" "$acmtest" &
+    acm_test "$t" "$acmtest" "$tick" &
   done
   # forget ttys that went away so a re-plugged device is tested again
   keep=""

@@ -35,6 +35,7 @@ const NOTIFY_SEVERITY = ['info', 'warn', 'error'] as const;
 
 export abstract class Channel {
   private transport: Transport | null = null;
+  private ended: Promise<void> = Promise.resolve();
   private phase: Phase = 'idle';
   private readonly queue = new ByteQueue();
   private framer: Framer | null = null;
@@ -100,11 +101,22 @@ export abstract class Channel {
     });
   }
 
+  /** Bytes the socket has queued but not sent yet (WebSocket.bufferedAmount; 0 when closed). */
+  protected get bufferedAmount(): number {
+    return this.transport?.buffered ?? 0;
+  }
+
+  /** Resolves once the socket of a closed channel is really gone (see Transport.ended). */
+  get socketEnded(): Promise<void> {
+    return this.ended;
+  }
+
   /** Closes the socket; no failure is reported. */
   close(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     clearTimeout(this.linkTimer);
+    this.ended = this.transport?.ended ?? Promise.resolve();
     this.transport?.close();
     this.transport = null;
     this.queue.clear();

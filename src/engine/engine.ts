@@ -36,9 +36,13 @@ export class Engine implements EngineApi {
     await session.start();
   }
 
+  /** Ends the session; resolves once it reported `disconnected` (usbredir sockets closed, see Session.fail). */
   async disconnect(): Promise<void> {
-    this.session?.disconnect();
+    const session = this.session;
     this.session = null;
+    if (!session) return;
+    session.disconnect();
+    await session.closed;
   }
 
   async openSockets(): Promise<number> {

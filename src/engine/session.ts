@@ -29,6 +29,7 @@ import { InputsChannel } from './channels/inputs-channel.js';
 import { channelFactories } from './channels/registry.js';
 import type { TransportFactory } from './transport.js';
 import { UsbManager } from './usb-manager.js';
+import { USBREDIR_CLOSE_DRAIN_MS, UsbredirChannel } from './channels/usbredir-channel.js';
 import { MonitorRegistry } from './monitors.js';
 import { EngineAgent } from './agent.js';
 
@@ -57,6 +58,8 @@ export class Session {
   /** The guest agent, spoken over the main channel. */
   readonly agent: EngineAgent;
   readonly done: Promise<void>;
+  /** Resolves once the session ended and its usbredir sockets were let go (see fail()). */
+  closed: Promise<void> = new Promise(() => {});
 
   constructor(
     options: ConnectOptions,
@@ -162,10 +165,37 @@ export class Session {
     this.context.glz.clear();
     this.usb.shutdown();
     this.agent.session.agentDisconnected(); // pending clipboard reads and transfers end now
+    // usbredir channels first, each after its device_disconnect (queued by shutdown, flushed by close()).
+    // A usbredir channel that carried a device is given time to end its socket with the close handshake:
+    // spice-server 0.15.1 aborts QEMU when a usbredir socket drops while it is still handing our last data to
+    // the chardev (char-device.cpp write_buffer_release assertion), and the page terminates this worker, which
+    // drops every socket, as soon as `disconnected` is out. Its close frame comes back once spice-server has
+    // read everything before it, so the event waits for that, at most USBREDIR_CLOSE_DRAIN_MS.
+    for (const { channel } of this.channels.values()) {
+      if (!(channel instanceof UsbredirChannel) || channel.closed) continue;
+      const carried = channel.spent;
+      channel.close();
+      if (carried) this.trackUsbSocket(channel.socketEnded);
+    }
+    // Also the sockets of usbredir channels replaced a moment ago (a device that just left), still closing.
+    const draining = [...this.usbSocketsClosing];
     this.main.close();
     for (const entry of this.channels.values()) entry.channel?.close();
-    this.emit({ type: 'disconnected', code, reason, clean: code === DisconnectCode.Client });
-    this.settle();
+    const end = () => {
+      this.emit({ type: 'disconnected', code, reason, clean: code === DisconnectCode.Client });
+      this.settle();
+    };
+    if (!draining.length) {
+      end();
+      this.closed = Promise.resolve();
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, USBREDIR_CLOSE_DRAIN_MS)));
+    this.closed = Promise.race([Promise.all(draining).then(() => undefined), bound]).then(() => {
+      clearTimeout(timer);
+      end();
+    });
   }
 
   private onInit(init: MainInit): void {
@@ -203,15 +233,35 @@ export class Session {
    * Closes `channel` and links a fresh channel of the same type and id in its place (a usbredir channel
    * needs a new chardev connection in QEMU for every device). Ignored once the session ended.
    */
+  /** Sockets of usbredir channels that carried a device, closed and not yet ended (see fail()). */
+  private readonly usbSocketsClosing = new Set<Promise<void>>();
+
+  private trackUsbSocket(ended: Promise<void>): void {
+    this.usbSocketsClosing.add(ended);
+    void ended.then(() => this.usbSocketsClosing.delete(ended));
+  }
+
   relinkChannel(channel: Channel): void {
     const entry = this.channels.get(channel.describe());
     if (this.state === 'disconnected' || !entry || entry.channel !== channel) return;
+    const carried = channel instanceof UsbredirChannel && channel.spent;
     channel.close();
     const fresh = this.createChannel(channel.type, channel.id);
     entry.channel = fresh;
     entry.info.state = 'linking';
     delete entry.info.error;
-    fresh.open();
+    if (!carried) return fresh.open();
+    // A usbredir link that carried a device: the fresh link waits until the old socket has ended (its close
+    // handshake: spice-server has let go of the old connection and its chardev), at most
+    // USBREDIR_CLOSE_DRAIN_MS, instead of overlapping it (spice-server refuses a second link meanwhile anyway).
+    const ended = channel.socketEnded;
+    this.trackUsbSocket(ended);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, USBREDIR_CLOSE_DRAIN_MS)));
+    void Promise.race([ended, bound]).then(() => {
+      clearTimeout(timer);
+      if (this.state !== 'disconnected' && entry.channel === fresh) fresh.open();
+    });
   }
 
   /** The display channels' primary surfaces and stats (for screenshots, tests and diagnostics). */

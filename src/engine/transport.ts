@@ -15,6 +15,11 @@ export interface Transport {
   close(): void;
   /** Bytes queued but not yet sent (WebSocket.bufferedAmount). */
   readonly buffered: number;
+  /**
+   * Resolves once the connection is really gone (after close(): when the server answered the close frame or
+   * the connection dropped), not when close() was called. Optional: scripted transports may leave it out.
+   */
+  readonly ended?: Promise<void>;
 }
 
 export type TransportFactory = (url: string, handlers: TransportHandlers) => Transport;
@@ -29,9 +34,11 @@ export const webSocketTransport: TransportFactory = (url, handlers) => {
   } catch (e) {
     // A malformed URL or a port the browser blocks throws synchronously: report it like a failed open.
     queueMicrotask(() => handlers.onClose({ opened: false, reason: `invalid WebSocket URL ${url}: ${(e as Error).message}` }));
-    return { send() {}, close() {}, buffered: 0 };
+    return { send() {}, close() {}, buffered: 0, ended: Promise.resolve() };
   }
   ws.binaryType = 'arraybuffer';
+  // Its own listener: finish() detaches the handlers at close(), the socket itself ends later.
+  const ended = new Promise<void>((resolve) => ws.addEventListener('close', () => resolve(), { once: true }));
   const finish = (reason: string) => {
     if (closed) return;
     closed = true;
@@ -59,5 +66,6 @@ export const webSocketTransport: TransportFactory = (url, handlers) => {
     get buffered() {
       return ws.bufferedAmount;
     },
+    ended,
   };
 };

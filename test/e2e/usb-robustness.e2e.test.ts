@@ -1,10 +1,10 @@
 /**
  * USB faults end to end: a real QEMU (two usb-redir slots, the test guest running its 4 MiB CDC-ACM loopback
  * on every tty that appears) and high-speed fake CDC-ACM devices on the page whose faults the tests inject
- * in the middle of the loopback: the device vanishing, an endpoint stalling, transfers hanging, and the
- * page being closed or the console disconnected during the traffic. Each test checks what the guest saw
- * (its serial log), what the page reports, that nothing stays claimed or open on the fake, and that QEMU
- * lives on and takes the next device.
+ * in the middle of the loopback: the device vanishing, an endpoint stalling, transfers hanging, a descriptor
+ * read failing. Each test checks what the guest saw (its serial log), what the page reports, that nothing
+ * stays claimed or open on the fake, and that QEMU lives on and takes the next device. The session ending
+ * mid-transfer (disconnect(), element removed, page closed, the network resetting) is usb-faults.e2e.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -231,38 +231,6 @@ describe('USB faults against QEMU', () => {
     );
     expect(await spiceTest(page, 'releaseUsb', key)).toEqual({ ok: true });
     expect(await fake(page, key)).toMatchObject({ opened: false, claimed: [], pendingTransfers: 0 });
-  });
-
-  it('should keep QEMU alive when the console disconnects during heavy traffic, and redirect again after', async () => {
-    await releaseAll(page);
-    const since = (await qemu.serialLog()).length;
-    const key = await redirectNew(page, qemu, 'Disconnect Uno', since);
-    await waitForWritten(page, key, 512 * 1024);
-    await spiceTest(page, 'disconnect');
-    await expectQemuAlive(qemu);
-    await waitForGuestDevice(qemu, 'Disconnect Uno', false, since, 30_000);
-    expect(await fake(page, key)).toMatchObject({ opened: false, claimed: [], pendingTransfers: 0 });
-    report.push(`disconnect() mid-loopback: QEMU running, guest ${(await acmLines(qemu, since)).join(' | ')}`);
-    await page.close();
-    page = await connectedPage(qemu);
-    const next = (await qemu.serialLog()).length;
-    await redirectNew(page, qemu, 'After Disconnect', next);
-    await expectLoopback(qemu, next);
-  });
-
-  it('should keep QEMU alive when the page is closed mid-transfer, and let the next session redirect', async () => {
-    const since = (await qemu.serialLog()).length;
-    const key = await redirectNew(page, qemu, 'Closing Uno', since);
-    // The previous test's device is still redirected too: two devices' traffic when the page goes.
-    await waitForWritten(page, key, 512 * 1024);
-    await page.close();
-    await expectQemuAlive(qemu);
-    await waitForGuestDevice(qemu, 'Closing Uno', false, since, 30_000);
-    report.push(`page.close() mid-loopback: QEMU running, guest ${(await acmLines(qemu, since)).join(' | ')}`);
-    page = await connectedPage(qemu);
-    const next = (await qemu.serialLog()).length;
-    await redirectNew(page, qemu, 'After Close', next);
-    await expectLoopback(qemu, next);
     await expectQemuAlive(qemu);
   });
 });

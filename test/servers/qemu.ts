@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureGuest } from './guest.js';
 import { findFreePort, isPortOpen } from './ports.js';
-import { collect, registerTempDir, spawnTracked, terminate, unregisterTempDir, waitFor, type Tracked } from './procs.js';
+import { collect, execTracked, registerTempDir, spawnTracked, terminate, unregisterTempDir, waitFor, type Tracked } from './procs.js';
 
 export interface QemuOptions {
   /** Number of QXL devices: the first is `-vga qxl`, each further one `-device qxl` (default 1). */
@@ -70,6 +70,14 @@ export interface Qemu {
   waitForSerial(re: RegExp, timeoutMs?: number, since?: number): Promise<RegExpMatchArray>;
   /** Sends one QMP command and resolves with its "return" value (rejects on "error"). */
   qmp(execute: string, args?: Record<string, unknown>): Promise<unknown>;
+  /** The last 256 KiB of QEMU's stderr (spice-server logs there; G_MESSAGES_DEBUG=Spice makes it talk). */
+  stderr(): string;
+  /**
+   * What a failing test should print about the machine: the process alive or not, QMP query-status and
+   * query-chardev (each bounded), whether the SPICE port accepts a connection and answers a link, the threads'
+   * stacks (gdb, when installed) and the tail of stderr. Never throws.
+   */
+  diagnose(): Promise<string>;
   /** Kills QEMU and removes tmpDir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -178,7 +186,7 @@ async function startOnce(opts: QemuOptions, kernel: string, initrd: string): Pro
 
   const proc: Tracked = spawnTracked('qemu-system-x86_64', args, { cwd: tmpDir, watchdogRemoves: tmpDir });
   const out = collect(proc.child.stdout, 64 * 1024);
-  const err = collect(proc.child.stderr, 64 * 1024);
+  const err = collect(proc.child.stderr, 256 * 1024);
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
@@ -239,8 +247,83 @@ async function startOnce(opts: QemuOptions, kernel: string, initrd: string): Pro
     serialLog,
     waitForSerial,
     qmp: (execute, qargs) => qmpCommand(qmpPath, execute, qargs),
+    stderr: err,
+    diagnose: () => diagnoseQemu(proc, qmpPath, port, err),
     stop,
   };
+}
+
+const settle = async (what: string, p: Promise<unknown>): Promise<string> => {
+  try {
+    return `${what}: ${JSON.stringify(await p)}`;
+  } catch (e) {
+    return `${what}: FAILED ${(e as Error).message}`;
+  }
+};
+
+/**
+ * Connects to the SPICE port and sends a link message for the main channel (SpiceLinkHeader "REDQ" 2.2 and
+ * an 18-byte SpiceLinkMess with no capabilities); resolves with what came back within `ms`.
+ */
+export function probeSpiceLink(port: number, ms = 5000): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ port, host: '127.0.0.1' });
+    let connected = false;
+    let got = Buffer.alloc(0);
+    const done = (why: string) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(
+        `${connected ? 'TCP connected' : 'TCP not connected'}; ${why}; ${got.length} bytes back${got.length >= 4 ? ` (magic ${got.subarray(0, 4).toString('latin1')})` : ''}`,
+      );
+    };
+    const timer = setTimeout(() => done(`no link reply within ${ms} ms`), ms);
+    sock.on('connect', () => {
+      connected = true;
+      const head = Buffer.alloc(16);
+      head.write('REDQ', 0, 'latin1');
+      head.writeUInt32LE(2, 4);
+      head.writeUInt32LE(2, 8);
+      head.writeUInt32LE(18, 12);
+      const mess = Buffer.alloc(18);
+      mess.writeUInt32LE(0, 0); // connection_id
+      mess[4] = 1; // main
+      mess[5] = 0;
+      mess.writeUInt32LE(0, 6);
+      mess.writeUInt32LE(0, 10);
+      mess.writeUInt32LE(18, 14); // caps_offset
+      sock.write(Buffer.concat([head, mess]));
+    });
+    sock.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      if (got.length >= 16) done('link reply');
+    });
+    sock.on('error', (e) => done(`error ${e.message}`));
+    sock.on('close', () => done('closed by the server'));
+  });
+}
+
+async function diagnoseQemu(proc: Tracked, qmpPath: string, port: number, err: () => string): Promise<string> {
+  const lines = [`--- QEMU diagnosis (pid ${proc.pid}, ${proc.hasExited ? 'EXITED' : 'running'})`];
+  if (!proc.hasExited) {
+    lines.push(await settle('query-status', qmpCommand(qmpPath, 'query-status', undefined, 5000)));
+    lines.push(await settle('query-chardev', qmpCommand(qmpPath, 'query-chardev', undefined, 5000)));
+    lines.push(`SPICE link probe: ${await probeSpiceLink(port)}`);
+    try {
+      const r = await execTracked('gdb', ['-p', String(proc.pid), '-batch', '-nx', '-ex', 'thread apply all bt 25'], { timeoutMs: 60_000 });
+      lines.push(
+        '--- gdb thread stacks',
+        r.stdout
+          .split('\n')
+          .filter((l) => /^(Thread|#)/.test(l))
+          .join('\n'),
+      );
+    } catch (e) {
+      lines.push(`gdb: ${(e as Error).message}`);
+    }
+  }
+  lines.push('--- stderr (tail)', err().slice(-6000));
+  return lines.join('\n');
 }
 
 /** One QMP exchange over the unix socket: greeting, qmp_capabilities, the command. */

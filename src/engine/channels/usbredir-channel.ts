@@ -31,6 +31,13 @@ export const SPICEVMC_MAX_UNCOMPRESSED = 16 * 1024 * 1024;
 /** Outgoing stream bytes go out in messages of at most this size (spice-server reads its chardev in 64 KiB). */
 export const SPICEVMC_MAX_CHUNK = 64 * 1024;
 
+/**
+ * How long a session that ends waits for the usbredir sockets that carried a device to finish their close
+ * handshake before it reports `disconnected` (and the page drops the worker with its sockets). Below the
+ * page's one-second wait for the engine's disconnect().
+ */
+export const USBREDIR_CLOSE_DRAIN_MS = 750;
+
 /** Bytes kept from QEMU before a host is attached: its hello, and nothing else should come. */
 const MAX_EARLY_BYTES = 64 * 1024;
 
@@ -103,7 +110,13 @@ export class UsbredirChannel extends Channel {
   attach(device: UsbDeviceLike, options: UsbHostOptions): UsbHost {
     if (!this.free) throw new Error(`usbredir channel ${this.id} cannot take a device now`);
     this.spentLink = true;
-    const host = new UsbHost(device, { send: (bytes) => this.sendStream(bytes) }, { later: (fn, ms) => void setTimeout(fn, ms), ...options });
+    const host = new UsbHost(
+      device,
+      // The backlog (queued here and in the WebSocket) holds back the host's IN transfers: a device that
+      // produces faster than the link drains does not grow memory without bound.
+      { send: (bytes) => this.sendStream(bytes), backlog: () => this.outboxBytes + this.bufferedAmount },
+      { later: (fn, ms) => void setTimeout(fn, ms), ...options },
+    );
     this.host = host;
     // start() sends our hello synchronously, before it waits for the device.
     void host.start();

@@ -92,6 +92,8 @@ export class BulkTransfers {
     const ctx = this.ctx;
     while (q.live.length && q.stash.length) this.deliver(q, q.live.shift()!, q.stash.shift()!);
     while (q.inflight < q.live.length) {
+      // The link to the guest is backed up: read nothing more from the device until it drains.
+      if (!ctx.mayStartIn(`bulk ${endpoint}`, () => this.serve(endpoint, q))) return;
       const length = q.live[q.inflight]!.length;
       const epoch = q.epoch;
       q.inflight++;

@@ -32,4 +32,9 @@ export interface HostContext {
   epMaxPacket(endpoint: number): number;
   /** Bytes the sink has accepted but not yet put on the wire. */
   backlog(): number;
+  /**
+   * Whether an IN transfer may start now (the sink is not backed up); if not, `resume` runs (keyed per queue
+   * or stream) once it drained. See InGate.
+   */
+  mayStartIn(key: string, resume: () => void): boolean;
 }

@@ -7,7 +7,10 @@ import { UsbredirCap, type UsbredirSpeed } from '../usbredir/index.js';
 /** Where the host writes usbredir bytes (a spicevmc channel, a TCP socket in tests). */
 export interface UsbredirSink {
   send(bytes: Uint8Array): void;
-  /** Bytes accepted by send() but not yet on the wire; iso IN data is dropped while this is high. */
+  /**
+   * Bytes accepted by send() but not yet on the wire (the channel's queue and WebSocket.bufferedAmount):
+   * while this is high, iso IN data is dropped and no other IN transfer starts (see InGate).
+   */
   backlog?(): number;
 }
 
@@ -39,6 +42,11 @@ export interface UsbHostOptions {
   maxPendingOutBytes?: number;
   /** Sink backlog in bytes above which iso IN packets are dropped (default 1 MiB). */
   maxIsoBacklog?: number;
+  /**
+   * Sink backlog in bytes above which no new bulk IN, interrupt receiving or bulk receiving transfer starts
+   * until it drained (default 1 MiB; needs `later`, which polls the backlog while held back).
+   */
+  maxInBacklog?: number;
   /** How long ending the host waits for the device to release its interfaces and close (default 3000 ms). */
   closeTimeoutMs?: number;
   /** setTimeout (this module compiles without timer globals); without it closing the device is not bounded. */

@@ -205,6 +205,8 @@ export class Streams {
   private pump(loop: StreamLoop): void {
     const ctx = this.ctx;
     while (loop.started && ctx.attached && loop.inflight < loop.target) {
+      // Iso IN keeps its pace and drops data instead (below); the others pause while the link is backed up.
+      if (loop.kind !== 'iso' && !ctx.mayStartIn(`stream ${loop.endpoint}`, () => this.pump(loop))) return;
       loop.inflight++;
       const epoch = loop.epoch;
       const ep = loop.endpoint & 0x0f;

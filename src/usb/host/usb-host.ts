@@ -32,12 +32,15 @@ import type { HostContext } from './context.js';
 import { handleControl } from './control.js';
 import { DeviceGate, errorMessage, errorName, isDeviceLoss, statusOfError } from './device-calls.js';
 import { DeviceModel } from './device-model.js';
+import { InGate } from './in-gate.js';
 import { PendingRequests } from './pending.js';
 import { DEFAULT_USB_HOST_VERSION, USB_HOST_CAPS, type UsbHostEvent, type UsbHostOptions, type UsbHostState, type UsbredirSink } from './options.js';
 import { Streams } from './streams.js';
 
 const INTERRUPT_TRANSFERS = 2;
 const DEFAULT_CLOSE_TIMEOUT_MS = 3000;
+/** Sink backlog above which IN transfers wait (spice-server stops reading its chardev at 1 MiB queued, too). */
+const DEFAULT_MAX_IN_BACKLOG = 1024 * 1024;
 
 export class UsbHost {
   readonly device: UsbDeviceLike;
@@ -68,6 +71,8 @@ export class UsbHost {
   private readonly finishedPromise = new Promise<void>((resolve) => (this.markFinished = resolve));
   /** Nothing is sent any more (protocol error, or released with the channel gone). */
   private muted = false;
+  /** Holds back IN transfers while the sink is backed up. */
+  private readonly inGate: InGate;
 
   constructor(device: UsbDeviceLike, sink: UsbredirSink, options: UsbHostOptions = {}) {
     this.device = device;
@@ -81,6 +86,7 @@ export class UsbHost {
     this.model = new DeviceModel(device, (m) => this.warn(m));
     this.claims = new ClaimedInterfaces(device);
     this.pending = new PendingRequests(options.maxPendingRequests ?? 1024, options.maxPendingOutBytes ?? 16 * 1024 * 1024, (m) => this.warn(m));
+    this.inGate = new InGate(() => this.sink.backlog?.() ?? 0, options.maxInBacklog ?? DEFAULT_MAX_IN_BACKLOG, options.later);
     this.ctx = this.context();
     this.bulk = new BulkTransfers(this.ctx);
     this.streams = new Streams(this.ctx, { maxIsoBacklog: options.maxIsoBacklog ?? 1024 * 1024 });
@@ -222,6 +228,7 @@ export class UsbHost {
       epType: (endpoint) => this.model.epType(endpoint),
       epMaxPacket: (endpoint) => this.model.epMaxPacket(endpoint),
       backlog: () => this.sink.backlog?.() ?? 0,
+      mayStartIn: (key, resume) => this.inGate.open(key, resume),
     };
   }
 
@@ -357,6 +364,7 @@ export class UsbHost {
    */
   private async teardown(state: UsbHostState, reason: string, status: number, notify: boolean): Promise<void> {
     const wasAttached = this.attached;
+    this.inGate.clear();
     this.abandonAll(status);
     this.streams.stopAll();
     if (wasAttached && notify) this.send({ type: UsbredirType.DeviceDisconnect, id: 0n });

@@ -8,8 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../src/api/engine-api.js';
 import type { UsbEngineStatus } from '../../../src/api/usb.js';
 import { openUsbDevicePort, type UsbDevicePortHandle } from '../../../src/controllers/usb-device-port.js';
-import { decompressSpicevmcData, SPICEVMC_MAX_CHUNK } from '../../../src/engine/channels/usbredir-channel.js';
+import { decompressSpicevmcData, SPICEVMC_MAX_CHUNK, USBREDIR_CLOSE_DRAIN_MS } from '../../../src/engine/channels/usbredir-channel.js';
 import { Session } from '../../../src/engine/session.js';
+import type { TransportFactory } from '../../../src/engine/transport.js';
 import { ProtocolError } from '../../../src/protocol/errors.js';
 import { LinkErr, MainMsg, SpicevmcMsg, SpicevmcMsgc } from '../../../src/protocol/constants.js';
 import { Writer } from '../../../src/protocol/writer.js';
@@ -118,10 +119,14 @@ afterEach(async () => {
 });
 
 /** A session whose server lists `list`; usbredir connections answer like QEMU (hello right after the link). */
-async function connect(list: [number, number][], options: { usb?: { mode: 'native' | 'disabled'; disabledReason?: string }; filter?: string } = {}) {
+async function connect(
+  list: [number, number][],
+  options: { usb?: { mode: 'native' | 'disabled'; disabledReason?: string }; filter?: string; wrap?: (factory: TransportFactory) => TransportFactory } = {},
+) {
   const net = fakeNetwork();
   const events: EngineEvent[] = [];
-  const session = new Session({ url: 'ws://test', password: '', linkTimeoutMs: 2000, ...(options.usb ? { usb: options.usb } : {}) }, (e) => events.push(e), net.factory);
+  const factory = options.wrap ? options.wrap(net.factory) : net.factory;
+  const session = new Session({ url: 'ws://test', password: '', linkTimeoutMs: 2000, ...(options.usb ? { usb: options.usb } : {}) }, (e) => events.push(e), factory);
   void session.start();
   const main = net.connections[0]!;
   await linked(main);
@@ -474,16 +479,91 @@ describe('usbredir channels', () => {
     await until('the device to be closed', () => !dev.device.opened);
   });
 
-  it('should keep the session when the usbredir stream breaks, and re-link the channel', async () => {
-    const { session, qemu, events, lastUsb, linkAll } = await connect([[9, 0]]);
+  it('should report disconnected only once the usbredir socket that carried a device has ended (its close handshake), at most USBREDIR_CLOSE_DRAIN_MS', async () => {
+    // Each socket ends when the test says (the WebSocket's close event after the server's close frame).
+    const ends: (() => void)[] = [];
+    const wrap =
+      (factory: TransportFactory): TransportFactory =>
+      (url, handlers) => {
+        const t = factory(url, handlers);
+        const ended = new Promise<void>((resolve) => ends.push(resolve));
+        return { send: (b) => t.send(b), close: () => t.close(), buffered: 0, ended };
+      };
+    const { session, qemu, events, net } = await connect(
+      [
+        [9, 0],
+        [9, 1],
+      ],
+      { wrap },
+    );
     const dev = fakeDevice();
     await session.usb.redirect(dev.key, dev.port());
     const q = qemu(0)!;
+    const disconnected = () => events.filter((e) => e.type === 'disconnected');
+    session.disconnect();
+    // Every socket is closed at once, device_disconnect went out before the close, but the event waits.
+    expect(net.connections.every((c) => c.closed)).toBe(true);
+    q.take();
+    expect(q.received.at(-1)).toEqual({ type: T.DeviceDisconnect, id: 0n });
+    await settle(20);
+    expect(disconnected()).toEqual([]);
+    // Sockets of channels that never carried a device (main, channel 1) are not waited for.
+    const carried = net.connections.indexOf(q.conn);
+    ends.forEach((end, i) => i !== carried && end());
+    await settle(20);
+    expect(disconnected()).toEqual([]);
+    ends[carried]!();
+    await session.closed;
+    expect(disconnected()).toEqual([{ type: 'disconnected', code: 'client', reason: 'disconnected by the client', clean: true }]);
+
+    // A socket that never ends holds the event back for the bound only.
+    ends.length = 0;
+    const second = await connect([[9, 0]], { wrap });
+    const dev2 = fakeDevice('SC0002');
+    await second.session.usb.redirect(dev2.key, dev2.port());
+    const t0 = Date.now();
+    second.session.disconnect();
+    await second.session.closed;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(USBREDIR_CLOSE_DRAIN_MS - 20);
+    expect(second.events.filter((e) => e.type === 'disconnected')).toHaveLength(1);
+  });
+
+  it('should link the next usbredir channel only once the old socket that carried a device has ended', async () => {
+    // The n-th transport is the n-th fake connection; each ends when the test says.
+    const ends: (() => void)[] = [];
+    const wrap =
+      (factory: TransportFactory): TransportFactory =>
+      (url, handlers) => {
+        const t = factory(url, handlers);
+        const ended = new Promise<void>((resolve) => ends.push(resolve));
+        return { send: (b) => t.send(b), close: () => t.close(), buffered: 0, ended };
+      };
+    const { session, qemu, net } = await connect([[9, 0]], { wrap });
+    const dev = fakeDevice();
+    await session.usb.redirect(dev.key, dev.port());
+    const old = qemu(0)!.conn;
+    const opened = net.connections.length;
+    expect(await session.usb.release(dev.key)).toEqual({ ok: true });
+    expect(old.closed).toBe(true);
+    await settle(30);
+    expect(net.connections.length).toBe(opened); // not while the old socket is still closing
+    ends[net.connections.indexOf(old)]!();
+    await until('the fresh link', () => net.connections.length > opened);
+  });
+
+  it('should keep the session when the usbredir stream breaks, and re-link the channel', async () => {
+    const { session, qemu, events, lastUsb, linkAll, net } = await connect([[9, 0]]);
+    const dev = fakeDevice();
+    await session.usb.redirect(dev.key, dev.port());
+    const q = qemu(0)!;
+    const opened = net.connections.length;
     // A packet type no guest may send: the usbredir stream cannot be trusted any more.
     q.conn.message(SpicevmcMsg.Data, new Writer().u32(1).u32(10).u64(0n).bytes(new Uint8Array(10)).finish());
     await until('the device to be given back', () => lastUsb().devices[0]?.state === 'available');
     expect(events.some((e) => e.type === 'disconnected')).toBe(false);
     expect(lastUsb().devices[0]!.reason).toMatch(/protocol error/);
+    // The fresh link opens once the old socket has ended (at once here).
+    await until('the fresh link', () => net.connections.length > opened);
     await linkAll();
     await until('the channel back', () => lastUsb().channels.free === 1);
   });
