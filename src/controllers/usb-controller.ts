@@ -76,6 +76,8 @@ export class UsbController implements ReactiveController {
   private readonly devices: PageDevice[] = [];
   private engineStatus: UsbEngineStatus | null = null;
   private connected = false;
+  /** Device ports of an ended session still closing (see sessionEnded). */
+  private closing: Promise<void> = Promise.resolve();
   private lastEmitted = '';
   /** Devices auto-redirect already tried this session (a refused device is not retried in a loop). */
   private readonly autoTried = new Set<string>();
@@ -155,16 +157,29 @@ export class UsbController implements ReactiveController {
     this.emit();
   }
 
-  /** The console's session ended: every device is the page's again. */
-  sessionEnded(): void {
+  /**
+   * The console's session ended: every device is the page's again. Device ports are closed once `engineDone`
+   * settles (the engine's disconnect), not before: until then the engine still answers the guest's pending
+   * requests through them and sends device_disconnect, instead of seeing its devices vanish and re-linking
+   * their channels while the session ends.
+   */
+  sessionEnded(engineDone: Promise<unknown> = Promise.resolve()): void {
     this.connected = false;
     this.engineStatus = null;
+    const ports: UsbDevicePortHandle[] = [];
     for (const d of this.devices) {
-      void d.port?.dispose();
+      if (d.port) ports.push(d.port);
       d.port = undefined;
       if (d.local.state === 'redirecting') d.local = { state: 'available' };
     }
     this.emit();
+    if (!ports.length) return;
+    const closed = engineDone
+      .catch(() => {})
+      .then(() => Promise.all(ports.map((p) => p.dispose())))
+      .then(() => {});
+    // A redirect into the next session waits for these ports: one closing late would close the device under it.
+    this.closing = Promise.all([this.closing, closed]).then(() => {});
   }
 
   /** Engine events: `usb` carries the engine's view. */
@@ -242,6 +257,7 @@ export class UsbController implements ReactiveController {
 
   /** Redirects the device `key` into the VM. Resolves with its info once the VM was told about it. */
   async redirect(key: string): Promise<UsbDeviceInfo> {
+    await this.closing;
     const reason = this.unavailableReason();
     if (reason !== undefined) throw usbError(UsbErrorCode.Unavailable, reason);
     const entry = this.devices.find((d) => d.key === key);

@@ -798,7 +798,10 @@ export class SpiceConsole extends LitElement {
     this.agentCaps = [];
     this.fileTransferAvailable = false;
     this.clipboardControl.sessionEnded();
-    this.usbControl.sessionEnded();
+    // The engine ends the session (usbredir channels first, each after its device_disconnect) while the
+    // device ports stay open; they close once it is done.
+    const engineDone = this.engine.disconnect();
+    this.usbControl.sessionEnded(engineDone);
     this.interaction.sessionEnded();
     // The monitors in the console keep their last frame; windows close.
     this.monitorsMgr.sessionEnded();
@@ -806,7 +809,6 @@ export class SpiceConsole extends LitElement {
     this.setState('disconnected', detail.clean ? strings.disconnected : () => strings.disconnectedBecause(reason));
     this.announce(detail.clean ? strings.disconnected() : strings.disconnectedBecause(reason));
     this.emit('spice-disconnected', detail);
-    void this.engine.disconnect();
     const decision = this.reconnectControl.ended(detail.code);
     if (decision.kind === 'scheduled') {
       // Devices to bring back: those the user redirected into the session that dropped.
