@@ -255,4 +255,19 @@ describe('lz4 against a reference decode', () => {
     expect([...px.subarray(0, 4)]).toEqual([0, 0, 0, 255]);
     expect([...px.subarray(px.length - 4)]).toEqual([50, 100, 200, 255]);
   });
+
+  it("should decode QEMU's 32BIT images: pad 0, and black as one byte repeated at offset 1", () => {
+    // captured from QEMU 7.2 (spice-server 0.15.1, Linux guest, qxl fbdev) with LZ4 preferred: a 9x2 blinking
+    // cursor cell, grey (a8,a8,a8,pad 0) then black (0,0,0,0: one literal byte, then a run at offset 1)
+    const hex = (h: string): Uint8Array => Uint8Array.from(h.match(/../g)!.map((b) => parseInt(b, 16)));
+    const grey = hex('01080000000e4fa8a8a80004002c5000a8a8a800');
+    const black = hex('01080000000b1f0001002f500000000000');
+    for (const [data, rgb] of [
+      [grey, 0xa8],
+      [black, 0],
+    ] as const) {
+      checkAgainstReference(data, 9, 2);
+      expect(decodeLz4(data, 9, 2).pixels.every((v, i) => v === ((i & 3) === 3 ? 255 : rgb))).toBe(true);
+    }
+  });
 });
