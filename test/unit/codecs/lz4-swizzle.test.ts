@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeLz4 } from '../../../src/codecs/lz4.js';
+import { SWIZZLE_AFTER, decodeLz4 } from '../../../src/codecs/lz4.js';
 import { BitmapFmt } from '../../../src/protocol/constants.js';
 import { firstDiff } from './helpers/images.js';
 
@@ -182,6 +182,7 @@ function randomBlocks(seed: number, size: number, rowBytes: number, content: Con
 
 describe('lz4 against a reference decode', () => {
   it('should match it on a few hundred random payloads of every format and orientation', () => {
+    const ways = [0, 0];
     fc.assert(
       fc.property(
         fc.record({
@@ -195,11 +196,15 @@ describe('lz4 against a reference decode', () => {
         ({ seed, width, height, format, topDown, content }) => {
           const rowBytes = width * bytesPerPixel(format);
           const blocks = randomBlocks(seed, rowBytes * height, rowBytes, content);
-          checkAgainstReference(payload(topDown, format, blocks), width, height);
+          const data = payload(topDown, format, blocks);
+          checkAgainstReference(data, width, height);
+          // 32-bit payloads convert either as they inflate or in one pass after (mostly literals): count both
+          if (format === BitmapFmt.Fmt32bit || format === BitmapFmt.Rgba) ways[data.length - 2 >= rowBytes * height * SWIZZLE_AFTER ? 1 : 0]++;
         },
       ),
       { numRuns: 400, seed: 0x5eed },
     );
+    expect(Math.min(...ways)).toBeGreaterThan(40);
   });
 
   it('should copy every overlapping run of 1..9 bytes and every offset from any byte of a pixel', () => {
@@ -208,40 +213,56 @@ describe('lz4 against a reference decode', () => {
       for (let offset = 1; offset <= 9; offset++) {
         for (let start = 0; start < 4; start++) {
           for (const length of [4, 5, 6, 7, 8, 11, 13, 31, 32, 33, 64, 100]) {
-            // literals up to the match start (at least `offset` bytes), the match, literals to the image's end
+            // literals up to the match start (at least `offset` bytes), the match, then a long run (so that the
+            // payload is small for the image and converts as it inflates), 3 literals at the image's end
             const head = 12 + start;
-            const width = Math.ceil((head + length + 3) / bytesPerPixel(format));
+            const width = Math.ceil((head + length + 4 + 400 + 3) / bytesPerPixel(format));
             const size = width * bytesPerPixel(format);
             const lit = (n: number): number[] => Array.from({ length: n }, () => Math.floor(r() * 256));
-            const seqs: Sequence[] = [{ literals: lit(head), match: { offset, length } }, { literals: lit(size - head - length) }];
-            checkAgainstReference(payload(true, format, [seqs]), width, 1);
+            const seqs: Sequence[] = [
+              { literals: lit(head), match: { offset, length } },
+              { literals: lit(4), match: { offset: 4, length: size - head - length - 4 - 3 } },
+              { literals: lit(3) },
+            ];
+            const data = payload(true, format, [seqs]);
+            if (format !== BitmapFmt.Fmt24bit) expect(data.length - 2).toBeLessThan(size * SWIZZLE_AFTER);
+            checkAgainstReference(data, width, 1);
           }
         }
       }
     }
   });
 
+  /** `seqs`, then a run of 400 bytes and 4 literals: small for its size, so it converts as it inflates. */
+  function withRun(seqs: Sequence[], last: number[]): Sequence[] {
+    return [...seqs.slice(0, -1), { literals: seqs[seqs.length - 1]!.literals, match: { offset: 4, length: 400 } }, { literals: last }];
+  }
+
   it('should carry a 32BIT pad byte into colour bytes exactly, and still make every alpha 255', () => {
     // pixel 0: B,G,R,x = 10,20,30,77; then 4 bytes at offset 1 (77 repeated: pixel 1 is B=G=R=x=77);
-    // then 4 bytes at offset 3 (20,30,77,20 ... shifted through the pad); then 4 literal bytes
-    const seqs: Sequence[] = [
-      { literals: [10, 20, 30, 77], match: { offset: 1, length: 4 } },
-      { literals: [], match: { offset: 7, length: 4 } },
-      { literals: [1, 2, 3, 4] },
-    ];
+    // then 4 bytes at offset 7 (20,30,77,77: pixel 0's pad lands in R); then 4 literal bytes, then a run of them
+    const seqs = withRun(
+      [{ literals: [10, 20, 30, 77], match: { offset: 1, length: 4 } }, { literals: [], match: { offset: 7, length: 4 } }, { literals: [1, 2, 3, 77] }],
+      [5, 6, 7, 77],
+    );
     const data = payload(true, BitmapFmt.Fmt32bit, [seqs]);
-    expect(referenceInflate(data)).toEqual([10, 20, 30, 77, 77, 77, 77, 77, 20, 30, 77, 77, 1, 2, 3, 4]);
-    const img = decodeLz4(data, 4, 1);
-    expect([...img.pixels]).toEqual([30, 20, 10, 255, 77, 77, 77, 255, 77, 30, 20, 255, 3, 2, 1, 255]);
-    checkAgainstReference(data, 4, 1);
+    const width = 4 + 100 + 1;
+    expect(data.length - 2).toBeLessThan(width * 4 * SWIZZLE_AFTER);
+    expect(referenceInflate(data).slice(0, 16)).toEqual([10, 20, 30, 77, 77, 77, 77, 77, 20, 30, 77, 77, 1, 2, 3, 77]);
+    const px = decodeLz4(data, width, 1).pixels;
+    expect([...px.subarray(0, 16)]).toEqual([30, 20, 10, 255, 77, 77, 77, 255, 77, 30, 20, 255, 3, 2, 1, 255]);
+    expect([...px.subarray(px.length - 4)]).toEqual([7, 6, 5, 255]);
+    checkAgainstReference(data, width, 1);
   });
 
   it('should keep alpha 255 and exact colours when the pad bytes of a 32BIT stream differ', () => {
     // pads 0, 9, then a misaligned copy that reads both pads into colour bytes
-    const seqs: Sequence[] = [{ literals: [1, 2, 3, 0, 4, 5, 6, 9], match: { offset: 5, length: 8 } }, { literals: [] }];
+    const seqs = withRun([{ literals: [1, 2, 3, 0, 4, 5, 6, 9], match: { offset: 5, length: 8 } }, { literals: [] }], [7, 8, 9, 10]);
     const data = payload(false, BitmapFmt.Fmt32bit, [seqs]);
-    checkAgainstReference(data, 2, 2);
-    const img = decodeLz4(data, 2, 2);
+    expect(data.length - 2).toBeLessThan(105 * 4 * SWIZZLE_AFTER);
+    checkAgainstReference(data, 105, 1);
+    checkAgainstReference(data, 21, 5);
+    const img = decodeLz4(data, 21, 5);
     for (let i = 3; i < img.pixels.length; i += 4) expect(img.pixels[i]).toBe(255);
   });
 
