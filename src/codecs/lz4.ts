@@ -21,11 +21,12 @@
  * written one period of an overlapping match, the rest are whole-pixel copies too). Literals are copied as they
  * are and swizzled in place. For 32BIT the pad byte x must end up as alpha 255, yet a misaligned match may copy
  * a pad byte into a colour byte, so the output must not lose it: byte 3 of each pixel is stored as x ^ flip,
- * where flip = (the stream's first pad byte) ^ 255, which is 255 when x is that first pad byte (X servers and
- * the QXL driver send one pad value) and still gives x back otherwise. The decoder ANDs every alpha byte it
- * writes from the stream (copies only repeat them): only a stream whose pad bytes differ needs a pass that sets
- * alpha. 16/24-bit rows go through one module-level scratch and `convertRows`. `out` lets the caller supply the
- * output buffer.
+ * where flip = (the stream's first pad byte) ^ 255, which is 255 when x is that first pad byte (QEMU's Linux
+ * guest sends 0 in every pixel) and still gives x back otherwise. The decoder ANDs every alpha byte it writes
+ * from the stream (copies only repeat them): only a stream whose pad bytes differ needs a pass that sets alpha.
+ * A payload that is mostly literals (`SWIZZLE_AFTER`) inflates as it is and is converted in one pass instead.
+ * 16/24-bit rows go through one module-level scratch and `convertRows`. `out` lets the caller supply the output
+ * buffer.
  */
 import { BitmapFmt } from '../protocol/constants.js';
 import { ProtocolError } from '../protocol/errors.js';
@@ -58,8 +59,8 @@ function lz4BytesPerPixel(format: number): number {
 }
 
 /**
- * A 32-bit payload at least this many bytes per stream byte is mostly literals (a photo: LZ4 finds few
- * matches): it inflates as it is and is converted in one pass after, which costs less there than converting
+ * A 32-bit payload of at least this many bytes per byte it inflates to is mostly literals (a photo: LZ4 finds
+ * few matches): it inflates as it is and is converted in one pass after, which costs less there than converting
  * each of its thousands of literal runs apart. Exported for the tests, which cover both ways.
  */
 export const SWIZZLE_AFTER = 0.5;
