@@ -19,9 +19,8 @@
  * Speed: the dictionary hands released images' buffers back to the decoder (`take`), so a steady stream of
  * same-sized images allocates nothing. The window stores an RGB image as its output (alpha 255) and remembers
  * that its decoded alpha, which only a later RGBA image's alpha pass can reference, is 0 everywhere; so the
- * decode writes each pixel once, and a top-down image's window copy is the caller's output itself: lent until
- * the caller's next call (`decodeGlzShared`) or handed over for good (`decodeGlz` without `out`, whose buffer
- * the window then never reuses); with `out`, the only other pass is a copy. An RGB image that copies from one with other decoded
+ * decode writes each pixel once, and `decodeGlzShared` hands a top-down image's window copy to the caller
+ * itself (with `out`, the only other pass is a copy). An RGB image that copies from one with other decoded
  * alpha (an RGBA image) is decoded again into two buffers, as spice-gtk's alpha semantics require. Short
  * references into other images are word loops, long ones `set`.
  */
@@ -106,8 +105,6 @@ export class GlzDictionary {
   private readonly pins = new Map<object, Uint32Array>();
   /** Pinned buffers whose images left the window: spares once unpinned. */
   private readonly releasedPinned = new Set<Uint32Array>();
-  /** Buffers handed to a caller for good (`decodeGlz` without `out`): never spares. */
-  private readonly given = new WeakSet<Uint32Array>();
   private storedPixels = 0;
   /** Lowest id not yet seen in the gap-free run that release decisions are based on (spice-gtk's tail_gap). */
   private tailGap = 0;
@@ -154,11 +151,6 @@ export class GlzDictionary {
       }
     }
     return new Uint32Array(n);
-  }
-
-  /** Keeps `pixels` from reuse for good: the caller of `decodeGlz` owns them (read-only) once they leave. */
-  giveAway(pixels: Uint32Array): void {
-    this.given.add(pixels);
   }
 
   /** Keeps `pixels` from reuse until `owner` pins another buffer (see `decodeGlzShared`). */
@@ -239,7 +231,6 @@ export class GlzDictionary {
 
   /** Keeps a released buffer for `take`; a few only (the sizes in use), the oldest spares go first. */
   private recycle(pixels: Uint32Array): void {
-    if (this.given.has(pixels)) return; // its caller still reads it
     for (const pinned of this.pins.values()) {
       if (pinned === pixels) {
         this.releasedPinned.add(pixels); // still read by its owner: a spare once unpinned
@@ -252,10 +243,7 @@ export class GlzDictionary {
 }
 
 /**
- * Decodes one GLZ_RGB payload against `dict` and adds the image to it. Without `out`, a top-down image whose
- * window entry is exactly the output (nearly every one) comes back as that entry itself, handed over instead of
- * copied: its pixels must only be read (later images may still reference them), and the dictionary never reuses
- * that buffer. Otherwise the output is a new buffer.
+ * Decodes one GLZ_RGB payload against `dict` and adds the image to it.
  * @param out optional buffer to decode into (see `allocImage`): a pooled buffer saves the allocation.
  * @throws ProtocolError on a bad header, an unsupported type (palette and XXXA images are not GLZ-coded by
  *   spice-server and spice-gtk cannot decode them either), an absurd size, corrupt/truncated code, or a
@@ -322,11 +310,6 @@ function glzDecode(data: Uint8Array, dict: GlzDictionary, limits: DecodeLimits, 
   if (image !== null) return image;
   if (owner !== null && topDown) {
     dict.pin(owner, work);
-    return { width, height, hasAlpha, pixels: new Uint8ClampedArray(work.buffer, work.byteOffset, n * 4) };
-  }
-  if (out === undefined && topDown) {
-    // a new buffer either way: the caller takes the window's, and the window allocates its next one
-    dict.giveAway(work);
     return { width, height, hasAlpha, pixels: new Uint8ClampedArray(work.buffer, work.byteOffset, n * 4) };
   }
   image = allocImage(width, height, hasAlpha, out);
