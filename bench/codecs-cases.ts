@@ -202,6 +202,7 @@ export function runCodecBench(host: BenchHost): void {
     ['1280x720 desktop, bottom-up', 1280, 720, 'desktop', false, false],
     ['1280x720 desktop, top-down', 1280, 720, 'desktop', false, true],
     ['640x480 RGBA photo', 640, 480, 'photo', true, true],
+    ['640x480 RGB32 photo', 640, 480, 'photo', false, true],
   ] as const) {
     const stream = bgra(makeImage(w, h, pattern, 5, !alpha));
     const lzType = alpha ? LzImageType.Rgba : LzImageType.Rgb32;
