@@ -15,6 +15,13 @@ export type WorkerFactory = () => Worker;
 
 export const defaultWorkerFactory: WorkerFactory = () => new Worker(new URL('../../workers/spice.worker.ts', import.meta.url), { type: 'module', name: 'spice-engine' });
 
+/**
+ * How long disconnect() waits for the engine to end its session before it terminates the worker: longer than
+ * the engine's own wait for usbredir sockets to close (USBREDIR_CLOSE_DRAIN_MS), which keeps QEMU's
+ * spice-server alive; an engine that does not answer within it is dropped anyway.
+ */
+const ENGINE_DISCONNECT_MS = 3000;
+
 export class EngineController implements ReactiveController {
   private worker: Worker | null = null;
   private remote: Remote<EngineApi> | null = null;
@@ -71,7 +78,11 @@ export class EngineController implements ReactiveController {
     const remote = this.remote;
     if (!remote) return;
     try {
-      await Promise.race([remote.disconnect(), new Promise((r) => setTimeout(r, 1000)), new Promise<void>((r) => (this.stopped = chain(this.stopped, r)))]);
+      await Promise.race([
+        remote.disconnect(),
+        new Promise((r) => setTimeout(r, ENGINE_DISCONNECT_MS)),
+        new Promise<void>((r) => (this.stopped = chain(this.stopped, r))),
+      ]);
     } finally {
       this.stop();
     }

@@ -33,10 +33,12 @@ export const SPICEVMC_MAX_CHUNK = 64 * 1024;
 
 /**
  * How long a session that ends waits for the usbredir sockets that carried a device to finish their close
- * handshake before it reports `disconnected` (and the page drops the worker with its sockets). Below the
- * page's one-second wait for the engine's disconnect().
+ * handshake before it reports `disconnected` (and the page drops the worker with its sockets). Measured 26-227 ms
+ * mid-transfer on a quiet machine; a loaded one (a CI run) can take longer, and dropping the socket before the
+ * handshake ends is what aborts spice-server 0.15.1. Below the page's wait for the engine's disconnect()
+ * (ENGINE_DISCONNECT_MS in src/controllers/engine-controller.ts).
  */
-export const USBREDIR_CLOSE_DRAIN_MS = 750;
+export const USBREDIR_CLOSE_DRAIN_MS = 2000;
 
 /** Bytes kept from QEMU before a host is attached: its hello, and nothing else should come. */
 const MAX_EARLY_BYTES = 64 * 1024;
