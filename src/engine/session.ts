@@ -35,6 +35,17 @@ import { EngineAgent } from './agent.js';
 
 const DEFAULT_LINK_TYPES: ChannelTypeName[] = ['display', 'inputs', 'cursor', 'usbredir'];
 
+/** Resolves once `p` settled or `ms` passed, whichever comes first (the timer is cleared either way). */
+function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  const done = p.then(
+    () => undefined,
+    () => undefined,
+  );
+  return Promise.race([done, bound]).then(() => clearTimeout(timer));
+}
+
 export class Session {
   private state: SessionState = 'connecting';
   private secret: string;
@@ -190,12 +201,7 @@ export class Session {
       this.closed = Promise.resolve();
       return;
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, USBREDIR_CLOSE_DRAIN_MS)));
-    this.closed = Promise.race([Promise.all(draining).then(() => undefined), bound]).then(() => {
-      clearTimeout(timer);
-      end();
-    });
+    this.closed = settledWithin(Promise.all(draining), USBREDIR_CLOSE_DRAIN_MS).then(end);
   }
 
   private onInit(init: MainInit): void {
@@ -229,10 +235,6 @@ export class Session {
     return factory ? factory(this.context, id) : new PassiveChannel(this.context, type, id);
   }
 
-  /**
-   * Closes `channel` and links a fresh channel of the same type and id in its place (a usbredir channel
-   * needs a new chardev connection in QEMU for every device). Ignored once the session ended.
-   */
   /** Sockets of usbredir channels that carried a device, closed and not yet ended (see fail()). */
   private readonly usbSocketsClosing = new Set<Promise<void>>();
 
@@ -241,6 +243,10 @@ export class Session {
     void ended.then(() => this.usbSocketsClosing.delete(ended));
   }
 
+  /**
+   * Closes `channel` and links a fresh channel of the same type and id in its place (a usbredir channel
+   * needs a new chardev connection in QEMU for every device). Ignored once the session ended.
+   */
   relinkChannel(channel: Channel): void {
     const entry = this.channels.get(channel.describe());
     if (this.state === 'disconnected' || !entry || entry.channel !== channel) return;
@@ -256,10 +262,7 @@ export class Session {
     // USBREDIR_CLOSE_DRAIN_MS, instead of overlapping it (spice-server refuses a second link meanwhile anyway).
     const ended = channel.socketEnded;
     this.trackUsbSocket(ended);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, USBREDIR_CLOSE_DRAIN_MS)));
-    void Promise.race([ended, bound]).then(() => {
-      clearTimeout(timer);
+    void settledWithin(ended, USBREDIR_CLOSE_DRAIN_MS).then(() => {
       if (this.state !== 'disconnected' && entry.channel === fresh) fresh.open();
     });
   }
