@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SWIZZLE_AFTER, decodeLz4 } from '../../../src/codecs/lz4.js';
 import { BitmapFmt } from '../../../src/protocol/constants.js';
-import { firstDiff } from './helpers/images.js';
+import { firstDiff, rng } from './helpers/images.js';
 
 const FORMATS = [BitmapFmt.Fmt16bit, BitmapFmt.Fmt24bit, BitmapFmt.Fmt32bit, BitmapFmt.Rgba] as const;
 type Format = (typeof FORMATS)[number];
@@ -116,18 +116,6 @@ function checkAgainstReference(data: Uint8Array, width: number, height: number):
   expect(firstDiff(fresh.pixels, want)).toBe('equal');
   const stale = new Uint8ClampedArray(want.length + 8).fill(0xa5);
   expect(firstDiff(decodeLz4(data, width, height, undefined, stale).pixels, want)).toBe('equal');
-}
-
-/** Small seeded PRNG (mulberry32), so that one fast-check seed builds one payload. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Content = 'random' | 'two values' | 'constant pad';

@@ -173,6 +173,18 @@ function fakeDevice(serial = 'SC0001'): { device: FakeCdcAcmDevice; key: string;
   };
 }
 
+/**
+ * Wraps a transport factory so that each transport's socket ends (`ended`) only when the test calls the
+ * function pushed onto `ends` for it: the n-th entry for the n-th transport.
+ */
+function endingOnCue(ends: (() => void)[]): (factory: TransportFactory) => TransportFactory {
+  return (factory) => (url, handlers) => {
+    const t = factory(url, handlers);
+    const ended = new Promise<void>((resolve) => ends.push(resolve));
+    return { send: (b) => t.send(b), close: () => t.close(), buffered: 0, ended };
+  };
+}
+
 describe('SPICEVMC compressed data', () => {
   it('should inflate an LZ4 block to its stated size and pass uncompressed payloads through', () => {
     const raw = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 0x3f);
@@ -482,13 +494,7 @@ describe('usbredir channels', () => {
   it('should report disconnected only once the usbredir socket that carried a device has ended (its close handshake), at most USBREDIR_CLOSE_DRAIN_MS', async () => {
     // Each socket ends when the test says (the WebSocket's close event after the server's close frame).
     const ends: (() => void)[] = [];
-    const wrap =
-      (factory: TransportFactory): TransportFactory =>
-      (url, handlers) => {
-        const t = factory(url, handlers);
-        const ended = new Promise<void>((resolve) => ends.push(resolve));
-        return { send: (b) => t.send(b), close: () => t.close(), buffered: 0, ended };
-      };
+    const wrap = endingOnCue(ends);
     const { session, qemu, events, net } = await connect(
       [
         [9, 0],
@@ -531,13 +537,7 @@ describe('usbredir channels', () => {
   it('should link the next usbredir channel only once the old socket that carried a device has ended', async () => {
     // The n-th transport is the n-th fake connection; each ends when the test says.
     const ends: (() => void)[] = [];
-    const wrap =
-      (factory: TransportFactory): TransportFactory =>
-      (url, handlers) => {
-        const t = factory(url, handlers);
-        const ended = new Promise<void>((resolve) => ends.push(resolve));
-        return { send: (b) => t.send(b), close: () => t.close(), buffered: 0, ended };
-      };
+    const wrap = endingOnCue(ends);
     const { session, qemu, net } = await connect([[9, 0]], { wrap });
     const dev = fakeDevice();
     await session.usb.redirect(dev.key, dev.port());
