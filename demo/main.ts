@@ -10,7 +10,17 @@
  * `stats=1`, `lang=en|de|fr`, `vv-template=ws://{host}:{port}` (WebSocket URL for .vv files without one).
  */
 import '../src/define.js';
-import { parseVvFile, setConsoleLocale, type ChannelInfo, type DisconnectDetail, type EngineStats, type SessionInfo, type UsbStatus } from '../src/index.js';
+import {
+  imageCompressionName,
+  parseVvFile,
+  setConsoleLocale,
+  type ChannelInfo,
+  type DisconnectDetail,
+  type DisplayStats,
+  type EngineStats,
+  type SessionInfo,
+  type UsbStatus,
+} from '../src/index.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const consoleEl = $<HTMLElementTagNameMap['spice-console']>('console');
@@ -259,8 +269,15 @@ function rate(bytes: number, seconds: number): string {
   return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} MB/s` : `${(perSecond / 1e3).toFixed(1)} kB/s`;
 }
 
+/** What the displays asked the server for on their own (adaptive image compression), or the server's choice. */
+function compressionText(displays: DisplayStats[]): string {
+  const asked = displays.map((d) => d.adaptedCompression).filter((c): c is number => typeof c === 'number');
+  if (!asked.length) return consoleEl.imageCompression || "server's choice";
+  return asked.map((c) => `${imageCompressionName(c) ?? c} (adapted)`).join(', ');
+}
+
 async function sampleStats(): Promise<void> {
-  const now = await consoleEl.stats();
+  const [now, displays] = await Promise.all([consoleEl.stats(), consoleEl.displayStats()]);
   if (!now) {
     last = null;
     definitionList(statsBox, [['state', consoleEl.state]]);
@@ -278,6 +295,7 @@ async function sampleStats(): Promise<void> {
     ['out', rate(now.bytesOut - prev.bytesOut, s)],
     ['round trip', now.roundTripMs === null ? 'move the pointer' : `${now.roundTripMs.toFixed(1)} ms`],
     ['decode', frames > 0 ? `${(work / frames).toFixed(2)} ms/frame` : '—'],
+    ['images', compressionText(displays)],
   ]);
 }
 

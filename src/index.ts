@@ -20,12 +20,15 @@ export { UsbErrorCode, type UsbDeviceInfo, type UsbDeviceState, type UsbMode, ty
 export type { UsbError } from './controllers/usb-controller.js';
 export { parseUsbFilter, serializeUsbFilter, checkDevice as checkUsbFilter, type UsbFilterRule } from './usb/usbredir-filter.js';
 export type { UsbDeviceLike } from './usb/webusb-types.js';
-export type { EngineEvent, EngineStats } from './api/engine-api.js';
+export type { DisplayStats, EngineEvent, EngineStats } from './api/engine-api.js';
 export type { CursorShape, InputEvent, KeyboardLocks, PointerButton } from './api/input.js';
 export { COMBOS, type ComboName } from './input/keys.js';
 export type { ScaleMode } from './input/viewport.js';
 export {
   DisconnectCode,
+  imageCompressionName,
+  imageCompressionValue,
+  type ImageCompressionName,
   type ChannelInfo,
   type ChannelState,
   type ConnectOptions,

@@ -97,10 +97,19 @@ type Unprefixed<S extends string> = S extends `-${infer R}` ? R : S;
 /** SPICE_IMAGE_COMPRESSION_* by name, as the `image-compression` attribute takes them: `off`, `auto-glz`, … `lz4`. */
 export type ImageCompressionName = Unprefixed<Kebab<Exclude<keyof typeof ImageCompression, 'Invalid'>>>;
 
+/** `AutoGlz` → `auto-glz`. */
+const kebabName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).slice(1);
+
 /** The SPICE_IMAGE_COMPRESSION_* value of `name`, or undefined for a name the protocol does not have. */
 export function imageCompressionValue(name: string): ImageCompression | undefined {
-  const entry = Object.entries(ImageCompression).find(([key]) => key !== 'Invalid' && key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).slice(1) === name);
+  const entry = Object.entries(ImageCompression).find(([key]) => key !== 'Invalid' && kebabName(key) === name);
   return entry?.[1];
+}
+
+/** The attribute name (`auto-lz`, …) of SPICE_IMAGE_COMPRESSION_* `value`, or undefined (e.g. from `displayStats()`). */
+export function imageCompressionName(value: number): ImageCompressionName | undefined {
+  const entry = Object.entries(ImageCompression).find(([key, v]) => key !== 'Invalid' && v === value);
+  return entry ? (kebabName(entry[0]) as ImageCompressionName) : undefined;
 }
 
 export type SessionState = 'connecting' | 'connected' | 'disconnecting' | 'disconnected';

@@ -1,6 +1,6 @@
 /** Channel type and image compression names are derived from the generated constants: check the derivation. */
 import { describe, expect, it } from 'vitest';
-import { channelTypeName, imageCompressionValue, type ChannelTypeName, type ImageCompressionName } from '../../../src/api/types.js';
+import { channelTypeName, imageCompressionName, imageCompressionValue, type ChannelTypeName, type ImageCompressionName } from '../../../src/api/types.js';
 import { ChannelType, ImageCompression } from '../../../src/protocol/constants.js';
 
 describe('names from the generated constants', () => {
@@ -26,5 +26,12 @@ describe('names from the generated constants', () => {
     const invalid: ImageCompressionName = 'invalid';
     expect(imageCompressionValue(invalid)).toBeUndefined();
     expect(imageCompressionValue('AutoGlz')).toBeUndefined();
+  });
+
+  it('should name every SPICE_IMAGE_COMPRESSION_* value back, and nothing for INVALID or unknown values', () => {
+    const names: ImageCompressionName[] = ['off', 'auto-glz', 'auto-lz', 'quic', 'glz', 'lz', 'lz4'];
+    expect(names.map((n) => imageCompressionName(imageCompressionValue(n)!))).toEqual(names);
+    expect(imageCompressionName(ImageCompression.Invalid)).toBeUndefined();
+    expect(imageCompressionName(99)).toBeUndefined();
   });
 });
