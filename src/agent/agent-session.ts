@@ -370,6 +370,7 @@ export class AgentSession {
         if (selection !== AgentClipboardSelection.Clipboard) return;
         this.guestTypes = [];
         this.failReads(new AgentError('clipboard-empty', 'the guest released its clipboard'));
+        if (!allowsFromGuest(this.policy)) return;
         return this.host.emit({ type: 'clipboard', kind: 'release', direction: 'from-guest', types: [], size: 0 });
       }
       case AgentMsg.FileXferStatus:

@@ -294,6 +294,7 @@ describe('clipboard', () => {
     expect(() => h.s.offerClipboard([{ mime: 'text/plain', data: utf8Encode('x') }])).toThrow(/policy is from-guest/);
     h.s.setClipboardPolicy('to-guest');
     h.agentSends(writeClipboardGrab(linuxLayout, { selection: 0, serial: 0, types: [1] }));
+    h.agentSends(writeClipboardRelease(linuxLayout, 0));
     expect(h.of('clipboard')).toHaveLength(0);
     await expect(h.s.readGuestClipboard()).rejects.toMatchObject({ code: 'clipboard-policy' });
     h.s.offerClipboard([{ mime: 'text/plain', data: utf8Encode('x') }]);
