@@ -33,7 +33,7 @@ it('should record uncaught errors, console.error and failed requests of the page
       /HTTP 404: GET .*\/no-such-file-here/,
     ];
     let found: string[] = [];
-    for (let i = 0; i < 20 && !expected.every((e) => found.some((p) => e.test(p))); i++) {
+    for (let i = 0; i < 100 && !expected.every((e) => found.some((p) => e.test(p))); i++) {
       found = [...found, ...takePageProblems()];
       await new Promise((r) => setTimeout(r, 100));
     }
