@@ -82,6 +82,18 @@ export interface Qemu {
   stop(): Promise<void>;
 }
 
+/** oVirt's USB controllers: one EHCI with its three UHCI companions (QEMU's ich9 set), as QEMU arguments. */
+export const EHCI_WITH_UHCI_COMPANIONS: readonly string[] = [
+  '-device',
+  'ich9-usb-ehci1,id=usb',
+  '-device',
+  'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
+  '-device',
+  'ich9-usb-uhci2,masterbus=usb.0,firstport=2',
+  '-device',
+  'ich9-usb-uhci3,masterbus=usb.0,firstport=4',
+];
+
 /** Escapes a value for QEMU's comma-separated option syntax. */
 const qopt = (v: string): string => v.replace(/,/g, ',,');
 
@@ -139,16 +151,7 @@ export function buildQemuArgs(o: QemuOptions, p: { port: number; kernel: string;
       'virtserialport,bus=vser0.0,chardev=vdagent,name=com.redhat.spice.0',
     );
   }
-  args.push(
-    '-device',
-    'ich9-usb-ehci1,id=usb',
-    '-device',
-    'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
-    '-device',
-    'ich9-usb-uhci2,masterbus=usb.0,firstport=2',
-    '-device',
-    'ich9-usb-uhci3,masterbus=usb.0,firstport=4',
-  );
+  args.push(...EHCI_WITH_UHCI_COMPANIONS);
   const filter = o.usbFilter?.replace(/,/g, ':');
   for (let i = 1; i <= slots; i++) {
     args.push('-chardev', `spicevmc,name=usbredir,id=ur${i}`, '-device', `usb-redir,chardev=ur${i},id=redir${i}${filter ? `,filter=${filter}` : ''}`);

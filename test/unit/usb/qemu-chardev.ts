@@ -1,10 +1,13 @@
 /**
  * Shared by the tests that talk usbredir to real QEMU over a plain TCP chardev: whether QEMU is here, the
- * small test guest (scripts/build-guest.sh), a free port, and connecting to the chardev once QEMU listens.
+ * small test guest (scripts/build-guest.sh), a free port, the VM's arguments, connecting to the chardev once
+ * QEMU listens, and stopping QEMU after a test.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Socket } from 'node:net';
+
+import { EHCI_WITH_UHCI_COMPANIONS } from '../../servers/qemu.js';
 
 export { findFreePort as freePort } from '../../servers/ports.js';
 
@@ -37,4 +40,40 @@ export async function connect(port: number, deadline: number): Promise<Socket> {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+export interface UsbredirVmOptions {
+  /** The TCP port QEMU's usb-redir chardev listens on. */
+  port: number;
+  /** Boot the test guest (its serial console on stdio); without it only the firmware runs. */
+  guest?: { kernel: string; initrd: string };
+  /** Extra kernel command line after `console=ttyS0 quiet`. */
+  append?: string;
+  memoryMb?: number;
+  /** Start stopped (`-S`) with the monitor on stdio, so the device is on the bus before the firmware scans it. */
+  stopped?: boolean;
+  /** QEMU's usb-redir filter, in its `:`-separated form. */
+  filter?: string;
+}
+
+/** QEMU arguments for a VM with oVirt's USB controllers and one usb-redir device on a TCP chardev server. */
+export function usbredirVmArgs(o: UsbredirVmOptions): string[] {
+  const args = ['-machine', 'pc', '-m', String(o.memoryMb ?? (o.guest ? 256 : 64)), '-nodefaults', '-no-user-config', '-display', 'none'];
+  if (o.guest) {
+    args.push('-kernel', o.guest.kernel, '-initrd', o.guest.initrd, '-append', ['console=ttyS0 quiet', o.append].filter(Boolean).join(' '));
+    args.push('-serial', 'stdio');
+  }
+  if (o.stopped) args.push('-S', '-monitor', 'stdio');
+  args.push(...EHCI_WITH_UHCI_COMPANIONS);
+  args.push('-chardev', `socket,id=ur1,host=127.0.0.1,port=${o.port},server=on,wait=off`);
+  args.push('-device', `usb-redir,chardev=ur1,id=redir1${o.filter ? `,filter=${o.filter}` : ''}`);
+  return args;
+}
+
+/** Kills a QEMU a test started (if it still runs) and waits until it has exited. */
+export async function killQemu(qemu: ChildProcess | undefined): Promise<void> {
+  if (!qemu || qemu.exitCode !== null || qemu.signalCode !== null) return;
+  const exited = new Promise((r) => qemu.once('exit', r));
+  qemu.kill('SIGKILL');
+  await exited;
 }

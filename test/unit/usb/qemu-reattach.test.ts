@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QEMU, connect, freePort, testGuest } from './qemu-chardev.js';
+import { QEMU, connect, freePort, killQemu, testGuest, usbredirVmArgs } from './qemu-chardev.js';
 import { UsbHost } from '../../../src/usb/host/index.js';
 import { lastUsbListing } from '../../servers/guest.js';
 import { FakeCdcAcmDevice } from '../../fakes/usb/cdc-acm-device.js';
@@ -40,11 +40,7 @@ const sockets: Socket[] = [];
 
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
-  if (qemu && qemu.exitCode === null) {
-    const exited = new Promise((r) => qemu!.once('exit', r));
-    qemu.kill('SIGKILL');
-    await exited;
-  }
+  await killQemu(qemu);
   qemu = undefined;
 });
 
@@ -57,36 +53,7 @@ describe('a second device on one usb-redir slot', () => {
       const port = await freePort();
       let serial = '';
       let stderr = '';
-      qemu = spawn(
-        QEMU,
-        [
-          '-machine',
-          'pc',
-          '-m',
-          '256',
-          '-nodefaults',
-          '-no-user-config',
-          '-display',
-          'none',
-          '-kernel',
-          guest!.kernel,
-          '-initrd',
-          guest!.initrd,
-          '-append',
-          'console=ttyS0 quiet',
-          '-serial',
-          'stdio',
-          '-device',
-          'ich9-usb-ehci1,id=usb',
-          '-device',
-          'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
-          '-chardev',
-          `socket,id=ur1,host=127.0.0.1,port=${port},server=on,wait=off`,
-          '-device',
-          'usb-redir,chardev=ur1,id=redir1',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      qemu = spawn(QEMU, usbredirVmArgs({ port, guest: guest! }), { stdio: ['ignore', 'pipe', 'pipe'] });
       qemu.stdout!.on('data', (d: Buffer) => (serial += d.toString('latin1')));
       qemu.stderr!.on('data', (d: Buffer) => (stderr += d.toString('latin1')));
       debugTail = () => serial.slice(-1500) + '\n--- stderr\n' + stderr.slice(-1500);

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QEMU, connect, freePort, haveQemu, testGuest } from './qemu-chardev.js';
+import { QEMU, connect, freePort, haveQemu, killQemu, testGuest, usbredirVmArgs } from './qemu-chardev.js';
 import { UsbHost, type UsbHostEvent } from '../../../src/usb/host/index.js';
 import { capsWords, UsbredirStream, type UsbredirPacket } from '../../../src/usb/usbredir/index.js';
 import { UsbredirType } from '../../../src/usb/usbredir/index.js';
@@ -30,11 +30,7 @@ let socket: Socket | undefined;
 afterEach(async () => {
   socket?.destroy();
   socket = undefined;
-  if (qemu && qemu.exitCode === null) {
-    const exited = new Promise((r) => qemu!.once('exit', r));
-    qemu.kill('SIGKILL');
-    await exited;
-  }
+  await killQemu(qemu);
   qemu = undefined;
 });
 
@@ -44,35 +40,7 @@ describe.skipIf(!haveQemu)('UsbHost with QEMU usb-redir over TCP', () => {
     let stderr = '';
     // -S: the VM stays stopped (and usb-redir silent) until "cont" on the monitor, so the device is on the
     // bus before the firmware scans it.
-    qemu = spawn(
-      QEMU,
-      [
-        '-machine',
-        'pc',
-        '-m',
-        '64',
-        '-nodefaults',
-        '-no-user-config',
-        '-display',
-        'none',
-        '-S',
-        '-monitor',
-        'stdio',
-        '-device',
-        'ich9-usb-ehci1,id=usb',
-        '-device',
-        'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
-        '-device',
-        'ich9-usb-uhci2,masterbus=usb.0,firstport=2',
-        '-device',
-        'ich9-usb-uhci3,masterbus=usb.0,firstport=4',
-        '-chardev',
-        `socket,id=ur1,host=127.0.0.1,port=${port},server=on,wait=off`,
-        '-device',
-        'usb-redir,chardev=ur1,id=redir1,filter=0x08:-1:-1:-1:0|-1:-1:-1:-1:1',
-      ],
-      { stdio: ['pipe', 'ignore', 'pipe'] },
-    );
+    qemu = spawn(QEMU, usbredirVmArgs({ port, stopped: true, filter: '0x08:-1:-1:-1:0|-1:-1:-1:-1:1' }), { stdio: ['pipe', 'ignore', 'pipe'] });
     qemu.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     socket = await connect(port, Date.now() + 15_000);
 
@@ -136,28 +104,7 @@ describe.skipIf(!haveQemu)('UsbHost with QEMU usb-redir over TCP', () => {
 
   it('should be refused by a QEMU filter that blocks its class', async () => {
     const port = await freePort();
-    qemu = spawn(
-      QEMU,
-      [
-        '-machine',
-        'pc',
-        '-m',
-        '64',
-        '-nodefaults',
-        '-no-user-config',
-        '-display',
-        'none',
-        '-device',
-        'ich9-usb-ehci1,id=usb',
-        '-device',
-        'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
-        '-chardev',
-        `socket,id=ur1,host=127.0.0.1,port=${port},server=on,wait=off`,
-        '-device',
-        'usb-redir,chardev=ur1,id=redir1,filter=0x02:-1:-1:-1:0|-1:-1:-1:-1:1',
-      ],
-      { stdio: ['ignore', 'ignore', 'ignore'] },
-    );
+    qemu = spawn(QEMU, usbredirVmArgs({ port, filter: '0x02:-1:-1:-1:0|-1:-1:-1:-1:1' }), { stdio: ['ignore', 'ignore', 'ignore'] });
     socket = await connect(port, Date.now() + 15_000);
     const device = new FakeCdcAcmDevice();
     const s = socket;
@@ -179,40 +126,7 @@ describe('UsbHost with QEMU usb-redir and a Linux guest', () => {
       const port = await freePort();
       let serial = '';
       const count = 700; // more than a few 64-byte packets and 256-byte pattern rounds
-      qemu = spawn(
-        QEMU,
-        [
-          '-machine',
-          'pc',
-          '-m',
-          '256',
-          '-nodefaults',
-          '-no-user-config',
-          '-display',
-          'none',
-          '-kernel',
-          guest!.kernel,
-          '-initrd',
-          guest!.initrd,
-          '-append',
-          `console=ttyS0 quiet acmtest=${count}`,
-          '-serial',
-          'stdio',
-          '-device',
-          'ich9-usb-ehci1,id=usb',
-          '-device',
-          'ich9-usb-uhci1,masterbus=usb.0,firstport=0,multifunction=on',
-          '-device',
-          'ich9-usb-uhci2,masterbus=usb.0,firstport=2',
-          '-device',
-          'ich9-usb-uhci3,masterbus=usb.0,firstport=4',
-          '-chardev',
-          `socket,id=ur1,host=127.0.0.1,port=${port},server=on,wait=off`,
-          '-device',
-          'usb-redir,chardev=ur1,id=redir1',
-        ],
-        { stdio: ['ignore', 'pipe', 'ignore'] },
-      );
+      qemu = spawn(QEMU, usbredirVmArgs({ port, guest: guest!, append: `acmtest=${count}` }), { stdio: ['ignore', 'pipe', 'ignore'] });
       qemu.stdout!.on('data', (d: Buffer) => (serial += d.toString('latin1')));
       socket = await connect(port, Date.now() + 15_000);
       const events: UsbHostEvent[] = [];
