@@ -1,30 +1,19 @@
 /**
  * DisplayChannel: one display channel (one QXL device) drawn entirely in the worker. It sends DISPLAY_INIT
- * (pixmap cache, GLZ window) right after the link, keeps the channel's surfaces, applies every draw command
- * to them through the ImageResolver and Surface, shows the primary surface through the Presenter after
- * MARK, follows the cache invalidations, monitors config and video streams. Commands run strictly in order;
+ * (pixmap cache, GLZ window) right after the link, keeps the channel's surfaces, resolves each draw
+ * command's images through the ImageResolver and applies it (display/draw-commands.ts), shows the primary
+ * surface through the Presenter after MARK, follows the cache invalidations, monitors config and video
+ * streams. Commands run strictly in order;
  * an image that decodes asynchronously (JPEG, a GLZ image waiting for another channel) holds the ones after
  * it, and the channel ACKs only processed messages.
  */
-import {
-  AlphaFlags,
-  ChannelType,
-  DisplayCap,
-  ImageCompression,
-  DisplayMsg,
-  DisplayMsgc,
-  MaskFlags,
-  ResourceType,
-  SurfaceFlags,
-  SurfaceFmt,
-} from '../../protocol/constants.js';
+import { ChannelType, DisplayCap, ImageCompression, DisplayMsg, DisplayMsgc, ResourceType, SurfaceFlags, SurfaceFmt } from '../../protocol/constants.js';
 import { check, ProtocolError } from '../../protocol/errors.js';
 import * as msg from '../../protocol/display.js';
-import type { Brush, DisplayBase, QMask, SpiceImage } from '../../protocol/display.js';
+import type { DisplayBase, SpiceImage } from '../../protocol/display.js';
 import { ImageResolver } from '../../display/images.js';
-import { Ropd } from '../../display/rop.js';
-import { Surface, type Mask, type Paint, type PixelSource } from '../../display/surface.js';
-import { strokeDashes } from '../../display/stroke.js';
+import { Surface, type PixelSource } from '../../display/surface.js';
+import { DRAW_COMMANDS, type ParsedDraw } from '../../display/draw-commands.js';
 import { Channel } from '../channel.js';
 import type { ChannelContext } from '../channel-context.js';
 import { decodeJpeg } from '../jpeg.js';
@@ -207,6 +196,8 @@ export class DisplayChannel extends Channel {
 
   protected handleMessage(type: number, body: Uint8Array): Draw {
     this.arrival = performance.now();
+    const draw = DRAW_COMMANDS.get(type);
+    if (draw) return this.draw(draw(body));
     switch (type) {
       case DisplayMsg.SurfaceCreate:
         return this.surfaceCreate(msg.parseSurfaceCreate(body));
@@ -229,35 +220,6 @@ export class DisplayChannel extends Channel {
         this.presenter.unmark();
         this.images.invalidateAllPalettes();
         return;
-      case DisplayMsg.CopyBits: {
-        const m = msg.parseCopyBits(body);
-        this.target(m.base).copyBits(m.srcPos, m.base.box, m.base.clip);
-        return this.changed(m.base.surfaceId);
-      }
-      case DisplayMsg.DrawFill:
-        return this.drawFill(msg.parseDrawFill(body));
-      case DisplayMsg.DrawCopy:
-        return this.drawCopy(msg.parseDrawCopy(body), 'src');
-      case DisplayMsg.DrawBlend:
-        return this.drawCopy(msg.parseDrawCopy(body), 'src');
-      case DisplayMsg.DrawOpaque:
-        return this.drawOpaque(msg.parseDrawOpaque(body));
-      case DisplayMsg.DrawBlackness:
-        return this.drawMaskOnly(msg.parseDrawMaskOnly(body), Ropd.OpBlackness);
-      case DisplayMsg.DrawWhiteness:
-        return this.drawMaskOnly(msg.parseDrawMaskOnly(body), Ropd.OpWhiteness);
-      case DisplayMsg.DrawInvers:
-        return this.drawMaskOnly(msg.parseDrawMaskOnly(body), Ropd.OpInvers);
-      case DisplayMsg.DrawRop3:
-        return this.drawRop3(msg.parseDrawRop3(body));
-      case DisplayMsg.DrawTransparent:
-        return this.drawTransparent(msg.parseDrawTransparent(body));
-      case DisplayMsg.DrawAlphaBlend:
-        return this.drawAlphaBlend(msg.parseDrawAlphaBlend(body));
-      case DisplayMsg.DrawStroke:
-        return this.drawStroke(msg.parseDrawStroke(body));
-      case DisplayMsg.DrawText:
-        return this.drawText(msg.parseDrawText(body));
       case DisplayMsg.InvalList:
         for (const { type: t, id } of msg.parseInvalList(body)) if (t === ResourceType.Pixmap) this.images.invalidate(id);
         return;
@@ -358,135 +320,13 @@ export class DisplayChannel extends Channel {
     });
   }
 
-  private static mask(q: QMask, source: PixelSource | null): Mask | null {
-    return source ? { source, pos: q.pos, invert: (q.flags & MaskFlags.Invers) !== 0 } : null;
-  }
-
-  private paint(brush: Brush, surface: Surface, pattern: PixelSource | null): Paint | null {
-    if (brush.type === 'solid') return { kind: 'solid', color: surface.color(brush.color) };
-    if (brush.type === 'pattern' && pattern) return { kind: 'pattern', source: pattern, pos: brush.pos };
-    return null;
-  }
-
-  private static pattern(brush: Brush): SpiceImage | null {
-    return brush.type === 'pattern' ? brush.pattern : null;
-  }
-
   // -------------------------------------------------------------------------------------------------
-  // Draw commands
+  // Draw commands (display/draw-commands.ts): on the surface they name, once their images are resolved
 
-  private drawFill(m: msg.DrawFill): Draw {
-    const surface = this.target(m.base);
-    return this.withImages([DisplayChannel.pattern(m.brush), m.mask.bitmap], ([pattern, maskSrc]) => {
-      const paint = this.paint(m.brush, surface, pattern ?? null);
-      if (!paint) return;
-      const mask = DisplayChannel.mask(m.mask, maskSrc ?? null);
-      if (paint.kind === 'solid' && !mask && (m.rop === Ropd.OpPut || m.rop === 0)) surface.fillSolid(m.base.box, m.base.clip, paint.color);
-      else surface.fill(m.base.box, m.base.clip, paint, m.rop, mask);
-      this.changed(m.base.surfaceId);
-    });
-  }
-
-  private drawCopy(m: msg.DrawCopy, source: 'src'): Draw {
-    const surface = this.target(m.base);
-    return this.withImages([m.src, m.mask.bitmap], ([src, maskSrc]) => {
-      if (!src) return;
-      const from = src.words === surface.words ? surface.snapshot() : src;
-      surface.copy(from, m.srcArea, m.base.box, m.base.clip, m.rop, m.scaleMode, DisplayChannel.mask(m.mask, maskSrc ?? null), source);
-      this.changed(m.base.surfaceId);
-    });
-  }
-
-  private drawOpaque(m: msg.DrawOpaque): Draw {
-    const surface = this.target(m.base);
-    return this.withImages([m.src, DisplayChannel.pattern(m.brush), m.mask.bitmap], ([src, pattern, maskSrc]) => {
-      const paint = this.paint(m.brush, surface, pattern ?? null);
-      const mask = DisplayChannel.mask(m.mask, maskSrc ?? null);
-      if (paint) surface.fill(m.base.box, m.base.clip, paint, Ropd.OpPut, mask);
-      if (src) surface.copy(src.words === surface.words ? surface.snapshot() : src, m.srcArea, m.base.box, m.base.clip, m.rop, m.scaleMode, mask);
-      this.changed(m.base.surfaceId);
-    });
-  }
-
-  private drawMaskOnly(m: msg.DrawMaskOnly, op: number): Draw {
-    const surface = this.target(m.base);
-    return this.withImages([m.mask.bitmap], ([maskSrc]) => {
-      surface.fill(m.base.box, m.base.clip, { kind: 'solid', color: 0 }, op, DisplayChannel.mask(m.mask, maskSrc ?? null));
-      this.changed(m.base.surfaceId);
-    });
-  }
-
-  private drawRop3(m: msg.DrawRop3): Draw {
-    const surface = this.target(m.base);
-    return this.withImages([m.src, DisplayChannel.pattern(m.brush), m.mask.bitmap], ([src, pattern, maskSrc]) => {
-      if (!src) return;
-      const paint = this.paint(m.brush, surface, pattern ?? null) ?? { kind: 'solid', color: 0 };
-      surface.rop3(
-        src.words === surface.words ? surface.snapshot() : src,
-        m.srcArea,
-        m.base.box,
-        m.base.clip,
-        paint,
-        m.rop3,
-        DisplayChannel.mask(m.mask, maskSrc ?? null),
-      );
-      this.changed(m.base.surfaceId);
-    });
-  }
-
-  private drawTransparent(m: msg.DrawTransparent): Draw {
-    const surface = this.target(m.base);
-    return this.withImages([m.src], ([src]) => {
-      if (!src) return;
-      surface.transparent(src.words === surface.words ? surface.snapshot() : src, m.srcArea, m.base.box, m.base.clip, m.srcColor);
-      this.changed(m.base.surfaceId);
-    });
-  }
-
-  private drawAlphaBlend(m: msg.DrawAlphaBlend): Draw {
-    const surface = this.target(m.base);
-    return this.withImages([m.src], ([src]) => {
-      if (!src) return;
-      const hasAlpha = (m.alphaFlags & AlphaFlags.SrcSurfaceHasAlpha) !== 0 || src.hasAlpha;
-      surface.alphaBlend(src.words === surface.words ? surface.snapshot() : src, m.srcArea, m.base.box, m.base.clip, m.alpha, hasAlpha);
-      this.changed(m.base.surfaceId);
-    });
-  }
-
-  private drawStroke(m: msg.DrawStroke): Draw {
-    const surface = this.target(m.base);
-    return this.withImages([DisplayChannel.pattern(m.brush)], ([pattern]) => {
-      const paint = this.paint(m.brush, surface, pattern ?? null);
-      if (!paint) return;
-      // Cosmetic one-pixel lines, dashed when styled, as spice-common's canvas strokes (display/stroke.ts).
-      surface.stroke(m.path, strokeDashes(m.lineFlags, m.style), m.base.clip, m.base.box, paint, m.foreMode);
-      this.changed(m.base.surfaceId);
-    });
-  }
-
-  private drawText(m: msg.DrawText): Draw {
-    const surface = this.target(m.base);
-    return this.withImages([DisplayChannel.pattern(m.foreBrush), DisplayChannel.pattern(m.backBrush)], ([forePattern, backPattern]) => {
-      const back = this.paint(m.backBrush, surface, backPattern ?? null);
-      if (back && m.backArea.right > m.backArea.left) surface.fill(m.backArea, m.base.clip, back, m.backMode || Ropd.OpPut, null);
-      const fore = this.paint(m.foreBrush, surface, forePattern ?? null);
-      if (fore) {
-        for (const g of m.glyphs) {
-          surface.glyph(
-            g.renderPos.x + g.glyphOrigin.x,
-            g.renderPos.y + g.glyphOrigin.y,
-            g.width,
-            g.height,
-            m.bpp,
-            g.data,
-            m.base.box,
-            m.base.clip,
-            fore,
-            m.foreMode || Ropd.OpPut,
-          );
-        }
-      }
-      this.changed(m.base.surfaceId);
+  private draw(d: ParsedDraw): Draw {
+    const surface = this.target(d.base);
+    return this.withImages(d.images, (sources) => {
+      if (d.apply(surface, sources)) this.changed(d.base.surfaceId);
     });
   }
 }

@@ -2,17 +2,16 @@
  * Fuzz targets for the display channel's pure layers: every display message parser (src/protocol/display.ts),
  * the SPICE Image descriptor with every payload kind resolved through ImageResolver (src/display/images.ts,
  * so caches, palettes, the GLZ window and every codec behind it), and every draw command applied to real
- * surfaces (src/display/surface.ts, rect.ts, rop.ts) the way the display channel applies them.
+ * surfaces by the display channel's own code (src/display/draw-commands.ts).
  */
 import fc from 'fast-check';
 import { GlzDictionary } from '../../../src/codecs/glz.js';
+import { DRAW_COMMANDS } from '../../../src/display/draw-commands.js';
 import { ImageResolver } from '../../../src/display/images.js';
-import { Ropd } from '../../../src/display/rop.js';
-import { strokeDashes } from '../../../src/display/stroke.js';
-import { Surface, SurfaceFormat, type Mask, type Paint, type PixelSource } from '../../../src/display/surface.js';
+import { Surface, SurfaceFormat, type PixelSource } from '../../../src/display/surface.js';
 import { DisplayMsg, ImageFlags } from '../../../src/protocol/constants.js';
 import * as msg from '../../../src/protocol/display.js';
-import type { Brush, QMask, SpiceImage } from '../../../src/protocol/display.js';
+import type { SpiceImage } from '../../../src/protocol/display.js';
 import { Reader } from '../../../src/protocol/reader.js';
 import { Writer } from '../../../src/protocol/writer.js';
 import type { FuzzTarget } from '../harness.js';
@@ -93,128 +92,32 @@ function resolveAll(images: ImageResolver, list: (SpiceImage | null)[]): (PixelS
   return out;
 }
 
-function mask(q: QMask, source: PixelSource | null): Mask | null {
-  return source ? { source, pos: q.pos, invert: (q.flags & 1) !== 0 } : null;
-}
-function paint(brush: Brush, surface: Surface, pattern: PixelSource | null): Paint | null {
-  if (brush.type === 'solid') return { kind: 'solid', color: surface.color(brush.color) };
-  if (brush.type === 'pattern' && pattern) return { kind: 'pattern', source: pattern, pos: brush.pos };
-  return null;
-}
-const patternOf = (b: Brush) => (b.type === 'pattern' ? b.pattern : null);
-
-function target(surfaces: Map<number, Surface>, base: msg.DisplayBase): Surface | null {
-  return surfaces.get(base.surfaceId) ?? null; // the channel fails with a ProtocolError here; nothing to draw
-}
-function source(s: PixelSource, surface: Surface): PixelSource {
-  return s.words === surface.words ? surface.snapshot() : s;
-}
-
-/** The draw commands, in selector order, each parsed and applied as DisplayChannel applies it. */
-const draws: ((body: Uint8Array) => void)[] = [
-  (body) => {
-    const m = msg.parseDrawFill(body);
-    const { surfaces, images } = world();
-    const s = target(surfaces, m.base);
-    const r = s && resolveAll(images, [patternOf(m.brush), m.mask.bitmap]);
-    if (!s || !r) return;
-    const p = paint(m.brush, s, r[0]!);
-    if (p) s.fill(m.base.box, m.base.clip, p, m.rop, mask(m.mask, r[1]!));
-    if (p?.kind === 'solid') s.fillSolid(m.base.box, m.base.clip, p.color);
-  },
-  (body) => {
-    const m = msg.parseDrawCopy(body);
-    const { surfaces, images } = world();
-    const s = target(surfaces, m.base);
-    const r = s && resolveAll(images, [m.src, m.mask.bitmap]);
-    if (!s || !r || !r[0]) return;
-    s.copy(source(r[0], s), m.srcArea, m.base.box, m.base.clip, m.rop, m.scaleMode, mask(m.mask, r[1]!), 'src');
-  },
-  (body) => {
-    const m = msg.parseDrawOpaque(body);
-    const { surfaces, images } = world();
-    const s = target(surfaces, m.base);
-    const r = s && resolveAll(images, [m.src, patternOf(m.brush), m.mask.bitmap]);
-    if (!s || !r) return;
-    const p = paint(m.brush, s, r[1]!);
-    const mk = mask(m.mask, r[2]!);
-    if (p) s.fill(m.base.box, m.base.clip, p, Ropd.OpPut, mk);
-    if (r[0]) s.copy(source(r[0], s), m.srcArea, m.base.box, m.base.clip, m.rop, m.scaleMode, mk);
-  },
-  (body) => {
-    const m = msg.parseDrawMaskOnly(body);
-    const { surfaces, images } = world();
-    const s = target(surfaces, m.base);
-    const r = s && resolveAll(images, [m.mask.bitmap]);
-    if (!s || !r) return;
-    for (const op of [Ropd.OpBlackness, Ropd.OpWhiteness, Ropd.OpInvers]) s.fill(m.base.box, m.base.clip, { kind: 'solid', color: 0 }, op, mask(m.mask, r[0]!));
-  },
-  (body) => {
-    const m = msg.parseDrawRop3(body);
-    const { surfaces, images } = world();
-    const s = target(surfaces, m.base);
-    const r = s && resolveAll(images, [m.src, patternOf(m.brush), m.mask.bitmap]);
-    if (!s || !r || !r[0]) return;
-    const p = paint(m.brush, s, r[1]!) ?? { kind: 'solid', color: 0 };
-    s.rop3(source(r[0], s), m.srcArea, m.base.box, m.base.clip, p, m.rop3, mask(m.mask, r[2]!));
-  },
-  (body) => {
-    const m = msg.parseDrawTransparent(body);
-    const { surfaces, images } = world();
-    const s = target(surfaces, m.base);
-    const r = s && resolveAll(images, [m.src]);
-    if (!s || !r || !r[0]) return;
-    s.transparent(source(r[0], s), m.srcArea, m.base.box, m.base.clip, m.srcColor);
-  },
-  (body) => {
-    const m = msg.parseDrawAlphaBlend(body);
-    const { surfaces, images } = world();
-    const s = target(surfaces, m.base);
-    const r = s && resolveAll(images, [m.src]);
-    if (!s || !r || !r[0]) return;
-    s.alphaBlend(source(r[0], s), m.srcArea, m.base.box, m.base.clip, m.alpha, (m.alphaFlags & 2) !== 0 || r[0].hasAlpha);
-  },
-  (body) => {
-    const m = msg.parseDrawStroke(body);
-    const { surfaces, images } = world();
-    const s = target(surfaces, m.base);
-    const r = s && resolveAll(images, [patternOf(m.brush)]);
-    if (!s || !r) return;
-    const p = paint(m.brush, s, r[0]!);
-    if (!p) return;
-    s.stroke(m.path, strokeDashes(m.lineFlags, m.style), m.base.clip, m.base.box, p, m.foreMode);
-  },
-  (body) => {
-    const m = msg.parseDrawText(body);
-    const { surfaces, images } = world();
-    const s = target(surfaces, m.base);
-    const r = s && resolveAll(images, [patternOf(m.foreBrush), patternOf(m.backBrush)]);
-    if (!s || !r) return;
-    const back = paint(m.backBrush, s, r[1]!);
-    if (back && m.backArea.right > m.backArea.left) s.fill(m.backArea, m.base.clip, back, m.backMode || Ropd.OpPut, null);
-    const fore = paint(m.foreBrush, s, r[0]!);
-    if (!fore) return;
-    for (const g of m.glyphs) {
-      s.glyph(
-        g.renderPos.x + g.glyphOrigin.x,
-        g.renderPos.y + g.glyphOrigin.y,
-        g.width,
-        g.height,
-        m.bpp,
-        g.data,
-        m.base.box,
-        m.base.clip,
-        fore,
-        m.foreMode || Ropd.OpPut,
-      );
-    }
-  },
-  (body) => {
-    const m = msg.parseCopyBits(body);
-    const { surfaces } = world();
-    target(surfaces, m.base)?.copyBits(m.srcPos, m.base.box, m.base.clip);
-  },
+/** The draw commands in selector order: the seeds' ten first, then WHITENESS, INVERS and BLEND. */
+const DRAW_ORDER = [
+  DisplayMsg.DrawFill,
+  DisplayMsg.DrawCopy,
+  DisplayMsg.DrawOpaque,
+  DisplayMsg.DrawBlackness,
+  DisplayMsg.DrawRop3,
+  DisplayMsg.DrawTransparent,
+  DisplayMsg.DrawAlphaBlend,
+  DisplayMsg.DrawStroke,
+  DisplayMsg.DrawText,
+  DisplayMsg.CopyBits,
+  DisplayMsg.DrawWhiteness,
+  DisplayMsg.DrawInvers,
+  DisplayMsg.DrawBlend,
 ];
+
+/** Each draw command parsed and applied by the display channel's own code (display/draw-commands.ts). */
+const draws = DRAW_ORDER.map((type) => (body: Uint8Array) => {
+  const draw = DRAW_COMMANDS.get(type)!(body);
+  const { surfaces, images } = world();
+  // An unknown surface: the channel ends with a ProtocolError there; nothing to draw.
+  const surface = surfaces.get(draw.base.surfaceId);
+  const sources = surface && resolveAll(images, draw.images);
+  if (surface && sources) draw.apply(surface, sources);
+});
 
 function drawSeeds(): [number, Uint8Array][] {
   const imgs = imageSeeds();
@@ -245,8 +148,9 @@ export const displayDrawTarget = selectorTarget('display/draw', draws, drawSeeds
     [DisplayMsg.DrawCopy]: 1,
     [DisplayMsg.DrawOpaque]: 2,
     [DisplayMsg.DrawBlackness]: 3,
-    [DisplayMsg.DrawWhiteness]: 3,
-    [DisplayMsg.DrawInvers]: 3,
+    [DisplayMsg.DrawWhiteness]: 10,
+    [DisplayMsg.DrawInvers]: 11,
+    [DisplayMsg.DrawBlend]: 12,
     [DisplayMsg.DrawRop3]: 4,
     [DisplayMsg.DrawTransparent]: 5,
     [DisplayMsg.DrawAlphaBlend]: 6,
