@@ -199,7 +199,9 @@ describe('USB faults against QEMU', () => {
     const t0 = Date.now();
     expect(await spiceTest(page, 'releaseUsb', key)).toEqual({ ok: true });
     const took = Date.now() - t0;
-    expect(took).toBeLessThan(5000);
+    // Within UsbHost's bound for cancelled transfers (usb-host.ts DEFAULT_CLOSE_TIMEOUT_MS, 3 s), with 5 s of
+    // margin for a loaded machine: a release that waited on the hanging transfers would never end.
+    expect(took).toBeLessThan(3000 + 5000);
     expect(await fake(page, key)).toMatchObject({ opened: false, claimed: [], pendingTransfers: 0 });
     await waitForGuestDevice(qemu, 'Hanging Uno', false, since, 30_000);
     report.push(`hang of 0x82 and 0x02 after 256 KiB: guest ${(await acmLines(qemu, since)).join(' | ')}; releaseUsb took ${took} ms`);
