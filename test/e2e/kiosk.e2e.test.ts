@@ -3,7 +3,7 @@
  * alone; the browser wants a user gesture for full screen, so the console offers a full-screen button;
  * one click engages full screen and Keyboard Lock (Chromium), and system keys then reach the guest. When
  * Xspice dies the overlay counts down to the next attempt, and the console comes back when it restarts;
- * `kiosk-disconnected=blank` shows nothing instead.
+ * `kiosk-disconnected=blank` shows nothing instead, and `kiosk-disconnected=reload` reloads the page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -93,6 +93,29 @@ describe('kiosk mode', () => {
     expect(await part(page, 'status').isVisible()).toBe(false);
     // The live region still tells screen readers.
     await waitFor(async () => /Reconnecting/.test((await part(page, 'announce').textContent()) ?? ''), 'the announcement', 5_000);
+    await page.close();
+  });
+
+  it('should reload the page at the next attempt with kiosk-disconnected=reload, and connect after it', async () => {
+    allowPageErrors(/WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/?' failed/, 'the server is down at first, on purpose');
+    const down = await startXspice({});
+    const port = down.port;
+    await down.stop();
+    const url = encodeURIComponent(`ws://127.0.0.1:${port}/`);
+    const { page } = await kioskPage(`?kiosk=1&kiosk-disconnected=reload&url=${url}`);
+    const loads: string[] = [];
+    page.on('load', () => loads.push(page.url()));
+    // A mark on this document: a reload makes a new one without it.
+    await page.evaluate(() => ((window as any).__firstDocument = true));
+    await page.waitForFunction(() => (document.querySelector('spice-console') as any)?.state === 'reconnecting', null, { timeout: 15_000 });
+    // The countdown ends in a reload, not in a second attempt on this page.
+    await waitFor(async () => loads.length > 0, 'the page to reload', 30_000, 100);
+    expect(loads[0]).toBe(`${demo.origin}/?kiosk=1&kiosk-disconnected=reload&url=${url}`);
+    expect(await page.evaluate(() => (window as any).__firstDocument ?? false)).toBe(false);
+    // With the server back, the reloaded page connects by itself.
+    await xspice?.stop();
+    xspice = await startXspice({ port });
+    await page.waitForFunction(() => (document.querySelector('spice-console') as any)?.state === 'connected', null, { timeout: 60_000 });
     await page.close();
   });
 });
