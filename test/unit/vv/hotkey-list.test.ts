@@ -14,7 +14,8 @@ describe('parseHotkeyList', () => {
   });
 
   it('should take every action, spaces around names, upper case, and let a later pair win', () => {
-    const text = ' zoom-in = ctrl+plus , ZOOM-OUT=ctrl+minus,zoom-reset=ctrl+0,smartcard-insert=shift+f8,smartcard-remove=shift+f9,usb-device-reset=ctrl+shift+r,release-cursor=ctrl+alt,release-cursor=shift+f12,';
+    const text =
+      ' zoom-in = ctrl+plus , ZOOM-OUT=ctrl+minus,zoom-reset=ctrl+0,smartcard-insert=shift+f8,smartcard-remove=shift+f9,usb-device-reset=ctrl+shift+r,release-cursor=ctrl+alt,release-cursor=shift+f12,';
     const { hotkeys, errors } = parseHotkeyList(text);
     expect(errors).toEqual([]);
     expect(hotkeys.zoomIn?.code).toBe('Equal');
@@ -44,7 +45,9 @@ describe('parseHotkeyList', () => {
 
 describe('readHotkeys', () => {
   it("should take parseVvFile's hotkeys as they are", () => {
-    const vv = parseVvFile('[virt-viewer]\ntype=spice\nhost=h\nport=5900\nsecure-attention=ctrl+alt+end\nrelease-cursor=shift+f12\n', { urlTemplate: 'ws://{host}:{port}' });
+    const vv = parseVvFile('[virt-viewer]\ntype=spice\nhost=h\nport=5900\nsecure-attention=ctrl+alt+end\nrelease-cursor=shift+f12\n', {
+      urlTemplate: 'ws://{host}:{port}',
+    });
     const { hotkeys, errors } = readHotkeys(vv.hotkeys);
     expect(errors).toEqual([]);
     expect(hotkeys).toEqual(vv.hotkeys);
