@@ -252,7 +252,9 @@ export class InteractionController implements ReactiveController {
   /** The hint and the guest cursor drawn under Pointer Lock (server mouse mode), inside the screen box. */
   overlay(): TemplateResult | typeof nothing {
     if (!this.pointer.locked && !(this.mode === 'server' && this.enabled)) return nothing;
-    const hint = this.pointer.locked ? 'Ctrl+Alt or Esc releases the pointer' : 'Click to control the pointer';
+    const release = this.config.hotkeys?.().find((b) => b.action === 'release-cursor')?.hotkey.spec;
+    const keys = release ? `${release}, Ctrl+Alt or Esc` : 'Ctrl+Alt or Esc';
+    const hint = this.pointer.locked ? `${keys} releases the pointer` : 'Click to control the pointer';
     const image = this.cursor.image;
     const pos = this.cursor.position;
     let cursor: TemplateResult | typeof nothing = nothing;

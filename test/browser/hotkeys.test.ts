@@ -7,11 +7,11 @@
  * fullscreen needs.
  */
 import '../../src/define.js';
-import { sendKeys } from '@web/test-runner-commands';
+import { sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { InputEvent } from '../../src/api/input.js';
 import { SpiceConsole } from '../../src/elements/spice-console/spice-console.js';
 import { parseVvFile } from '../../src/vv/vv-file.js';
-import { assert, assertEqual } from './assert.js';
+import { assert, assertEqual, nextEvent } from './assert.js';
 import { fakeEngine, frames, oneMonitor, type FakeEngine } from './input-fakes.js';
 
 const CTRL = 0x1d;
@@ -24,8 +24,9 @@ const KEY_X = 0x2d;
 async function connected(
   hotkeys: string | null,
   init: (el: SpiceConsole) => void = () => {},
+  mouseMode: 'client' | 'server' = 'client',
 ): Promise<{ el: SpiceConsole; engine: FakeEngine; fired: { action: string; hotkey: string }[] }> {
-  const engine = fakeEngine();
+  const engine = fakeEngine(mouseMode);
   const el = new SpiceConsole(engine.factory);
   el.style.cssText = 'display:block;width:800px;height:600px;position:absolute;left:0;top:0';
   el.url = 'ws://fake';
@@ -36,6 +37,9 @@ async function connected(
   document.body.append(el);
   await el.connect();
   await engine.emit(oneMonitor(1024, 768));
+  // The fake's events come on the sink's own port: connect() may resolve before they are handled.
+  for (let i = 0; i < 300 && el.state !== 'connected'; i++) await frames(1);
+  assertEqual(el.state, 'connected', 'connected');
   await el.updateComplete;
   el.focus();
   return { el, engine, fired };
@@ -233,6 +237,26 @@ describe('<spice-console> hotkeys', () => {
       delete (kb as unknown as Record<string, unknown>).lock;
       delete (kb as unknown as Record<string, unknown>).unlock;
     }
+  });
+
+  it('should leave Pointer Lock on a real release-cursor press, and name the hotkey in the hint', async () => {
+    const { el, fired } = await connected('release-cursor=shift+f12', () => {}, 'server');
+    const r = el.shadowRoot!.querySelector('canvas')!.getBoundingClientRect();
+    const lockEvent = () => nextEvent<{ locked: boolean }>(el, 'spice-pointer-lock', 5000).then((d) => d.locked);
+    const locked = lockEvent();
+    await sendMouse({ type: 'click', position: [Math.round(r.left + 100), Math.round(r.top + 100)] });
+    assertEqual(await locked, true, 'locked by a click');
+    await el.updateComplete;
+    const hint = el.shadowRoot!.querySelector('[part="hint"]')!.textContent!;
+    assert(hint.includes('shift+f12, Ctrl+Alt or Esc'), `hint: ${hint}`);
+    const released = lockEvent();
+    await realPress('Shift', 'F12');
+    assertEqual(await released, false, 'released by Shift+F12');
+    assertEqual(
+      fired.map((f) => f.action),
+      ['release-cursor'],
+      'event',
+    );
   });
 
   it('should toggle fullscreen on a real key press (the gesture), and work in kiosk mode', async () => {
