@@ -276,6 +276,8 @@ describe('<spice-console> hotkeys', () => {
 
     // Kiosk: fullscreen and Keyboard Lock; real Ctrl+Alt+End still is the hotkey.
     const k = await connected('secure-attention=ctrl+alt+end', (c) => (c.kiosk = true));
+    await k.el.grabKeyboard(); // navigator.keyboard.lock(), as kiosk mode takes it once fullscreen
+    assert(k.el.keyboardGrabbed, 'keyboard grabbed');
     await realPress('Control', 'Alt', 'End');
     await settle(k.el, k.engine);
     assertEqual(
