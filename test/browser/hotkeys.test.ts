@@ -7,9 +7,12 @@
  * fullscreen needs.
  */
 import '../../src/define.js';
+import { LitElement } from 'lit';
 import { sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { InputEvent } from '../../src/api/input.js';
 import { SpiceConsole } from '../../src/elements/spice-console/spice-console.js';
+import { KeyboardController } from '../../src/controllers/keyboard-controller.js';
+import { hotkeyBindings, parseHotkeyList } from '../../src/vv/hotkey.js';
 import { parseVvFile } from '../../src/vv/vv-file.js';
 import { assert, assertEqual, nextEvent } from './assert.js';
 import { fakeEngine, frames, oneMonitor, type FakeEngine } from './input-fakes.js';
@@ -343,5 +346,57 @@ describe('<spice-console> hotkeys', () => {
     await frames(3);
     assertEqual(keysSent(engine), [], 'nothing to the guest');
     if (document.fullscreenElement) await document.exitFullscreen();
+  });
+});
+
+class HotkeyHost extends LitElement {}
+customElements.define('hotkey-key-host', HotkeyHost);
+
+describe('KeyboardController hotkeys with platform quirks', () => {
+  afterEach(() => document.querySelectorAll('hotkey-key-host').forEach((el) => el.remove()));
+
+  function setup(platform: 'windows' | 'mac', hotkeys: string) {
+    const host = new HotkeyHost();
+    host.tabIndex = 0;
+    document.body.append(host);
+    const sent: string[] = [];
+    const fired: string[] = [];
+    const bindings = hotkeyBindings(parseHotkeyList(hotkeys).hotkeys);
+    new KeyboardController(host, {
+      enabled: () => true,
+      send: (...events: InputEvent[]) => events.forEach((e) => e.type === 'key' && sent.push(`${e.down ? 'down' : 'up'} ${h(e.scancode)}`)),
+      releaseAll: () => {},
+      hotkeys: () => bindings,
+      onHotkey: (b) => fired.push(`${b.action} after [${sent.join(', ')}]`),
+      platform,
+    });
+    host.focus();
+    const k = (type: 'keydown' | 'keyup', code: string, mods: Mods = {}, timeStamp?: number) => {
+      const e = new KeyboardEvent(type, { code, key: code, bubbles: true, cancelable: true, ...mods });
+      if (timeStamp !== undefined) Object.defineProperty(e, 'timeStamp', { value: timeStamp });
+      host.dispatchEvent(e);
+    };
+    return { sent, fired, k };
+  }
+
+  it("should send Windows' held-back Ctrl before a Ctrl hotkey's key is kept from the guest", () => {
+    const { sent, fired, k } = setup('windows', 'zoom-in=ctrl+plus');
+    k('keydown', 'ControlLeft', { ctrlKey: true }, 1000);
+    k('keydown', 'Equal', { ctrlKey: true }, 1040);
+    k('keyup', 'Equal', { ctrlKey: true });
+    k('keyup', 'ControlLeft');
+    assertEqual(fired, [`zoom-in after [down ${h(CTRL)}]`], 'hotkey, once the guest has Ctrl');
+    assertEqual(sent, [`down ${h(CTRL)}`, `up ${h(CTRL)}`], 'Ctrl down and up, never Equal');
+  });
+
+  it('should take a macOS Cmd hotkey whose keyup never comes, and send the key again once pressed without Cmd', () => {
+    const { sent, fired, k } = setup('mac', 'secure-attention=win+l');
+    k('keydown', 'MetaLeft', { metaKey: true });
+    k('keydown', 'KeyL', { metaKey: true });
+    k('keyup', 'MetaLeft'); // macOS sends no keyup for L while Cmd is held
+    k('keydown', 'KeyL');
+    k('keyup', 'KeyL');
+    assertEqual(fired, ['secure-attention after [down 15b]'], 'hotkey once');
+    assertEqual(sent, ['down 15b', 'up 15b', 'down 26', 'up 26'], 'Cmd, then a plain L');
   });
 });
