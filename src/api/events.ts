@@ -76,7 +76,8 @@ export interface SpiceConsoleEventDetail {
    */
   'spice-file-transfer': FileTransferDetail;
   /**
-   * A local hotkey (see `hotkeys`) was pressed; its keys did not go to the guest. `action`: `release-cursor`,
+   * A local hotkey (see `hotkeys`) was pressed; its main key did not go to the guest (the modifiers did, and a
+   * modifiers-only hotkey fires on their release). `action`: `release-cursor`,
    * `secure-attention`, `toggle-fullscreen`, `zoom-in`, `zoom-out`, `zoom-reset`, `smartcard-insert`,
    * `smartcard-remove`, `usb-device-reset`; `hotkey` as it was given (`shift+f12`). Cancelable:
    * `preventDefault()` stops the console's own action (leave Pointer and Keyboard Lock, send Ctrl+Alt+Del,

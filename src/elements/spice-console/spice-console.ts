@@ -103,11 +103,12 @@ export type { SpiceConsoleEventMap } from '../../api/events.js';
  *   `cancelled`, `error`; `status` names the agent's answer (`not-enough-space`, `session-locked`,
  *   `vdagent-not-connected`, `disabled`, `error`) or `agent-disconnected`, `read-failed`, or why it could not start (id
  *   0). `detail`: `{ id, name, size, sent, state, status?, error? }`.
- * @fires spice-hotkey - A local hotkey (see `hotkeys`) was pressed; its keys did not go to the guest. `action`:
- *   `release-cursor`, `secure-attention`, `toggle-fullscreen`, `zoom-in`, `zoom-out`, `zoom-reset`, `smartcard-insert`,
- *   `smartcard-remove`, `usb-device-reset`; `hotkey` as it was given (`shift+f12`). Cancelable: `preventDefault()`
- *   stops the console's own action (leave Pointer and Keyboard Lock, send Ctrl+Alt+Del, toggle fullscreen); the others
- *   are the page's to do. `detail`: `{ action, hotkey }`.
+ * @fires spice-hotkey - A local hotkey (see `hotkeys`) was pressed; its main key did not go to the guest (the modifiers
+ *   did, and a modifiers-only hotkey fires on their release). `action`: `release-cursor`, `secure-attention`,
+ *   `toggle-fullscreen`, `zoom-in`, `zoom-out`, `zoom-reset`, `smartcard-insert`, `smartcard-remove`,
+ *   `usb-device-reset`; `hotkey` as it was given (`shift+f12`). Cancelable: `preventDefault()` stops the console's own
+ *   action (leave Pointer and Keyboard Lock, send Ctrl+Alt+Del, toggle fullscreen); the others are the page's to do.
+ *   `detail`: `{ action, hotkey }`.
  *
  * @slot toolbar - Controls shown over the top right corner of the screen, e.g. a `<spice-usb-menu>`.
  *
