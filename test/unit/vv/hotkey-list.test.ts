@@ -1,5 +1,7 @@
 /** The `--hotkeys` form of `<spice-console hotkeys>` and hotkeys given as a VvHotkeys object. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { HOTKEY_ACTIONS } from '../../../src/api/types.js';
 import { formatHotkeyList, hotkeyBindings, parseHotkey, parseHotkeyList, readHotkeys } from '../../../src/vv/hotkey.js';
 import { parseVvFile } from '../../../src/vv/vv-file.js';
 
@@ -84,5 +86,32 @@ describe('hotkeyBindings and formatHotkeyList', () => {
     expect(text).toBe('release-cursor=shift+f12,secure-attention=ctrl+alt+end,usb-device-reset=ctrl+shift+r');
     expect(parseHotkeyList(text).hotkeys).toEqual(hotkeys);
     expect(formatHotkeyList({})).toBe('');
+  });
+});
+
+describe('parseHotkeyList on any input', () => {
+  const names = ['ctrl', 'alt', 'shift', 'win', 'end', 'del', 'f12', 'a', '7', 'pgup', 'bogus', '', ' ', '=', ','];
+  const piece = fc.oneof(fc.constantFrom(...HOTKEY_ACTIONS, ...names), fc.string({ maxLength: 6 }));
+  it('should never throw, and keep exactly the pairs that read alone', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(piece, fc.array(piece, { maxLength: 3 })), { maxLength: 6 }), (pairs) => {
+        const text = pairs.map(([action, keys]) => `${action}=${keys.join('+')}`).join(',');
+        const all = parseHotkeyList(text);
+        // Pair by pair: each either is kept or gives one error (an empty pair neither).
+        let kept = 0;
+        let bad = 0;
+        for (const pair of text.split(',')) {
+          const one = parseHotkeyList(pair);
+          kept += Object.keys(one.hotkeys).length;
+          bad += one.errors.length;
+          expect(Object.keys(one.hotkeys).length + one.errors.length).toBeLessThanOrEqual(1);
+        }
+        expect(all.errors.length).toBe(bad);
+        expect(Object.keys(all.hotkeys).length).toBeLessThanOrEqual(kept);
+        // What was kept writes back to a list that reads the same.
+        expect(parseHotkeyList(formatHotkeyList(all.hotkeys))).toEqual({ hotkeys: all.hotkeys, errors: [] });
+      }),
+      { numRuns: 500 },
+    );
   });
 });
