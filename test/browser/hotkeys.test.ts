@@ -8,7 +8,7 @@
  */
 import '../../src/define.js';
 import { LitElement } from 'lit';
-import { sendKeys, sendMouse } from '@web/test-runner-commands';
+import { executeServerCommand, sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { InputEvent } from '../../src/api/input.js';
 import { SpiceConsole } from '../../src/elements/spice-console/spice-console.js';
 import { KeyboardController } from '../../src/controllers/keyboard-controller.js';
@@ -346,6 +346,57 @@ describe('<spice-console> hotkeys', () => {
     await frames(3);
     assertEqual(keysSent(engine), [], 'nothing to the guest');
     if (document.fullscreenElement) await document.exitFullscreen();
+  });
+});
+
+describe('<spice-console layout="windows"> hotkeys', () => {
+  it("should take a hotkey pressed in a monitor's own window", async () => {
+    await executeServerCommand('grant-window-management');
+    const engine = fakeEngine('client');
+    const el = new SpiceConsole(engine.factory);
+    el.style.cssText = 'display:block;width:800px;height:400px';
+    el.url = 'ws://fake';
+    el.hotkeys = 'secure-attention=ctrl+alt+end';
+    const fired: string[] = [];
+    el.addEventListener('spice-hotkey', (e) => fired.push((e as CustomEvent).detail.action));
+    document.body.append(el);
+    try {
+      await el.connect();
+      for (let i = 0; i < 300 && el.state !== 'connected'; i++) await frames(1);
+      await engine.emit({
+        type: 'monitors',
+        maxAllowed: 2,
+        monitors: [
+          { key: '0:0', channelId: 0, displayId: 0, monitorId: 0, x: 0, y: 0, width: 1024, height: 768, surfaceX: 0, surfaceY: 0 },
+          { key: '1:0', channelId: 1, displayId: 1, monitorId: 0, x: 1024, y: 0, width: 800, height: 600, surfaceX: 0, surfaceY: 0 },
+        ],
+      });
+      el.layout = 'windows';
+      await el.updateComplete;
+      for (let i = 0; i < 300 && !el.monitorWindow('1:0'); i++) await frames(1);
+      const win = el.monitorWindow('1:0') as (Window & typeof globalThis) | null;
+      assert(win, 'a window for monitor 1');
+      const monitor = el.monitorElement('1:0')!;
+      assert(monitor.ownerDocument === win.document, 'the monitor lives in its window');
+      monitor.focus();
+      const k = (type: 'keydown' | 'keyup', code: string, mods: Mods = {}) =>
+        monitor.dispatchEvent(new win.KeyboardEvent(type, { code, key: code, bubbles: true, composed: true, cancelable: true, ...mods }));
+      k('keydown', 'ControlLeft', { ctrlKey: true });
+      k('keydown', 'AltLeft', { ctrlKey: true, altKey: true });
+      k('keydown', 'End', { ctrlKey: true, altKey: true });
+      k('keyup', 'End', { ctrlKey: true, altKey: true });
+      k('keyup', 'AltLeft', { ctrlKey: true });
+      k('keyup', 'ControlLeft');
+      k('keydown', 'KeyX');
+      k('keyup', 'KeyX');
+      for (let i = 0; i < 300 && !keysSent(engine).includes(`up ${h(KEY_X)}`); i++) await frames(1);
+      assertEqual(fired, ['secure-attention'], 'the console fired the hotkey');
+      assertEqual(combos(engine), [['ControlLeft', 'AltLeft', 'Delete']], 'Ctrl+Alt+Del sent');
+      assertEqual(keysSent(engine), [`down ${h(CTRL)}`, `down ${h(ALT)}`, `up ${h(ALT)}`, `up ${h(CTRL)}`, `down ${h(KEY_X)}`, `up ${h(KEY_X)}`], 'never End');
+    } finally {
+      el.remove();
+      await el.disconnect();
+    }
   });
 });
 
