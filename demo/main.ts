@@ -21,6 +21,7 @@ import {
   type SessionInfo,
   type UsbStatus,
 } from '../src/index.js';
+import { VvSession } from './vv-session.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const consoleEl = $<HTMLElementTagNameMap['spice-console']>('console');
@@ -34,6 +35,7 @@ const statusLine = $('status');
 const errorBox = $('error');
 const statsBox = $('stats');
 const statsToggle = $<HTMLButtonElement>('stats-toggle');
+const vvSession = new VvSession(consoleEl, $('vv-offer'), log);
 
 const params = new URLSearchParams(location.search);
 urlInput.value = params.get('url') ?? `ws://${location.hostname || '127.0.0.1'}:5912`;
@@ -131,7 +133,7 @@ consoleEl.addEventListener('spice-connected', (e) => {
   const s = (e as CustomEvent<SessionInfo>).detail;
   log(`connected: session ${s.sessionId}, ${s.channels.length} channels`);
   setStatus(`Connected to ${s.name ?? consoleEl.url}`);
-  document.title = `${s.name ?? 'spice-console'} — spice-console`;
+  document.title = vvSession.title ?? `${s.name ?? 'spice-console'} — spice-console`;
   showError(null);
   showFacts(s);
   showChannels(s.channels);
@@ -165,6 +167,10 @@ consoleEl.addEventListener('spice-reconnecting', (e) => {
   log(`reconnecting: attempt ${r.attempt}${r.maxAttempts ? ` of ${r.maxAttempts}` : ''} in ${(r.delay / 1000).toFixed(1)} s`);
   setStatus(`Connection lost — reconnecting (attempt ${r.attempt}) in ${Math.ceil(r.delay / 1000)} s…`);
 });
+consoleEl.addEventListener('spice-hotkey', (e) => {
+  const { action, hotkey } = (e as CustomEvent<{ action: string; hotkey: string }>).detail;
+  log(`hotkey ${hotkey}: ${action}`);
+});
 consoleEl.addEventListener('spice-reconnect-failed', (e) => {
   const r = (e as CustomEvent<{ attempts: number; reason: string }>).detail;
   log(`gave up reconnecting after ${r.attempts} attempts`, true);
@@ -174,6 +180,7 @@ consoleEl.addEventListener('spice-reconnect-failed', (e) => {
 
 form.addEventListener('submit', (e) => {
   e.preventDefault();
+  vvSession.connecting(urlInput.value.trim());
   void connect();
 });
 disconnectButton.addEventListener('click', () => void consoleEl.disconnect());
@@ -191,6 +198,7 @@ async function openVvFile(file: File): Promise<void> {
     if (vv.usbAutoRedirectFilter !== undefined) consoleEl.usbAutoRedirectFilter = vv.usbAutoRedirectFilter;
     log(`connection file ${file.name}: ${vv.title ?? vv.url}`);
     for (const w of vv.warnings) log(`connection file: ${w}`);
+    vvSession.apply(vv, file.name);
     await connect();
   } catch (e) {
     showError(`${file.name}: ${(e as Error).message}`);

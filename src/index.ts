@@ -26,6 +26,8 @@ export { COMBOS, type ComboName } from './input/keys.js';
 export type { ScaleMode } from './input/viewport.js';
 export {
   DisconnectCode,
+  HOTKEY_ACTIONS,
+  type HotkeyAction,
   imageCompressionName,
   imageCompressionValue,
   type ImageCompressionName,
@@ -48,7 +50,18 @@ export {
   type VvOvirtInfo,
   type VvDisabledEffect,
 } from './vv/vv-file.js';
-export { parseHotkey, matchesHotkey, type VvHotkey, type HotkeyEventLike } from './vv/hotkey.js';
+export {
+  parseHotkey,
+  matchesHotkey,
+  parseHotkeyList,
+  readHotkeys,
+  hotkeyBindings,
+  formatHotkeyList,
+  type VvHotkey,
+  type HotkeyEventLike,
+  type HotkeyBinding,
+  type HotkeyList,
+} from './vv/hotkey.js';
 export {
   AgentErrorCode,
   type AgentStatus,

@@ -6,7 +6,7 @@
  * one entry here, then `npm run gen:docs`.
  */
 import type { KeyboardLocks } from './input.js';
-import type { ChannelInfo, DisconnectCode, DisconnectDetail, MouseModeName, SessionInfo, SessionState } from './types.js';
+import type { ChannelInfo, DisconnectCode, DisconnectDetail, HotkeyAction, MouseModeName, SessionInfo, SessionState } from './types.js';
 import type { UsbStatus } from './usb.js';
 import type { MonitorsDetail } from './monitors.js';
 import type { AgentStatus, ClipboardDetail, DisplayConfigDetail, FileTransferDetail } from './agent.js';
@@ -75,6 +75,15 @@ export interface SpiceConsoleEventDetail {
    * `disabled`, `error`) or `agent-disconnected`, `read-failed`, or why it could not start (id 0).
    */
   'spice-file-transfer': FileTransferDetail;
+  /**
+   * A local hotkey (see `hotkeys`) was pressed; its main key did not go to the guest (the modifiers did, and a
+   * modifiers-only hotkey fires on their release). `action`: `release-cursor`,
+   * `secure-attention`, `toggle-fullscreen`, `zoom-in`, `zoom-out`, `zoom-reset`, `smartcard-insert`,
+   * `smartcard-remove`, `usb-device-reset`; `hotkey` as it was given (`shift+f12`). Cancelable:
+   * `preventDefault()` stops the console's own action (leave Pointer and Keyboard Lock, send Ctrl+Alt+Del,
+   * toggle fullscreen); the others are the page's to do.
+   */
+  'spice-hotkey': { action: HotkeyAction; hotkey: string };
 }
 
 export type SpiceConsoleEventName = keyof SpiceConsoleEventDetail;

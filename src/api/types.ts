@@ -113,3 +113,21 @@ export function imageCompressionName(value: number): ImageCompressionName | unde
 }
 
 export type SessionState = 'connecting' | 'connected' | 'disconnecting' | 'disconnected';
+
+/**
+ * What a local hotkey does, by remote-viewer's names (its `--hotkeys` option and a `.vv` file's keys):
+ * the console acts on `release-cursor`, `secure-attention` and `toggle-fullscreen`; the page acts on all
+ * of them through the `spice-hotkey` event.
+ */
+export const HOTKEY_ACTIONS = [
+  'release-cursor',
+  'secure-attention',
+  'toggle-fullscreen',
+  'zoom-in',
+  'zoom-out',
+  'zoom-reset',
+  'smartcard-insert',
+  'smartcard-remove',
+  'usb-device-reset',
+] as const;
+export type HotkeyAction = (typeof HOTKEY_ACTIONS)[number];

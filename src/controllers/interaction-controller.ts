@@ -7,13 +7,20 @@
  * Keyboard lock (navigator.keyboard.lock, Chromium): taken while the keyboard is grabbed (`grabKeyboard`)
  * or the element is fullscreen, so system shortcuts such as Alt+Tab or Ctrl+W reach the guest. Browsers
  * honour it only in fullscreen; elsewhere grabbing still focuses the element.
+ *
+ * Local hotkeys (the host's `hotkeys`, as remote-viewer's) are taken out of the key stream by the keyboard
+ * controllers and asked about through `config.hotkey` (the cancelable `spice-hotkey` event); unless the page
+ * prevented it, `release-cursor` leaves Pointer Lock and Keyboard Lock (until the next click on the console,
+ * grabKeyboard() or entering fullscreen), `secure-attention` sends Ctrl+Alt+Del and `toggle-fullscreen`
+ * enters or leaves fullscreen. The other actions are the page's.
  */
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { EngineEvent } from '../api/engine-api.js';
 import type { SpiceConsoleEmit } from '../api/events.js';
 import type { InputEvent, KeyboardLocks } from '../api/input.js';
-import type { MouseModeName } from '../api/types.js';
+import type { HotkeyAction, MouseModeName } from '../api/types.js';
+import type { HotkeyBinding } from '../vv/hotkey.js';
 import { COMBOS, isComboName, keySequence, type ComboName } from '../input/keys.js';
 import type { ScaleMode } from '../input/viewport.js';
 import { CursorController } from './cursor-controller.js';
@@ -45,6 +52,10 @@ export interface InteractionConfig {
   emit: SpiceConsoleEmit;
   /** The arrangement changed (see ViewportControllerConfig.arranged). */
   arranged?: ViewportControllerConfig['arranged'];
+  /** The local hotkeys now; none if absent. */
+  hotkeys?: () => readonly HotkeyBinding[];
+  /** A hotkey was pressed: tells the page (`spice-hotkey`); false if the page prevented the console's action. */
+  hotkey?: (detail: { action: HotkeyAction; hotkey: string }) => boolean;
 }
 
 interface KeyboardApi {
@@ -65,6 +76,8 @@ export class InteractionController implements ReactiveController {
   guestLocks: KeyboardLocks | null = null;
   private grabbed = false;
   private keyboardLocked = false;
+  /** The release-cursor hotkey let go of Keyboard Lock, also in fullscreen, until the user comes back. */
+  private lockReleased = false;
 
   constructor(
     private readonly host: InteractionHost,
@@ -84,6 +97,8 @@ export class InteractionController implements ReactiveController {
       send: (...events) => this.queue.push(...events),
       releaseAll: () => this.releaseAll(),
       onReleaseCombo: () => this.pointer.unlock(),
+      hotkeys: () => config.hotkeys?.() ?? [],
+      onHotkey: (binding) => this.onHotkey(binding, host),
     });
     this.pointer = new PointerController(host, {
       enabled: () => this.enabled,
@@ -112,10 +127,12 @@ export class InteractionController implements ReactiveController {
   hostConnected(): void {
     if (!this.host.hasAttribute('tabindex')) this.host.setAttribute('tabindex', '0');
     document.addEventListener('fullscreenchange', this.onFullscreen);
+    this.host.addEventListener('pointerdown', this.onPointerDown);
   }
 
   hostDisconnected(): void {
     document.removeEventListener('fullscreenchange', this.onFullscreen);
+    this.host.removeEventListener('pointerdown', this.onPointerDown);
     this.grabbed = false;
     void this.updateKeyboardLock();
     this.queue.clear();
@@ -181,6 +198,8 @@ export class InteractionController implements ReactiveController {
       enabled: () => this.enabled,
       send: (...events) => this.queue.push(...events),
       releaseAll: () => this.releaseAll(),
+      hotkeys: () => this.config.hotkeys?.() ?? [],
+      onHotkey: (binding) => this.onHotkey(binding, monitor),
     });
     new PointerController(monitor, {
       enabled: () => this.enabled,
@@ -218,6 +237,7 @@ export class InteractionController implements ReactiveController {
 
   async grabKeyboard(): Promise<void> {
     this.grabbed = true;
+    this.lockReleased = false;
     this.host.focus({ preventScroll: true });
     await this.updateKeyboardLock();
     this.host.requestUpdate();
@@ -232,7 +252,9 @@ export class InteractionController implements ReactiveController {
   /** The hint and the guest cursor drawn under Pointer Lock (server mouse mode), inside the screen box. */
   overlay(): TemplateResult | typeof nothing {
     if (!this.pointer.locked && !(this.mode === 'server' && this.enabled)) return nothing;
-    const hint = this.pointer.locked ? 'Ctrl+Alt or Esc releases the pointer' : 'Click to control the pointer';
+    const release = this.config.hotkeys?.().find((b) => b.action === 'release-cursor')?.hotkey.spec;
+    const keys = release ? `${release}, Ctrl+Alt or Esc` : 'Ctrl+Alt or Esc';
+    const hint = this.pointer.locked ? `${keys} releases the pointer` : 'Click to control the pointer';
     const image = this.cursor.image;
     const pos = this.cursor.position;
     let cursor: TemplateResult | typeof nothing = nothing;
@@ -273,13 +295,57 @@ export class InteractionController implements ReactiveController {
     this.supported = [];
   }
 
+  /**
+   * A hotkey was pressed on `target` (the console, or a monitor in its own window): the page hears of it,
+   * then the console acts unless the page prevented that.
+   */
+  private onHotkey(binding: HotkeyBinding, target: HTMLElement): void {
+    const act = this.config.hotkey?.({ action: binding.action, hotkey: binding.hotkey.spec }) ?? true;
+    if (!act) return;
+    switch (binding.action) {
+      case 'release-cursor':
+        this.pointer.unlock();
+        this.grabbed = false;
+        this.lockReleased = true;
+        void this.updateKeyboardLock();
+        this.host.requestUpdate();
+        return;
+      case 'secure-attention':
+        void this.sendCombo('ctrl-alt-del');
+        return;
+      case 'toggle-fullscreen':
+        void this.toggleFullscreen(target);
+        return;
+      default:
+        return; // the page's
+    }
+  }
+
+  /** Leaves fullscreen if anything is fullscreen, else makes `target` fullscreen (a key press is the gesture). */
+  private async toggleFullscreen(target: HTMLElement): Promise<void> {
+    const doc = target.ownerDocument;
+    try {
+      if (doc.fullscreenElement) await doc.exitFullscreen();
+      else await target.requestFullscreen({ navigationUI: 'hide' });
+    } catch (e) {
+      console.warn(`spice-console: toggle-fullscreen hotkey: ${(e as Error).message}`);
+    }
+  }
+
+  private readonly onPointerDown = (): void => {
+    if (!this.lockReleased) return;
+    this.lockReleased = false;
+    void this.updateKeyboardLock();
+  };
+
   private readonly onFullscreen = (): void => {
+    if (document.fullscreenElement === this.host) this.lockReleased = false;
     void this.updateKeyboardLock();
   };
 
   private async updateKeyboardLock(): Promise<void> {
     const keyboard = (navigator as Navigator & { keyboard?: KeyboardApi }).keyboard;
-    const want = this.grabbed || document.fullscreenElement === this.host;
+    const want = !this.lockReleased && (this.grabbed || document.fullscreenElement === this.host);
     if (want === this.keyboardLocked || !keyboard?.lock || !keyboard.unlock) return;
     this.keyboardLocked = want;
     try {

@@ -16,10 +16,18 @@
  *
  * Ctrl+Alt pressed and released with no other key in between calls `onReleaseCombo` (leave pointer lock),
  * like spice-gtk's grab-release combo; the keys themselves reach the guest as usual.
+ *
+ * Local hotkeys (`hotkeys()`, remote-viewer's release-cursor, secure-attention, ...) are the page's, not the
+ * guest's: a key press that matches one goes to `onHotkey` and neither its keydown, its auto-repeats nor its
+ * keyup reach the guest; the modifiers pressed before it did reach the guest and their releases follow as
+ * usual. A modifiers-only hotkey (`ctrl+alt`) fires when one of its keys is released with no other key
+ * pressed in between, like the release combo (its keys reach the guest: a modifier is sent before anyone
+ * can know what follows). Hotkeys work whenever the host has the keyboard, also while input is disabled.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { InputEvent, KeyboardLocks } from '../api/input.js';
 import { SCANCODE_PRINT_SCREEN, scancodeForCode } from '../input/keys.js';
+import { matchesHotkey, type HotkeyBinding } from '../vv/hotkey.js';
 
 export interface KeyboardControllerConfig {
   /** Whether input goes to the guest now (connected and not view-only). */
@@ -28,8 +36,12 @@ export interface KeyboardControllerConfig {
   send(...events: InputEvent[]): void;
   /** Releases everything the engine holds down (keys and buttons). */
   releaseAll(): void;
-  /** Ctrl+Alt was pressed and released alone. */
+  /** Ctrl+Alt was pressed and released alone (not when a modifiers-only hotkey fired on that release). */
   onReleaseCombo?(): void;
+  /** The local hotkeys to take out of the key stream; none if absent. */
+  hotkeys?(): readonly HotkeyBinding[];
+  /** A hotkey was pressed (once per press, not per auto-repeat). */
+  onHotkey?(binding: HotkeyBinding): void;
   /** Platform, for the quirks above; default from navigator. */
   platform?: 'windows' | 'mac' | 'other';
 }
@@ -51,6 +63,15 @@ export function localLocks(e: { getModifierState(key: string): boolean }): Keybo
 }
 
 const LOCK_CODES = new Set(['CapsLock', 'NumLock', 'ScrollLock']);
+const MODIFIER_CODE = /^(Control|Alt|Shift|Meta)(Left|Right)$/;
+
+/** Whether `code` is a key of one of the hotkey's modifiers. */
+function isModifierOf(binding: HotkeyBinding, code: string): boolean {
+  const m = MODIFIER_CODE.exec(code);
+  if (!m) return false;
+  const { ctrl, alt, shift, meta } = binding.hotkey;
+  return m[1] === 'Control' ? ctrl : m[1] === 'Alt' ? alt : m[1] === 'Shift' ? shift : meta;
+}
 
 export class KeyboardController implements ReactiveController {
   /** Codes down on the page (for the quirks and the release combo; the engine tracks what it sent). */
@@ -59,6 +80,10 @@ export class KeyboardController implements ReactiveController {
   private locksPending = true;
   private fakeCtrl: { timeStamp: number; timer: ReturnType<typeof setTimeout> } | null = null;
   private comboArmed = false;
+  /** Keys whose press was a hotkey: their repeats and release stay on the page too. */
+  private readonly swallowed = new Set<string>();
+  /** The modifiers-only hotkey whose keys are held with nothing else: fires on their release. */
+  private modifierHotkey: HotkeyBinding | null = null;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -108,7 +133,9 @@ export class KeyboardController implements ReactiveController {
 
   private reset(): void {
     this.down.clear();
+    this.swallowed.clear();
     this.comboArmed = false;
+    this.modifierHotkey = null;
     this.locksPending = true;
     if (this.fakeCtrl) clearTimeout(this.fakeCtrl.timer);
     this.fakeCtrl = null;
@@ -136,7 +163,9 @@ export class KeyboardController implements ReactiveController {
   }
 
   private readonly onKeyDown = (e: KeyboardEvent): void => {
-    if (!this.config.enabled() || !this.ownKey(e)) return;
+    if (!this.ownKey(e)) return;
+    if (this.hotkeyDown(e)) return;
+    if (!this.config.enabled()) return;
     const scancode = scancodeForCode(e.code);
     if (scancode === undefined) return; // unknown key: leave it to the browser
     e.preventDefault();
@@ -184,12 +213,27 @@ export class KeyboardController implements ReactiveController {
   };
 
   private readonly onKeyUp = (e: KeyboardEvent): void => {
-    if (!this.config.enabled() || !this.ownKey(e)) return;
+    if (!this.ownKey(e)) return;
+    if (this.swallowed.delete(e.code)) {
+      e.preventDefault();
+      e.stopPropagation();
+      return;
+    }
+    const hotkey = this.modifierHotkeyUp(e.code);
+    if (hotkey) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+    if (this.config.enabled()) this.keyUpToGuest(e, hotkey === null);
+    if (hotkey) this.config.onHotkey?.(hotkey);
+  };
+
+  private keyUpToGuest(e: KeyboardEvent, comboAllowed: boolean): void {
     const scancode = scancodeForCode(e.code);
     if (scancode === undefined) return;
     e.preventDefault();
     e.stopPropagation();
-    const releaseCombo = this.trackCombo(e.code, false);
+    const releaseCombo = this.trackCombo(e.code, false) && comboAllowed;
 
     if (this.fakeCtrl && e.code === 'ControlLeft') {
       // Released before the AltGr window closed: a real, quick Ctrl tap.
@@ -210,7 +254,59 @@ export class KeyboardController implements ReactiveController {
       this.config.send({ type: 'key', scancode, down: false });
     }
     if (releaseCombo) this.config.onReleaseCombo?.();
-  };
+  }
+
+  /**
+   * A keydown that is (or repeats) a hotkey with a main key: kept from the guest, and `onHotkey` on the
+   * first press. Also arms or disarms the modifiers-only hotkeys. True when the event was a hotkey's.
+   */
+  private hotkeyDown(e: KeyboardEvent): boolean {
+    const bindings = this.config.hotkeys?.() ?? [];
+    if (e.repeat && this.swallowed.has(e.code)) {
+      e.preventDefault();
+      e.stopPropagation();
+      return true;
+    }
+    this.swallowed.delete(e.code); // its keyup never came (macOS with Cmd, focus moved): a new press
+    const modifier = MODIFIER_CODE.test(e.code);
+    if (modifier) {
+      // Armed while exactly its modifiers are held and nothing else.
+      const others = [...this.down].some((c) => !MODIFIER_CODE.test(c));
+      this.modifierHotkey = others ? null : (bindings.find((b) => b.hotkey.code === null && matchesHotkey(b.hotkey, e)) ?? null);
+      return false;
+    }
+    this.modifierHotkey = null;
+    // An auto-repeat of a key pressed before the modifiers is the guest's: it holds that key down.
+    const binding = e.repeat ? undefined : bindings.find((b) => b.hotkey.code !== null && matchesHotkey(b.hotkey, e));
+    if (!binding) return false;
+    e.preventDefault();
+    e.stopPropagation();
+    this.swallowed.add(e.code);
+    this.comboArmed = false;
+    this.flushFakeCtrl();
+    this.config.onHotkey?.(binding);
+    return true;
+  }
+
+  /** The modifiers-only hotkey that fires on this key's release, or null. */
+  private modifierHotkeyUp(code: string): HotkeyBinding | null {
+    const armed = this.modifierHotkey;
+    if (!armed) return null;
+    if (isModifierOf(armed, code)) {
+      this.modifierHotkey = null;
+      return armed;
+    }
+    if (!MODIFIER_CODE.test(code)) this.modifierHotkey = null;
+    return null;
+  }
+
+  /** A held-back ControlLeft (Windows AltGr check) followed by a hotkey's key was a real Ctrl: send it now. */
+  private flushFakeCtrl(): void {
+    if (!this.fakeCtrl) return;
+    clearTimeout(this.fakeCtrl.timer);
+    this.fakeCtrl = null;
+    if (this.config.enabled()) this.config.send({ type: 'key', scancode: scancodeForCode('ControlLeft')!, down: true });
+  }
 
   /** Ctrl+Alt alone: armed when both are down and nothing else, fired when one of them is released. */
   private trackCombo(code: string, down: boolean): boolean {

@@ -42,6 +42,7 @@ export const SPICE_CONSOLE_EVENT_PROPS = {
   onSpiceFileTransfer: 'spice-file-transfer',
   onSpiceReconnecting: 'spice-reconnecting',
   onSpiceReconnectFailed: 'spice-reconnect-failed',
+  onSpiceHotkey: 'spice-hotkey',
 } as const satisfies { [K in ConsoleEventName as EventPropName<K>]: K };
 
 type ConsoleEventProps = { [K in ConsoleEventName as EventPropName<K>]: EventName<SpiceConsoleEventMap[K]> };

@@ -23,6 +23,8 @@ import { styles } from './spice-console.styles.js';
 import { updateWhenLocaleChanges } from '@lit/localize';
 import { ReconnectController, type ReconnectPlan } from '../../controllers/reconnect-controller.js';
 import { strings } from '../../l10n/strings.js';
+import { hotkeyBindings, readHotkeys, type HotkeyBinding } from '../../vv/hotkey.js';
+import type { VvHotkeys } from '../../vv/vv-file.js';
 
 /** What a kiosk console shows while disconnected: a message with a countdown, nothing, or a page reload. */
 export type KioskDisconnectedPolicy = 'overlay' | 'blank' | 'reload';
@@ -101,6 +103,12 @@ export type { SpiceConsoleEventMap } from '../../api/events.js';
  *   `cancelled`, `error`; `status` names the agent's answer (`not-enough-space`, `session-locked`,
  *   `vdagent-not-connected`, `disabled`, `error`) or `agent-disconnected`, `read-failed`, or why it could not start (id
  *   0). `detail`: `{ id, name, size, sent, state, status?, error? }`.
+ * @fires spice-hotkey - A local hotkey (see `hotkeys`) was pressed; its main key did not go to the guest (the modifiers
+ *   did, and a modifiers-only hotkey fires on their release). `action`: `release-cursor`, `secure-attention`,
+ *   `toggle-fullscreen`, `zoom-in`, `zoom-out`, `zoom-reset`, `smartcard-insert`, `smartcard-remove`,
+ *   `usb-device-reset`; `hotkey` as it was given (`shift+f12`). Cancelable: `preventDefault()` stops the console's own
+ *   action (leave Pointer and Keyboard Lock, send Ctrl+Alt+Del, toggle fullscreen); the others are the page's to do.
+ *   `detail`: `{ action, hotkey }`.
  *
  * @slot toolbar - Controls shown over the top right corner of the screen, e.g. a `<spice-usb-menu>`.
  *
@@ -145,6 +153,7 @@ export class SpiceConsole extends LitElement {
     kioskDisconnected: { type: String, reflect: true, attribute: 'kiosk-disconnected' },
     announcement: { state: true },
     kioskButton: { state: true },
+    hotkeys: { attribute: 'hotkeys', noAccessor: true },
   };
 
   /**
@@ -281,6 +290,8 @@ export class SpiceConsole extends LitElement {
   private usbWanted = new Set<string>();
   /** Keys of USB devices in the VM when the session dropped: redirected again after the reconnect. */
   private usbToRestore: string[] = [];
+  private hotkeySet: VvHotkeys = {};
+  private hotkeyList: HotkeyBinding[] = [];
 
   constructor(workerFactory?: WorkerFactory) {
     super();
@@ -320,6 +331,8 @@ export class SpiceConsole extends LitElement {
       screen: () => this.renderRoot.querySelector<HTMLElement>('#screen'),
       container: () => this.renderRoot.querySelector<HTMLElement>('[part="base"]'),
       emit: (name, detail) => this.emit(name, detail),
+      hotkeys: () => this.hotkeyList,
+      hotkey: (detail) => this.emit('spice-hotkey', detail, true),
       arranged: (_layout, w, h) => {
         if (w > 0 && h > 0) this.style.setProperty('--spice-console-aspect', `${w} / ${h}`);
         this.monitorsMgr.containerResized();
@@ -371,6 +384,27 @@ export class SpiceConsole extends LitElement {
     });
     // Last: the property defaults above are the built-in layer of the settings' precedence order.
     this.settingsControl = new SettingsController(this);
+  }
+
+  /**
+   * Local hotkeys, as remote-viewer's: key presses on this computer that the console acts on instead of
+   * sending them to the guest. Set the attribute (or the property) in remote-viewer's `--hotkeys` form,
+   * `toggle-fullscreen=shift+f11,release-cursor=shift+f12,secure-attention=ctrl+alt+end`, or the property
+   * to a `VvHotkeys` object (`el.hotkeys = parseVvFile(text).hotkeys`). Actions: `release-cursor`,
+   * `secure-attention`, `toggle-fullscreen`, `zoom-in`, `zoom-out`, `zoom-reset`, `smartcard-insert`,
+   * `smartcard-remove`, `usb-device-reset`; each press fires `spice-hotkey`. What cannot be read is named
+   * in a console warning and left out; the rest is kept. Reads back as a `VvHotkeys` object. Default: none.
+   */
+  get hotkeys(): VvHotkeys {
+    return this.hotkeySet;
+  }
+  set hotkeys(value: VvHotkeys | string | null | undefined) {
+    const old = this.hotkeySet;
+    const { hotkeys, errors } = readHotkeys(value);
+    if (errors.length) console.warn(`spice-console: hotkeys: ${errors.join('; ')}`);
+    this.hotkeySet = hotkeys;
+    this.hotkeyList = hotkeyBindings(hotkeys);
+    this.requestUpdate('hotkeys', old);
   }
 
   /** Where this console's settings stand: the VM id they are kept under, whether they are kept, and why not. */
@@ -781,7 +815,8 @@ export class SpiceConsole extends LitElement {
   private onAgentEvent(e: Extract<AgentEngineEvent, { type: 'agent' | 'display-config' }>): void {
     if (e.type === 'display-config') {
       const { type: _t, ...detail } = e;
-      return this.emit('spice-display-config', detail);
+      this.emit('spice-display-config', detail);
+      return;
     }
     if (this.session) this.session = { ...this.session, agentConnected: e.connected };
     if (e.connected && !this.agentConnected) this.monitorsMgr.scheduleResize();
@@ -875,8 +910,11 @@ export class SpiceConsole extends LitElement {
     this.emit('spice-state', { state });
   }
 
-  /** Sends one of the events of src/api/events.ts, its detail checked against the declared type. */
-  private emit<K extends SpiceConsoleEventName>(name: K, detail: SpiceConsoleEventDetail[K]): void {
-    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  /**
+   * Sends one of the events of src/api/events.ts, its detail checked against the declared type; false if
+   * the event is `cancelable` and a listener called preventDefault().
+   */
+  private emit<K extends SpiceConsoleEventName>(name: K, detail: SpiceConsoleEventDetail[K], cancelable = false): boolean {
+    return this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true, cancelable }));
   }
 }
