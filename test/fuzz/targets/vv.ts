@@ -1,9 +1,105 @@
 /**
- * Fuzz targets for the .vv (virt-viewer connection file) parser (src/vv/). NOT WRITTEN YET: the parser is
- * being written in another branch as this file is made. Add a FuzzTarget whose `run` decodes the input as
- * text and parses it (seeds: a few real .vv files as bytes), and list it in `vvTargets`; index.ts already
- * includes this list. Every input must end in a parsed file or the parser's documented error.
+ * Fuzz targets for connection files and hotkeys (src/vv/): `parseVvFile` on any text (seeds: the shapes oVirt,
+ * Proxmox and a minimal libvirt-style file take, escapes, a token template, a BOM and CR line ends), and the
+ * `hotkeys` attribute form (`parseHotkeyList` / `readHotkeys`). Every input ends in settings or a VvFileError
+ * (reported as a ProtocolError, the harness's expected refusal); what is returned must hold what the API
+ * promises: a ws:// or wss:// URL, hotkeys that read back from their own text.
  */
+import { formatHotkeyList, parseHotkeyList, readHotkeys } from '../../../src/vv/hotkey.js';
+import { parseVvFile, VvFileError, type VvHotkeys } from '../../../src/vv/vv-file.js';
+import { ProtocolError } from '../../../src/protocol/errors.js';
 import type { FuzzTarget } from '../harness.js';
 
-export const vvTargets: FuzzTarget[] = [];
+const utf8 = new TextEncoder();
+const text = (input: Uint8Array) => new TextDecoder('utf-8', { fatal: false }).decode(input);
+
+const OVIRT = [
+  '[virt-viewer]',
+  'type=spice',
+  'host=192.0.2.17',
+  'port=5912',
+  'password=Zm9vYmFyYmF6',
+  '# Password is valid for 120 seconds.',
+  'delete-this-file=1',
+  'fullscreen=0',
+  'title=win10:%d - Press SHIFT+F12 to Release Cursor',
+  'toggle-fullscreen=shift+f11',
+  'release-cursor=shift+f12',
+  'secure-attention=ctrl+alt+end',
+  'tls-port=5913',
+  'enable-usb-autoshare=1',
+  'usb-filter=-1,-1,-1,-1,1',
+  'host-subject=O=example.org,CN=host17.example.org',
+  'ca=-----BEGIN CERTIFICATE-----\\nMIIDxTCCAq2gAwIBAgICEAAw\\n-----END CERTIFICATE-----\\n',
+  'secure-channels=main;inputs;cursor;playback;record;display;smartcard;usbredir',
+  'enable-usbredir=1',
+  'color-depth=16',
+  'disable-effects=animation',
+  '',
+  '[ovirt]',
+  'host=engine.example.org:443',
+  'vm-guid=5b9d2ac5-3a4e-4c0b-9e0e-2f5f3cf2bd41',
+  'admin=1',
+  '',
+].join('\r\n');
+
+const PROXMOX = `[virt-viewer]
+secure-attention=Ctrl+Alt+Ins
+release-cursor=Ctrl+Alt+R
+toggle-fullscreen=Shift+F11
+type=spice
+delete-this-file=1
+proxy=http://192.0.2.5:3128
+host=pvespiceproxy:6575a4a3:100:pve1::3c8b2f
+tls-port=61000
+password=ticket-value
+host-subject=OU=PVE Cluster Node,O=Proxmox Virtual Environment,CN=pve1
+title=VM 100 - win
+`;
+
+const MINIMAL = '[virt-viewer]\ntype=spice\nhost=localhost\nport=5900\n[spice-console]\nurl=ws://127.0.0.1:5959/\n';
+const ESCAPED = '\uFEFF# comment\r[virt-viewer]\r  type = SPICE  \rtitle[de]=Konsole\rtitle=A\\sB\\tC\\\\D\r[spice-console]\rurl = wss://h:1/{token}\rtoken=a/b c\r';
+
+const HOTKEYS = ['toggle-fullscreen=shift+f11,release-cursor=shift+f12,secure-attention=ctrl+alt+end', 'release-cursor=ctrl+alt', 'zoom-in=ctrl+plus,zoom-out=ctrl+minus,usb-device-reset=ctrl+shift+r'];
+
+export const vvFileTarget: FuzzTarget = {
+  name: 'vv/file',
+  seeds: () => [OVIRT, PROXMOX, MINIMAL, ESCAPED].map((s) => utf8.encode(s)),
+  maxRandomLength: 1024,
+  run: (input) => {
+    let settings;
+    try {
+      settings = parseVvFile(text(input), { urlTemplate: 'wss://proxy.example/spice/{host}' });
+    } catch (e) {
+      if (e instanceof VvFileError) throw new ProtocolError(`${e.code}: ${e.message}`);
+      throw e;
+    }
+    if (!/^wss?:\/\//.test(settings.url)) throw new Error(`parseVvFile gave the URL ${JSON.stringify(settings.url)}`);
+    checkHotkeys(settings.hotkeys);
+  },
+};
+
+export const hotkeyListTarget: FuzzTarget = {
+  name: 'vv/hotkey-list',
+  seeds: () => HOTKEYS.map((s) => utf8.encode(s)),
+  maxRandomLength: 256,
+  run: (input) => {
+    const list = parseHotkeyList(text(input));
+    if (!list.errors.every((e) => typeof e === 'string')) throw new Error('an error that is not a sentence');
+    checkHotkeys(list.hotkeys);
+  },
+};
+
+/** Hotkeys as the API promises them: each read back the same from the list form the console formats. */
+function checkHotkeys(hotkeys: VvHotkeys): void {
+  const again = readHotkeys(formatHotkeyList(hotkeys));
+  if (again.errors.length) throw new Error(`formatted hotkeys do not read back: ${again.errors.join('; ')}`);
+  for (const [field, hotkey] of Object.entries(hotkeys)) {
+    const back = again.hotkeys[field as keyof VvHotkeys];
+    const { spec: _a, ...mine } = hotkey!;
+    const { spec: _b, ...theirs } = back ?? { spec: '' };
+    if (JSON.stringify(mine) !== JSON.stringify(theirs)) throw new Error(`hotkey ${field} reads back as ${JSON.stringify(back)}, not ${JSON.stringify(hotkey)}`);
+  }
+}
+
+export const vvTargets: FuzzTarget[] = [vvFileTarget, hotkeyListTarget];
