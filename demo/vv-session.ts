@@ -1,8 +1,8 @@
 /**
  * What a `.vv` connection file says that the demo page can act on, beyond the address and the password:
  * the console's local hotkeys (`hotkeys`, listed in the log), the window title (`document.title`, kept
- * over the server's name), the WAN options `color-depth` and `disable-effects` (set on the console as the
- * options dialog sets them, once the session is up, so the file's values win for that VM's session), and
+ * over the server's name), the WAN options `color-depth` and `disable-effects` (given as the portal's
+ * settings: a choice the user stored for the VM wins over them, and they are not stored), and
  * `fullscreen=1`, which a page can only offer: fullscreen needs a user gesture, so a one-click button below
  * the status line enters it. The file's hotkeys and title hold until another file is opened or the page
  * connects somewhere else.
@@ -14,8 +14,6 @@ export class VvSession {
   title: string | null = null;
   /** The URL the file named. */
   private url: string | null = null;
-  /** Undoes the pending wait for the file's session (its WAN options). */
-  private pending: AbortController | null = null;
 
   constructor(
     private readonly consoleEl: SpiceConsole,
@@ -45,7 +43,7 @@ export class VvSession {
     this.consoleEl.hotkeys = vv.hotkeys;
     const hotkeys = formatHotkeyList(this.consoleEl.hotkeys);
     this.log(`connection file ${fileName}: ${hotkeys ? `hotkeys ${hotkeys.replaceAll(',', ', ')}` : 'no hotkeys'}`);
-    this.applyWanOnConnect(vv);
+    this.applyWan(vv);
     if (vv.fullscreen && !document.fullscreenElement) this.showOffer(true);
   }
 
@@ -55,8 +53,6 @@ export class VvSession {
   }
 
   private forget(): void {
-    this.pending?.abort();
-    this.pending = null;
     this.url = null;
     this.title = null;
     this.consoleEl.hotkeys = {};
@@ -64,31 +60,21 @@ export class VvSession {
   }
 
   /**
-   * The WAN options go on the console once this file's session is up: then the VM's stored settings are
-   * the ones being loaded, and a change in that same moment is a choice for it that wins over the record.
+   * The file's WAN options are the portal's for this console (`setPortalSettings`): they rank below a choice
+   * the user stored for the VM, which wins once the VM's record loads, and they are not stored as the user's.
    */
-  private applyWanOnConnect(vv: VvSettings): void {
+  private applyWan(vv: VvSettings): void {
     const depth: ColorDepth | undefined = vv.colorDepth === 16 || vv.colorDepth === 32 ? vv.colorDepth : undefined;
     if (vv.colorDepth !== undefined && depth === undefined) this.log(`connection file: color-depth ${vv.colorDepth} is not 16 or 32: ignored`, true);
     if (depth === undefined && vv.disableEffects === undefined) return;
-    const pending = new AbortController();
-    this.pending = pending;
-    const done = () => {
-      pending.abort();
-      if (this.pending === pending) this.pending = null;
-    };
-    this.consoleEl.addEventListener(
-      'spice-connected',
-      () => {
-        done();
-        this.consoleEl.wanOptions = true;
-        if (depth !== undefined) this.consoleEl.colorDepth = depth;
-        if (vv.disableEffects !== undefined) this.consoleEl.disableEffects = [...vv.disableEffects];
-        this.log(`connection file: WAN options on, colour depth ${this.consoleEl.colorDepth}, effects off: ${this.consoleEl.disableEffects.join(', ') || 'none'}`);
-      },
-      { signal: pending.signal },
+    this.consoleEl.setPortalSettings({
+      wanOptions: true,
+      ...(depth !== undefined ? { colorDepth: depth } : {}),
+      ...(vv.disableEffects !== undefined ? { disableEffects: [...vv.disableEffects] } : {}),
+    });
+    this.log(
+      `connection file: WAN options on, colour depth ${depth ?? 'unchanged'}, effects off: ${vv.disableEffects?.join(', ') || 'none'} (a choice stored for the VM wins)`,
     );
-    this.consoleEl.addEventListener('spice-disconnected', done, { signal: pending.signal });
   }
 
   private showOffer(show: boolean): void {

@@ -157,6 +157,32 @@ export class SettingsController implements ReactiveController {
     this.checkKey();
   }
 
+  /**
+   * Settings the portal gives after the console's first update (a connection file read later, another VM
+   * picked in the same page): they take the portal's place in the precedence order, so a choice the user
+   * stored for the VM still wins when its record loads, and they are not stored as the user's. Values a
+   * setting may not have are ignored. The clipboard policy stays the widest the user may choose.
+   */
+  setPortalSettings(settings: Readonly<Partial<ConsoleSettings>>): void {
+    if (!this.started) {
+      // Before the first update everything set on the console is the portal's anyway.
+      for (const name of SETTING_NAMES) {
+        const v = settings[name];
+        if (v !== undefined && name in this.host && !SETTING_CHECKS[name](v)) this.set(name, copySetting(name, v as never));
+      }
+      return;
+    }
+    this.takeChanges(); // what the user changed before this stays theirs
+    for (const name of this.names) {
+      const v = settings[name];
+      if (v === undefined || SETTING_CHECKS[name](v)) continue;
+      (this.baseline as Record<string, unknown>)[name] = copySetting(name, v as never);
+    }
+    const resolved = resolveSettings({ builtIn: {}, site: {}, portal: this.baseline, stored: this.only(this.stored) });
+    this.limit = resolved.clipboardLimit;
+    this.apply(resolved.effective);
+  }
+
   /** The id settings are kept under: the portal's vm-id, else the server's UUID (kept after disconnect). */
   private checkKey(): void {
     const uuid = this.host.session?.uuid;

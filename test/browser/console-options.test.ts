@@ -224,6 +224,30 @@ describe('<spice-console-options> and per-VM settings', () => {
     );
   });
 
+  it("should take settings the portal gives later as the portal's: applied, not stored, below the user's stored choice", async () => {
+    const vmId = uniqueVmId('portal-later');
+    await writeRaw(vmId, { v: 1, colorDepth: 32 });
+    const { el, events } = mountTest({ 'vm-id': vmId });
+    await events.next('loaded');
+    assertEqual(el.colorDepth, 32, 'the stored choice');
+    el.scale = 'fill'; // a user choice before the portal speaks stays the user's
+    el.setPortalSettings({ wanOptions: true, colorDepth: 16, disableEffects: ['animation'], scale: 'none', imageCompression: 'nonsense' as never });
+    await el.updateComplete;
+    assertEqual(
+      [el.wanOptions, el.colorDepth, el.disableEffects, el.scale, el.imageCompression],
+      [true, 32, ['animation'], 'fill', ''],
+      'portal values under the stored ones',
+    );
+    assertEqual((await events.next('saved')).stored, { colorDepth: 32, scale: 'fill' }, 'only the user choices stored');
+    await el.settled();
+    assertEqual(await readRaw(vmId), { v: 1, colorDepth: 32, scale: 'fill' }, 'in IndexedDB');
+    // The portal's values are the baseline: a new VM on this console starts from them.
+    el.vmId = uniqueVmId('portal-later-next');
+    await el.updateComplete;
+    await el.settled();
+    assertEqual([el.wanOptions, el.colorDepth, el.disableEffects, el.scale], [true, 16, ['animation'], 'none'], 'the next VM starts from the portal values');
+  });
+
   it('should ignore corrupt, foreign and old records with a warning event, keep working, and overwrite them on the next change', async () => {
     const cases: [unknown, RegExp][] = [
       [{ v: 1, scale: 'sideways' }, /invalid: scale must be one of/],

@@ -62,6 +62,10 @@ export class TestSettingsConsole extends LitElement implements ConsoleSettingsTa
     return this.settings.settled();
   }
 
+  setPortalSettings(settings: Parameters<SettingsController['setPortalSettings']>[0]): void {
+    this.settings.setPortalSettings(settings);
+  }
+
   protected override render() {
     return html`<slot name="toolbar"></slot>`;
   }

@@ -174,7 +174,7 @@ describe('a .vv file on the demo page', () => {
         const el = document.querySelector('spice-console')!;
         return { hotkeys: Object.keys(el.hotkeys), wan: el.wanOptions, depth: el.colorDepth, effects: el.disableEffects };
       });
-    await waitFor(async () => (await settings()).wan === true, 'the WAN options set once connected', 10_000, 100);
+    await waitFor(async () => (await settings()).wan === true, 'the WAN options set', 10_000, 100);
     expect(await settings()).toEqual({ hotkeys: ['releaseCursor', 'secureAttention', 'toggleFullscreen'], wan: true, depth: 32, effects: ['wallpaper', 'animation'] });
 
     // The file's hotkey acts (the demo logs the event), and the fullscreen offer is one click.
@@ -196,6 +196,45 @@ describe('a .vv file on the demo page', () => {
     await page.keyboard.up('ShiftLeft');
     await page.waitForFunction(() => document.fullscreenElement === null, null, { timeout: 10_000 });
     expect(await violations()).toEqual([]);
+    await page.close();
+  });
+
+  it("should give a file's WAN options as the portal's: not stored for the VM, and below the user's stored choice", async () => {
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${demo.origin}/`);
+    await page.waitForSelector('spice-console');
+    const vmId = `vv-wan-${Date.now()}`;
+    const vv = ['[virt-viewer]', 'type=spice', 'host=127.0.0.1', `port=${xspice.port}`, 'color-depth=16', 'disable-effects=all', ''].join('\n');
+    const drop = () =>
+      page.evaluate(
+        ([text, id]) => {
+          const el = document.querySelector('spice-console')!;
+          el.vmId = id!;
+          const dt = new DataTransfer();
+          dt.items.add(new File([text!], 'wan.vv'));
+          document.querySelector('main')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        },
+        [vv, vmId],
+      );
+    const state = () =>
+      page.evaluate(async () => {
+        const el = document.querySelector('spice-console')!;
+        return { state: el.state, wan: el.wanOptions, depth: el.colorDepth, stored: el.settingsStatus.stored, kept: el.settingsStatus.kept };
+      });
+    await drop();
+    await waitFor(async () => (await state()).state === 'connected', 'connected', 30_000, 100);
+    await waitFor(async () => (await state()).kept, 'the settings kept for the VM', 10_000, 100);
+    const first = await state();
+    expect(first).toMatchObject({ wan: true, depth: 16 });
+    expect(Object.keys(first.stored)).toEqual([]);
+    // The user turns the WAN options off for this VM: that is stored, and the file no longer turns them on.
+    await page.evaluate(() => (document.querySelector('spice-console')!.wanOptions = false));
+    await waitFor(async () => (await state()).stored.wanOptions === false, 'the choice stored', 10_000, 100);
+    await page.evaluate(() => document.querySelector('spice-console')!.disconnect());
+    await drop();
+    await waitFor(async () => (await state()).state === 'connected', 'connected again', 30_000, 100);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await state()).toMatchObject({ wan: false, depth: 16, stored: { wanOptions: false } });
     await page.close();
   });
 });

@@ -412,6 +412,16 @@ export class SpiceConsole extends LitElement {
     return this.settingsControl.status;
   }
 
+  /**
+   * Gives settings as the portal's after the console is on the page (e.g. a `.vv` file's `color-depth` and
+   * `disable-effects`, read when the user opens it): unlike setting the properties, which is the user's
+   * choice and stored for the VM, these rank where attributes do, below what the user stored for the VM,
+   * and are not stored. Invalid values are ignored.
+   */
+  setPortalSettings(settings: Partial<ConsoleSettings>): void {
+    this.settingsControl.setPortalSettings(settings);
+  }
+
   /** The reconnect backoff: `{ baseDelayMs, maxDelayMs, maxAttempts, factor, jitter }`; assign a part to change it. */
   get reconnectPolicy(): Readonly<ReconnectController['policy']> {
     return this.reconnectControl.policy;

@@ -60,7 +60,11 @@ title=VM 100 - win
 const MINIMAL = '[virt-viewer]\ntype=spice\nhost=localhost\nport=5900\n[spice-console]\nurl=ws://127.0.0.1:5959/\n';
 const ESCAPED = '\uFEFF# comment\r[virt-viewer]\r  type = SPICE  \rtitle[de]=Konsole\rtitle=A\\sB\\tC\\\\D\r[spice-console]\rurl = wss://h:1/{token}\rtoken=a/b c\r';
 
-const HOTKEYS = ['toggle-fullscreen=shift+f11,release-cursor=shift+f12,secure-attention=ctrl+alt+end', 'release-cursor=ctrl+alt', 'zoom-in=ctrl+plus,zoom-out=ctrl+minus,usb-device-reset=ctrl+shift+r'];
+const HOTKEYS = [
+  'toggle-fullscreen=shift+f11,release-cursor=shift+f12,secure-attention=ctrl+alt+end',
+  'release-cursor=ctrl+alt',
+  'zoom-in=ctrl+plus,zoom-out=ctrl+minus,usb-device-reset=ctrl+shift+r',
+];
 
 export const vvFileTarget: FuzzTarget = {
   name: 'vv/file',
