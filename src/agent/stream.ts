@@ -4,7 +4,8 @@
  * VDAgentMessage header (a larger body makes spice-server drop the client). Incoming: the server may split
  * or join agent messages across AGENT_DATA messages, so bytes are reassembled by the header's size. A
  * declared size above `maxMessageSize` is a protocol error that names the limit, so a hostile or broken
- * peer cannot make the client buffer without bound.
+ * peer cannot make the client buffer without bound; below it, the buffer grows with the bytes that arrive
+ * (doubling from 64 KiB), so a header alone never costs the whole declared size.
  */
 import { VD_AGENT_MAX_DATA_SIZE } from '../protocol/constants.js';
 import { limitError, MAX_AGENT_MESSAGE_SIZE } from '../protocol/limits.js';
@@ -21,6 +22,9 @@ export interface ReassembledMessage {
   header: AgentHeader;
   payload: Uint8Array;
 }
+
+/** First buffer for a message's payload; it doubles as bytes arrive, up to the declared size. */
+const INITIAL_PAYLOAD_BYTES = 64 * 1024;
 
 export class AgentReassembler {
   private readonly headerBytes = new Uint8Array(AGENT_HEADER_SIZE);
@@ -45,20 +49,30 @@ export class AgentReassembler {
         const header = parseAgentHeader(this.headerBytes);
         if (header.size > this.maxMessageSize) throw limitError(`agent message of ${header.size} bytes`, `${this.maxMessageSize} bytes`, 'MAX_AGENT_MESSAGE_SIZE');
         this.header = header;
-        this.payload = new Uint8Array(header.size);
+        this.payload = new Uint8Array(Math.min(header.size, INITIAL_PAYLOAD_BYTES));
         this.payloadFill = 0;
       }
-      const payload = this.payload!;
-      const n = Math.min(payload.byteLength - this.payloadFill, bytes.byteLength - at);
-      payload.set(bytes.subarray(at, at + n), this.payloadFill);
+      const size = this.header.size;
+      const n = Math.min(size - this.payloadFill, bytes.byteLength - at);
+      if (this.payloadFill + n > this.payload!.byteLength) {
+        const grown = new Uint8Array(Math.min(size, Math.max(this.payloadFill + n, this.payload!.byteLength * 2)));
+        grown.set(this.payload!.subarray(0, this.payloadFill));
+        this.payload = grown;
+      }
+      this.payload!.set(bytes.subarray(at, at + n), this.payloadFill);
       this.payloadFill += n;
       at += n;
-      if (this.payloadFill === payload.byteLength) {
-        done.push({ header: this.header!, payload });
+      if (this.payloadFill === size) {
+        done.push({ header: this.header, payload: this.payload! });
         this.reset();
       }
     }
     return done;
+  }
+
+  /** Bytes held for the partial message's payload (grows with what arrived, not with what the header says). */
+  get capacity(): number {
+    return this.payload?.byteLength ?? 0;
   }
 
   /** True while part of a message is buffered. */

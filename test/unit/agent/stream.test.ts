@@ -26,6 +26,23 @@ describe('AgentReassembler', () => {
   const c = agentMessage(13);
   const stream = concat([a, b, c]);
 
+  it('holds memory for the bytes that arrived, not for the size a header declares, and still joins a large message whole', () => {
+    const big = pattern(3 * 1024 * 1024 + 5);
+    const msg = agentMessage(4, big);
+    const r = new AgentReassembler();
+    r.push(msg.subarray(0, 20 + 100));
+    expect(r.capacity).toBeLessThanOrEqual(64 * 1024);
+    let got: ReturnType<AgentReassembler['push']> = [];
+    for (let at = 120; at < msg.byteLength; at += 2048) {
+      got = r.push(msg.subarray(at, Math.min(at + 2048, msg.byteLength)));
+      if (!got.length) expect(r.capacity).toBeLessThanOrEqual(Math.max(64 * 1024, 2 * (at + 2048)));
+    }
+    expect(got).toHaveLength(1);
+    expect(got[0]!.payload.byteLength).toBe(big.byteLength);
+    expect(Buffer.from(got[0]!.payload).equals(Buffer.from(big))).toBe(true);
+    expect(r.capacity).toBe(0);
+  });
+
   it('gives back every message whatever the cut, at every pair of offsets', () => {
     for (let i = 0; i <= stream.length; i++) {
       for (let j = i; j <= stream.length; j += 19) {
