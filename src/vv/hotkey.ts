@@ -11,7 +11,6 @@
  * into the same `VvHotkeys` a connection file gives, and `hotkeyBindings` to match key presses against.
  */
 import { HOTKEY_ACTIONS, type HotkeyAction } from '../api/types.js';
-import type { VvHotkeys } from './vv-file.js';
 
 /** A parsed hotkey. `code` is null for a modifiers-only hotkey such as `ctrl+alt`. */
 export interface VvHotkey {
@@ -23,6 +22,25 @@ export interface VvHotkey {
   meta: boolean;
   /** `KeyboardEvent.code` of the non-modifier key, e.g. `F12`, `End`, `KeyQ`. */
   code: string | null;
+}
+
+/**
+ * The local hotkeys a file may set (spice hotkey format, parsed): key presses on this computer that make
+ * remote-viewer do something, not keys for the guest. Match them with `matchesHotkey(hotkey, event)`.
+ */
+export interface VvHotkeys {
+  /** Let go of the pointer and keyboard grab (the console's `releasePointer()` / `releaseKeyboard()`). */
+  releaseCursor?: VvHotkey;
+  /** Send Ctrl+Alt+Del to the guest (the console's `sendCombo('ctrl-alt-del')`). oVirt writes `ctrl+alt+end`. */
+  secureAttention?: VvHotkey;
+  /** Enter or leave fullscreen. */
+  toggleFullscreen?: VvHotkey;
+  zoomIn?: VvHotkey;
+  zoomOut?: VvHotkey;
+  zoomReset?: VvHotkey;
+  smartcardInsert?: VvHotkey;
+  smartcardRemove?: VvHotkey;
+  usbDeviceReset?: VvHotkey;
 }
 
 /** The parts of a KeyboardEvent a hotkey is matched against. */

@@ -14,7 +14,9 @@
  */
 import { parseUsbFilter } from '../usb/usbredir-filter.js';
 import { KeyFileSyntaxError, parseKeyFile, splitList, unescapeValue, type KeyFile } from './keyfile.js';
-import { parseHotkey, type VvHotkey } from './hotkey.js';
+import { parseHotkey, type VvHotkeys } from './hotkey.js';
+
+export type { VvHotkeys };
 
 /** Codes of VvFileError, as an `as const` object with its union type. */
 export const VvErrorCode = {
@@ -65,25 +67,6 @@ export interface VvParseOptions {
 
 /** The `disable-effects` values, as spice-gtk names them; `all` in a file expands to all three. */
 export type VvDisabledEffect = 'wallpaper' | 'font-smooth' | 'animation';
-
-/**
- * The local hotkeys a file may set (spice hotkey format, parsed): key presses on this computer that make
- * remote-viewer do something, not keys for the guest. Match them with `matchesHotkey(hotkey, event)`.
- */
-export interface VvHotkeys {
-  /** Let go of the pointer and keyboard grab (the console's `releasePointer()` / `releaseKeyboard()`). */
-  releaseCursor?: VvHotkey;
-  /** Send Ctrl+Alt+Del to the guest (the console's `sendCombo('ctrl-alt-del')`). oVirt writes `ctrl+alt+end`. */
-  secureAttention?: VvHotkey;
-  /** Enter or leave fullscreen. */
-  toggleFullscreen?: VvHotkey;
-  zoomIn?: VvHotkey;
-  zoomOut?: VvHotkey;
-  zoomReset?: VvHotkey;
-  smartcardInsert?: VvHotkey;
-  smartcardRemove?: VvHotkey;
-  usbDeviceReset?: VvHotkey;
-}
 
 /** The `[ovirt]` section: how to reach the oVirt engine's REST API for this VM. */
 export interface VvOvirtInfo {
