@@ -8,54 +8,11 @@
 import { formatHotkeyList, parseHotkeyList, readHotkeys } from '../../../src/vv/hotkey.js';
 import { parseVvFile, VvFileError, type VvHotkeys } from '../../../src/vv/vv-file.js';
 import { ProtocolError } from '../../../src/protocol/errors.js';
+import { OVIRT, PROXMOX } from '../../fakes/vv-files.js';
 import type { FuzzTarget } from '../harness.js';
 
 const utf8 = new TextEncoder();
 const text = (input: Uint8Array) => new TextDecoder('utf-8', { fatal: false }).decode(input);
-
-const OVIRT = [
-  '[virt-viewer]',
-  'type=spice',
-  'host=192.0.2.17',
-  'port=5912',
-  'password=Zm9vYmFyYmF6',
-  '# Password is valid for 120 seconds.',
-  'delete-this-file=1',
-  'fullscreen=0',
-  'title=win10:%d - Press SHIFT+F12 to Release Cursor',
-  'toggle-fullscreen=shift+f11',
-  'release-cursor=shift+f12',
-  'secure-attention=ctrl+alt+end',
-  'tls-port=5913',
-  'enable-usb-autoshare=1',
-  'usb-filter=-1,-1,-1,-1,1',
-  'host-subject=O=example.org,CN=host17.example.org',
-  'ca=-----BEGIN CERTIFICATE-----\\nMIIDxTCCAq2gAwIBAgICEAAw\\n-----END CERTIFICATE-----\\n',
-  'secure-channels=main;inputs;cursor;playback;record;display;smartcard;usbredir',
-  'enable-usbredir=1',
-  'color-depth=16',
-  'disable-effects=animation',
-  '',
-  '[ovirt]',
-  'host=engine.example.org:443',
-  'vm-guid=5b9d2ac5-3a4e-4c0b-9e0e-2f5f3cf2bd41',
-  'admin=1',
-  '',
-].join('\r\n');
-
-const PROXMOX = `[virt-viewer]
-secure-attention=Ctrl+Alt+Ins
-release-cursor=Ctrl+Alt+R
-toggle-fullscreen=Shift+F11
-type=spice
-delete-this-file=1
-proxy=http://192.0.2.5:3128
-host=pvespiceproxy:6575a4a3:100:pve1::3c8b2f
-tls-port=61000
-password=ticket-value
-host-subject=OU=PVE Cluster Node,O=Proxmox Virtual Environment,CN=pve1
-title=VM 100 - win
-`;
 
 const MINIMAL = '[virt-viewer]\ntype=spice\nhost=localhost\nport=5900\n[spice-console]\nurl=ws://127.0.0.1:5959/\n';
 const ESCAPED = '\uFEFF# comment\r[virt-viewer]\r  type = SPICE  \rtitle[de]=Konsole\rtitle=A\\sB\\tC\\\\D\r[spice-console]\rurl = wss://h:1/{token}\rtoken=a/b c\r';
