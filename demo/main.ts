@@ -195,10 +195,11 @@ async function openVvFile(file: File): Promise<void> {
     passwordInput.value = vv.password ?? '';
     if (vv.usb) consoleEl.usb = vv.usb;
     if (vv.usbFilter !== undefined) consoleEl.usbFilter = vv.usbFilter;
-    if (vv.usbAutoRedirectFilter !== undefined) consoleEl.usbAutoRedirectFilter = vv.usbAutoRedirectFilter;
-    log(`connection file ${file.name}: ${vv.title ?? vv.url}`);
+    // The portal's choice, like the WAN options (vv-session.ts): a choice the user stored for the VM wins.
+    if (vv.usbAutoRedirectFilter !== undefined) consoleEl.setPortalSettings({ usbAutoRedirectFilter: vv.usbAutoRedirectFilter });
     for (const w of vv.warnings) log(`connection file: ${w}`);
     vvSession.apply(vv, file.name);
+    log(`connection file ${file.name}: ${vvSession.title ?? vv.url}`);
     await connect();
   } catch (e) {
     showError(`${file.name}: ${(e as Error).message}`);

@@ -199,12 +199,22 @@ describe('a .vv file on the demo page', () => {
     await page.close();
   });
 
-  it("should give a file's WAN options as the portal's: not stored for the VM, and below the user's stored choice", async () => {
+  it("should give a file's WAN options and USB auto-share filter as the portal's: not stored for the VM, and below the user's stored choice", async () => {
     const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${demo.origin}/`);
     await page.waitForSelector('spice-console');
     const vmId = `vv-wan-${Date.now()}`;
-    const vv = ['[virt-viewer]', 'type=spice', 'host=127.0.0.1', `port=${xspice.port}`, 'color-depth=16', 'disable-effects=all', ''].join('\n');
+    const vv = [
+      '[virt-viewer]',
+      'type=spice',
+      'host=127.0.0.1',
+      `port=${xspice.port}`,
+      'color-depth=16',
+      'disable-effects=all',
+      'enable-usb-autoshare=1',
+      'usb-filter=0x08,-1,-1,-1,1|-1,-1,-1,-1,0',
+      '',
+    ].join('\n');
     const drop = () =>
       page.evaluate(
         ([text, id]) => {
@@ -219,13 +229,20 @@ describe('a .vv file on the demo page', () => {
     const state = () =>
       page.evaluate(async () => {
         const el = document.querySelector('spice-console')!;
-        return { state: el.state, wan: el.wanOptions, depth: el.colorDepth, stored: el.settingsStatus.stored, kept: el.settingsStatus.kept };
+        return {
+          state: el.state,
+          wan: el.wanOptions,
+          depth: el.colorDepth,
+          auto: el.usbAutoRedirectFilter,
+          stored: el.settingsStatus.stored,
+          kept: el.settingsStatus.kept,
+        };
       });
     await drop();
     await waitFor(async () => (await state()).state === 'connected', 'connected', 30_000, 100);
     await waitFor(async () => (await state()).kept, 'the settings kept for the VM', 10_000, 100);
     const first = await state();
-    expect(first).toMatchObject({ wan: true, depth: 16 });
+    expect(first).toMatchObject({ wan: true, depth: 16, auto: '0x08,-1,-1,-1,1|-1,-1,-1,-1,0' });
     expect(Object.keys(first.stored)).toEqual([]);
     // The user turns the WAN options off for this VM: that is stored, and the file no longer turns them on.
     await page.evaluate(() => (document.querySelector('spice-console')!.wanOptions = false));
