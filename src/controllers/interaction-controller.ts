@@ -28,6 +28,7 @@ import type { EngineController } from './engine-controller.js';
 import { InputQueue } from './input-queue.js';
 import { KeyboardController } from './keyboard-controller.js';
 import { PointerController } from './pointer-controller.js';
+import { strings } from '../l10n/strings.js';
 import { ViewportController, type ViewportControllerConfig } from './viewport-controller.js';
 import type { SpiceMonitor } from '../elements/spice-monitor/spice-monitor.js';
 
@@ -253,8 +254,7 @@ export class InteractionController implements ReactiveController {
   overlay(): TemplateResult | typeof nothing {
     if (!this.pointer.locked && !(this.mode === 'server' && this.enabled)) return nothing;
     const release = this.config.hotkeys?.().find((b) => b.action === 'release-cursor')?.hotkey.spec;
-    const keys = release ? `${release}, Ctrl+Alt or Esc` : 'Ctrl+Alt or Esc';
-    const hint = this.pointer.locked ? `${keys} releases the pointer` : 'Click to control the pointer';
+    const hint = !this.pointer.locked ? strings.pointerHintClick() : release ? strings.pointerHintReleaseWith(release) : strings.pointerHintRelease();
     const image = this.cursor.image;
     const pos = this.cursor.position;
     let cursor: TemplateResult | typeof nothing = nothing;

@@ -1,6 +1,6 @@
 /**
- * Every user-facing string of `<spice-console>` (status line, screen-reader announcements, kiosk overlay)
- * in one place, as @lit/localize `msg()` calls with stable ids. English is the source; translations live in
+ * Every user-facing string of `<spice-console>` (status line, screen-reader announcements, kiosk overlay,
+ * the pointer hint, monitor names) in one place, as @lit/localize `msg()` calls with stable ids. English is the source; translations live in
  * src/locales/<locale>.ts and are switched at run time with setConsoleLocale() (src/l10n/localization.ts).
  * Each function is called at render time, so the text follows the active locale.
  */
@@ -22,4 +22,9 @@ export const strings = {
   reconnectButton: () => msg('Reconnect', { id: 'kiosk.reconnect' }),
   fullscreenButton: () => msg('Enter full screen', { id: 'kiosk.fullscreen' }),
   consoleLabel: () => msg('Remote console', { id: 'console.label' }),
+  pointerHintClick: () => msg('Click to control the pointer', { id: 'hint.click-to-control' }),
+  pointerHintRelease: () => msg('Ctrl+Alt or Esc releases the pointer', { id: 'hint.release' }),
+  pointerHintReleaseWith: (hotkey: string) => msg(str`${hotkey}, Ctrl+Alt or Esc releases the pointer`, { id: 'hint.release-with' }),
+  monitorLabel: (n: number, width: number, height: number) => msg(str`Monitor ${n} (${width}×${height})`, { id: 'monitor.label' }),
+  monitorWindowTitle: (n: number) => msg(str`Monitor ${n}`, { id: 'monitor.window-title' }),
 };

@@ -6,6 +6,7 @@
  * stores the change for the VM. Controls for settings the console does not have are left out.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { updateWhenLocaleChanges } from '@lit/localize';
 import { ConsoleLinkController } from '../../controllers/console-link-controller.js';
 import { live } from 'lit/directives/live.js';
 import type { SettingsStatus } from '../../controllers/settings-controller.js';
@@ -21,6 +22,7 @@ import {
   type DisableEffect,
   type ImageCompressionChoice,
 } from '../../settings/settings-record.js';
+import { clipboardLabel, compressionLabel, effectLabel, optionsStrings, scaleLabel } from '../../l10n/options-strings.js';
 import { styles } from './spice-console-options.styles.js';
 
 /** What the dialog needs of its console (a SpiceConsole). */
@@ -41,51 +43,21 @@ export interface OptionsChangeDetail {
   value: unknown;
 }
 
-const NO_CONSOLE = 'These options are not attached to a <spice-console> (set the for attribute to the console id)';
-
 function isOptionsConsole(el: Element | null | undefined): el is OptionsConsole {
   return !!el && 'scale' in el && 'imageCompression' in el;
 }
-
-const SCALE_LABELS: Record<ScaleMode, string> = {
-  fit: 'Fit (keep aspect)',
-  fill: 'Fill the console',
-  none: 'None (1:1 pixels)',
-};
-const COMPRESSION_LABELS: Record<ImageCompressionChoice, string> = {
-  '': "The server's choice",
-  off: 'Off',
-  'auto-glz': 'Auto GLZ',
-  'auto-lz': 'Auto LZ',
-  quic: 'QUIC',
-  glz: 'GLZ',
-  lz: 'LZ',
-  lz4: 'LZ4',
-};
-const CLIPBOARD_LABELS: Record<ClipboardPolicy, string> = {
-  both: 'Both ways',
-  'to-guest': 'To the VM only',
-  'from-guest': 'From the VM only',
-  off: 'Off',
-};
-const EFFECT_LABELS: Record<DisableEffect, string> = {
-  wallpaper: 'Wallpaper',
-  'font-smooth': 'Font smoothing',
-  animation: 'Animation',
-  all: 'All',
-};
 
 const stopAtHost = (e: Event) => e.stopPropagation();
 
 /**
  * The note shown beside the WAN switch: the guest agent applies WAN options on Windows guests (oVirt offers
- * them for Windows VMs only). Empty for Windows.
+ * them for Windows VMs only), in the active locale. Empty for Windows.
  */
 export function wanNote(osType: string | undefined): string {
   const os = (osType ?? '').trim();
   if (/^win/i.test(os)) return '';
-  if (!os) return "The VM's operating system is unknown: WAN options take effect on Windows guests only.";
-  return `WAN options take effect on Windows guests only (this VM runs ${os}).`;
+  if (!os) return optionsStrings.wanNoteUnknownOs();
+  return optionsStrings.wanNoteOs(os);
 }
 
 /**
@@ -152,6 +124,7 @@ export class SpiceConsoleOptions extends LitElement {
     this.inline = false;
     this.open = false;
     this.revision = 0;
+    updateWhenLocaleChanges(this);
     // Keys typed here are for the controls: placed in a connected console's toolbar, they would otherwise
     // bubble to the console, which sends keys to the guest and cancels their default action (Space, Tab, Esc).
     for (const type of ['keydown', 'keyup', 'keypress'] as const) this.addEventListener(type, stopAtHost);
@@ -192,47 +165,49 @@ export class SpiceConsoleOptions extends LitElement {
     const form = this.renderForm();
     if (this.inline) return html`<div part="base">${form}</div>`;
     return html`<div part="base">
-      <button part="toggle" type="button" aria-haspopup="dialog" aria-expanded=${this.open ? 'true' : 'false'} @click=${() => this.show()}>Console options</button>
+      <button part="toggle" type="button" aria-haspopup="dialog" aria-expanded=${this.open ? 'true' : 'false'} @click=${() => this.show()}>
+        ${optionsStrings.title()}
+      </button>
       <dialog part="dialog" aria-labelledby="title" @close=${this.onDialogClose}>
-        <h2 part="title" id="title">Console options</h2>
+        <h2 part="title" id="title">${optionsStrings.title()}</h2>
         ${form}
-        <div part="footer"><button part="close" type="button" @click=${() => this.hide()}>Close</button></div>
+        <div part="footer"><button part="close" type="button" @click=${() => this.hide()}>${optionsStrings.close()}</button></div>
       </dialog>
     </div>`;
   }
 
   private renderForm() {
     const c = this.target;
-    if (!c) return html`<form part="form" @submit=${this.noSubmit}><p part="reason">${NO_CONSOLE}</p></form>`;
+    if (!c) return html`<form part="form" @submit=${this.noSubmit}><p part="reason">${optionsStrings.noConsole()}</p></form>`;
     const status = c.settingsStatus;
     const limit = status?.clipboardLimit ?? 'both';
-    return html`<form part="form" aria-label="Console options" @submit=${this.noSubmit} @keydown=${this.onKeydown}>
+    return html`<form part="form" aria-label=${optionsStrings.title()} @submit=${this.noSubmit} @keydown=${this.onKeydown}>
       ${'wanOptions' in c ? this.renderWan(c) : nothing}
       <div class="field">
-        <label for="scale">Scale</label>
+        <label for="scale">${optionsStrings.scale()}</label>
         <select part="scale" id="scale" @change=${(e: Event) => this.set('scale', (e.target as HTMLSelectElement).value)}>
-          ${SCALES.map((s) => html`<option value=${s} ?selected=${c.scale === s}>${SCALE_LABELS[s]}</option>`)}
+          ${SCALES.map((s) => html`<option value=${s} ?selected=${c.scale === s}>${scaleLabel(s)}</option>`)}
         </select>
       </div>
       <div class="field">
-        <label for="image-compression">Image compression</label>
+        <label for="image-compression">${optionsStrings.imageCompression()}</label>
         <select
           part="image-compression"
           id="image-compression"
           aria-describedby="compression-note"
           @change=${(e: Event) => this.set('imageCompression', (e.target as HTMLSelectElement).value)}
         >
-          ${IMAGE_COMPRESSIONS.map((s) => html`<option value=${s} ?selected=${c.imageCompression === s}>${COMPRESSION_LABELS[s]}</option>`)}
+          ${IMAGE_COMPRESSIONS.map((s) => html`<option value=${s} ?selected=${c.imageCompression === s}>${compressionLabel(s)}</option>`)}
         </select>
       </div>
-      <p part="note" id="compression-note">Image compression takes effect at the next connection.</p>
+      <p part="note" id="compression-note">${optionsStrings.compressionNote()}</p>
       ${
         'clipboard' in c
           ? html`<div class="field">
-              <label for="clipboard">Clipboard</label>
+              <label for="clipboard">${optionsStrings.clipboard()}</label>
               <select part="clipboard" id="clipboard" @change=${(e: Event) => this.set('clipboard', (e.target as HTMLSelectElement).value)}>
                 ${CLIPBOARD_POLICIES.map(
-                  (p) => html`<option value=${p} ?selected=${c.clipboard === p} ?disabled=${!clipboardAllows(limit, p)}>${CLIPBOARD_LABELS[p]}</option>`,
+                  (p) => html`<option value=${p} ?selected=${c.clipboard === p} ?disabled=${!clipboardAllows(limit, p)}>${clipboardLabel(p)}</option>`,
                 )}
               </select>
             </div>`
@@ -247,7 +222,7 @@ export class SpiceConsoleOptions extends LitElement {
     const note = wanNote(c.osType);
     const effects = c.disableEffects ?? [];
     return html`<fieldset part="wan">
-      <legend>WAN</legend>
+      <legend>${optionsStrings.wan()}</legend>
       <label>
         <input
           part="wan-switch"
@@ -258,29 +233,29 @@ export class SpiceConsoleOptions extends LitElement {
           .checked=${live(on)}
           @change=${(e: Event) => this.set('wanOptions', (e.target as HTMLInputElement).checked)}
         />
-        Enable WAN options
+        ${optionsStrings.enableWan()}
       </label>
       ${note ? html`<p part="note" id="wan-note">${note}</p>` : nothing}
       <fieldset part="color-depth" ?disabled=${!on}>
-        <legend>Color depth</legend>
+        <legend>${optionsStrings.colorDepth()}</legend>
         <div class="choices">
           ${([16, 32] as const).map(
             (d) =>
               html`<label>
                 <input type="radio" name="color-depth" value=${String(d)} .checked=${live(c.colorDepth === d)} @change=${() => this.set('colorDepth', d)} />
-                ${d} bits
+                ${optionsStrings.bits(d)}
               </label>`,
           )}
         </div>
       </fieldset>
       <fieldset part="effects" ?disabled=${!on}>
-        <legend>Disable effects</legend>
+        <legend>${optionsStrings.disableEffects()}</legend>
         <div class="choices">
           ${DISABLE_EFFECTS.map(
             (fx) =>
               html`<label>
                 <input type="checkbox" name="effect" value=${fx} .checked=${live(effects.includes(fx))} @change=${this.effectsChanged} />
-                ${EFFECT_LABELS[fx]}
+                ${effectLabel(fx)}
               </label>`,
           )}
         </div>
@@ -306,9 +281,11 @@ export class SpiceConsoleOptions extends LitElement {
     if (!status) return nothing;
     const text = status.kept
       ? status.vmId
-        ? 'Settings are kept for this VM in this browser.'
-        : 'Settings are kept once the VM is known.'
-      : `Settings are not kept${status.reason ? `: ${status.reason}` : ''}.`;
+        ? optionsStrings.keptForVm()
+        : optionsStrings.keptOnceKnown()
+      : status.reason
+        ? optionsStrings.notKeptBecause(status.reason)
+        : optionsStrings.notKept();
     return html`<p part="kept" role="status" data-kept=${status.kept ? 'true' : 'false'}>${text}</p>`;
   }
 

@@ -278,7 +278,7 @@ export class MonitorManager {
       return;
     }
     const doc = win.document;
-    doc.title = `Monitor ${e.info.displayId + 1}`;
+    doc.title = strings.monitorWindowTitle(e.info.displayId + 1);
     doc.body.style.cssText = 'margin:0;background:#000;overflow:hidden';
     const el = this.newMonitor(e, doc);
     el.sizing = 'self';

@@ -7,6 +7,7 @@
  */
 import { LitElement, html, type PropertyValues } from 'lit';
 import type { MonitorInfo } from '../../api/monitors.js';
+import { strings } from '../../l10n/strings.js';
 import { clientToGuest, cssDeltaToGuest, layoutScreen, type ScaleMode, type ScreenLayout } from '../../input/viewport.js';
 
 /** A page point on a monitor: guest pixel of that monitor and its SPICE display id. */
@@ -75,7 +76,7 @@ export class SpiceMonitor extends LitElement {
   /** The monitor changed (size, position): re-lays the canvas out. */
   setInfo(info: MonitorInfo): void {
     this.info = info;
-    this.setAttribute('aria-label', `Monitor ${info.displayId + 1} (${info.width}×${info.height})`);
+    this.setAttribute('aria-label', strings.monitorLabel(info.displayId + 1, info.width, info.height));
     this.dataset['key'] = info.key;
     this.apply();
   }

@@ -5,8 +5,10 @@
  * console's `usbStatus`, follows its `spice-usb` events and calls its USB methods.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { updateWhenLocaleChanges } from '@lit/localize';
 import { ConsoleLinkController } from '../../controllers/console-link-controller.js';
-import type { UsbDeviceInfo, UsbStatus } from '../../api/usb.js';
+import { USB_MIGRATION_WARNING, type UsbDeviceInfo, type UsbStatus } from '../../api/usb.js';
+import { usbStrings } from '../../l10n/usb-strings.js';
 import { styles } from './spice-usb-menu.styles.js';
 
 /** What the menu needs of its console (a SpiceConsole). */
@@ -16,8 +18,6 @@ interface UsbConsole extends HTMLElement {
   redirectUsb(key: string): Promise<UsbDeviceInfo>;
   releaseUsb(key: string): Promise<void>;
 }
-
-const NO_CONSOLE = 'This menu is not attached to a <spice-console> (set its for attribute to the console id)';
 
 function isUsbConsole(el: Element | null | undefined): el is UsbConsole {
   return !!el && 'usbStatus' in el && typeof (el as Partial<UsbConsole>).redirectUsb === 'function';
@@ -29,23 +29,28 @@ function hex4(v: number): string {
 
 /** How a device is named in the list. */
 export function usbDeviceLabel(d: UsbDeviceInfo): string {
-  return `${d.productName || 'USB device'} (${hex4(d.vendorId)}:${hex4(d.productId)})`;
+  return `${d.productName || usbStrings.unnamedDevice()} (${hex4(d.vendorId)}:${hex4(d.productId)})`;
 }
 
-/** A device's state in words. */
+/** A device's state in words, in the active locale (a reason from the console stays as given). */
 export function usbDeviceStateText(d: UsbDeviceInfo): string {
   switch (d.state) {
     case 'redirecting':
-      return 'Connecting to the VM…';
+      return usbStrings.stateRedirecting();
     case 'redirected':
-      return d.channelId !== undefined ? `Redirected (USB channel ${d.channelId})` : 'Redirected';
+      return d.channelId !== undefined ? usbStrings.stateRedirectedOn(d.channelId) : usbStrings.stateRedirected();
     case 'refused':
-      return `Refused: ${d.reason ?? 'the VM did not take it'}`;
+      return usbStrings.stateRefused(d.reason ?? usbStrings.refusedByVm());
     case 'lost':
-      return 'Unplugged';
+      return usbStrings.stateLost();
     default:
-      return d.reason ? `Available (${d.reason})` : 'Available';
+      return d.reason ? usbStrings.stateAvailableBecause(d.reason) : usbStrings.stateAvailable();
   }
+}
+
+/** The engine's fixed live-migration warning is shown translated; any other text as given. */
+function noticeText(warning: string): string {
+  return warning === USB_MIGRATION_WARNING ? usbStrings.migrationWarning() : warning;
 }
 
 /**
@@ -112,6 +117,7 @@ export class SpiceUsbMenu extends LitElement {
     this.error = '';
     this.noticeDismissed = false;
     this.busy = new Set();
+    updateWhenLocaleChanges(this);
   }
 
   /** The console this menu works for, if found. */
@@ -125,11 +131,11 @@ export class SpiceUsbMenu extends LitElement {
 
   protected override render() {
     const s = this.status;
-    const reason = s ? s.reason : NO_CONSOLE;
+    const reason = s ? s.reason : usbStrings.noConsole();
     const available = !!s?.available;
     const devices = s?.devices ?? [];
     const active = devices.filter((d) => d.state === 'redirecting' || d.state === 'redirected').length;
-    const notice = s?.migrationWarning && !this.noticeDismissed ? s.migrationWarning : '';
+    const notice = s?.migrationWarning && !this.noticeDismissed ? noticeText(s.migrationWarning) : '';
     return html`<div part="base">
       <button
         part="toggle"
@@ -137,19 +143,19 @@ export class SpiceUsbMenu extends LitElement {
         aria-haspopup="true"
         aria-expanded=${this.open ? 'true' : 'false'}
         ?data-unavailable=${!available}
-        title=${available ? 'USB devices' : `USB redirection is unavailable: ${reason}`}
+        title=${available ? usbStrings.toggleTitle() : usbStrings.unavailable(reason ?? '')}
         @click=${() => this.toggle()}
       >
-        USB${active ? ` (${active})` : ''}
+        ${active ? usbStrings.toggleActive(active) : usbStrings.toggle()}
       </button>
       ${notice && !this.open ? this.renderNotice(notice, true) : nothing}
       <div part="panel" ?hidden=${!this.open}>
-        ${notice ? this.renderNotice(notice, false) : nothing} ${available ? nothing : html`<p part="reason">USB redirection is unavailable: ${reason}</p>`}
+        ${notice ? this.renderNotice(notice, false) : nothing} ${available ? nothing : html`<p part="reason">${usbStrings.unavailable(reason ?? '')}</p>`}
         <ul part="list">
           ${devices.map((d) => this.renderDevice(d, available))}
         </ul>
-        ${devices.length === 0 ? html`<p part="empty">No USB device yet.</p>` : nothing}
-        <button part="add" type="button" ?disabled=${!available} @click=${() => this.add()}>Redirect a USB device…</button>
+        ${devices.length === 0 ? html`<p part="empty">${usbStrings.empty()}</p>` : nothing}
+        <button part="add" type="button" ?disabled=${!available} @click=${() => this.add()}>${usbStrings.add()}</button>
         ${this.error ? html`<p part="error" role="alert">${this.error}</p>` : nothing}
       </div>
     </div>`;
@@ -159,7 +165,7 @@ export class SpiceUsbMenu extends LitElement {
   private renderNotice(text: string, floating: boolean) {
     return html`<div part="notice" role="alert" ?data-floating=${floating}>
       ${text}
-      <button part="dismiss" type="button" @click=${() => this.dismiss()}>Dismiss</button>
+      <button part="dismiss" type="button" @click=${() => this.dismiss()}>${usbStrings.dismiss()}</button>
     </div>`;
   }
 
@@ -169,7 +175,9 @@ export class SpiceUsbMenu extends LitElement {
     return html`<li part="device" data-key=${d.key} data-state=${d.state}>
       <span part="device-name">${usbDeviceLabel(d)}</span>
       <span part="device-state">${usbDeviceStateText(d)}</span>
-      <button part="device-action" type="button" ?disabled=${disabled} @click=${() => this.act(d, engaged)}>${engaged ? 'Release' : 'Redirect'}</button>
+      <button part="device-action" type="button" ?disabled=${disabled} @click=${() => this.act(d, engaged)}>
+        ${engaged ? usbStrings.release() : usbStrings.redirect()}
+      </button>
     </li>`;
   }
 
