@@ -9,6 +9,7 @@ import type { LocaleModule } from '@lit/localize';
 import { USB_MIGRATION_WARNING, type UsbStatus } from '../../src/api/usb.js';
 import { SpiceConsole } from '../../src/elements/spice-console/spice-console.js';
 import type { SpiceConsoleOptions } from '../../src/elements/spice-console-options/spice-console-options.js';
+import type { SpiceMonitor } from '../../src/elements/spice-monitor/spice-monitor.js';
 import type { SpiceUsbMenu } from '../../src/elements/spice-usb-menu/spice-usb-menu.js';
 import { usbDeviceStateText } from '../../src/elements/spice-usb-menu/spice-usb-menu.js';
 import { consoleLocale, setConsoleLocale } from '../../src/l10n/localization.js';
@@ -219,7 +220,7 @@ describe('<spice-console> accessibility and translation', () => {
     assertEqual(words('notice'), `${USB_MIGRATION_WARNING} Dismiss`, 'English notice, as the engine words it');
   });
 
-  it('should translate the pointer hint', async () => {
+  it('should translate the pointer hint and the monitor name', async () => {
     const engine = inputFakeEngine('server');
     const el = new SpiceConsole(engine.factory);
     el.style.cssText = 'display:block;width:640px;height:480px';
@@ -230,10 +231,14 @@ describe('<spice-console> accessibility and translation', () => {
     await engine.emit(oneMonitor(640, 480));
     await el.updateComplete;
     const hint = () => el.shadowRoot!.querySelector('[part="hint"]')?.textContent?.trim();
+    const monitor = el.shadowRoot!.querySelector<SpiceMonitor>('spice-monitor')!;
     assertEqual(hint(), 'Click to control the pointer', 'English');
+    assertEqual(monitor.getAttribute('aria-label'), 'Monitor 1 (640×480)', 'English monitor name');
     await setConsoleLocale('de');
     await el.updateComplete;
+    await monitor.updateComplete;
     assertEqual(hint(), 'Klicken, um den Mauszeiger zu steuern', 'German');
+    assertEqual(monitor.getAttribute('aria-label'), 'Bildschirm 1 (640×480)', 'German monitor name');
     await setConsoleLocale('fr');
     await el.updateComplete;
     assertEqual(hint(), 'Cliquez pour contrôler le pointeur', 'French');
@@ -248,7 +253,9 @@ describe('<spice-console> accessibility and translation', () => {
     assertEqual(strings.pointerHintReleaseWith('Shift+F12'), 'Shift+F12, Strg+Alt oder Esc gibt den Mauszeiger frei', 'German release hint');
     await setConsoleLocale('en');
     await el.updateComplete;
+    await monitor.updateComplete;
     assertEqual(hint(), 'Click to control the pointer', 'English again');
+    assertEqual(monitor.getAttribute('aria-label'), 'Monitor 1 (640×480)', 'English monitor name again');
     assertEqual(
       [strings.pointerHintRelease(), strings.pointerHintReleaseWith('Shift+F12')],
       ['Ctrl+Alt or Esc releases the pointer', 'Shift+F12, Ctrl+Alt or Esc releases the pointer'],

@@ -6,6 +6,7 @@
  * from it. It renders into its light DOM with inline styles, so it looks the same in any document.
  */
 import { LitElement, html, type PropertyValues } from 'lit';
+import { updateWhenLocaleChanges } from '@lit/localize';
 import type { MonitorInfo } from '../../api/monitors.js';
 import { strings } from '../../l10n/strings.js';
 import { clientToGuest, cssDeltaToGuest, layoutScreen, type ScaleMode, type ScreenLayout } from '../../input/viewport.js';
@@ -41,6 +42,7 @@ export class SpiceMonitor extends LitElement {
     super();
     this.scale = 'fit';
     this.sizing = 'self';
+    updateWhenLocaleChanges(this);
     // Created in the document of the element's constructor; adopted with it into a popup.
     this.canvas = document.createElement('canvas');
     this.canvas.setAttribute('part', 'screen');
@@ -76,13 +78,20 @@ export class SpiceMonitor extends LitElement {
   /** The monitor changed (size, position): re-lays the canvas out. */
   setInfo(info: MonitorInfo): void {
     this.info = info;
-    this.setAttribute('aria-label', strings.monitorLabel(info.displayId + 1, info.width, info.height));
+    this.label();
     this.dataset['key'] = info.key;
     this.apply();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('scale') || changed.has('sizing')) this.apply();
+    this.label();
+  }
+
+  /** Names the monitor for screen readers, in the active locale. */
+  private label(): void {
+    const info = this.info;
+    if (info) this.setAttribute('aria-label', strings.monitorLabel(info.displayId + 1, info.width, info.height));
   }
 
   protected override render() {
