@@ -72,7 +72,7 @@ export const templates = {
   'usb.state-redirected': 'Umgeleitet',
   'usb.state-refused': str`Abgelehnt: ${0}`,
   'usb.refused-by-vm': 'die VM hat es nicht angenommen',
-  'usb.state-lost': 'Ausgesteckt',
+  'usb.state-lost': 'Entfernt',
   'usb.state-available': 'Verfügbar',
   'usb.state-available-because': str`Verfügbar (${0})`,
 };
