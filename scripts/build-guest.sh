@@ -2,13 +2,14 @@
 # Builds the tiny test guest used by the end-to-end tests: a Debian kernel
 # (/boot/vmlinuz-<ver> from linux-image-amd64) plus an initramfs made of
 # busybox-static and the few kernel modules the tests need (virtio console for
-# the SPICE agent port, EHCI/UHCI and xHCI for usb-redir, qxl, cdc-acm, usbhid), with
+# the SPICE agent port, EHCI/UHCI and xHCI for usb-redir, qxl, cdc-acm, usbhid,
+# usb-storage and sd_mod for the mass-storage test), with
 # their dependencies resolved by `modprobe -S <ver> --show-depends`.
 #
 # Its /init reports to the serial console (see the heredoc below for the exact
 # line formats): "GUEST READY", "AGENT: <hex>" for every chunk read from the
 # agent port, "USBDEV ..." once a second per USB device, and the CDC-ACM
-# loopback result lines "ACM ...".
+# loopback result lines "ACM ...", and the USB disk test lines "MSC ...".
 #
 # Output is cached in <repo>/.cache/guest/<kernel-version>-<script-hash>/ and
 # the script prints two lines on stdout:  KERNEL=<path>  and  INITRD=<path>.
@@ -80,7 +81,7 @@ mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 mknod -m 666 "$root/dev/null" c 1 3 2>/dev/null || true
 
 # ---- kernel modules -----------------------------------------------------------
-modules=(virtio_pci virtio_console ehci-pci uhci-hcd xhci-pci qxl cdc_acm usbhid)
+modules=(virtio_pci virtio_console ehci-pci uhci-hcd xhci-pci qxl cdc_acm usbhid usb-storage sd_mod)
 : > "$root/etc/modules.order"
 for m in "${modules[@]}"; do
   deps=$(modprobe -S "$kver" --show-depends "$m" 2>&1) || die "modprobe --show-depends $m: $deps"
@@ -109,6 +110,11 @@ printf '%s\n' "${modules[@]}" > "$root/etc/modules"
 # ---- the ACM test pattern: bytes 0..255 -------------------------------------
 for ((i = 0; i < 256; i++)); do printf "\\$(printf '%03o' "$i")"; done > "$root/etc/acm-pattern"
 [[ $(stat -c %s "$root/etc/acm-pattern") == 256 ]] || die "acm pattern is not 256 bytes"
+
+# ---- the USB disk test's block: "spice-console msc test block\n" repeated, 512 bytes --------
+msc_line=$(printf 'spice-console msc test block\n%.0s' {1..18})
+printf '%s' "${msc_line:0:512}" > "$root/etc/msc-block"
+[[ $(stat -c %s "$root/etc/msc-block") == 512 ]] || die "msc block is not 512 bytes"
 
 # ---- the agent port's life and the stand-in agent -----------------------------
 cat > "$root/etc/agent-life.sh" <<'LIFE'
@@ -255,6 +261,13 @@ cat > "$root/init" <<'INIT'
 #   ACM SENT <count> <md5>                acmtest=N: N bytes, byte i = i mod 256, were written
 #   ACM RESULT <count> <md5>              bytes read back (count < N means 20 s timeout)
 #   ACM DONE <dev>
+#   MSC DISK <dev> <sectors>              a USB disk appeared (/sys/block/sd*), its size in 512-byte sectors
+#   MSC READ <blocks> <md5>               msctest=N: md5 of its first N 512-byte blocks (read with O_DIRECT)
+#   MSC WROTE <block> <md5>               msctest=N: block N was written with /etc/msc-block (512 bytes:
+#                                         "spice-console msc test block\n" repeated, cut), synced, and
+#                                         read back (O_DIRECT): the md5 read back
+#   MSC DONE <dev>
+#   MSC GONE <dev>                        the disk went away
 export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -285,8 +298,9 @@ if [ -s /tmp/modfail ]; then
 fi
 
 acmtest=0
+msctest=0
 for arg in $(cat /proc/cmdline); do
-  case "$arg" in acmtest=*) acmtest=${arg#acmtest=} ;; esac
+  case "$arg" in acmtest=*) acmtest=${arg#acmtest=} ;; msctest=*) msctest=${arg#msctest=} ;; esac
 done
 
 # Wait a little for devices to settle (virtio ports, framebuffers).
@@ -377,11 +391,25 @@ acm_test() {
   say "ACM DONE $dev"
 }
 
+# ---- USB disk test -------------------------------------------------------------
+msc_test() {
+  dev=$1; n=$2
+  say "MSC DISK $dev $(cat /sys/block/$dev/size)"
+  if [ "$n" -gt 0 ] 2>/dev/null; then
+    say "MSC READ $n $(dd if=/dev/$dev bs=512 count=$n iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
+    dd if=/etc/msc-block of=/dev/$dev bs=512 seek=$n count=1 conv=fsync 2>/dev/null
+    sync
+    say "MSC WROTE $n $(dd if=/dev/$dev bs=512 skip=$n count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
+  fi
+  say "MSC DONE $dev"
+}
+
 say "GUEST READY"
 
 # ---- main loop: USB listing every second, ACM watcher ------------------------
 tick=0
 acm_seen=""
+msc_seen=""
 while :; do
   out=""
   for d in /sys/bus/usb/devices/*; do
@@ -403,6 +431,18 @@ while :; do
   keep=""
   for t in $acm_seen; do [ -e "$t" ] && keep="$keep $t"; done
   acm_seen=$keep
+  for b in /sys/block/sd*; do
+    [ -e "$b" ] || continue
+    d=${b##*/}
+    case " $msc_seen " in *" $d "*) continue ;; esac
+    msc_seen="$msc_seen $d"
+    msc_test "$d" "$msctest" &
+  done
+  keep=""
+  for d in $msc_seen; do
+    if [ -e "/sys/block/$d" ]; then keep="$keep $d"; else say "MSC GONE $d"; fi
+  done
+  msc_seen=$keep
   sleep 1
 done
 INIT

@@ -1,0 +1,114 @@
+/**
+ * A USB flash drive redirected into a real guest: a second device class, very unlike the CDC-ACM serial fake
+ * of usb.e2e.test.ts. FakeMassStorageDevice (mass storage, SCSI over Bulk-Only Transport, a 2 MiB disk with a
+ * known pattern) lives on the page; the engine carries it over a SPICE usbredir channel into QEMU (EHCI with
+ * UHCI companions, as oVirt lays out a VM), where the guest's usb-storage and sd drivers take it as a SCSI
+ * disk. The guest's msctest=N (scripts/build-guest.sh) prints the disk and its size, the md5 of its first N
+ * blocks, writes one known block at block N (synced), reads it back and prints that md5; releasing the
+ * device makes the disk go away.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { lastUsbListing, md5Hex, startQemu, waitFor, type Qemu } from '../servers/index.js';
+import { FAKE_MSC_BLOCKS, FAKE_MSC_PRODUCT_ID, FAKE_MSC_VENDOR_ID, fakeMscBlock } from '../fakes/usb/mass-storage-device.js';
+import { openConsolePage, useConsoleBrowser } from './support/browser.js';
+
+/** Blocks the guest reads (and the block it writes: this one). 256 blocks = 128 KiB. */
+const READ_BLOCKS = 256;
+/** The block the guest writes (build-guest.sh's /etc/msc-block). */
+const WRITTEN = new TextEncoder().encode('spice-console msc test block\n'.repeat(18).slice(0, 512));
+
+const env = useConsoleBrowser();
+
+const spiceTest = <T>(page: Page, fn: string, ...args: unknown[]): Promise<T> =>
+  page.evaluate(([f, a]) => (window as any).spiceTest[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+function pattern(blocks: number): Uint8Array {
+  const out = new Uint8Array(blocks * 512);
+  for (let n = 0; n < blocks; n++) out.set(fakeMscBlock(n), n * 512);
+  return out;
+}
+
+const drives = (l: ReturnType<typeof lastUsbListing>) => l.filter((d) => d.vendorId === FAKE_MSC_VENDOR_ID && d.productId === FAKE_MSC_PRODUCT_ID);
+
+async function waitForListing(qemu: Qemu, what: string, cond: (l: ReturnType<typeof lastUsbListing>) => boolean, ms: number, since: number) {
+  return waitFor(
+    async () => {
+      const log = (await qemu.serialLog()).slice(since);
+      const listing = lastUsbListing(log);
+      return /USBTICK/.test(log) && cond(listing) ? listing : null;
+    },
+    what,
+    ms,
+    200,
+  );
+}
+
+describe('a USB flash drive redirected into QEMU', () => {
+  let qemu: Qemu;
+  let page: Page;
+  beforeAll(async () => {
+    qemu = await startQemu({ usbredirSlots: 2, waitForGuest: true, append: `msctest=${READ_BLOCKS}` });
+    page = await openConsolePage(env.browser, env.origin);
+    await spiceTest(page, 'connect', qemu.url);
+    await waitFor(async () => ((await spiceTest<any>(page, 'usbStatus'))?.available ? true : null), 'USB available', 60_000, 100);
+  });
+  afterAll(async () => {
+    await page?.close();
+    await qemu?.stop();
+  });
+
+  /** Redirects a new fake drive and checks what the guest read and wrote; returns its key and disk name. */
+  async function redirectAndCheck(options: { highSpeed: boolean; serialNumber: string }, speed: string): Promise<{ key: string; dev: string }> {
+    const key = await spiceTest<string>(page, 'addFakeMassStorage', options);
+    const since = (await qemu.serialLog()).length;
+    const started = Date.now();
+    expect(await spiceTest(page, 'redirectUsb', key)).toEqual({ ok: true });
+
+    const disk = await qemu.waitForSerial(/^MSC DISK (\S+) (\d+)/m, 60_000, since);
+    const dev = disk[1]!;
+    expect(Number(disk[2])).toBe(FAKE_MSC_BLOCKS);
+    const seen = (Date.now() - started) / 1000;
+    const read = await qemu.waitForSerial(/^MSC READ (\d+) ([0-9a-f]{32})/m, 60_000, since);
+    expect(read.slice(1)).toEqual([String(READ_BLOCKS), md5Hex(pattern(READ_BLOCKS))]);
+    const wrote = await qemu.waitForSerial(/^MSC WROTE (\d+) ([0-9a-f]{32})/m, 60_000, since);
+    expect(wrote.slice(1)).toEqual([String(READ_BLOCKS), md5Hex(WRITTEN)]);
+    await qemu.waitForSerial(new RegExp(`^MSC DONE ${dev}\\b`, 'm'), 30_000, since);
+    const done = (Date.now() - started) / 1000;
+
+    // The written block is in the fake's memory byte for byte, and nothing else changed.
+    const fake = await spiceTest<any>(page, 'fakeMassStorage', key);
+    expect(fake.changed).toEqual([{ block: READ_BLOCKS, hex: hex(WRITTEN) }]);
+    expect(fake.writes.some((w: any) => w.lba <= READ_BLOCKS && READ_BLOCKS < w.lba + w.blocks)).toBe(true);
+    // The kernel's own probing: INQUIRY, READ CAPACITY(10), READ(10), WRITE(10) at least.
+    expect(fake.commands).toEqual(expect.arrayContaining(['0x12', '0x25', '0x28', '0x2a']));
+
+    const listing = await waitForListing(qemu, 'the drive in the listing', (l) => drives(l).length === 1, 30_000, since);
+    expect(drives(listing)[0]).toMatchObject({ speed, product: 'Fake Flash Drive' });
+    console.info(
+      `USB storage e2e (${speed} Mb/s): disk ${dev} ${(seen).toFixed(1)} s after redirect, read+write test done at ${done.toFixed(1)} s; ` +
+        `SCSI opcodes seen: ${[...new Set(fake.commands)].join(' ')}`,
+    );
+    return { key, dev };
+  }
+
+  async function releaseAndCheck(key: string, dev: string): Promise<void> {
+    const since = (await qemu.serialLog()).length;
+    expect(await spiceTest(page, 'releaseUsb', key)).toEqual({ ok: true });
+    await qemu.waitForSerial(new RegExp(`^MSC GONE ${dev}\\b`, 'm'), 30_000, since);
+    await waitForListing(qemu, 'the drive gone from the listing', (l) => drives(l).length === 0, 30_000, since);
+    expect((await spiceTest<any>(page, 'fakeMassStorage', key)).opened).toBe(false);
+  }
+
+  it('should give the guest a high-speed drive it reads and writes byte for byte, and take it away on release', async () => {
+    const { key, dev } = await redirectAndCheck({ highSpeed: true, serialNumber: 'MSC-HS-1' }, '480');
+    await releaseAndCheck(key, dev);
+  });
+
+  it('should do the same with a full-speed drive (UHCI, 64-byte packets)', async () => {
+    const { key, dev } = await redirectAndCheck({ highSpeed: false, serialNumber: 'MSC-FS-1' }, '12');
+    await releaseAndCheck(key, dev);
+  });
+});
