@@ -262,7 +262,8 @@ cat > "$root/init" <<'INIT'
 #   ACM RESULT <count> <md5>              bytes read back (count < N means 20 s timeout)
 #   ACM DONE <dev>
 #   MSC DISK <dev> <sectors>              a USB disk appeared (/sys/block/sd*), its size in 512-byte sectors
-#   MSC READ <blocks> <md5>               msctest=N: md5 of its first N 512-byte blocks (read with O_DIRECT)
+#   MSC READ <blocks> <md5> <secs>s      msctest=N (a multiple of 128): md5 of its first N 512-byte blocks
+#                                         (64 KiB reads with O_DIRECT) and how long the read took
 #   MSC WROTE <block> <md5>               msctest=N: block N was written with /etc/msc-block (512 bytes:
 #                                         "spice-console msc test block\n" repeated, cut), synced, and
 #                                         read back (O_DIRECT): the md5 read back
@@ -396,7 +397,11 @@ msc_test() {
   dev=$1; n=$2
   say "MSC DISK $dev $(cat /sys/block/$dev/size)"
   if [ "$n" -gt 0 ] 2>/dev/null; then
-    say "MSC READ $n $(dd if=/dev/$dev bs=512 count=$n iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
+    # 64 KiB reads (one SCSI READ(10) of 128 blocks each), timed with /proc/uptime
+    t0=$(cut -d' ' -f1 /proc/uptime)
+    sum=$(dd if=/dev/$dev bs=65536 count=$((n / 128)) iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+    t1=$(cut -d' ' -f1 /proc/uptime)
+    say "MSC READ $n $sum $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s"
     dd if=/etc/msc-block of=/dev/$dev bs=512 seek=$n count=1 conv=fsync 2>/dev/null
     sync
     say "MSC WROTE $n $(dd if=/dev/$dev bs=512 skip=$n count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"

@@ -10,11 +10,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { lastUsbListing, md5Hex, startQemu, waitFor, type Qemu } from '../servers/index.js';
-import { FAKE_MSC_BLOCKS, FAKE_MSC_PRODUCT_ID, FAKE_MSC_VENDOR_ID, fakeMscBlock } from '../fakes/usb/mass-storage-device.js';
+import { FAKE_MSC_BLOCKS, FAKE_MSC_PRODUCT_ID, FAKE_MSC_VENDOR_ID, fakeMscBlock, type FakeMassStorageOptions } from '../fakes/usb/mass-storage-device.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 
-/** Blocks the guest reads (and the block it writes: this one). 256 blocks = 128 KiB. */
-const READ_BLOCKS = 256;
+/** Blocks the guest reads (a multiple of 128) and the block it writes. 2048 blocks = 1 MiB, half the disk. */
+const READ_BLOCKS = 2048;
 /** The block the guest writes (build-guest.sh's /etc/msc-block). */
 const WRITTEN = new TextEncoder().encode('spice-console msc test block\n'.repeat(18).slice(0, 512));
 
@@ -61,7 +61,7 @@ describe('a USB flash drive redirected into QEMU', () => {
   });
 
   /** Redirects a new fake drive and checks what the guest read and wrote; returns its key and disk name. */
-  async function redirectAndCheck(options: { highSpeed: boolean; serialNumber: string }, speed: string): Promise<{ key: string; dev: string }> {
+  async function redirectAndCheck(options: FakeMassStorageOptions, speed: string): Promise<{ key: string; dev: string; commands: string[] }> {
     const key = await spiceTest<string>(page, 'addFakeMassStorage', options);
     const since = (await qemu.serialLog()).length;
     const started = Date.now();
@@ -71,8 +71,9 @@ describe('a USB flash drive redirected into QEMU', () => {
     const dev = disk[1]!;
     expect(Number(disk[2])).toBe(FAKE_MSC_BLOCKS);
     const seen = (Date.now() - started) / 1000;
-    const read = await qemu.waitForSerial(/^MSC READ (\d+) ([0-9a-f]{32})/m, 60_000, since);
-    expect(read.slice(1)).toEqual([String(READ_BLOCKS), md5Hex(pattern(READ_BLOCKS))]);
+    const read = await qemu.waitForSerial(/^MSC READ (\d+) ([0-9a-f]{32}) ([\d.]+)s/m, 60_000, since);
+    expect(read.slice(1, 3)).toEqual([String(READ_BLOCKS), md5Hex(pattern(READ_BLOCKS))]);
+    const readSeconds = Number(read[3]);
     const wrote = await qemu.waitForSerial(/^MSC WROTE (\d+) ([0-9a-f]{32})/m, 60_000, since);
     expect(wrote.slice(1)).toEqual([String(READ_BLOCKS), md5Hex(WRITTEN)]);
     await qemu.waitForSerial(new RegExp(`^MSC DONE ${dev}\\b`, 'm'), 30_000, since);
@@ -82,16 +83,21 @@ describe('a USB flash drive redirected into QEMU', () => {
     const fake = await spiceTest<any>(page, 'fakeMassStorage', key);
     expect(fake.changed).toEqual([{ block: READ_BLOCKS, hex: hex(WRITTEN) }]);
     expect(fake.writes.some((w: any) => w.lba <= READ_BLOCKS && READ_BLOCKS < w.lba + w.blocks)).toBe(true);
+    // The guest's 64 KiB reads reached the drive as READ(10)s of 128 blocks: data stages of many packets.
+    expect(fake.reads.filter((r: any) => r.blocks === 128).length).toBeGreaterThanOrEqual(READ_BLOCKS / 128);
     // The kernel's own probing: INQUIRY, READ CAPACITY(10), READ(10), WRITE(10) at least.
     expect(fake.commands).toEqual(expect.arrayContaining(['0x12', '0x25', '0x28', '0x2a']));
 
     const listing = await waitForListing(qemu, 'the drive in the listing', (l) => drives(l).length === 1, 30_000, since);
     expect(drives(listing)[0]).toMatchObject({ speed, product: 'Fake Flash Drive' });
+    // No error recovery was needed: the host never reset the drive's Bulk-Only state.
+    expect(fake.bulkOnlyResets).toBe(0);
     console.info(
-      `USB storage e2e (${speed} Mb/s): disk ${dev} ${(seen).toFixed(1)} s after redirect, read+write test done at ${done.toFixed(1)} s; ` +
+      `USB storage e2e (${speed} Mb/s${options.refuse ? `, refusing ${options.refuse.map((o) => o.toString(16)).join(' ')}` : ''}): disk ${dev} ${seen.toFixed(1)} s after redirect, ` +
+        `${READ_BLOCKS / 2} KiB read in ${readSeconds.toFixed(2)} s (guest clock) (${(READ_BLOCKS * 512 / readSeconds / 1e6).toFixed(2)} MB/s), test done at ${done.toFixed(1)} s; ` +
         `SCSI opcodes seen: ${[...new Set(fake.commands)].join(' ')}`,
     );
-    return { key, dev };
+    return { key, dev, commands: fake.commands };
   }
 
   async function releaseAndCheck(key: string, dev: string): Promise<void> {
@@ -109,6 +115,16 @@ describe('a USB flash drive redirected into QEMU', () => {
 
   it('should do the same with a full-speed drive (UHCI, 64-byte packets)', async () => {
     const { key, dev } = await redirectAndCheck({ highSpeed: false, serialNumber: 'MSC-FS-1' }, '12');
+    await releaseAndCheck(key, dev);
+  });
+
+  it('should recover from a command the drive refuses: the stalled data stage, the CSW and the sense data reach the guest', async () => {
+    // MODE SENSE(6) owes data: refused, the drive stalls bulk IN; the guest clears the halt (through our host's
+    // clearHalt), reads the CSW (CHECK CONDITION), asks REQUEST SENSE, and goes on with its defaults.
+    const { key, dev, commands } = await redirectAndCheck({ highSpeed: true, serialNumber: 'MSC-HS-2', refuse: [0x1a] }, '480');
+    const i = commands.indexOf('0x1a');
+    expect(i).toBeGreaterThanOrEqual(0);
+    expect(commands[i + 1]).toBe('0x03');
     await releaseAndCheck(key, dev);
   });
 });

@@ -151,9 +151,11 @@ export interface FakeMassStorageOptions {
   highSpeed?: boolean;
   productName?: string;
   serialNumber?: string;
+  /** SCSI opcodes answered with CHECK CONDITION / INVALID COMMAND OPCODE, as by a drive that lacks them. */
+  refuse?: readonly number[];
 }
 
-/** One WRITE(10) as it reached the disk. */
+/** One READ(10) or WRITE(10): its first block and block count. */
 export interface FakeMscWrite {
   lba: number;
   blocks: number;
@@ -218,6 +220,8 @@ export class FakeMassStorageDevice extends EventTarget implements UsbDeviceLike 
   readonly highSpeed: boolean;
   /** Every WRITE(10) that reached the disk, in order. */
   readonly writes: FakeMscWrite[] = [];
+  /** Every READ(10) served, in order. */
+  readonly reads: FakeMscWrite[] = [];
   /** SCSI opcodes received, in order (hex strings, e.g. "0x28"). */
   readonly commands: string[] = [];
   /** Bulk-Only Mass Storage Resets received. */
@@ -239,10 +243,12 @@ export class FakeMassStorageDevice extends EventTarget implements UsbDeviceLike 
   /** After an invalid CBW: both endpoints stall until a Bulk-Only reset. */
   private needsResetRecovery = false;
   private sense: readonly number[] = Sense.none;
+  private readonly refused: ReadonlySet<number>;
 
   constructor(options: FakeMassStorageOptions = {}) {
     super();
     this.blocks = options.blocks ?? FAKE_MSC_BLOCKS;
+    this.refused = new Set(options.refuse ?? []);
     this.highSpeed = options.highSpeed ?? false;
     this.productName = options.productName ?? FAKE_MSC_PRODUCT;
     this.serialNumber = options.serialNumber ?? FAKE_MSC_SERIAL;
@@ -554,6 +560,7 @@ export class FakeMassStorageDevice extends EventTarget implements UsbDeviceLike 
       }
     };
     if (op !== ScsiOp.RequestSense) this.sense = Sense.none;
+    if (this.refused.has(op)) return noData(fail(Sense.invalidOpcode));
     switch (op) {
       case ScsiOp.TestUnitReady:
       case ScsiOp.PreventAllowMediumRemoval:
@@ -594,6 +601,7 @@ export class FakeMassStorageDevice extends EventTarget implements UsbDeviceLike 
         if (lba + count > this.blocks) return noData(fail(Sense.lbaOutOfRange));
         const bytes = count * FAKE_MSC_BLOCK_SIZE;
         if (bytes > 0 && (!cmd.dataIn || cmd.expected < bytes)) return this.phaseError(cmd);
+        this.reads.push({ lba, blocks: count });
         return this.sendIn(cmd, this.disk.subarray(lba * FAKE_MSC_BLOCK_SIZE, lba * FAKE_MSC_BLOCK_SIZE + bytes), good());
       }
       case ScsiOp.Write10: {

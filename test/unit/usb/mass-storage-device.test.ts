@@ -138,6 +138,15 @@ describe('FakeMassStorageDevice', () => {
     expect([cleared.data[2], cleared.data[12]]).toEqual([0, 0]);
   });
 
+  it('should refuse the opcodes it is told to, as a drive that lacks them', async () => {
+    const dev = await ready({ refuse: [ScsiOp.ModeSense6] });
+    const { dataStatus, csw } = await command(dev, 60, [ScsiOp.ModeSense6, 0, 0x3f, 0, 192, 0], 192);
+    expect([dataStatus, csw.status, csw.residue]).toEqual(['stall', 1, 192]);
+    const sense = await command(dev, 61, [ScsiOp.RequestSense, 0, 0, 0, 18, 0], 18);
+    expect([sense.data[2], sense.data[12]]).toEqual([0x05, 0x20]);
+    expect((await command(dev, 62, [ScsiOp.ModeSense10, 0, 0x3f, 0, 0, 0, 0, 0, 192, 0], 192)).csw.status).toBe(0);
+  });
+
   it('should refuse a read past the end with LOGICAL BLOCK ADDRESS OUT OF RANGE', async () => {
     const dev = await ready();
     const { csw } = await command(dev, 11, read10(4095, 2), 1024);
