@@ -94,7 +94,7 @@ describe('a USB flash drive redirected into QEMU', () => {
     expect(fake.bulkOnlyResets).toBe(0);
     console.info(
       `USB storage e2e (${speed} Mb/s${options.refuse ? `, refusing ${options.refuse.map((o) => o.toString(16)).join(' ')}` : ''}): disk ${dev} ${seen.toFixed(1)} s after redirect, ` +
-        `${READ_BLOCKS / 2} KiB read in ${readSeconds.toFixed(2)} s (guest clock) (${(READ_BLOCKS * 512 / readSeconds / 1e6).toFixed(2)} MB/s), test done at ${done.toFixed(1)} s; ` +
+        `${READ_BLOCKS / 2} KiB read in ${readSeconds.toFixed(2)} s (guest clock) (${((READ_BLOCKS * 512) / readSeconds / 1e6).toFixed(2)} MB/s), test done at ${done.toFixed(1)} s; ` +
         `SCSI opcodes seen: ${[...new Set(fake.commands)].join(' ')}`,
     );
     return { key, dev, commands: fake.commands };

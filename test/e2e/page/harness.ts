@@ -95,7 +95,17 @@ const api = {
     return key;
   },
   /** What a fake flash drive saw: the blocks that differ from a fresh disk (with their bytes as hex), its WRITE(10)s and SCSI opcodes. */
-  fakeMassStorage(key: string): { opened: boolean; changed: { block: number; hex: string }[]; writes: { lba: number; blocks: number }[]; reads: { lba: number; blocks: number }[]; commands: string[]; bulkOnlyResets: number; resets: number } | null {
+  fakeMassStorage(
+    key: string,
+  ): {
+    opened: boolean;
+    changed: { block: number; hex: string }[];
+    writes: { lba: number; blocks: number }[];
+    reads: { lba: number; blocks: number }[];
+    commands: string[];
+    bulkOnlyResets: number;
+    resets: number;
+  } | null {
     const d = mscFakes.get(key);
     if (!d) return null;
     const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');

@@ -117,14 +117,23 @@ function utf16Descriptor(text: string): Uint8Array {
 
 function deviceDescriptor(highSpeed: boolean): Uint8Array {
   return new Uint8Array([
-    0x12, 0x01, // bLength, device
-    0x00, highSpeed ? 0x02 : 0x01, // bcdUSB 2.00 / 1.10
-    0x00, 0x00, 0x00, // class at interface level
+    0x12,
+    0x01, // bLength, device
+    0x00,
+    highSpeed ? 0x02 : 0x01, // bcdUSB 2.00 / 1.10
+    0x00,
+    0x00,
+    0x00, // class at interface level
     0x40, // bMaxPacketSize0
-    FAKE_MSC_VENDOR_ID & 0xff, FAKE_MSC_VENDOR_ID >> 8,
-    FAKE_MSC_PRODUCT_ID & 0xff, FAKE_MSC_PRODUCT_ID >> 8,
-    0x00, 0x01, // bcdDevice 1.00
-    0x01, 0x02, 0x03, // iManufacturer, iProduct, iSerialNumber
+    FAKE_MSC_VENDOR_ID & 0xff,
+    FAKE_MSC_VENDOR_ID >> 8,
+    FAKE_MSC_PRODUCT_ID & 0xff,
+    FAKE_MSC_PRODUCT_ID >> 8,
+    0x00,
+    0x01, // bcdDevice 1.00
+    0x01,
+    0x02,
+    0x03, // iManufacturer, iProduct, iSerialNumber
     0x01, // one configuration
   ]);
 }
@@ -132,13 +141,41 @@ function deviceDescriptor(highSpeed: boolean): Uint8Array {
 function configDescriptor(maxPacket: number): Uint8Array {
   return new Uint8Array([
     // configuration: wTotalLength 32, 1 interface, value 1, bus powered, 200 mA
-    0x09, 0x02, 0x20, 0x00, 0x01, 0x01, 0x00, 0x80, 0x64,
+    0x09,
+    0x02,
+    0x20,
+    0x00,
+    0x01,
+    0x01,
+    0x00,
+    0x80,
+    0x64,
     // interface 0 alt 0: 2 endpoints, mass storage / SCSI transparent / Bulk-Only
-    0x09, 0x04, 0x00, 0x00, 0x02, 0x08, 0x06, 0x50, 0x00,
+    0x09,
+    0x04,
+    0x00,
+    0x00,
+    0x02,
+    0x08,
+    0x06,
+    0x50,
+    0x00,
     // endpoint 0x81 bulk IN
-    0x07, 0x05, 0x81, 0x02, maxPacket & 0xff, maxPacket >> 8, 0x00,
+    0x07,
+    0x05,
+    0x81,
+    0x02,
+    maxPacket & 0xff,
+    maxPacket >> 8,
+    0x00,
     // endpoint 0x02 bulk OUT
-    0x07, 0x05, 0x02, 0x02, maxPacket & 0xff, maxPacket >> 8, 0x00,
+    0x07,
+    0x05,
+    0x02,
+    0x02,
+    maxPacket & 0xff,
+    maxPacket >> 8,
+    0x00,
   ]);
 }
 

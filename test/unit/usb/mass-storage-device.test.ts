@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FAKE_MSC_BLOCK_SIZE,
-  FakeMassStorageDevice,
-  FakeMscEndpoint,
-  fakeMscBlock,
-  fakeMscCbw,
-  parseCsw,
-  ScsiOp,
-} from '../../fakes/usb/mass-storage-device.js';
+import { FAKE_MSC_BLOCK_SIZE, FakeMassStorageDevice, FakeMscEndpoint, fakeMscBlock, fakeMscCbw, parseCsw, ScsiOp } from '../../fakes/usb/mass-storage-device.js';
 import { resultBytes } from '../../../src/usb/webusb-types.js';
 
 const USBS = 0x53425355;
