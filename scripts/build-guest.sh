@@ -264,9 +264,10 @@ cat > "$root/init" <<'INIT'
 #   MSC DISK <dev> <sectors>              a USB disk appeared (/sys/block/sd*), its size in 512-byte sectors
 #   MSC READ <blocks> <md5> <secs>s      msctest=N (a multiple of 128): md5 of its first N 512-byte blocks
 #                                         (64 KiB reads with O_DIRECT) and how long the read took
-#   MSC WROTE <block> <md5>               msctest=N: block N was written with /etc/msc-block (512 bytes:
-#                                         "spice-console msc test block\n" repeated, cut), synced, and
-#                                         read back (O_DIRECT): the md5 read back
+#   MSC WROTE <block> <md5>               msctest=N: 64 KiB from block N on were written with /etc/msc-block
+#                                         (512 bytes: "spice-console msc test block\n" repeated, cut)
+#                                         128 times in one O_DIRECT write, synced, and read back (O_DIRECT):
+#                                         the md5 of what was read back
 #   MSC DONE <dev>
 #   MSC GONE <dev>                        the disk went away
 export PATH=/bin:/sbin
@@ -402,9 +403,13 @@ msc_test() {
     sum=$(dd if=/dev/$dev bs=65536 count=$((n / 128)) iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
     t1=$(cut -d' ' -f1 /proc/uptime)
     say "MSC READ $n $sum $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s"
-    dd if=/etc/msc-block of=/dev/$dev bs=512 seek=$n count=1 conv=fsync 2>/dev/null
+    i=0; : > /tmp/msc.$dev.w
+    while [ $i -lt 128 ]; do cat /etc/msc-block >> /tmp/msc.$dev.w; i=$((i + 1)); done
+    # seek counts 64 KiB blocks: n is a multiple of 128
+    dd if=/tmp/msc.$dev.w of=/dev/$dev bs=65536 seek=$((n / 128)) count=1 oflag=direct conv=fsync 2>/dev/null
     sync
-    say "MSC WROTE $n $(dd if=/dev/$dev bs=512 skip=$n count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
+    rm -f /tmp/msc.$dev.w
+    say "MSC WROTE $n $(dd if=/dev/$dev bs=65536 skip=$((n / 128)) count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
   fi
   say "MSC DONE $dev"
 }
