@@ -268,6 +268,7 @@ cat > "$root/init" <<'INIT'
 #                                         (512 bytes: "spice-console msc test block\n" repeated, cut)
 #                                         128 times in one O_DIRECT write, synced, and read back (O_DIRECT):
 #                                         the md5 of what was read back
+#                                         (msctimeout=S first sets the disk's SCSI command timeout)
 #   MSC DONE <dev>
 #   MSC GONE <dev>                        the disk went away
 export PATH=/bin:/sbin
@@ -301,8 +302,13 @@ fi
 
 acmtest=0
 msctest=0
+msctimeout=0
 for arg in $(cat /proc/cmdline); do
-  case "$arg" in acmtest=*) acmtest=${arg#acmtest=} ;; msctest=*) msctest=${arg#msctest=} ;; esac
+  case "$arg" in
+    acmtest=*) acmtest=${arg#acmtest=} ;;
+    msctest=*) msctest=${arg#msctest=} ;;
+    msctimeout=*) msctimeout=${arg#msctimeout=} ;;
+  esac
 done
 
 # Wait a little for devices to settle (virtio ports, framebuffers).
@@ -397,6 +403,8 @@ acm_test() {
 msc_test() {
   dev=$1; n=$2
   say "MSC DISK $dev $(cat /sys/block/$dev/size)"
+  # msctimeout=S: the SCSI command timeout in seconds (the kernel's error recovery starts sooner)
+  [ "$msctimeout" -gt 0 ] 2>/dev/null && echo "$msctimeout" > /sys/block/$dev/device/timeout
   if [ "$n" -gt 0 ] 2>/dev/null; then
     # 64 KiB reads (one SCSI READ(10) of 128 blocks each), timed with /proc/uptime
     t0=$(cut -d' ' -f1 /proc/uptime)

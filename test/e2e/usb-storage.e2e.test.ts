@@ -138,3 +138,49 @@ describe('a USB flash drive redirected into QEMU', () => {
     await releaseAndCheck(key, dev);
   });
 });
+
+describe('a USB flash drive that wedges on a read, in a guest whose SCSI timeout is 5 s', () => {
+  let qemu: Qemu;
+  let page: Page;
+  beforeAll(async () => {
+    qemu = await startQemu({ usbredirSlots: 1, waitForGuest: true, append: `msctest=${READ_BLOCKS} msctimeout=5` });
+    page = await openConsolePage(env.browser, env.origin);
+    await spiceTest(page, 'connect', qemu.url);
+    await waitFor(async () => ((await spiceTest<any>(page, 'usbStatus'))?.available ? true : null), 'USB available', 60_000, 100);
+  });
+  afterAll(async () => {
+    await page?.close();
+    await qemu?.stop();
+  });
+
+  it("should let the guest's error recovery (cancel, USB reset, retry) bring it back, the data intact", async () => {
+    // The drive never answers the READ(10) that covers block 1024 (inside the guest's 1 MiB read): the guest
+    // times out and cancels the data stage (WebUSB cannot: UsbHost answers the cancel, the transfer stays in
+    // flight), then usb-storage resets the port (a usbredir reset: UsbHost ends the pending transfers and
+    // resets the device), the guest re-reads the descriptors and retries the read.
+    const key = await spiceTest<string>(page, 'addFakeMassStorage', { highSpeed: true, serialNumber: 'MSC-HANG', hangReadAt: 1024 });
+    const since = (await qemu.serialLog()).length;
+    expect(await spiceTest(page, 'redirectUsb', key)).toEqual({ ok: true });
+    const disk = await qemu.waitForSerial(/^MSC DISK (\S+) (\d+)/m, 60_000, since);
+    // USB resets of the enumeration, before the wedged read times out (5 s from now at the earliest).
+    const enumerationResets = (await spiceTest<any>(page, 'fakeMassStorage', key)).resets;
+    const read = await qemu.waitForSerial(/^MSC READ (\d+) ([0-9a-f]{32}) ([\d.]+)s/m, 90_000, since);
+    const wrote = await qemu.waitForSerial(/^MSC WROTE (\d+) ([0-9a-f]{32})/m, 60_000, since);
+    const fake = await spiceTest<any>(page, 'fakeMassStorage', key);
+    console.info(
+      `USB storage e2e, wedged read: read took ${read[3]} s (guest clock); hung ${fake.hungCommands}, Bulk-Only resets ${fake.bulkOnlyResets}, ` +
+        `USB resets ${enumerationResets} at enumeration, ${fake.resets} in all; opcodes after the hang: ${fake.commands.slice(fake.commands.lastIndexOf('0x28') - 3).join(' ')}`,
+    );
+    expect(fake.hungCommands).toBe(1);
+    // Linux's usb-storage recovers with a port reset first (a Bulk-Only reset only if that fails).
+    expect(fake.resets + fake.bulkOnlyResets).toBeGreaterThan(enumerationResets);
+    expect(Number(read[3])).toBeGreaterThanOrEqual(5); // the read did wait for the timeout
+    expect(read.slice(1, 3)).toEqual([String(READ_BLOCKS), md5Hex(pattern(READ_BLOCKS))]);
+    const all = new Uint8Array(WRITTEN_BLOCKS * 512);
+    for (let n = 0; n < WRITTEN_BLOCKS; n++) all.set(WRITTEN, n * 512);
+    expect(wrote.slice(1)).toEqual([String(READ_BLOCKS), md5Hex(all)]);
+    expect(fake.changed.map((c: any) => c.block)).toEqual(Array.from({ length: WRITTEN_BLOCKS }, (_, n) => READ_BLOCKS + n));
+    expect(await spiceTest(page, 'releaseUsb', key)).toEqual({ ok: true });
+    await qemu.waitForSerial(new RegExp(`^MSC GONE ${disk[1]}\\b`, 'm'), 30_000, since);
+  });
+});

@@ -95,9 +95,7 @@ const api = {
     return key;
   },
   /** What a fake flash drive saw: the blocks that differ from a fresh disk (with their bytes as hex), its WRITE(10)s and SCSI opcodes. */
-  fakeMassStorage(
-    key: string,
-  ): {
+  fakeMassStorage(key: string): {
     opened: boolean;
     changed: { block: number; hex: string }[];
     writes: { lba: number; blocks: number }[];
@@ -105,6 +103,7 @@ const api = {
     commands: string[];
     bulkOnlyResets: number;
     resets: number;
+    hungCommands: number;
   } | null {
     const d = mscFakes.get(key);
     if (!d) return null;
@@ -117,6 +116,7 @@ const api = {
       commands: [...d.commands],
       bulkOnlyResets: d.bulkOnlyResets,
       resets: d.resets,
+      hungCommands: d.hungCommands,
     };
   },
   /** redirectUsb/releaseUsb with the outcome as plain data: `{ ok }` or `{ ok: false, code, message }`. */

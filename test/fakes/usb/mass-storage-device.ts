@@ -190,6 +190,11 @@ export interface FakeMassStorageOptions {
   serialNumber?: string;
   /** SCSI opcodes answered with CHECK CONDITION / INVALID COMMAND OPCODE, as by a drive that lacks them. */
   refuse?: readonly number[];
+  /**
+   * The first READ(10) that covers this block wedges the drive: no data stage and no CSW, until a Bulk-Only
+   * reset or a USB reset (the host's error recovery). Later reads of it work.
+   */
+  hangReadAt?: number;
 }
 
 /** One READ(10) or WRITE(10): its first block and block count. */
@@ -265,6 +270,8 @@ export class FakeMassStorageDevice extends EventTarget implements UsbDeviceLike 
   bulkOnlyResets = 0;
   /** USB port resets (WebUSB reset()). */
   resets = 0;
+  /** Commands the drive wedged on (`hangReadAt`). */
+  hungCommands = 0;
 
   private readonly maxPacket: number;
   private readonly strings: Uint8Array[];
@@ -281,11 +288,13 @@ export class FakeMassStorageDevice extends EventTarget implements UsbDeviceLike 
   private needsResetRecovery = false;
   private sense: readonly number[] = Sense.none;
   private readonly refused: ReadonlySet<number>;
+  private hangReadAt: number | undefined;
 
   constructor(options: FakeMassStorageOptions = {}) {
     super();
     this.blocks = options.blocks ?? FAKE_MSC_BLOCKS;
     this.refused = new Set(options.refuse ?? []);
+    this.hangReadAt = options.hangReadAt;
     this.highSpeed = options.highSpeed ?? false;
     this.productName = options.productName ?? FAKE_MSC_PRODUCT;
     this.serialNumber = options.serialNumber ?? FAKE_MSC_SERIAL;
@@ -638,6 +647,12 @@ export class FakeMassStorageDevice extends EventTarget implements UsbDeviceLike 
         if (lba + count > this.blocks) return noData(fail(Sense.lbaOutOfRange));
         const bytes = count * FAKE_MSC_BLOCK_SIZE;
         if (bytes > 0 && (!cmd.dataIn || cmd.expected < bytes)) return this.phaseError(cmd);
+        if (this.hangReadAt !== undefined && lba <= this.hangReadAt && this.hangReadAt < lba + count) {
+          // Wedged: the command stays current (a next CBW is invalid) until reset recovery.
+          this.hangReadAt = undefined;
+          this.hungCommands++;
+          return;
+        }
         this.reads.push({ lba, blocks: count });
         return this.sendIn(cmd, this.disk.subarray(lba * FAKE_MSC_BLOCK_SIZE, lba * FAKE_MSC_BLOCK_SIZE + bytes), good());
       }

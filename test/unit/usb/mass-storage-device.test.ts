@@ -139,6 +139,25 @@ describe('FakeMassStorageDevice', () => {
     expect((await command(dev, 62, [ScsiOp.ModeSense10, 0, 0x3f, 0, 0, 0, 0, 0, 192, 0], 192)).csw.status).toBe(0);
   });
 
+  it('should wedge on the read it is told to until a Bulk-Only reset, then work', async () => {
+    const dev = await ready({ hangReadAt: 10 });
+    await dev.transferOut(2, fakeMscCbw(70, 4096, true, read10(8, 8)));
+    let settled = false;
+    const stuck = dev.transferIn(1, 4096).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 5));
+    expect([settled, dev.hungCommands]).toEqual([false, 1]);
+    // A CBW now is not valid: both pipes stall.
+    expect((await dev.transferOut(2, fakeMscCbw(71, 0, false, [ScsiOp.TestUnitReady, 0, 0, 0, 0, 0]))).status).toBe('stall');
+    expect((await stuck).status).toBe('stall');
+    await dev.controlTransferOut({ requestType: 'class', recipient: 'interface', request: 0xff, value: 0, index: 0 });
+    await dev.clearHalt('in', 1);
+    await dev.clearHalt('out', 2);
+    const again = await command(dev, 72, read10(8, 8), 4096);
+    expect(again.data).toEqual(new Uint8Array(Array.from({ length: 8 }, (_, n) => Array.from(fakeMscBlock(8 + n))).flat()));
+    expect(again.csw.status).toBe(0);
+    expect(dev.reads).toEqual([{ lba: 8, blocks: 8 }]);
+  });
+
   it('should refuse a read past the end with LOGICAL BLOCK ADDRESS OUT OF RANGE', async () => {
     const dev = await ready();
     const { csw } = await command(dev, 11, read10(4095, 2), 1024);
