@@ -119,6 +119,8 @@ describe('a USB flash drive redirected into QEMU', () => {
   }
 
   it('should give the guest a high-speed drive it reads and writes byte for byte, and take it away on release', async () => {
+    // usb-storage, sd_mod and their dependencies all loaded at boot.
+    expect(await qemu.serialLog()).not.toMatch(/MODULE-FAIL/);
     const { key, dev } = await redirectAndCheck({ highSpeed: true, serialNumber: 'MSC-HS-1' }, '480');
     await releaseAndCheck(key, dev);
   });
