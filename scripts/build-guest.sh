@@ -269,6 +269,9 @@ cat > "$root/init" <<'INIT'
 #                                         128 times in one O_DIRECT write, synced, and read back (O_DIRECT):
 #                                         the md5 of what was read back
 #                                         (msctimeout=S first sets the disk's SCSI command timeout)
+#   MSC ERROR <dev> <message>             the read failed: dd's message
+#   MSC MKNOD <dev>                       its /dev node was missing (or not a block device) and was made
+#                                         from /sys/block/<dev>/dev
 #   MSC DONE <dev>
 #   MSC GONE <dev>                        the disk went away
 export PATH=/bin:/sbin
@@ -406,15 +409,27 @@ msc_test() {
   # msctimeout=S: the SCSI command timeout in seconds (the kernel's error recovery starts sooner)
   [ "$msctimeout" -gt 0 ] 2>/dev/null && echo "$msctimeout" > /sys/block/$dev/device/timeout
   if [ "$n" -gt 0 ] 2>/dev/null; then
+    # Wait until the disk reads (5 s). Should its /dev node be missing or not a block device (a disk that
+    # replaced a removed one of the same name, whose node devtmpfs removed late), make it from /sys.
+    i=0
+    while ! dd if=/dev/$dev of=/dev/null bs=512 count=1 iflag=direct 2>/dev/null && [ $i -lt 50 ]; do
+      if [ ! -b /dev/$dev ] && [ -e /sys/block/$dev/dev ]; then
+        mm=$(cat /sys/block/$dev/dev); rm -f /dev/$dev
+        mknod /dev/$dev b ${mm%:*} ${mm#*:} 2>/dev/null && say "MSC MKNOD $dev"
+      fi
+      usleep 100000; i=$((i + 1))
+    done
     # 64 KiB reads (one SCSI READ(10) of 128 blocks each), timed with /proc/uptime
     t0=$(cut -d' ' -f1 /proc/uptime)
-    sum=$(dd if=/dev/$dev bs=65536 count=$((n / 128)) iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+    sum=$(dd if=/dev/$dev bs=65536 count=$((n / 128)) iflag=direct 2>/tmp/msc.$dev.err | md5sum | cut -d' ' -f1)
+    grep -v records /tmp/msc.$dev.err | head -1 | sed "s|^|MSC ERROR $dev |" | say
     t1=$(cut -d' ' -f1 /proc/uptime)
     say "MSC READ $n $sum $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s"
     i=0; : > /tmp/msc.$dev.w
     while [ $i -lt 128 ]; do cat /etc/msc-block >> /tmp/msc.$dev.w; i=$((i + 1)); done
     # seek counts 64 KiB blocks: n is a multiple of 128
-    dd if=/tmp/msc.$dev.w of=/dev/$dev bs=65536 seek=$((n / 128)) count=1 oflag=direct conv=fsync 2>/dev/null
+    # (only to the block device: dd would create a plain file in /dev when the disk is gone)
+    [ -b /dev/$dev ] && dd if=/tmp/msc.$dev.w of=/dev/$dev bs=65536 seek=$((n / 128)) count=1 oflag=direct conv=fsync 2>/dev/null
     sync
     rm -f /tmp/msc.$dev.w
     say "MSC WROTE $n $(dd if=/dev/$dev bs=65536 skip=$((n / 128)) count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"

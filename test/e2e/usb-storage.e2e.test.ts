@@ -141,7 +141,7 @@ describe('a USB flash drive redirected into QEMU', () => {
   });
 });
 
-describe('a USB flash drive that wedges on a read, in a guest whose SCSI timeout is 5 s', () => {
+describe('USB flash drives that fail mid-read, in a guest with one usb-redir slot and a SCSI timeout of 5 s', () => {
   let qemu: Qemu;
   let page: Page;
   beforeAll(async () => {
@@ -184,5 +184,35 @@ describe('a USB flash drive that wedges on a read, in a guest whose SCSI timeout
     expect(fake.changed.map((c: any) => c.block)).toEqual(Array.from({ length: WRITTEN_BLOCKS }, (_, n) => READ_BLOCKS + n));
     expect(await spiceTest(page, 'releaseUsb', key)).toEqual({ ok: true });
     await qemu.waitForSerial(new RegExp(`^MSC GONE ${disk[1]}\\b`, 'm'), 30_000, since);
+  });
+
+  it('should lose a drive pulled out in the middle of a read, and take a new drive on the re-linked channel', async () => {
+    const key = await spiceTest<string>(page, 'addFakeMassStorage', { highSpeed: true, serialNumber: 'MSC-UNPLUG', unplugAtRead: 1024 });
+    let since = (await qemu.serialLog()).length;
+    expect(await spiceTest(page, 'redirectUsb', key)).toEqual({ ok: true });
+    const disk = await qemu.waitForSerial(/^MSC DISK (\S+) (\d+)/m, 60_000, since);
+    await qemu.waitForSerial(new RegExp(`^MSC GONE ${disk[1]}\\b`, 'm'), 30_000, since);
+    await waitFor(
+      async () => ((await spiceTest<any>(page, 'usbStatus')).devices.find((d: any) => d.key === key)?.state === 'lost' ? true : null),
+      'the drive reported lost',
+      15_000,
+      100,
+    );
+    await waitFor(async () => ((await spiceTest<any>(page, 'usbStatus')).channels.free === 1 ? true : null), 'the channel free again', 15_000, 100);
+    // The guest got no data the drive did not send: its read ended short of the 1 MiB.
+    const read = await qemu.waitForSerial(/^MSC READ (\d+) ([0-9a-f]{32})/m, 30_000, since);
+    expect(read[2]).not.toBe(md5Hex(pattern(READ_BLOCKS)));
+
+    since = (await qemu.serialLog()).length;
+    const second = await spiceTest<string>(page, 'addFakeMassStorage', { highSpeed: true, serialNumber: 'MSC-AFTER' });
+    expect(await spiceTest(page, 'redirectUsb', second)).toEqual({ ok: true });
+    const disk2 = await qemu.waitForSerial(/^MSC DISK (\S+) (\d+)/m, 60_000, since);
+    expect(Number(disk2[2])).toBe(FAKE_MSC_BLOCKS);
+    const read2 = await qemu.waitForSerial(/^MSC READ (\d+) ([0-9a-f]{32})/m, 60_000, since);
+    expect(read2[2]).toBe(md5Hex(pattern(READ_BLOCKS)));
+    await qemu.waitForSerial(new RegExp(`^MSC DONE ${disk2[1]}\\b`, 'm'), 60_000, since);
+    expect((await spiceTest<any>(page, 'fakeMassStorage', second)).changed).toHaveLength(WRITTEN_BLOCKS);
+    expect(await spiceTest(page, 'releaseUsb', second)).toEqual({ ok: true });
+    await qemu.waitForSerial(new RegExp(`^MSC GONE ${disk2[1]}\\b`, 'm'), 30_000, since);
   });
 });

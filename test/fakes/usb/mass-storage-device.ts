@@ -195,6 +195,8 @@ export interface FakeMassStorageOptions {
    * reset or a USB reset (the host's error recovery). Later reads of it work.
    */
   hangReadAt?: number;
+  /** The drive is pulled out (as `unplug()`) when a READ(10) covering this block arrives. */
+  unplugAtRead?: number;
 }
 
 /** One READ(10) or WRITE(10): its first block and block count. */
@@ -289,12 +291,14 @@ export class FakeMassStorageDevice extends EventTarget implements UsbDeviceLike 
   private sense: readonly number[] = Sense.none;
   private readonly refused: ReadonlySet<number>;
   private hangReadAt: number | undefined;
+  private readonly unplugAtRead: number | undefined;
 
   constructor(options: FakeMassStorageOptions = {}) {
     super();
     this.blocks = options.blocks ?? FAKE_MSC_BLOCKS;
     this.refused = new Set(options.refuse ?? []);
     this.hangReadAt = options.hangReadAt;
+    this.unplugAtRead = options.unplugAtRead;
     this.highSpeed = options.highSpeed ?? false;
     this.productName = options.productName ?? FAKE_MSC_PRODUCT;
     this.serialNumber = options.serialNumber ?? FAKE_MSC_SERIAL;
@@ -647,6 +651,10 @@ export class FakeMassStorageDevice extends EventTarget implements UsbDeviceLike 
         if (lba + count > this.blocks) return noData(fail(Sense.lbaOutOfRange));
         const bytes = count * FAKE_MSC_BLOCK_SIZE;
         if (bytes > 0 && (!cmd.dataIn || cmd.expected < bytes)) return this.phaseError(cmd);
+        if (this.unplugAtRead !== undefined && lba <= this.unplugAtRead && this.unplugAtRead < lba + count) {
+          this.unplug();
+          throw disconnected(); // the CBW's transferOut fails: the device went under it
+        }
         if (this.hangReadAt !== undefined && lba <= this.hangReadAt && this.hangReadAt < lba + count) {
           // Wedged: the command stays current (a next CBW is invalid) until reset recovery.
           this.hangReadAt = undefined;

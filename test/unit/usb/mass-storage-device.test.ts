@@ -158,6 +158,13 @@ describe('FakeMassStorageDevice', () => {
     expect(dev.reads).toEqual([{ lba: 8, blocks: 8 }]);
   });
 
+  it('should pull its own plug when told to, at the read of a block', async () => {
+    const dev = await ready({ unplugAtRead: 5 });
+    expect((await command(dev, 80, read10(0, 4), 2048)).csw.status).toBe(0);
+    await expect(dev.transferOut(2, fakeMscCbw(81, 2048, true, read10(4, 4)))).rejects.toMatchObject({ name: 'NotFoundError' });
+    expect(dev.opened).toBe(false);
+  });
+
   it('should refuse a read past the end with LOGICAL BLOCK ADDRESS OUT OF RANGE', async () => {
     const dev = await ready();
     const { csw } = await command(dev, 11, read10(4095, 2), 1024);
