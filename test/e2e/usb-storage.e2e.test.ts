@@ -5,7 +5,9 @@
  * UHCI companions, as oVirt lays out a VM), where the guest's usb-storage and sd drivers take it as a SCSI
  * disk. The guest's msctest=N (scripts/build-guest.sh) prints the disk and its size, the md5 of its first N
  * blocks (64 KiB reads), writes 64 KiB of a known block from block N on in one O_DIRECT write (synced),
- * reads it back and prints that md5; releasing the device makes the disk go away.
+ * reads it back and prints that md5; releasing the device makes the disk go away. The second QEMU (one slot,
+ * msctimeout=5) takes drives that fail mid-read: one wedges (the guest's error recovery brings it back), one
+ * is pulled out (lost; the next drive uses the re-linked channel).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
