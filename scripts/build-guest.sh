@@ -2,13 +2,14 @@
 # Builds the tiny test guest used by the end-to-end tests: a Debian kernel
 # (/boot/vmlinuz-<ver> from linux-image-amd64) plus an initramfs made of
 # busybox-static and the few kernel modules the tests need (virtio console for
-# the SPICE agent port, EHCI/UHCI and xHCI for usb-redir, qxl, cdc-acm, usbhid), with
+# the SPICE agent port, EHCI/UHCI and xHCI for usb-redir, qxl, cdc-acm, usbhid,
+# usb-storage and sd_mod for the mass-storage test), with
 # their dependencies resolved by `modprobe -S <ver> --show-depends`.
 #
 # Its /init reports to the serial console (see the heredoc below for the exact
 # line formats): "GUEST READY", "AGENT: <hex>" for every chunk read from the
 # agent port, "USBDEV ..." once a second per USB device, and the CDC-ACM
-# loopback result lines "ACM ...".
+# loopback result lines "ACM ...", and the USB disk test lines "MSC ...".
 #
 # Output is cached in <repo>/.cache/guest/<kernel-version>-<script-hash>/ and
 # the script prints two lines on stdout:  KERNEL=<path>  and  INITRD=<path>.
@@ -80,7 +81,7 @@ mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 mknod -m 666 "$root/dev/null" c 1 3 2>/dev/null || true
 
 # ---- kernel modules -----------------------------------------------------------
-modules=(virtio_pci virtio_console ehci-pci uhci-hcd xhci-pci qxl cdc_acm usbhid)
+modules=(virtio_pci virtio_console ehci-pci uhci-hcd xhci-pci qxl cdc_acm usbhid usb-storage sd_mod)
 : > "$root/etc/modules.order"
 for m in "${modules[@]}"; do
   deps=$(modprobe -S "$kver" --show-depends "$m" 2>&1) || die "modprobe --show-depends $m: $deps"
@@ -109,6 +110,11 @@ printf '%s\n' "${modules[@]}" > "$root/etc/modules"
 # ---- the ACM test pattern: bytes 0..255 -------------------------------------
 for ((i = 0; i < 256; i++)); do printf "\\$(printf '%03o' "$i")"; done > "$root/etc/acm-pattern"
 [[ $(stat -c %s "$root/etc/acm-pattern") == 256 ]] || die "acm pattern is not 256 bytes"
+
+# ---- the USB disk test's block: "spice-console msc test block\n" repeated, 512 bytes --------
+msc_line=$(printf 'spice-console msc test block\n%.0s' {1..18})
+printf '%s' "${msc_line:0:512}" > "$root/etc/msc-block"
+[[ $(stat -c %s "$root/etc/msc-block") == 512 ]] || die "msc block is not 512 bytes"
 
 # ---- the agent port's life and the stand-in agent -----------------------------
 cat > "$root/etc/agent-life.sh" <<'LIFE'
@@ -255,6 +261,19 @@ cat > "$root/init" <<'INIT'
 #   ACM SENT <count> <md5>                acmtest=N: N bytes, byte i = i mod 256, were written
 #   ACM RESULT <count> <md5>              bytes read back (count < N means 20 s timeout)
 #   ACM DONE <dev>
+#   MSC DISK <dev> <sectors>              a USB disk appeared (/sys/block/sd*), its size in 512-byte sectors
+#   MSC READ <blocks> <md5> <secs>s      msctest=N (a multiple of 128): md5 of its first N 512-byte blocks
+#                                         (64 KiB reads with O_DIRECT) and how long the read took
+#   MSC WROTE <block> <md5>               msctest=N: 64 KiB from block N on were written with /etc/msc-block
+#                                         (512 bytes: "spice-console msc test block\n" repeated, cut)
+#                                         128 times in one O_DIRECT write, synced, and read back (O_DIRECT):
+#                                         the md5 of what was read back
+#                                         (msctimeout=S first sets the disk's SCSI command timeout)
+#   MSC ERROR <dev> <message>             the read failed: dd's message
+#   MSC MKNOD <dev>                       its /dev node was missing (or not a block device) and was made
+#                                         from /sys/block/<dev>/dev
+#   MSC DONE <dev>
+#   MSC GONE <dev>                        the disk went away
 export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -285,8 +304,14 @@ if [ -s /tmp/modfail ]; then
 fi
 
 acmtest=0
+msctest=0
+msctimeout=0
 for arg in $(cat /proc/cmdline); do
-  case "$arg" in acmtest=*) acmtest=${arg#acmtest=} ;; esac
+  case "$arg" in
+    acmtest=*) acmtest=${arg#acmtest=} ;;
+    msctest=*) msctest=${arg#msctest=} ;;
+    msctimeout=*) msctimeout=${arg#msctimeout=} ;;
+  esac
 done
 
 # Wait a little for devices to settle (virtio ports, framebuffers).
@@ -377,11 +402,47 @@ acm_test() {
   say "ACM DONE $dev"
 }
 
+# ---- USB disk test -------------------------------------------------------------
+msc_test() {
+  dev=$1; n=$2
+  say "MSC DISK $dev $(cat /sys/block/$dev/size)"
+  # msctimeout=S: the SCSI command timeout in seconds (the kernel's error recovery starts sooner)
+  [ "$msctimeout" -gt 0 ] 2>/dev/null && echo "$msctimeout" > /sys/block/$dev/device/timeout
+  if [ "$n" -gt 0 ] 2>/dev/null; then
+    # Wait until the disk reads (5 s). Should its /dev node be missing or not a block device (a disk that
+    # replaced a removed one of the same name, whose node devtmpfs removed late), make it from /sys.
+    i=0
+    while ! dd if=/dev/$dev of=/dev/null bs=512 count=1 iflag=direct 2>/dev/null && [ $i -lt 50 ]; do
+      if [ ! -b /dev/$dev ] && [ -e /sys/block/$dev/dev ]; then
+        mm=$(cat /sys/block/$dev/dev); rm -f /dev/$dev
+        mknod /dev/$dev b ${mm%:*} ${mm#*:} 2>/dev/null && say "MSC MKNOD $dev"
+      fi
+      usleep 100000; i=$((i + 1))
+    done
+    # 64 KiB reads (one SCSI READ(10) of 128 blocks each), timed with /proc/uptime
+    t0=$(cut -d' ' -f1 /proc/uptime)
+    sum=$(dd if=/dev/$dev bs=65536 count=$((n / 128)) iflag=direct 2>/tmp/msc.$dev.err | md5sum | cut -d' ' -f1)
+    grep -v records /tmp/msc.$dev.err | head -1 | sed "s|^|MSC ERROR $dev |" | say
+    t1=$(cut -d' ' -f1 /proc/uptime)
+    say "MSC READ $n $sum $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s"
+    i=0; : > /tmp/msc.$dev.w
+    while [ $i -lt 128 ]; do cat /etc/msc-block >> /tmp/msc.$dev.w; i=$((i + 1)); done
+    # seek counts 64 KiB blocks: n is a multiple of 128
+    # (only to the block device: dd would create a plain file in /dev when the disk is gone)
+    [ -b /dev/$dev ] && dd if=/tmp/msc.$dev.w of=/dev/$dev bs=65536 seek=$((n / 128)) count=1 oflag=direct conv=fsync 2>/dev/null
+    sync
+    rm -f /tmp/msc.$dev.w
+    say "MSC WROTE $n $(dd if=/dev/$dev bs=65536 skip=$((n / 128)) count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
+  fi
+  say "MSC DONE $dev"
+}
+
 say "GUEST READY"
 
 # ---- main loop: USB listing every second, ACM watcher ------------------------
 tick=0
 acm_seen=""
+msc_seen=""
 while :; do
   out=""
   for d in /sys/bus/usb/devices/*; do
@@ -403,6 +464,18 @@ while :; do
   keep=""
   for t in $acm_seen; do [ -e "$t" ] && keep="$keep $t"; done
   acm_seen=$keep
+  for b in /sys/block/sd*; do
+    [ -e "$b" ] || continue
+    d=${b##*/}
+    case " $msc_seen " in *" $d "*) continue ;; esac
+    msc_seen="$msc_seen $d"
+    msc_test "$d" "$msctest" &
+  done
+  keep=""
+  for d in $msc_seen; do
+    if [ -e "/sys/block/$d" ]; then keep="$keep $d"; else say "MSC GONE $d"; fi
+  done
+  msc_seen=$keep
   sleep 1
 done
 INIT

@@ -5,6 +5,7 @@
 import '../../../src/define.js';
 import type { SpiceConsole } from '../../../src/index.js';
 import { FakeCdcAcmDevice, type FakeCdcAcmOptions } from '../../fakes/usb/cdc-acm-device.js';
+import { FakeMassStorageDevice, type FakeMassStorageOptions } from '../../fakes/usb/mass-storage-device.js';
 
 interface Recorded {
   name: string;
@@ -17,6 +18,8 @@ const inputEventNames = ['spice-resize', 'spice-mouse-mode', 'spice-pointer-lock
 let current: SpiceConsole | null = null;
 /** Fake USB devices created on this page, by key. */
 const usbFakes = new Map<string, FakeCdcAcmDevice>();
+/** Fake USB flash drives created on this page, by key. */
+const mscFakes = new Map<string, FakeMassStorageDevice>();
 
 const api = {
   ready: true,
@@ -82,6 +85,39 @@ const api = {
     const { key } = current!.addUsbDevice(device);
     usbFakes.set(key, device);
     return key;
+  },
+  /** USB: creates a FakeMassStorageDevice (a flash drive) on the page, hands it to the console, returns its key. */
+  addFakeMassStorage(options: FakeMassStorageOptions = {}): string {
+    if (!current) api.mount();
+    const device = new FakeMassStorageDevice(options);
+    const { key } = current!.addUsbDevice(device);
+    mscFakes.set(key, device);
+    return key;
+  },
+  /** What a fake flash drive saw: the blocks that differ from a fresh disk (with their bytes as hex), its WRITE(10)s and SCSI opcodes. */
+  fakeMassStorage(key: string): {
+    opened: boolean;
+    changed: { block: number; hex: string }[];
+    writes: { lba: number; blocks: number }[];
+    reads: { lba: number; blocks: number }[];
+    commands: string[];
+    bulkOnlyResets: number;
+    resets: number;
+    hungCommands: number;
+  } | null {
+    const d = mscFakes.get(key);
+    if (!d) return null;
+    const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    return {
+      opened: d.opened,
+      changed: d.changedBlocks().map((block) => ({ block, hex: hex(d.block(block)) })),
+      writes: [...d.writes],
+      reads: [...d.reads],
+      commands: [...d.commands],
+      bulkOnlyResets: d.bulkOnlyResets,
+      resets: d.resets,
+      hungCommands: d.hungCommands,
+    };
   },
   /** redirectUsb/releaseUsb with the outcome as plain data: `{ ok }` or `{ ok: false, code, message }`. */
   async redirectUsb(key: string): Promise<{ ok: boolean; code?: string; message?: string }> {
