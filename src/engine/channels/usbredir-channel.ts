@@ -19,6 +19,7 @@ import { DataCompressionType, SpicevmcCap, SpicevmcMsg, SpicevmcMsgc } from '../
 import { check, ProtocolError } from '../../protocol/errors.js';
 import { UsbHost, type UsbHostOptions } from '../../usb/host/index.js';
 import type { UsbDeviceLike } from '../../usb/webusb-types.js';
+import type { DisconnectCode } from '../../api/types.js';
 import { Channel } from '../channel.js';
 import type { ChannelContext } from '../channel-context.js';
 
@@ -39,6 +40,15 @@ export const SPICEVMC_MAX_CHUNK = 64 * 1024;
  * (ENGINE_DISCONNECT_MS in src/controllers/engine-controller.ts).
  */
 export const USBREDIR_CLOSE_DRAIN_MS = 2000;
+
+/**
+ * How long closing a link whose device was just released waits for QEMU's device_disconnect_ack before it
+ * closes the socket. The ack means QEMU has read everything we sent: spice-server 0.15.1 aborts when a
+ * client goes while one of its writes to the chardev is still in progress, which the close handshake alone
+ * does not rule out when QEMU is slow to read (seen with the machine loaded). Within USBREDIR_CLOSE_DRAIN_MS,
+ * which bounds the whole close.
+ */
+export const USBREDIR_ACK_WAIT_MS = 1500;
 
 /** Bytes kept from QEMU before a host is attached: its hello, and nothing else should come. */
 const MAX_EARLY_BYTES = 64 * 1024;
@@ -75,6 +85,10 @@ export class UsbredirChannel extends Channel {
   private early: Uint8Array[] = [];
   private earlyBytes = 0;
   private spentLink = false;
+  /** A host whose device was released on this link: still fed until the guest acknowledges its disconnect. */
+  private ending: UsbHost | null = null;
+  /** Set while close() waits for that acknowledgement; the socket closes when it settles. */
+  private deferredClose: Promise<void> | null = null;
   /** Stream bytes waiting for the end of the current microtask run (see sendStream). */
   private outbox: Uint8Array[] = [];
   private outboxBytes = 0;
@@ -129,9 +143,18 @@ export class UsbredirChannel extends Channel {
     return host;
   }
 
-  /** Stops feeding the current host (it ended); later bytes of this link are dropped. */
+  /**
+   * The current host ended: it gets no more devices' traffic, but stays fed until the guest acknowledges its
+   * device_disconnect (see close()); later bytes of this link are dropped.
+   */
   detach(): void {
+    const host = this.host;
     this.host = null;
+    if (!host) return;
+    this.ending = host;
+    void host.disconnectAcked.then(() => {
+      if (this.ending === host) this.ending = null;
+    });
   }
 
   protected channelCaps(): number[] {
@@ -156,6 +179,7 @@ export class UsbredirChannel extends Channel {
   protected override onClosed(): void {
     const host = this.host;
     this.host = null;
+    this.ending = null;
     this.early = [];
     if (host) void host.release('the USB channel closed', { silent: true });
     this.events.closed(this);
@@ -163,7 +187,7 @@ export class UsbredirChannel extends Channel {
 
   private feed(bytes: Uint8Array): void {
     this.bytesIn += bytes.byteLength;
-    const host = this.host;
+    const host = this.host ?? this.ending;
     if (!host) {
       if (this.spentLink) return; // the device of this link is gone; the link is about to be replaced
       if (this.earlyBytes + bytes.byteLength > MAX_EARLY_BYTES) {
@@ -180,7 +204,8 @@ export class UsbredirChannel extends Channel {
       // The usbredir stream is out of step. The host has ended itself (state released); the manager re-links
       // the channel. This is not a SPICE protocol error: the session goes on.
       this.events.log('warn', `usbredir channel ${this.id}: ${(e as Error).message}`);
-      this.host = null;
+      if (this.host === host) this.host = null;
+      if (this.ending === host) this.ending = null;
     }
   }
 
@@ -221,9 +246,31 @@ export class UsbredirChannel extends Channel {
     }
   }
 
-  /** Sends what is queued (a device_disconnect, say), then closes. */
+  /**
+   * Sends what is queued (a device_disconnect, say), then closes; when the device of this link was just
+   * released, once the guest has acknowledged that (at most USBREDIR_ACK_WAIT_MS), so QEMU has read all we
+   * sent before spice-server sees the client go.
+   */
   override close(): void {
+    if (this.deferredClose) return;
     this.flush();
-    super.close();
+    const host = this.ending;
+    if (!host?.awaitingDisconnectAck || !this.linked) return super.close();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, USBREDIR_ACK_WAIT_MS)));
+    this.deferredClose = Promise.race([host.disconnectAcked, bound]).then(() => {
+      clearTimeout(timer);
+      super.close();
+    });
+  }
+
+  /** A broken link or a socket that went: nothing more will come from the guest, so no waiting in close(). */
+  protected override fail(code: DisconnectCode, reason: string): void {
+    this.ending = null;
+    super.fail(code, reason);
+  }
+
+  override get socketEnded(): Promise<void> {
+    return this.deferredClose ? this.deferredClose.then(() => super.socketEnded) : super.socketEnded;
   }
 }

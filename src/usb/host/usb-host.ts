@@ -23,7 +23,7 @@
  * transfers in flight, and leftover bulk IN data is capped per endpoint.
  */
 import { currentAltSetting } from '../descriptors.js';
-import { capsWords, packetTypeName, type UsbredirPacket, type UsbredirSpeed, UsbredirStatus, UsbredirStream, UsbredirType } from '../usbredir/index.js';
+import { capsWords, packetTypeName, type UsbredirPacket, type UsbredirSpeed, UsbredirCap, UsbredirStatus, UsbredirStream, UsbredirType } from '../usbredir/index.js';
 import { checkDevice, parseUsbFilter, type UsbFilterRule } from '../usbredir-filter.js';
 import type { UsbDeviceLike } from '../webusb-types.js';
 import { BulkTransfers } from './bulk.js';
@@ -73,6 +73,8 @@ export class UsbHost {
   private muted = false;
   /** Holds back IN transfers while the sink is backed up. */
   private readonly inGate: InGate;
+  /** Resolved when the guest acknowledges our device_disconnect (set when one is owed, see disconnectAcked). */
+  private ackOwed: { promise: Promise<void>; resolve: () => void; done: boolean } | null = null;
 
   constructor(device: UsbDeviceLike, sink: UsbredirSink, options: UsbHostOptions = {}) {
     this.device = device;
@@ -123,6 +125,21 @@ export class UsbHost {
    */
   get finished(): Promise<void> {
     return this.finishedPromise;
+  }
+
+  /**
+   * Resolves when the guest has acknowledged our device_disconnect (both sides announced
+   * device_disconnect_ack): QEMU sends it after it has read every byte before it, so everything this host
+   * sent has left spice-server's buffers for the chardev. At once when no device_disconnect was sent or no
+   * acknowledgement will come. Never rejects; callers bound the wait.
+   */
+  get disconnectAcked(): Promise<void> {
+    return this.ackOwed?.promise ?? Promise.resolve();
+  }
+
+  /** A device_disconnect went out and its acknowledgement has not come yet. */
+  get awaitingDisconnectAck(): boolean {
+    return this.ackOwed !== null && !this.ackOwed.done;
   }
 
   /** The speed announced (or to be announced) in device_connect. */
@@ -367,7 +384,14 @@ export class UsbHost {
     this.inGate.clear();
     this.abandonAll(status);
     this.streams.stopAll();
-    if (wasAttached && notify) this.send({ type: UsbredirType.DeviceDisconnect, id: 0n });
+    if (wasAttached && notify && !this.muted) {
+      this.send({ type: UsbredirType.DeviceDisconnect, id: 0n });
+      if (this.stream.negotiation.both(UsbredirCap.DeviceDisconnectAck)) {
+        const owed = { promise: Promise.resolve(), resolve: () => {}, done: false };
+        owed.promise = new Promise<void>((r) => (owed.resolve = r)).then(() => void (owed.done = true));
+        this.ackOwed = owed;
+      }
+    }
     this.setState(state, reason);
     await this.closeDevice();
     this.markFinished();
@@ -453,6 +477,7 @@ export class UsbHost {
         );
         return;
       case UsbredirType.DeviceDisconnectAck:
+        this.ackOwed?.resolve();
         return;
       case UsbredirType.Reset:
         return this.onReset();

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../src/api/engine-api.js';
 import type { UsbEngineStatus } from '../../../src/api/usb.js';
 import { openUsbDevicePort, type UsbDevicePortHandle } from '../../../src/controllers/usb-device-port.js';
-import { decompressSpicevmcData, SPICEVMC_MAX_CHUNK, USBREDIR_CLOSE_DRAIN_MS } from '../../../src/engine/channels/usbredir-channel.js';
+import { decompressSpicevmcData, SPICEVMC_MAX_CHUNK, USBREDIR_ACK_WAIT_MS, USBREDIR_CLOSE_DRAIN_MS } from '../../../src/engine/channels/usbredir-channel.js';
 import { Session } from '../../../src/engine/session.js';
 import type { TransportFactory } from '../../../src/engine/transport.js';
 import { ProtocolError } from '../../../src/protocol/errors.js';
@@ -40,13 +40,16 @@ function lz4Block(raw: Uint8Array): Uint8Array {
 
 /**
  * QEMU's end of one usbredir channel: a usb-redir guest speaking through the scripted SPICE connection.
- * Like QEMU it sends its `filter` (if any) after our hello, and answers device_connect with filter_reject
- * when the filter refuses the device, else with a reset (the guest starting to enumerate it).
+ * Like QEMU it sends its `filter` (if any) after our hello, answers device_connect with filter_reject
+ * when the filter refuses the device, else with a reset (the guest starting to enumerate it), and answers
+ * device_disconnect with device_disconnect_ack.
  */
 class ScriptedQemu {
   readonly stream = new UsbredirStream({ role: 'guest', caps: QEMU_CAPS });
   readonly received: UsbredirPacket[] = [];
   filter: string | undefined;
+  /** Answer device_disconnect with device_disconnect_ack, as QEMU does when both sides announce the cap. */
+  acks = true;
   private read = 0;
 
   constructor(readonly conn: FakeConnection) {}
@@ -56,6 +59,7 @@ class ScriptedQemu {
     const fresh = this.take();
     if (this.conn.closed) return;
     for (const p of fresh) {
+      if (p.type === T.DeviceDisconnect && this.acks) this.send([{ type: T.DeviceDisconnectAck, id: 0n } as UsbredirPacket]);
       if (p.type === T.Hello && this.filter) this.send([{ type: T.FilterFilter, id: 0n, filter: this.filter } as UsbredirPacket]);
       if (p.type === T.DeviceConnect) {
         const itf = this.received.find((x) => x.type === T.InterfaceInfo) as { interfaceCount: number; interfaceClass: number[] } | undefined;
@@ -466,7 +470,7 @@ describe('usbredir channels', () => {
     expect(await session.usb.redirect(dev.key)).toMatchObject({ ok: false, code: 'usb-unavailable' });
   });
 
-  it('should answer pending requests and send device_disconnect, in whole messages, before closing when the session ends', async () => {
+  it('should answer pending requests and send device_disconnect, in whole messages, and close once QEMU acknowledged it when the session ends', async () => {
     const { session, qemu } = await connect([[9, 0]]);
     const dev = fakeDevice();
     await session.usb.redirect(dev.key, dev.port());
@@ -477,8 +481,13 @@ describe('usbredir channels', () => {
     await settle(20);
     q.take();
     const before = q.received.length;
+    q.acks = false; // this test answers by hand
     session.disconnect();
-    expect(q.conn.closed).toBe(true);
+    // The socket stays open until QEMU has read the device_disconnect (its device_disconnect_ack).
+    await settle(20);
+    expect(q.conn.closed).toBe(false);
+    q.send([{ type: T.DeviceDisconnectAck, id: 0n } as UsbredirPacket]);
+    await until('the socket to close after the ack', () => q.conn.closed, 500);
     // What the client wrote on the channel before closing it parses as whole SPICE messages and packets.
     q.take();
     const after = q.received.slice(before);
@@ -489,6 +498,22 @@ describe('usbredir channels', () => {
     ]);
     expect(after.slice(0, 2).map((p) => (p as { status: number }).status)).toEqual([UsbredirStatus.Cancelled, UsbredirStatus.Cancelled]);
     await until('the device to be closed', () => !dev.device.opened);
+  });
+
+  it('should close a usbredir socket whose device_disconnect QEMU never acknowledges after USBREDIR_ACK_WAIT_MS', async () => {
+    const { session, qemu } = await connect([[9, 0]]);
+    const dev = fakeDevice();
+    await session.usb.redirect(dev.key, dev.port());
+    const q = qemu(0)!;
+    q.acks = false;
+    const t0 = Date.now();
+    session.disconnect();
+    await settle(20);
+    q.pump();
+    expect(q.conn.closed).toBe(false);
+    await until('the socket to close without an ack', () => q.conn.closed, USBREDIR_ACK_WAIT_MS + 1000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(USBREDIR_ACK_WAIT_MS - 20);
+    expect(q.received.at(-1)).toEqual({ type: T.DeviceDisconnect, id: 0n });
   });
 
   it('should report disconnected only once the usbredir socket that carried a device has ended (its close handshake), at most USBREDIR_CLOSE_DRAIN_MS', async () => {
@@ -507,9 +532,11 @@ describe('usbredir channels', () => {
     const q = qemu(0)!;
     const disconnected = () => events.filter((e) => e.type === 'disconnected');
     session.disconnect();
-    // Every socket is closed at once, device_disconnect went out before the close, but the event waits.
-    expect(net.connections.every((c) => c.closed)).toBe(true);
-    q.take();
+    // Every socket but the one that carried the device is closed at once; that one after QEMU's ack of the
+    // device_disconnect that went out first. The event waits for the sockets to end.
+    expect(net.connections.filter((c) => !c.closed)).toEqual([q.conn]);
+    q.pump();
+    await until('the usbredir socket to close after the ack', () => q.conn.closed);
     expect(q.received.at(-1)).toEqual({ type: T.DeviceDisconnect, id: 0n });
     await settle(20);
     expect(disconnected()).toEqual([]);
