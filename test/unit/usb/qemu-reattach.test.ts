@@ -68,8 +68,13 @@ describe('a second device on one usb-redir slot', () => {
       await first.start();
       await until('the first device in the guest', () => listed('First'), 60_000);
 
-      // Released: device_disconnect, and the guest loses it.
+      // Released: device_disconnect, which QEMU acknowledges (what a closing channel waits for), and the guest
+      // loses it.
       await first.release();
+      let acked = false;
+      void first.disconnectAcked.then(() => (acked = true));
+      await until("QEMU's device_disconnect_ack", () => acked, 10_000);
+      expect(first.awaitingDisconnectAck).toBe(false);
       s1.removeAllListeners('data');
       const mark = since();
       await until('the first device to leave the guest', () => /USBTICK/.test(serial.slice(mark)) && !listed('First'), 20_000);
