@@ -11,7 +11,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { lastUsbListing, md5Hex, startQemu, waitFor, type Qemu } from '../servers/index.js';
+import { lastUsbListing, md5Hex, waitForUsbListing, startQemu, waitFor, type Qemu } from '../servers/index.js';
 import { FAKE_MSC_BLOCKS, FAKE_MSC_PRODUCT_ID, FAKE_MSC_VENDOR_ID, fakeMscBlock, type FakeMassStorageOptions } from '../fakes/usb/mass-storage-device.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 
@@ -36,19 +36,6 @@ function pattern(blocks: number): Uint8Array {
 }
 
 const drives = (l: ReturnType<typeof lastUsbListing>) => l.filter((d) => d.vendorId === FAKE_MSC_VENDOR_ID && d.productId === FAKE_MSC_PRODUCT_ID);
-
-async function waitForListing(qemu: Qemu, what: string, cond: (l: ReturnType<typeof lastUsbListing>) => boolean, ms: number, since: number) {
-  return waitFor(
-    async () => {
-      const log = (await qemu.serialLog()).slice(since);
-      const listing = lastUsbListing(log);
-      return /USBTICK/.test(log) && cond(listing) ? listing : null;
-    },
-    what,
-    ms,
-    200,
-  );
-}
 
 describe('a USB flash drive redirected into QEMU', () => {
   let qemu: Qemu;
@@ -100,7 +87,7 @@ describe('a USB flash drive redirected into QEMU', () => {
     // The kernel's own probing: INQUIRY, READ CAPACITY(10), READ(10), WRITE(10) at least.
     expect(fake.commands).toEqual(expect.arrayContaining(['0x12', '0x25', '0x28', '0x2a']));
 
-    const listing = await waitForListing(qemu, 'the drive in the listing', (l) => drives(l).length === 1, 30_000, since);
+    const listing = await waitForUsbListing(qemu, 'the drive in the listing', (l) => drives(l).length === 1, 30_000, since);
     expect(drives(listing)[0]).toMatchObject({ speed, product: 'Fake Flash Drive' });
     // No error recovery was needed: the host never reset the drive's Bulk-Only state.
     expect(fake.bulkOnlyResets).toBe(0);
@@ -116,7 +103,7 @@ describe('a USB flash drive redirected into QEMU', () => {
     const since = (await qemu.serialLog()).length;
     expect(await spiceTest(page, 'releaseUsb', key)).toEqual({ ok: true });
     await qemu.waitForSerial(new RegExp(`^MSC GONE ${dev}\\b`, 'm'), 30_000, since);
-    await waitForListing(qemu, 'the drive gone from the listing', (l) => drives(l).length === 0, 30_000, since);
+    await waitForUsbListing(qemu, 'the drive gone from the listing', (l) => drives(l).length === 0, 30_000, since);
     expect((await spiceTest<any>(page, 'fakeMassStorage', key)).opened).toBe(false);
   }
 

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { acmPayload, GUEST, lastUsbListing, md5Hex, startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
+import { acmPayload, GUEST, lastUsbListing, md5Hex, waitForUsbListing, startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
 import { fakeCdcTransform } from '../fakes/usb/cdc-acm-device.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 
@@ -47,20 +47,6 @@ async function waitForUsb(page: Page, what: string, cond: (s: any) => boolean, m
     (e as Error).message += `\nlast USB status: ${JSON.stringify(last)}`;
     throw e;
   }
-}
-
-/** Waits until the guest's latest USB listing satisfies `cond`. */
-async function waitForListing(qemu: Qemu, what: string, cond: (l: ReturnType<typeof lastUsbListing>) => boolean, ms = 30_000, since = 0) {
-  return waitFor(
-    async () => {
-      const log = (await qemu.serialLog()).slice(since);
-      const listing = lastUsbListing(log);
-      return /USBTICK/.test(log) && cond(listing) ? listing : null;
-    },
-    what,
-    ms,
-    200,
-  );
 }
 
 const arduinos = (l: ReturnType<typeof lastUsbListing>) => l.filter((d) => d.vendorId === 0x2341 && d.productId === 0x0043);
@@ -119,7 +105,7 @@ describe('USB redirection into QEMU with four usb-redir slots', () => {
     const events = await page.evaluate(() => (window as any).spiceTest.named('spice-usb'));
     expect(events.some((e: any) => e.migrationWarning)).toBe(true);
 
-    const listing = await waitForListing(qemu, 'the device in the guest', (l) => arduinos(l).length === 1, 60_000, since);
+    const listing = await waitForUsbListing(qemu, 'the device in the guest', (l) => arduinos(l).length === 1, 60_000, since);
     expect(arduinos(listing)[0]).toMatchObject({ speed: '480', product: 'Fast Uno' });
     const enumerated = (Date.now() - started) / 1000;
 
@@ -137,7 +123,7 @@ describe('USB redirection into QEMU with four usb-redir slots', () => {
     expect(redirected).toHaveLength(2);
     expect(new Set(redirected.map((d: any) => d.channelId)).size).toBe(2);
     expect(status.channels).toEqual({ total: 4, free: 2 });
-    const listing = await waitForListing(qemu, 'both devices in the guest', (l) => arduinos(l).length === 2, 60_000);
+    const listing = await waitForUsbListing(qemu, 'both devices in the guest', (l) => arduinos(l).length === 2, 60_000);
     expect(
       arduinos(listing)
         .map((d) => `${d.product} ${d.speed}`)
@@ -156,7 +142,7 @@ describe('USB redirection into QEMU with four usb-redir slots', () => {
     // Unplugged while the guest's loopback is still running on it.
     await spiceTest(page, 'unplugUsb', second);
     await waitForUsb(page, 'the device lost', (s) => s.devices.find((d: any) => d.key === second)?.state === 'lost');
-    await waitForListing(
+    await waitForUsbListing(
       qemu,
       'the guest to lose it',
       (l) =>
@@ -172,7 +158,7 @@ describe('USB redirection into QEMU with four usb-redir slots', () => {
 
     // Released through the API: the first device leaves the guest too, and is closed.
     expect(await spiceTest(page, 'releaseUsb', keys[0])).toEqual({ ok: true });
-    await waitForListing(qemu, 'no device left in the guest', (l) => arduinos(l).length === 0, 30_000);
+    await waitForUsbListing(qemu, 'no device left in the guest', (l) => arduinos(l).length === 0, 30_000);
     await waitForUsb(page, 'every channel free', (s) => s.channels.free === 4, 15_000);
     expect((await spiceTest<any>(page, 'fakeUsbDevice', keys[0])).opened).toBe(false);
 
@@ -181,7 +167,7 @@ describe('USB redirection into QEMU with four usb-redir slots', () => {
     const third = await spiceTest<string>(page, 'addFakeUsbDevice', { highSpeed: true, productName: 'Third Uno', serialNumber: 'SC0003' });
     expect(await spiceTest(page, 'redirectUsb', third)).toEqual({ ok: true });
     expect((await usbStatus(page)).devices.find((d: any) => d.key === third).channelId).toBe(0);
-    await waitForListing(qemu, 'the third device in the guest', (l) => arduinos(l).some((d) => d.product === 'Third Uno'), 60_000, since);
+    await waitForUsbListing(qemu, 'the third device in the guest', (l) => arduinos(l).some((d) => d.product === 'Third Uno'), 60_000, since);
     console.info(`USB e2e, after a re-link: ${await loopback(since)}`);
   });
 });

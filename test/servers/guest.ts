@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
-import { execTracked } from './procs.js';
+import { execTracked, waitFor } from './procs.js';
 
 export interface GuestImage {
   /** Path of the kernel (a copy of /boot/vmlinuz-<ver>). */
@@ -81,6 +81,29 @@ export function lastUsbListing(serial: string): UsbDeviceLine[] {
     speed: m[4]!,
     product: m[5]!.trim(),
   }));
+}
+
+/**
+ * Waits until the guest's latest complete USB listing in `serialLog()` (from offset `since`) satisfies `cond`;
+ * resolves with that listing.
+ */
+export async function waitForUsbListing(
+  qemu: { serialLog(): Promise<string> },
+  what: string,
+  cond: (listing: UsbDeviceLine[]) => boolean,
+  ms = 30_000,
+  since = 0,
+): Promise<UsbDeviceLine[]> {
+  return waitFor(
+    async () => {
+      const log = (await qemu.serialLog()).slice(since);
+      const listing = lastUsbListing(log);
+      return /USBTICK/.test(log) && cond(listing) ? listing : null;
+    },
+    what,
+    ms,
+    200,
+  );
 }
 
 /** The payload the guest writes for `acmtest=n`: byte i is i mod 256. */
