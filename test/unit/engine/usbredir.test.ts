@@ -387,9 +387,10 @@ describe('usbredir channels', () => {
     expect(await session.usb.release(first.key)).toEqual({ ok: true });
     expect(q1.types().at(-1)).toBe(T.DeviceDisconnect);
     await until('the device to be closed', () => !first.device.opened);
-    // The old link is closed and a new one is opening for the same channel id.
-    expect(q1.conn.closed).toBe(true);
-    expect(net.connections).toHaveLength(connections + 1);
+    // The old link is closed (after QEMU's ack of the device_disconnect) and a new one is opening for the same
+    // channel id.
+    await until('the old link to close', () => q1.conn.closed, 1000);
+    await until('the fresh link', () => net.connections.length === connections + 1, 1000);
     expect(net.connections.at(-1)!.link).toBeNull();
     expect(lastUsb()).toMatchObject({ devices: [{ key: first.key, state: 'available' }], channels: { total: 1, free: 0 } });
     // While it relinks, a redirect says so.
@@ -571,7 +572,8 @@ describe('usbredir channels', () => {
     const old = qemu(0)!.conn;
     const opened = net.connections.length;
     expect(await session.usb.release(dev.key)).toEqual({ ok: true });
-    expect(old.closed).toBe(true);
+    // Closed once QEMU acknowledged the device_disconnect (the scripted QEMU answers within a few ms).
+    await until('the old socket to close', () => old.closed, 1000);
     await settle(30);
     expect(net.connections.length).toBe(opened); // not while the old socket is still closing
     ends[net.connections.indexOf(old)]!();
