@@ -37,6 +37,7 @@ import type {
   UsbIsochronousOutTransferResultLike,
   UsbOutTransferResultLike,
 } from '../../../src/usb/webusb-types.js';
+import { disconnected, domError, utf16Descriptor, view } from './fake-device-support.js';
 
 export const FAKE_CDC_VENDOR_ID = 0x2341;
 export const FAKE_CDC_PRODUCT_ID = 0x0043;
@@ -62,18 +63,6 @@ export function fakeCdcTransformByte(b: number): number {
 /** What the fake sends back for `data` written to bulk OUT (with the default transform). */
 export function fakeCdcTransform(data: Uint8Array): Uint8Array {
   return data.map(fakeCdcTransformByte);
-}
-
-function utf16Descriptor(text: string): Uint8Array {
-  const out = new Uint8Array(2 + text.length * 2);
-  out[0] = out.length;
-  out[1] = 0x03;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    out[2 + i * 2] = c & 0xff;
-    out[3 + i * 2] = c >> 8;
-  }
-  return out;
 }
 
 /** The 18-byte device descriptor. */
@@ -202,20 +191,6 @@ interface PendingIn {
   receivedBytes: number;
   resolve(result: UsbInTransferResultLike): void;
   reject(error: unknown): void;
-}
-
-function domError(name: string, message: string): Error {
-  if (typeof DOMException === 'function') return new DOMException(message, name) as unknown as Error;
-  const e = new Error(message);
-  e.name = name;
-  return e;
-}
-
-const disconnected = () => domError('NotFoundError', 'The device was disconnected.');
-
-function view(bytes: number[] | Uint8Array): DataView {
-  const copy = Uint8Array.from(bytes);
-  return new DataView(copy.buffer);
 }
 
 function joined(chunks: readonly Uint8Array[], total: number): DataView {

@@ -30,6 +30,7 @@ import type {
   UsbIsochronousOutTransferResultLike,
   UsbOutTransferResultLike,
 } from '../../../src/usb/webusb-types.js';
+import { disconnected, domError, utf16Descriptor, view } from './fake-device-support.js';
 
 export const FAKE_MSC_VENDOR_ID = 0x0781; // a flash-drive maker's id, as a guest would see a real stick
 export const FAKE_MSC_PRODUCT_ID = 0x5567;
@@ -102,17 +103,6 @@ export function parseCsw(bytes: Uint8Array): { signature: number; tag: number; r
 
 function ascii(text: string, length: number): number[] {
   return Array.from(text.padEnd(length, ' ').slice(0, length), (c) => c.charCodeAt(0));
-}
-
-function utf16Descriptor(text: string): Uint8Array {
-  const out = new Uint8Array(2 + text.length * 2);
-  out[0] = out.length;
-  out[1] = 0x03;
-  for (let i = 0; i < text.length; i++) {
-    out[2 + i * 2] = text.charCodeAt(i) & 0xff;
-    out[3 + i * 2] = text.charCodeAt(i) >> 8;
-  }
-  return out;
 }
 
 function deviceDescriptor(highSpeed: boolean): Uint8Array {
@@ -226,19 +216,6 @@ interface Command {
   /** Status and residue for the CSW. */
   status: number;
   residue: number;
-}
-
-function domError(name: string, message: string): Error {
-  if (typeof DOMException === 'function') return new DOMException(message, name) as unknown as Error;
-  const e = new Error(message);
-  e.name = name;
-  return e;
-}
-
-const disconnected = () => domError('NotFoundError', 'The device was disconnected.');
-
-function view(bytes: ArrayLike<number>): DataView {
-  return new DataView(Uint8Array.from(bytes).buffer);
 }
 
 export class FakeMassStorageDevice extends EventTarget implements UsbDeviceLike {
