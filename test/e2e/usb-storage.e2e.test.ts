@@ -35,6 +35,26 @@ function pattern(blocks: number): Uint8Array {
   return out;
 }
 
+/**
+ * A test that failed half way leaves its drive redirected: give it back and wait for its channel, so the next
+ * test (or this one's retry) has one.
+ */
+async function releaseRedirected(page: Page): Promise<void> {
+  const status = await spiceTest<any>(page, 'usbStatus');
+  const held = (status?.devices ?? []).filter((d: any) => d.state === 'redirected');
+  for (const d of held) await spiceTest(page, 'releaseUsb', d.key);
+  if (held.length === 0) return;
+  await waitFor(
+    async () => {
+      const s = await spiceTest<any>(page, 'usbStatus');
+      return s.channels.free === s.channels.total ? true : null;
+    },
+    'every USB channel free after the cleanup',
+    15_000,
+    100,
+  );
+}
+
 const drives = (l: ReturnType<typeof lastUsbListing>) => l.filter((d) => d.vendorId === FAKE_MSC_VENDOR_ID && d.productId === FAKE_MSC_PRODUCT_ID);
 
 describe('a USB flash drive redirected into QEMU', () => {
@@ -46,11 +66,7 @@ describe('a USB flash drive redirected into QEMU', () => {
     await spiceTest(page, 'connect', qemu.url);
     await waitFor(async () => ((await spiceTest<any>(page, 'usbStatus'))?.available ? true : null), 'USB available', 60_000, 100);
   });
-  // A test that failed half way leaves its drive redirected: give it back so the next test has a channel.
-  afterEach(async () => {
-    const status = await spiceTest<any>(page, 'usbStatus');
-    for (const d of status?.devices ?? []) if (d.state === 'redirected') await spiceTest(page, 'releaseUsb', d.key);
-  });
+  afterEach(() => releaseRedirected(page));
   afterAll(async () => {
     await page?.close();
     await qemu?.stop();
@@ -139,6 +155,7 @@ describe('USB flash drives that fail mid-read, in a guest with one usb-redir slo
     await spiceTest(page, 'connect', qemu.url);
     await waitFor(async () => ((await spiceTest<any>(page, 'usbStatus'))?.available ? true : null), 'USB available', 60_000, 100);
   });
+  afterEach(() => releaseRedirected(page));
   afterAll(async () => {
     await page?.close();
     await qemu?.stop();
@@ -171,6 +188,7 @@ describe('USB flash drives that fail mid-read, in a guest with one usb-redir slo
     for (let n = 0; n < WRITTEN_BLOCKS; n++) all.set(WRITTEN, n * 512);
     expect(wrote.slice(1)).toEqual([String(READ_BLOCKS), md5Hex(all)]);
     expect(fake.changed.map((c: any) => c.block)).toEqual(Array.from({ length: WRITTEN_BLOCKS }, (_, n) => READ_BLOCKS + n));
+    await qemu.waitForSerial(new RegExp(`^MSC DONE ${disk[1]}\\b`, 'm'), 30_000, since);
     expect(await spiceTest(page, 'releaseUsb', key)).toEqual({ ok: true });
     await qemu.waitForSerial(new RegExp(`^MSC GONE ${disk[1]}\\b`, 'm'), 30_000, since);
   });
@@ -191,6 +209,9 @@ describe('USB flash drives that fail mid-read, in a guest with one usb-redir slo
     // The guest got no data the drive did not send: its read ended short of the 1 MiB.
     const read = await qemu.waitForSerial(/^MSC READ (\d+) ([0-9a-f]{32})/m, 30_000, since);
     expect(read[2]).not.toBe(md5Hex(pattern(READ_BLOCKS)));
+    // Its test script goes on (a write to the missing disk) to its DONE line: wait for it, so that line is not
+    // taken for the next drive's (both are likely sda).
+    await qemu.waitForSerial(new RegExp(`^MSC DONE ${disk[1]}\\b`, 'm'), 30_000, since);
 
     since = (await qemu.serialLog()).length;
     const second = await spiceTest<string>(page, 'addFakeMassStorage', { highSpeed: true, serialNumber: 'MSC-AFTER' });
@@ -199,6 +220,8 @@ describe('USB flash drives that fail mid-read, in a guest with one usb-redir slo
     expect(Number(disk2[2])).toBe(FAKE_MSC_BLOCKS);
     const read2 = await qemu.waitForSerial(/^MSC READ (\d+) ([0-9a-f]{32})/m, 60_000, since);
     expect(read2[2]).toBe(md5Hex(pattern(READ_BLOCKS)));
+    const wrote2 = await qemu.waitForSerial(/^MSC WROTE (\d+) ([0-9a-f]{32})/m, 60_000, since);
+    expect(wrote2[1]).toBe(String(READ_BLOCKS));
     await qemu.waitForSerial(new RegExp(`^MSC DONE ${disk2[1]}\\b`, 'm'), 60_000, since);
     expect((await spiceTest<any>(page, 'fakeMassStorage', second)).changed).toHaveLength(WRITTEN_BLOCKS);
     expect(await spiceTest(page, 'releaseUsb', second)).toEqual({ ok: true });
