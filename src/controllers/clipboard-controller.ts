@@ -4,8 +4,9 @@
  *
  * - Into the guest: when the console gains focus and the page may read the clipboard (the async Clipboard
  *   API with `clipboard-read` granted), the page's text (and PNG image, where the browser gives one) is
- *   offered to the guest; a `paste` event on the console (the browser's Paste menu) does the same; and
- *   `sendClipboardText()` offers text a portal got by its own means.
+ *   offered to the guest; a `paste` event on the console (the browser's Paste menu, or a paste shortcut
+ *   pressed in the console: `expectPaste()` holds the shortcut's keys until the offer is made) does the
+ *   same; and `sendClipboardText()` offers text a portal got by its own means.
  * - Out of the guest: when the guest announces new content, its text (or PNG) is fetched and written to
  *   the page's clipboard with the async Clipboard API when the page has focus and permission; otherwise it
  *   waits for the next `copy` event on the console. `readGuestClipboard()` fetches it on demand.
@@ -33,6 +34,8 @@ export interface ClipboardControllerOptions {
   /** The element whose focus, paste and copy events count. */
   target(): HTMLElement;
   emit(detail: ClipboardDetail): void;
+  /** Whether the guest agent takes clipboard content now (connected, announcing clipboard-by-demand). */
+  agentClipboard(): boolean;
   /** Default navigator.clipboard (null: none). */
   clipboard?: PageClipboard | null;
 }
@@ -63,6 +66,13 @@ function withTimeout<T>(call: Promise<AgentResult<T>>): Promise<AgentResult<T>> 
   return Promise.race([call, late]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * How long a paste shortcut's keys wait for the browser's `paste` event (it follows the keydown at once where
+ * the browser fires one), and for the offer to reach the engine after it.
+ */
+export const PASTE_EVENT_WAIT_MS = 200;
+export const PASTE_OFFER_WAIT_MS = 1000;
+
 export class ClipboardController implements ReactiveController {
   /** The guest's last text (LF line ends), kept for a `copy` event when it could not be written at once. */
   private guestText: string | null = null;
@@ -75,6 +85,8 @@ export class ClipboardController implements ReactiveController {
    */
   private lastPageSeen: string | null = null;
   private readonly listened: HTMLElement[] = [];
+  /** A paste shortcut waits for the next `paste` event: settle it once the offer was made (or not). */
+  private pasteWait: { promise: Promise<void>; settle(): void; timer: ReturnType<typeof setTimeout> } | null = null;
 
   constructor(
     host: ReactiveControllerHost,
@@ -106,6 +118,30 @@ export class ClipboardController implements ReactiveController {
 
   sessionEnded(): void {
     this.guestText = null;
+    this.pasteWait?.settle();
+  }
+
+  /**
+   * A paste shortcut is being pressed in the console: a promise that settles once the `paste` event that
+   * follows it offered the page's clipboard to the guest (or when no such event came within
+   * PASTE_EVENT_WAIT_MS), or null when nothing would be offered (policy, no agent clipboard).
+   */
+  expectPaste(): Promise<void> | null {
+    if (!allowsToGuest(this.options.policy()) || !this.options.engine.api || !this.options.agentClipboard()) return null;
+    if (this.pasteWait) return this.pasteWait.promise;
+    let settle!: () => void;
+    const promise = new Promise<void>((resolve) => (settle = resolve));
+    const wait = {
+      promise,
+      settle: () => {
+        clearTimeout(wait.timer);
+        if (this.pasteWait === wait) this.pasteWait = null;
+        settle();
+      },
+      timer: setTimeout(() => wait.settle(), PASTE_EVENT_WAIT_MS),
+    };
+    this.pasteWait = wait;
+    return promise;
   }
 
   handle(e: EngineEvent): void {
@@ -205,19 +241,30 @@ export class ClipboardController implements ReactiveController {
   }
 
   private readonly onPaste = (e: ClipboardEvent): void => {
-    if (!allowsToGuest(this.options.policy()) || !e.clipboardData) return;
+    // The keys of a paste shortcut go on once this offer was made, or at once when there is nothing to offer.
+    const wait = this.pasteWait;
+    const done = (): void => wait?.settle();
+    if (!allowsToGuest(this.options.policy()) || !e.clipboardData) return done();
     const items: Promise<{ mime: string; data: Uint8Array }>[] = [];
     const text = e.clipboardData.getData('text/plain');
     if (text) items.push(Promise.resolve({ mime: 'text/plain', data: new TextEncoder().encode(text) }));
     for (const file of Array.from(e.clipboardData.files)) {
       if (file.type === 'image/png') items.push(file.arrayBuffer().then((b) => ({ mime: 'image/png', data: new Uint8Array(b) })));
     }
-    if (items.length === 0) return;
+    if (items.length === 0) return done();
     e.preventDefault();
-    void Promise.all(items).then(async (list) => {
-      const r = await this.options.engine.api?.offerClipboard(list);
-      if (r?.ok && text) this.lastSynced = text;
-    });
+    if (wait) {
+      // The event came: the keys now wait for the offer (bounded, in case the engine does not answer).
+      clearTimeout(wait.timer);
+      wait.timer = setTimeout(done, PASTE_OFFER_WAIT_MS);
+    }
+    void Promise.all(items)
+      .then(async (list) => {
+        const r = await this.options.engine.api?.offerClipboard(list);
+        if (r?.ok && text) this.lastSynced = text;
+      })
+      .catch(() => {})
+      .finally(done);
   };
 
   private readonly onCopy = (e: ClipboardEvent): void => {

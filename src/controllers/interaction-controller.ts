@@ -57,6 +57,8 @@ export interface InteractionConfig {
   hotkeys?: () => readonly HotkeyBinding[];
   /** A hotkey was pressed: tells the page (`spice-hotkey`); false if the page prevented the console's action. */
   hotkey?: (detail: { action: HotkeyAction; hotkey: string }) => boolean;
+  /** A paste shortcut in the console (KeyboardControllerConfig.awaitPaste). */
+  awaitPaste?: () => Promise<void> | null;
 }
 
 interface KeyboardApi {
@@ -100,6 +102,7 @@ export class InteractionController implements ReactiveController {
       onReleaseCombo: () => this.pointer.unlock(),
       hotkeys: () => config.hotkeys?.() ?? [],
       onHotkey: (binding) => this.onHotkey(binding, host),
+      awaitPaste: () => config.awaitPaste?.() ?? null,
     });
     this.pointer = new PointerController(host, {
       enabled: () => this.enabled,

@@ -17,6 +17,11 @@
  * Ctrl+Alt pressed and released with no other key in between calls `onReleaseCombo` (leave pointer lock),
  * like spice-gtk's grab-release combo; the keys themselves reach the guest as usual.
  *
+ * Paste shortcuts (Ctrl+V, Ctrl+Shift+V, Shift+Insert; Cmd+V on macOS) keep their browser action when
+ * `awaitPaste()` says the clipboard will be offered: the browser fires `paste`, the page's clipboard goes to
+ * the guest first, and the shortcut's keys (with every key after them) follow once that is done, so the
+ * guest application pastes what the user copied on their own computer, as in native clients.
+ *
  * Local hotkeys (`hotkeys()`, remote-viewer's release-cursor, secure-attention, ...) are the page's, not the
  * guest's: a key press that matches one goes to `onHotkey` and neither its keydown, its auto-repeats nor its
  * keyup reach the guest; the modifiers pressed before it did reach the guest and their releases follow as
@@ -42,6 +47,12 @@ export interface KeyboardControllerConfig {
   hotkeys?(): readonly HotkeyBinding[];
   /** A hotkey was pressed (once per press, not per auto-repeat). */
   onHotkey?(binding: HotkeyBinding): void;
+  /**
+   * A paste shortcut (Ctrl+V, Ctrl+Shift+V, Shift+Insert; Cmd+V on macOS) is being pressed: a promise that
+   * settles once the page's clipboard was offered to the guest (the browser's `paste` event that follows the
+   * key), or null to send the key at once as any other.
+   */
+  awaitPaste?(): Promise<void> | null;
   /** Platform, for the quirks above; default from navigator. */
   platform?: 'windows' | 'mac' | 'other';
 }
@@ -73,6 +84,17 @@ function isModifierOf(binding: HotkeyBinding, code: string): boolean {
   return m[1] === 'Control' ? ctrl : m[1] === 'Alt' ? alt : m[1] === 'Shift' ? shift : meta;
 }
 
+/**
+ * Whether a keydown is the platform's paste shortcut: Ctrl+V (also with Shift, as terminals use it) and
+ * Shift+Insert, or Cmd+V on macOS. The browser follows it with a `paste` event unless the keydown is prevented.
+ */
+export function isPasteShortcut(e: Pick<KeyboardEvent, 'code' | 'ctrlKey' | 'altKey' | 'shiftKey' | 'metaKey'>, platform: 'windows' | 'mac' | 'other'): boolean {
+  if (e.altKey) return false;
+  if (platform === 'mac') return e.code === 'KeyV' && e.metaKey && !e.ctrlKey;
+  if (e.metaKey) return false;
+  return (e.code === 'KeyV' && e.ctrlKey) || (e.code === 'Insert' && e.shiftKey && !e.ctrlKey);
+}
+
 export class KeyboardController implements ReactiveController {
   /** Codes down on the page (for the quirks and the release combo; the engine tracks what it sent). */
   private readonly down = new Set<string>();
@@ -84,6 +106,11 @@ export class KeyboardController implements ReactiveController {
   private readonly swallowed = new Set<string>();
   /** The modifiers-only hotkey whose keys are held with nothing else: fires on their release. */
   private modifierHotkey: HotkeyBinding | null = null;
+  /**
+   * Key events held back behind a paste shortcut until the page's clipboard reached the guest (so the guest
+   * pastes the page's content, not its own), in order; null when nothing is held.
+   */
+  private held: InputEvent[] | null = null;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -116,7 +143,7 @@ export class KeyboardController implements ReactiveController {
    */
   syncLocks(e: { getModifierState(key: string): boolean }): void {
     const event = this.locksEvent(e);
-    if (event) this.config.send(event);
+    if (event) this.emit(event);
   }
 
   private locksEvent(e: { getModifierState(key: string): boolean }): InputEvent | null {
@@ -127,8 +154,34 @@ export class KeyboardController implements ReactiveController {
 
   /** Releases everything (focus lost, page hidden, input disabled) and forgets page-side state. */
   releaseAll(): void {
+    this.releaseHeld();
     this.reset();
     this.config.releaseAll();
+  }
+
+  /** Sends key and lock events now, or queues them behind a paste shortcut still being handled. */
+  private emit(...events: InputEvent[]): void {
+    if (this.held) this.held.push(...events);
+    else this.config.send(...events);
+  }
+
+  /** Holds the key stream until `until` settles (a paste shortcut's clipboard offer). */
+  private holdUntil(until: Promise<void>): void {
+    if (this.held) return;
+    const held: InputEvent[] = [];
+    this.held = held;
+    // Only this hold: focus may have been lost (everything sent and released) and a new hold begun since.
+    const release = (): void => {
+      if (this.held === held) this.releaseHeld();
+    };
+    until.then(release, release);
+  }
+
+  /** Sends what was held back (if input still goes to the guest), in order. */
+  private releaseHeld(): void {
+    const held = this.held;
+    this.held = null;
+    if (held?.length && this.config.enabled()) this.config.send(...held);
   }
 
   private reset(): void {
@@ -139,6 +192,7 @@ export class KeyboardController implements ReactiveController {
     this.locksPending = true;
     if (this.fakeCtrl) clearTimeout(this.fakeCtrl.timer);
     this.fakeCtrl = null;
+    this.held = null;
   }
 
   private readonly onFocus = (): void => {
@@ -168,7 +222,11 @@ export class KeyboardController implements ReactiveController {
     if (!this.config.enabled()) return;
     const scancode = scancodeForCode(e.code);
     if (scancode === undefined) return; // unknown key: leave it to the browser
-    e.preventDefault();
+    // A paste shortcut keeps its default action (the browser's `paste` event, which offers the page's
+    // clipboard to the guest); this key and the ones after it wait for that offer.
+    const paste = !e.repeat && isPasteShortcut(e, this.platform) ? (this.config.awaitPaste?.() ?? null) : null;
+    if (paste) this.holdUntil(paste);
+    else e.preventDefault();
     e.stopPropagation();
     const events: InputEvent[] = [];
     // The lock state goes first, in the same batch; a lock key itself brings both sides along.
@@ -191,12 +249,12 @@ export class KeyboardController implements ReactiveController {
     }
     if (this.platform === 'windows' && e.code === 'ControlLeft' && !this.down.has('ControlLeft')) {
       this.down.add('ControlLeft');
-      if (events.length) this.config.send(...events);
+      if (events.length) this.emit(...events);
       this.fakeCtrl = {
         timeStamp: e.timeStamp,
         timer: setTimeout(() => {
           this.fakeCtrl = null;
-          if (this.config.enabled()) this.config.send({ type: 'key', scancode, down: true });
+          if (this.config.enabled()) this.emit({ type: 'key', scancode, down: true });
         }, ALTGR_WINDOW_MS),
       };
       return;
@@ -209,7 +267,7 @@ export class KeyboardController implements ReactiveController {
       events.push({ type: 'key', scancode, down: false });
       this.down.delete(e.code);
     }
-    this.config.send(...events);
+    this.emit(...events);
   };
 
   private readonly onKeyUp = (e: KeyboardEvent): void => {
@@ -240,18 +298,18 @@ export class KeyboardController implements ReactiveController {
       clearTimeout(this.fakeCtrl.timer);
       this.fakeCtrl = null;
       this.down.delete(e.code);
-      this.config.send({ type: 'key', scancode, down: true }, { type: 'key', scancode, down: false });
+      this.emit({ type: 'key', scancode, down: true }, { type: 'key', scancode, down: false });
       return;
     }
     if (this.platform === 'mac' && e.code === 'CapsLock') {
-      this.config.send({ type: 'key', scancode, down: true }, { type: 'key', scancode, down: false });
+      this.emit({ type: 'key', scancode, down: true }, { type: 'key', scancode, down: false });
       return;
     }
     const wasDown = this.down.delete(e.code);
     if (!wasDown && scancode === SCANCODE_PRINT_SCREEN) {
-      this.config.send({ type: 'key', scancode, down: true }, { type: 'key', scancode, down: false });
+      this.emit({ type: 'key', scancode, down: true }, { type: 'key', scancode, down: false });
     } else {
-      this.config.send({ type: 'key', scancode, down: false });
+      this.emit({ type: 'key', scancode, down: false });
     }
     if (releaseCombo) this.config.onReleaseCombo?.();
   }
@@ -305,7 +363,7 @@ export class KeyboardController implements ReactiveController {
     if (!this.fakeCtrl) return;
     clearTimeout(this.fakeCtrl.timer);
     this.fakeCtrl = null;
-    if (this.config.enabled()) this.config.send({ type: 'key', scancode: scancodeForCode('ControlLeft')!, down: true });
+    if (this.config.enabled()) this.emit({ type: 'key', scancode: scancodeForCode('ControlLeft')!, down: true });
   }
 
   /** Ctrl+Alt alone: armed when both are down and nothing else, fired when one of them is released. */

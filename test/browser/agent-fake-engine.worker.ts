@@ -7,6 +7,7 @@
 import { expose } from 'comlink';
 import type { EngineEventSink } from '../../src/api/engine-api.js';
 import type { ConnectOptions } from '../../src/api/types.js';
+import type { InputPortMessage } from '../../src/api/input.js';
 import type { AgentResult, ClipboardPolicy, WanOptions } from '../../src/api/agent.js';
 import { displayConfigFor } from '../../src/agent/display-config.js';
 import { idleEngineCalls } from './fake-engine-base.js';
@@ -22,9 +23,16 @@ function displayConfig(wan: WanOptions): void {
 
 const engine = {
   ...idleEngineCalls(() => sink),
-  async connect(options: ConnectOptions, s: EngineEventSink): Promise<void> {
+  async connect(options: ConnectOptions, s: EngineEventSink, inputPort?: MessagePort): Promise<void> {
     sink = s;
     calls.push({ name: 'connect', args: options.agent });
+    // Keys in the order they reach the engine, among the other calls (a paste shortcut's keys follow the offer).
+    if (inputPort) {
+      inputPort.onmessage = (e: MessageEvent<InputPortMessage>) => {
+        if (e.data.type !== 'input') return;
+        for (const ev of e.data.batch) if (ev.type === 'key') calls.push({ name: 'key', args: `${ev.down ? 'down' : 'up'} ${ev.scancode.toString(16)}` });
+      };
+    }
     sink({ type: 'state', state: 'connected' });
     sink({ type: 'connected', session: { sessionId: 1, channels: [], displayChannelsHint: 1, mouseModes: ['client'], mouseMode: 'client', agentConnected: true } });
     sink({ type: 'agent', connected: true, caps: ['clipboard-by-demand', 'display-config'], fileTransferAvailable: true });

@@ -113,6 +113,52 @@ describe('<spice-console> agent', () => {
     assert(!copy2.defaultPrevented && blocked.getData('text/plain') === '', 'policy to-guest: nothing leaves the guest');
   });
 
+  it("a paste shortcut in the console offers the page's clipboard first, then sends its keys", async () => {
+    const el = new SpiceConsole(fakeEngine);
+    document.body.append(el);
+    await connected(el);
+    el.focus();
+    const key = (type: string, code: string, init: KeyboardEventInit = {}) => {
+      const e = new KeyboardEvent(type, { code, key: code, bubbles: true, composed: true, cancelable: true, ...init });
+      el.dispatchEvent(e);
+      return e;
+    };
+    const keys = async () => (await calls(el)).filter((x) => x.name === 'key' || x.name === 'offerClipboard').map((x) => (x.name === 'key' ? x.args : 'offer'));
+    const before = (await keys()).length;
+    key('keydown', 'ControlLeft', { ctrlKey: true });
+    const v = key('keydown', 'KeyV', { ctrlKey: true });
+    assert(!v.defaultPrevented, 'Ctrl+V keeps its browser action (the paste event)');
+    key('keyup', 'KeyV', { ctrlKey: true });
+    key('keyup', 'ControlLeft');
+    await new Promise((r) => setTimeout(r, 60));
+    // What the browser does after an unprevented Ctrl+V: a paste event on the focused console.
+    const dt = new DataTransfer();
+    dt.setData('text/plain', 'from my computer');
+    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, composed: true, cancelable: true }));
+    await new Promise((r) => setTimeout(r, 150));
+    assertEqual((await keys()).slice(before), ['down 1d', 'offer', 'down 2f', 'up 2f', 'up 1d'], 'Ctrl, the offer, then V');
+
+    // No paste event (a browser that fires none): the keys go on after a short wait.
+    const n = (await keys()).length;
+    key('keydown', 'ShiftLeft', { shiftKey: true });
+    assert(!key('keydown', 'Insert', { shiftKey: true }).defaultPrevented, 'Shift+Insert keeps its browser action');
+    key('keyup', 'Insert', { shiftKey: true });
+    key('keyup', 'ShiftLeft');
+    await new Promise((r) => setTimeout(r, 400));
+    assertEqual((await keys()).slice(n), ['down 2a', 'down 152', 'up 152', 'up 2a'], 'Shift+Insert without a paste event');
+
+    // Clipboard policy from-guest: nothing is offered, Ctrl+V is an ordinary key, sent at once.
+    el.clipboard = 'from-guest';
+    await el.updateComplete;
+    const m = (await keys()).length;
+    key('keydown', 'ControlLeft', { ctrlKey: true });
+    assert(key('keydown', 'KeyV', { ctrlKey: true }).defaultPrevented, 'policy from-guest: Ctrl+V goes to the guest only');
+    key('keyup', 'KeyV', { ctrlKey: true });
+    key('keyup', 'ControlLeft');
+    await new Promise((r) => setTimeout(r, 60));
+    assertEqual((await keys()).slice(m), ['down 1d', 'down 2f', 'up 2f', 'up 1d'], 'keys at once');
+  });
+
   it('a dropped file goes to the engine; a refused one is reported', async () => {
     const el = new SpiceConsole(fakeEngine);
     document.body.append(el);

@@ -1,13 +1,13 @@
 import { LitElement } from 'lit';
 import type { InputEvent } from '../../src/api/input.js';
-import { KeyboardController } from '../../src/controllers/keyboard-controller.js';
-import { assertEqual } from './assert.js';
+import { KeyboardController, isPasteShortcut } from '../../src/controllers/keyboard-controller.js';
+import { assert, assertEqual } from './assert.js';
 
 class KeyHost extends LitElement {}
 customElements.define('input-key-host', KeyHost);
 
 /** A focusable host with a KeyboardController for `platform`, recording what it sends. */
-function setup(platform: 'windows' | 'mac' | 'other') {
+function setup(platform: 'windows' | 'mac' | 'other', awaitPaste?: () => Promise<void> | null) {
   const host = new KeyHost();
   host.tabIndex = 0;
   document.body.append(host);
@@ -19,12 +19,14 @@ function setup(platform: 'windows' | 'mac' | 'other') {
     releaseAll: () => log.releases++,
     onReleaseCombo: () => log.combos++,
     platform,
+    ...(awaitPaste ? { awaitPaste } : {}),
   });
   host.focus();
   const key = (type: 'keydown' | 'keyup', code: string, init: KeyboardEventInit & { timeStamp?: number } = {}) => {
     const e = new KeyboardEvent(type, { code, key: code, bubbles: true, cancelable: true, ...init });
     if (init.timeStamp !== undefined) Object.defineProperty(e, 'timeStamp', { value: init.timeStamp });
     host.dispatchEvent(e);
+    return e;
   };
   return { host, sent, log, key };
 }
@@ -97,5 +99,71 @@ describe('KeyboardController quirks', () => {
     host.remove();
     key('keydown', 'KeyA');
     assertEqual(sent, ['down 2a'], 'nothing after removal');
+  });
+
+  it('should know the paste shortcuts of each platform', () => {
+    const k = (code: string, mods: string) => ({
+      code,
+      ctrlKey: mods.includes('c'),
+      altKey: mods.includes('a'),
+      shiftKey: mods.includes('s'),
+      metaKey: mods.includes('m'),
+    });
+    const table: [string, string, 'windows' | 'mac' | 'other', boolean][] = [
+      ['KeyV', 'c', 'other', true],
+      ['KeyV', 'cs', 'windows', true],
+      ['Insert', 's', 'other', true],
+      ['Insert', 'cs', 'other', false],
+      ['Insert', '', 'other', false],
+      ['KeyV', '', 'other', false],
+      ['KeyV', 'ca', 'other', false], // AltGr+V on Windows arrives as Ctrl+Alt+V
+      ['KeyV', 'cm', 'other', false],
+      ['KeyV', 'm', 'mac', true],
+      ['KeyV', 'c', 'mac', false],
+      ['KeyC', 'c', 'other', false],
+    ];
+    for (const [code, mods, platform, want] of table) assertEqual(isPasteShortcut(k(code, mods), platform), want, `${mods}+${code} on ${platform}`);
+  });
+
+  it('should hold the keys of a paste shortcut, and those after it, until the paste was handled', async () => {
+    let settle!: () => void;
+    let asked = 0;
+    const { sent, key, log } = setup('other', () => {
+      asked++;
+      return new Promise<void>((r) => (settle = r));
+    });
+    key('keydown', 'ControlLeft', { ctrlKey: true });
+    const v = key('keydown', 'KeyV', { ctrlKey: true });
+    assert(!v.defaultPrevented, 'the browser keeps its paste action');
+    key('keydown', 'KeyV', { ctrlKey: true, repeat: true });
+    key('keyup', 'KeyV', { ctrlKey: true });
+    key('keyup', 'ControlLeft');
+    key('keydown', 'KeyA');
+    assertEqual(asked, 1, 'asked once (not for the auto-repeat)');
+    assertEqual(sent, ['down 1d'], 'Ctrl went before; V and what follows wait');
+    settle();
+    await tick();
+    assertEqual(sent, ['down 1d', 'down 2f', 'down 2f', 'up 2f', 'up 1d', 'down 1e'], 'in order once the paste was handled');
+    assert(key('keydown', 'KeyB').defaultPrevented, 'other keys stay the guest’s');
+    assertEqual(sent.at(-1), 'down 30', 'and go at once');
+
+    // Focus lost while held: what was held goes first, then everything is released; the late settle sends nothing.
+    sent.length = 0;
+    key('keydown', 'ShiftLeft', { shiftKey: true });
+    key('keydown', 'Insert', { shiftKey: true });
+    const late = settle;
+    (document.activeElement as HTMLElement).blur();
+    assertEqual(sent, ['down 2a', 'down 152'], 'held keys sent on blur');
+    assertEqual(log.releases, 1, 'then released');
+    late();
+    await tick();
+    assertEqual(sent.length, 2, 'nothing twice');
+  });
+
+  it('should send a paste shortcut at once when nothing will be pasted', () => {
+    const { sent, key } = setup('other', () => null);
+    key('keydown', 'ControlLeft', { ctrlKey: true });
+    assert(key('keydown', 'KeyV', { ctrlKey: true }).defaultPrevented, 'an ordinary key');
+    assertEqual(sent, ['down 1d', 'down 2f'], 'sent at once');
   });
 });

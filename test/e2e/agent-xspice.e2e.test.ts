@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startXspice, waitFor, type Xspice } from '../servers/index.js';
 import { useConsoleBrowser } from './support/browser.js';
+import { catWindow } from './support/x-windows.js';
 
 const env = useConsoleBrowser();
 
@@ -201,6 +202,40 @@ describe('agent with Xspice and spice-vdagent: clipboard both ways, file drop', 
     expect(existsSync(path)).toBe(true);
     const written = await readFile(path);
     expect(createHash('md5').update(written).digest('hex')).toBe(createHash('md5').update(bytes).digest('hex'));
+  });
+
+  it("Ctrl+V in the console pastes the page's clipboard in the guest application, not the guest's own", async () => {
+    const xclipOut = async () => (await x.exec('xclip', ['-selection', 'clipboard', '-o'], { timeoutMs: 10_000 })).stdout;
+    // An xterm where Ctrl+V pastes the CLIPBOARD selection (as terminals' Ctrl+Shift+V, editors' Ctrl+V), into
+    // cat with the tty in non-canonical mode: what xterm pastes reaches the file at once, with no Enter (an
+    // Enter could overtake the paste: xterm fetches the selection asynchronously, keys go on meanwhile).
+    const name = `paste${Date.now() % 1_000_000}`; // a retry's window must not find this try's
+    const file = await catWindow(x, name, ['-xrm', 'XTerm*VT100.translations: #override Ctrl <Key>v: insert-selection(CLIPBOARD)'], 'stty -icanon; ');
+    await page.evaluate(() => (window as any).spiceTest.element().focus());
+    // The guest's clipboard holds something else, which reaches the page's clipboard (focus, clipboard-write).
+    await writeFile(join(x.tmpDir, 'old.txt'), 'the guest copied this earlier');
+    x.run('xclip', ['-selection', 'clipboard', '-quiet', join(x.tmpDir, 'old.txt')]);
+    await waitFor(async () => (await xclipOut()) === 'the guest copied this earlier' || null, 'xclip owns the clipboard', 10_000, 200);
+    await waitFor(
+      async () => (await page.evaluate(() => navigator.clipboard.readText())) === 'the guest copied this earlier' || null,
+      "the guest's text on the page clipboard",
+      10_000,
+      200,
+    );
+    // Then the user copies something on their own computer (the console keeps its focus: nothing is offered
+    // yet) and presses Ctrl+V in the console.
+    const text = `copied on the client ${Date.now()}`;
+    await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+    expect(await xclipOut()).toBe('the guest copied this earlier');
+    await page.keyboard.press('Control+V');
+    const pasted = await waitFor(
+      async () => (existsSync(file) && (await readFile(file, 'utf8')).length >= text.length ? readFile(file, 'utf8') : null),
+      'a paste in the xterm',
+      15_000,
+      200,
+    );
+    expect(pasted).toBe(text);
+    expect(await xclipOut()).toBe(text);
   });
 
   it('with clipboard="off" nothing crosses: guest copies stay in the guest, the page\'s text is refused', async () => {

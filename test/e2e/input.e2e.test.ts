@@ -19,6 +19,7 @@ import type { Page } from 'playwright-core';
 import { startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
 import { useConsoleBrowser } from './support/browser.js';
 import { decodePng } from './support/png.js';
+import { catWindow, focusWindow } from './support/x-windows.js';
 
 const env = useConsoleBrowser();
 
@@ -86,31 +87,12 @@ function buttonEvents(log: string): ButtonEvent[] {
 
 const readText = (path: string): string => (existsSync(path) ? readFileSync(path, 'utf8') : '');
 
-/** An xterm running `cat > file`, with the X keyboard focus. */
-async function catWindow(x: Xspice, name: string): Promise<string> {
-  const file = join(x.tmpDir, `${name}.txt`);
-  x.run('xterm', ['-geometry', '60x8+20+20', '-title', name, '-e', 'sh', '-c', `cat > ${file}`]);
-  await focusWindow(x, name);
-  return file;
-}
-
 /** An xev window logging key events (it gets the X keyboard focus); line-buffered so every event shows. */
 async function keyLogWindow(x: Xspice, name: string): Promise<string> {
   const file = join(x.tmpDir, `${name}.log`);
   x.run('sh', ['-c', `exec stdbuf -oL xev -geometry 300x200+600+20 -name ${name} -event keyboard > ${file}`]);
   await focusWindow(x, name);
   return file;
-}
-
-async function focusWindow(x: Xspice, name: string): Promise<void> {
-  // --onlyvisible: focus can be given only to a mapped window.
-  const id = await waitFor(
-    async () => (await x.exec('xdotool', ['search', '--onlyvisible', '--name', `^${name}$`])).stdout.trim().split('\n')[0],
-    `window ${name}`,
-    20_000,
-  );
-  const r = await x.exec('xdotool', ['windowfocus', '--sync', id]);
-  expect(r.code).toBe(0);
 }
 
 async function pointerLocation(x: Xspice): Promise<{ x: number; y: number }> {

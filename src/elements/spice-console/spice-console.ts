@@ -333,6 +333,7 @@ export class SpiceConsole extends LitElement {
       emit: (name, detail) => this.emit(name, detail),
       hotkeys: () => this.hotkeyList,
       hotkey: (detail) => this.emit('spice-hotkey', detail, true),
+      awaitPaste: () => this.clipboardControl.expectPaste(),
       arranged: (_layout, w, h) => {
         if (w > 0 && h > 0) this.style.setProperty('--spice-console-aspect', `${w} / ${h}`);
         this.monitorsMgr.containerResized();
@@ -374,6 +375,7 @@ export class SpiceConsole extends LitElement {
       engine: this.engine,
       policy: () => parseClipboardPolicy(this.clipboard),
       target: () => this,
+      agentClipboard: () => this.agentConnected && this.agentCaps.includes('clipboard-by-demand'),
       emit: (detail) => this.emit('spice-clipboard', detail),
     });
     this.fileTransfers = new FileTransferController(this, {
