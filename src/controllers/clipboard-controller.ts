@@ -103,9 +103,24 @@ export class ClipboardController implements ReactiveController {
   hostConnected(): void {
     const t = this.options.target();
     t.addEventListener('focus', this.onFocus);
-    t.addEventListener('paste', this.onPaste);
-    t.addEventListener('copy', this.onCopy);
-    this.listened.push(t);
+    this.watch(t);
+  }
+
+  /**
+   * Takes `paste` and `copy` events of `el` as the console's: the target, and each monitor shown in a window
+   * of its own (its keyboard is the console's too).
+   */
+  watch(el: HTMLElement): void {
+    if (this.listened.includes(el)) return;
+    // Monitors whose window closed are gone for good: let go of them.
+    for (const gone of this.listened.filter((t) => !t.isConnected && t !== this.options.target())) {
+      gone.removeEventListener('paste', this.onPaste);
+      gone.removeEventListener('copy', this.onCopy);
+      this.listened.splice(this.listened.indexOf(gone), 1);
+    }
+    el.addEventListener('paste', this.onPaste);
+    el.addEventListener('copy', this.onCopy);
+    this.listened.push(el);
   }
 
   hostDisconnected(): void {

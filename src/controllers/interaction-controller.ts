@@ -204,6 +204,7 @@ export class InteractionController implements ReactiveController {
       releaseAll: () => this.releaseAll(),
       hotkeys: () => this.config.hotkeys?.() ?? [],
       onHotkey: (binding) => this.onHotkey(binding, monitor),
+      awaitPaste: () => this.config.awaitPaste?.() ?? null,
     });
     new PointerController(monitor, {
       enabled: () => this.enabled,

@@ -13,7 +13,7 @@ export interface FakeEngine {
   factory: () => Worker;
   /** Every input batch, in order. */
   batches: InputEvent[][];
-  /** Other calls by name: sendKeys, releaseAll, requestMouseMode. */
+  /** Other calls by name: sendKeys, releaseAll, requestMouseMode, offerClipboard (its text items). */
   calls: { name: string; args: unknown[] }[];
   /** Monitor keys whose canvases were attached, in order (attachMonitor). */
   attached: string[];
@@ -96,6 +96,10 @@ export function fakeEngine(mouseMode: 'client' | 'server' = 'client'): FakeEngin
             ctx.fillRect(0, 0, 64, 48);
           }
           return true;
+        },
+        async offerClipboard(items: { mime: string; data: Uint8Array }[]) {
+          fake.calls.push({ name: 'offerClipboard', args: items.map((i) => new TextDecoder().decode(i.data)) });
+          return { ok: true as const, value: items.map((i) => i.mime) };
         },
         async setMonitorsConfig(monitors: unknown) {
           fake.monitorsConfigs.push(monitors);

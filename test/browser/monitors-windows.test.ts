@@ -86,6 +86,20 @@ describe('<spice-console layout="windows">', () => {
     mb.focus();
     mb.dispatchEvent(new (wb as Window & typeof globalThis).KeyboardEvent('keydown', { code: 'KeyA', key: 'a', bubbles: true, composed: true, cancelable: true }));
     await until(() => engine.batches.flat().some((e) => e.type === 'key'), 'a key from the window');
+    // Ctrl+V in a monitor's window, with an agent that takes the clipboard: the window's paste event offers
+    // the page's clipboard first, then V reaches the guest.
+    await engine.emit({ type: 'agent', connected: true, caps: ['clipboard-by-demand'], fileTransferAvailable: false });
+    const W = wb as Window & typeof globalThis;
+    const v = new W.KeyboardEvent('keydown', { code: 'KeyV', key: 'v', ctrlKey: true, bubbles: true, composed: true, cancelable: true });
+    mb.dispatchEvent(v);
+    assert(!v.defaultPrevented, 'Ctrl+V in the window keeps its paste action');
+    const keysBefore = engine.batches.flat().filter((e) => e.type === 'key').length;
+    const dt = new W.DataTransfer();
+    dt.setData('text/plain', 'pasted in a window');
+    mb.dispatchEvent(new W.ClipboardEvent('paste', { clipboardData: dt, bubbles: true, composed: true, cancelable: true }));
+    await until(() => engine.calls.some((c) => c.name === 'offerClipboard'), 'the offer from the window');
+    assertEqual(engine.calls.find((c) => c.name === 'offerClipboard')!.args, ['pasted in a window'], 'the window paste offered');
+    await until(() => engine.batches.flat().filter((e) => e.type === 'key').length > keysBefore, 'V after the offer');
     // Closing window 1 brings monitor 1 back into the console with a new canvas; window 0 keeps drawing.
     wb!.close();
     await until(() => el.shadowRoot!.querySelectorAll('spice-monitor').length === 1, 'monitor 1 back in the console');

@@ -347,7 +347,10 @@ export class SpiceConsole extends LitElement {
       selected: () => (Number.isInteger(this.monitor) ? this.monitor : 0),
       scale: () => this.scale,
       resizeGuest: () => this.resizeGuest && this.state === 'connected',
-      attachWindow: (el) => this.interaction.attachWindowMonitor(el),
+      attachWindow: (el) => {
+        this.interaction.attachWindowMonitor(el);
+        this.clipboardControl.watch(el);
+      },
       changed: () => {
         this.interaction.refresh();
         this.requestUpdate();
