@@ -86,7 +86,7 @@ export class ClipboardController implements ReactiveController {
   private lastPageSeen: string | null = null;
   private readonly listened: HTMLElement[] = [];
   /** A paste shortcut waits for the next `paste` event: settle it once the offer was made (or not). */
-  private pasteWait: { promise: Promise<void>; settle(): void; timer: ReturnType<typeof setTimeout> } | null = null;
+  private pasteWait: { promise: Promise<void>; settle(): void; timer: ReturnType<typeof setTimeout>; doc: Document } | null = null;
 
   constructor(
     host: ReactiveControllerHost,
@@ -137,27 +137,41 @@ export class ClipboardController implements ReactiveController {
   }
 
   /**
-   * A paste shortcut is being pressed in the console: a promise that settles once the `paste` event that
-   * follows it offered the page's clipboard to the guest (or when no such event came within
-   * PASTE_EVENT_WAIT_MS), or null when nothing would be offered (policy, no agent clipboard).
+   * A paste shortcut is being pressed in the console (in `doc`: the console's document, or a monitor
+   * window's): a promise that settles once the `paste` event that follows it offered the page's clipboard to
+   * the guest (or when no such event came within PASTE_EVENT_WAIT_MS), or null when nothing would be offered
+   * (policy, no agent clipboard). Firefox fires that event at the document's body rather than the focused
+   * console, so until it comes the whole document is listened to.
    */
-  expectPaste(): Promise<void> | null {
+  expectPaste(doc: Document): Promise<void> | null {
     if (!allowsToGuest(this.options.policy()) || !this.options.engine.api || !this.options.agentClipboard()) return null;
     if (this.pasteWait) return this.pasteWait.promise;
     let settle!: () => void;
     const promise = new Promise<void>((resolve) => (settle = resolve));
     const wait = {
       promise,
+      doc,
       settle: () => {
         clearTimeout(wait.timer);
+        doc.removeEventListener('paste', this.onDocumentPaste, true);
         if (this.pasteWait === wait) this.pasteWait = null;
         settle();
       },
       timer: setTimeout(() => wait.settle(), PASTE_EVENT_WAIT_MS),
     };
     this.pasteWait = wait;
+    doc.addEventListener('paste', this.onDocumentPaste, true);
     return promise;
   }
+
+  /** The paste event a paste shortcut awaits, wherever in the document it is fired: the console's. */
+  private readonly onDocumentPaste = (e: Event): void => {
+    const wait = this.pasteWait;
+    if (!wait) return;
+    wait.doc.removeEventListener('paste', this.onDocumentPaste, true);
+    e.stopPropagation(); // handled here once, not again by the console's own listener
+    this.onPaste(e as ClipboardEvent);
+  };
 
   handle(e: EngineEvent): void {
     if (e.type !== 'clipboard') return;

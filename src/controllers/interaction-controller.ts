@@ -58,7 +58,7 @@ export interface InteractionConfig {
   /** A hotkey was pressed: tells the page (`spice-hotkey`); false if the page prevented the console's action. */
   hotkey?: (detail: { action: HotkeyAction; hotkey: string }) => boolean;
   /** A paste shortcut in the console (KeyboardControllerConfig.awaitPaste). */
-  awaitPaste?: () => Promise<void> | null;
+  awaitPaste?: (doc: Document) => Promise<void> | null;
 }
 
 interface KeyboardApi {
@@ -102,7 +102,7 @@ export class InteractionController implements ReactiveController {
       onReleaseCombo: () => this.pointer.unlock(),
       hotkeys: () => config.hotkeys?.() ?? [],
       onHotkey: (binding) => this.onHotkey(binding, host),
-      awaitPaste: () => config.awaitPaste?.() ?? null,
+      awaitPaste: (doc) => config.awaitPaste?.(doc) ?? null,
     });
     this.pointer = new PointerController(host, {
       enabled: () => this.enabled,
@@ -204,7 +204,7 @@ export class InteractionController implements ReactiveController {
       releaseAll: () => this.releaseAll(),
       hotkeys: () => this.config.hotkeys?.() ?? [],
       onHotkey: (binding) => this.onHotkey(binding, monitor),
-      awaitPaste: () => this.config.awaitPaste?.() ?? null,
+      awaitPaste: (doc) => this.config.awaitPaste?.(doc) ?? null,
     });
     new PointerController(monitor, {
       enabled: () => this.enabled,

@@ -48,11 +48,11 @@ export interface KeyboardControllerConfig {
   /** A hotkey was pressed (once per press, not per auto-repeat). */
   onHotkey?(binding: HotkeyBinding): void;
   /**
-   * A paste shortcut (Ctrl+V, Ctrl+Shift+V, Shift+Insert; Cmd+V on macOS) is being pressed: a promise that
-   * settles once the page's clipboard was offered to the guest (the browser's `paste` event that follows the
-   * key), or null to send the key at once as any other.
+   * A paste shortcut (Ctrl+V, Ctrl+Shift+V, Shift+Insert; Cmd+V on macOS) is being pressed in `doc` (the
+   * host's document): a promise that settles once the page's clipboard was offered to the guest (the
+   * browser's `paste` event that follows the key), or null to send the key at once as any other.
    */
-  awaitPaste?(): Promise<void> | null;
+  awaitPaste?(doc: Document): Promise<void> | null;
   /** Platform, for the quirks above; default from navigator. */
   platform?: 'windows' | 'mac' | 'other';
 }
@@ -224,7 +224,7 @@ export class KeyboardController implements ReactiveController {
     if (scancode === undefined) return; // unknown key: leave it to the browser
     // A paste shortcut keeps its default action (the browser's `paste` event, which offers the page's
     // clipboard to the guest); this key and the ones after it wait for that offer.
-    const paste = !e.repeat && isPasteShortcut(e, this.platform) ? (this.config.awaitPaste?.() ?? null) : null;
+    const paste = !e.repeat && isPasteShortcut(e, this.platform) ? (this.config.awaitPaste?.(this.host.ownerDocument) ?? null) : null;
     if (paste) this.holdUntil(paste);
     else e.preventDefault();
     e.stopPropagation();

@@ -138,6 +138,34 @@ describe('<spice-console> agent', () => {
     await new Promise((r) => setTimeout(r, 150));
     assertEqual((await keys()).slice(before), ['down 1d', 'offer', 'down 2f', 'up 2f', 'up 1d'], 'Ctrl, the offer, then V');
 
+    // Firefox fires the paste event at the body, not at the focused console: it is the console's all the same.
+    const f = (await keys()).length;
+    const page: string[] = [];
+    const pageListener = () => page.push('paste');
+    document.body.addEventListener('paste', pageListener);
+    key('keydown', 'KeyV', { ctrlKey: true });
+    key('keyup', 'KeyV', { ctrlKey: true });
+    const dt2 = new DataTransfer();
+    dt2.setData('text/plain', 'pasted at the body');
+    const bodyPaste = new ClipboardEvent('paste', { clipboardData: dt2, bubbles: true, composed: true, cancelable: true });
+    document.body.dispatchEvent(bodyPaste);
+    document.body.removeEventListener('paste', pageListener);
+    assert(bodyPaste.defaultPrevented, 'taken by the console');
+    await new Promise((r) => setTimeout(r, 150));
+    assertEqual((await keys()).slice(f), ['offer', 'down 2f', 'up 2f'], 'the offer, then V');
+    assertEqual(
+      (await calls(el)).filter((x) => x.name === 'offerClipboard').at(-1)?.args,
+      [{ mime: 'text/plain', text: 'pasted at the body' }],
+      'the body paste offered',
+    );
+    assertEqual(page, [], 'handled once, by the console');
+    // With no paste shortcut pending, a paste elsewhere in the page is the page's.
+    const dt3 = new DataTransfer();
+    dt3.setData('text/plain', 'not for the guest');
+    const elsewhere = new ClipboardEvent('paste', { clipboardData: dt3, bubbles: true, composed: true, cancelable: true });
+    document.body.dispatchEvent(elsewhere);
+    assert(!elsewhere.defaultPrevented, 'a paste outside the console stays the page’s');
+
     // No paste event (a browser that fires none): the keys go on after a short wait.
     const n = (await keys()).length;
     key('keydown', 'ShiftLeft', { shiftKey: true });

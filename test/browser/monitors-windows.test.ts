@@ -50,6 +50,8 @@ describe('<spice-console layout="windows">', () => {
     document.body.append(el);
     await el.connect();
     await engine.emit(TWO);
+    // Shown in the console first (on a loaded machine the console may render after the next frame).
+    await until(() => engine.attached.length === 2, 'both monitors attached in the console');
     el.layout = 'windows';
     await el.updateComplete;
     await until(() => engine.attached.length === 4, 'both monitors attached again from their windows');

@@ -333,7 +333,7 @@ export class SpiceConsole extends LitElement {
       emit: (name, detail) => this.emit(name, detail),
       hotkeys: () => this.hotkeyList,
       hotkey: (detail) => this.emit('spice-hotkey', detail, true),
-      awaitPaste: () => this.clipboardControl.expectPaste(),
+      awaitPaste: (doc) => this.clipboardControl.expectPaste(doc),
       arranged: (_layout, w, h) => {
         if (w > 0 && h > 0) this.style.setProperty('--spice-console-aspect', `${w} / ${h}`);
         this.monitorsMgr.containerResized();
