@@ -106,6 +106,48 @@ export async function waitForUsbListing(
   );
 }
 
+/**
+ * The guest's USB device tests still under way in `serial` (scripts/build-guest.sh /init): each CDC-ACM tty's
+ * loopback runs in the background from its `ACM DEVICE` line to its `ACM DONE` line, each disk's test from
+ * `MSC DISK` to `MSC DONE`, and the watcher prints `MSC GONE` once a disk has left. A test of an earlier
+ * device may still be printing (its `ACM RESULT`, `MSC READ`, `MSC WROTE`, `MSC DONE sda`...) after a later
+ * step took its serial-log cursor; those lines name no device (or the same name, sda, ttyACM0), so they
+ * would be taken for the later device's.
+ */
+export function guestUsbTests(serial: string): { acmRunning: number; mscRunning: number; disksPresent: number } {
+  const count = (re: RegExp) => serial.match(re)?.length ?? 0;
+  const disks = count(/^MSC DISK /gm);
+  return {
+    acmRunning: count(/^ACM DEVICE /gm) - count(/^ACM DONE /gm),
+    mscRunning: disks - count(/^MSC DONE /gm),
+    disksPresent: disks - count(/^MSC GONE /gm),
+  };
+}
+
+/**
+ * Waits until the guest has no USB device test running and no disk left (see guestUsbTests), then for one
+ * more listing round (its tty and disk watchers forget a device that went away at the end of a round, and would
+ * not test a new device that took the same name within it). For a cleanup or the start of a step: afterwards
+ * nothing an earlier device's test prints can land after a new cursor.
+ */
+export async function waitForGuestUsbIdle(qemu: { serialLog(): Promise<string> }, ms = 90_000): Promise<void> {
+  let last = guestUsbTests('');
+  await waitFor(
+    async () => {
+      last = guestUsbTests(await qemu.serialLog());
+      return last.acmRunning <= 0 && last.mscRunning <= 0 && last.disksPresent <= 0 ? true : null;
+    },
+    'the guest to finish its USB device tests',
+    ms,
+    200,
+  ).catch((e: Error) => {
+    e.message += ` (still ${JSON.stringify(last)})`;
+    throw e;
+  });
+  const since = (await qemu.serialLog()).length;
+  await waitFor(async () => /^USBTICK \d+\s*$/m.test((await qemu.serialLog()).slice(since)) || null, 'a listing round after the USB tests ended', 15_000, 200);
+}
+
 /** The payload the guest writes for `acmtest=n`: byte i is i mod 256. */
 export function acmPayload(n: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => i & 0xff);
