@@ -6,9 +6,9 @@
  * stays claimed or open on the fake, and that QEMU lives on and takes the next device. The session ending
  * mid-transfer (disconnect(), element removed, page closed, the network resetting) is usb-faults.e2e.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { acmPayload, GUEST, lastUsbListing, md5Hex, startQemu, waitFor, type Qemu } from '../servers/index.js';
+import { acmPayload, GUEST, lastUsbListing, md5Hex, startQemu, waitFor, waitForGuestUsbIdle, type Qemu } from '../servers/index.js';
 import { fakeCdcTransform } from '../fakes/usb/cdc-acm-device.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 
@@ -129,6 +129,13 @@ describe('USB faults against QEMU', () => {
   beforeAll(async () => {
     qemu = await startQemu({ usbredirSlots: SLOTS, waitForGuest: true, acmTest: ACM_BYTES });
     page = await connectedPage(qemu);
+  });
+  // A test that failed half way leaves its device redirected and the guest's loopback on it running; that
+  // loopback's ACM RESULT (which names no tty) would land after the next test's (or the retry's) cursor and be
+  // taken for its device's. Give every device back and wait for the guest's loopbacks to end.
+  afterEach(async () => {
+    await releaseAll(page);
+    await waitForGuestUsbIdle(qemu);
   });
   afterAll(async () => {
     if (report.length) console.info(`USB faults:\n  ${report.join('\n  ')}`);
