@@ -84,8 +84,19 @@ export function lastUsbListing(serial: string): UsbDeviceLine[] {
 }
 
 /**
- * Waits until the guest's latest complete USB listing in `serialLog()` (from offset `since`) satisfies `cond`;
- * resolves with that listing.
+ * The last listing round of `serial` printed wholly after character offset `since`, or null before there is
+ * one. A cursor taken while a round was being printed cuts it: the part after the cursor, up to its USBTICK,
+ * lacks the devices listed before the cursor, and would pass for a listing without them.
+ */
+export function usbListingAfter(serial: string, since: number): UsbDeviceLine[] | null {
+  const log = serial.slice(since);
+  const ticks = log.match(/^USBTICK \d+\s*$/gm)?.length ?? 0;
+  return ticks >= (since > 0 ? 2 : 1) ? lastUsbListing(log) : null;
+}
+
+/**
+ * Waits until the guest's latest complete USB listing in `serialLog()` (printed wholly after offset `since`)
+ * satisfies `cond`; resolves with that listing.
  */
 export async function waitForUsbListing(
   qemu: { serialLog(): Promise<string> },
@@ -96,9 +107,8 @@ export async function waitForUsbListing(
 ): Promise<UsbDeviceLine[]> {
   return waitFor(
     async () => {
-      const log = (await qemu.serialLog()).slice(since);
-      const listing = lastUsbListing(log);
-      return /USBTICK/.test(log) && cond(listing) ? listing : null;
+      const listing = usbListingAfter(await qemu.serialLog(), since);
+      return listing && cond(listing) ? listing : null;
     },
     what,
     ms,

@@ -32,6 +32,7 @@ export {
   ensureGuest,
   agentBytes,
   lastUsbListing,
+  usbListingAfter,
   waitForUsbListing,
   guestUsbTests,
   waitForGuestUsbIdle,
