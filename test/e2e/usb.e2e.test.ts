@@ -9,7 +9,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { acmPayload, GUEST, lastUsbListing, md5Hex, waitForGuestUsbIdle, waitForUsbListing, startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
+import {
+  acmPayload,
+  GUEST,
+  lastUsbListing,
+  md5Hex,
+  waitForGuestUsbIdle,
+  waitForUsbListing,
+  startQemu,
+  startXspice,
+  waitFor,
+  type Qemu,
+  type Xspice,
+} from '../servers/index.js';
 import { fakeCdcTransform } from '../fakes/usb/cdc-acm-device.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 
