@@ -9,7 +9,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { lastUsbListing, startQemu, waitFor, waitForGuestUsbIdle, waitForUsbListing, type Qemu } from '../servers/index.js';
+import { lastUsbListing, startQemu, usbListingAfter, waitFor, waitForGuestUsbIdle, waitForUsbListing, type Qemu } from '../servers/index.js';
 import { startThrottleProxy } from '../servers/throttle-proxy.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 
@@ -42,6 +42,13 @@ describe('USB faults during heavy traffic into QEMU', () => {
   afterEach(async () => {
     const left = opened.splice(0).filter((p) => !p.isClosed());
     for (const p of left) await p.close();
+    if (
+      !(await qemu.qmp('query-status').then(
+        () => true,
+        () => false,
+      ))
+    )
+      return; // QEMU died: nothing left to wait for
     if (left.length) await waitForUsbListing(qemu, 'no Uno left in the guest', (l) => unos(l).length === 0, 30_000, (await qemu.serialLog()).length);
     await waitForGuestUsbIdle(qemu);
   });
@@ -97,8 +104,8 @@ describe('USB faults during heavy traffic into QEMU', () => {
     await diagnosed(`guestLost ${name}`, null, () =>
       waitFor(
         async () => {
-          const log = (await qemu.serialLog()).slice(since);
-          return /USBTICK/.test(log) && !unos(lastUsbListing(log)).some((d) => d.product === name);
+          const listing = usbListingAfter(await qemu.serialLog(), since);
+          return listing !== null && !unos(listing).some((d) => d.product === name);
         },
         `the guest to lose ${name}`,
         30_000,

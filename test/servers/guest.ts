@@ -140,7 +140,16 @@ export function guestUsbTests(serial: string): { acmRunning: number; mscRunning:
  * not test a new device that took the same name within it). For a cleanup or the start of a step: afterwards
  * nothing an earlier device's test prints can land after a new cursor.
  */
-export async function waitForGuestUsbIdle(qemu: { serialLog(): Promise<string> }, ms = 90_000): Promise<void> {
+export async function waitForGuestUsbIdle(qemu: { serialLog(): Promise<string>; qmp?(execute: string): Promise<unknown> }, ms = 90_000): Promise<void> {
+  // A QEMU that is gone prints nothing more: nothing to wait for (and the failure that killed it speaks for itself).
+  if (
+    qemu.qmp &&
+    !(await qemu.qmp('query-status').then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
   let last = guestUsbTests('');
   await waitFor(
     async () => {
