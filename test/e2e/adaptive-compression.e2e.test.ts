@@ -13,10 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { sleep, startXspice, waitFor, type Xspice } from '../servers/index.js';
+import { startXspice, waitFor, type Xspice } from '../servers/index.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { compare, saveComparison, screenCanvas, shownPixels, showUnscaled } from './support/pixels.js';
-import { connectConsole, displayStats } from './support/scene.js';
+import { connectConsole, displayStats, waitForQuietDisplay } from './support/scene.js';
 
 const env = useConsoleBrowser();
 
@@ -93,7 +93,8 @@ describe('adaptive image compression (Xspice, auto_glz)', () => {
 
     // What the page shows is what spice-gtk shows of the last frame, GLZ references across the changes and all
     // (ours first: spicy-screenshot's connection ends ours).
-    await sleep(1500);
+    // The redraw after the noise window went has reached the page (a fixed 1.5 s was a guess).
+    await waitForQuietDisplay(page);
     const ours = await shownPixels(screenCanvas(page));
     const theirs = await xspice.screenshot();
     const result = compare(ours, theirs);

@@ -123,9 +123,10 @@ describe('agent into QEMU: WAN display config, restart, file transfer', () => {
     );
     expect(ids).toHaveLength(1);
     await qemu.waitForSerial(new RegExp(`^STANDIN XFER START id=${ids[0]} size=${size} name=payload.bin`, 'm'), 30_000);
-    const done = await qemu.waitForSerial(/^STANDIN XFER DONE id=(\d+) size=(\d+) md5=([0-9a-f]{32})/m, 120_000);
+    // This transfer's own DONE line (a retry's would otherwise match the first try's).
+    const done = await qemu.waitForSerial(new RegExp(`^STANDIN XFER DONE id=(${ids[0]}) size=(\\d+) md5=([0-9a-f]{32})`, 'm'), 120_000);
     expect([Number(done[1]), Number(done[2]), done[3]]).toEqual([ids[0], size, md5]);
-    const end = await waitForEvent(page, 'transfer success', (e) => e.name === 'spice-file-transfer' && e.detail.state === 'success');
+    const end = await waitForEvent(page, 'transfer success', (e) => e.name === 'spice-file-transfer' && e.detail.id === ids[0] && e.detail.state === 'success');
     expect(end.detail).toEqual({ id: ids[0], name: 'payload.bin', size, sent: size, state: 'success', status: 'success' });
     const progress = (await agentEvents(page)).filter((e) => e.name === 'spice-file-transfer' && e.detail.id === ids[0]).map((e) => e.detail.state);
     expect(progress[0]).toBe('waiting');

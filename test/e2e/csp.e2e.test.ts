@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { build } from 'vite';
 import type { Browser } from 'playwright-core';
-import { repoRoot, sleep, startXspice, type Xspice } from '../servers/index.js';
+import { repoRoot, sleep, startXspice, waitFor, type Xspice } from '../servers/index.js';
 import { failOnPageProblems, launchChromium } from './support/browser.js';
 
 const CSP = [
@@ -65,6 +65,9 @@ it('should link and draw from the built demo under a strict CSP without a single
   });
   await page.goto(`${origin}/?url=${encodeURIComponent(xspice.url)}&autoconnect=1`);
   await page.waitForFunction(() => document.querySelector('#channels')?.textContent?.includes('display 0: linked'), null, { timeout: 30_000 });
+  // A frame drawn (waited for: "linked" may come well before it on a loaded machine), then 1.5 s more for a
+  // violation that only drawing makes.
+  await waitFor(async () => (await page.evaluate(() => (document.querySelector('spice-console') as any).displayStats()))[0]?.frames > 0 || null, 'a frame', 30_000, 100);
   await sleep(1500);
   const stats = await page.evaluate(() => (document.querySelector('spice-console') as any).displayStats());
   expect(stats[0].frames).toBeGreaterThan(0);

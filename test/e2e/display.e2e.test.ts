@@ -7,9 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { sleep, startXspice, type ImageCompression, type Xspice, type XspiceOptions } from '../servers/index.js';
+import { sleep, startXspice, waitFor, type ImageCompression, type Xspice, type XspiceOptions } from '../servers/index.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { compare, elementScreenshot, saveComparison, screenCanvas, showUnscaled, shownPixels } from './support/pixels.js';
+import { waitForQuietDisplay } from './support/scene.js';
 
 const env = useConsoleBrowser();
 
@@ -23,7 +24,14 @@ async function startScene(options: XspiceOptions): Promise<Scene> {
   const top = xspice.run('xterm', ['-geometry', '80x24+10+10', '-e', 'top', '-d', '0.5']);
   const clock = xspice.run('xclock', ['-update', '1', '-geometry', '160x160-20+20']);
   const moved = xspice.run('xterm', ['-geometry', '50x8+300+500', '-title', 'moved', '-bg', 'navy', '-fg', 'yellow']);
-  await sleep(1500);
+  // The windows mapped (not a fixed 1.5 s): freeze() moves "moved" by name, which does nothing before it exists.
+  const visible = async (...how: string[]) => (await xspice.exec('xdotool', ['search', '--onlyvisible', ...how])).code === 0;
+  await waitFor(
+    async () => ((await visible('--name', '^moved$')) && (await visible('--class', 'xclock')) && (await visible('--name', '^top$'))) || null,
+    "the scene's windows",
+    30_000,
+    200,
+  );
   return {
     xspice,
     async freeze() {
@@ -37,7 +45,6 @@ async function startScene(options: XspiceOptions): Promise<Scene> {
         await sleep(300);
       }
       for (const p of [top, clock]) if (p.pid) process.kill(-p.pid, 'SIGSTOP');
-      await sleep(1500);
       void moved;
     },
   };
@@ -49,6 +56,8 @@ async function startScene(options: XspiceOptions): Promise<Scene> {
  */
 async function settledScreens(page: Page, scene: Scene) {
   await scene.freeze();
+  // Everything drawn before the animations stopped has reached the page (a fixed 1.5 s was a guess).
+  await waitForQuietDisplay(page);
   const shown = await shownPixels(screenCanvas(page));
   const [stats] = await page.evaluate(() => (window as any).spiceTest.displayStats());
   const surface = await elementScreenshot(page);

@@ -25,11 +25,25 @@ describe('Firefox ESR: core', () => {
   afterAll(() => xspice?.stop());
 
   it('should link, draw what spice-gtk sees, type into the guest, report USB unavailable, and end cleanly', async () => {
-    const file = join(xspice.tmpDir, 'ff-typed.txt');
-    xspice.run('xterm', ['-geometry', '60x8+20+20', '-title', 'fftype', '-e', 'sh', '-c', `cat > ${file}`]);
-    const id = await waitFor(async () => (await xspice.exec('xdotool', ['search', '--onlyvisible', '--name', '^fftype$'])).stdout.trim().split('\n')[0], 'xterm', 20_000);
+    // A window and file of this try's own: a retry would otherwise find (and focus) the first try's xterm.
+    const title = `fftype${Date.now()}`;
+    const file = join(xspice.tmpDir, `${title}.txt`);
+    xspice.run('xterm', ['-geometry', '60x8+20+20', '-title', title, '-e', 'sh', '-c', `cat > ${file}`]);
+    const id = await waitFor(
+      async () => (await xspice.exec('xdotool', ['search', '--onlyvisible', '--name', `^${title}$`])).stdout.trim().split('\n')[0],
+      'xterm',
+      20_000,
+    );
     expect((await xspice.exec('xdotool', ['windowfocus', '--sync', id])).code).toBe(0);
+    // spice-gtk's picture once the xterm has finished drawing (the same picture twice in a row). It must be
+    // taken before the browser connects: a spicy-screenshot later would end the browser's session.
     let theirs = await xspice.screenshot();
+    for (let i = 0; i < 10; i++) {
+      const again = await xspice.screenshot();
+      const same = compare(again, theirs).differing === 0;
+      theirs = again;
+      if (same) break;
+    }
 
     const page = await openFirefoxConsolePage(env.browser, env.origin);
     expect(await page.evaluate(() => navigator.userAgent)).toMatch(/Firefox\//);
@@ -49,8 +63,6 @@ describe('Firefox ESR: core', () => {
         if (!shot) return false;
         const c = compare({ width: shot.width, height: shot.height, rgba: new Uint8Array(Buffer.from(shot.rgba, 'base64')) }, theirs);
         last = JSON.stringify(c);
-        // The xterm may still be drawing when the first reference was taken: a mismatch takes a fresh one.
-        if (c.differing !== 0) theirs = await xspice.screenshot();
         return c.differing === 0;
       },
       'the Firefox surface to match spicy-screenshot',

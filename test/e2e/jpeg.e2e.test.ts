@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePpm, startXspice, waitFor, type ImageCompression, type Screenshot, type Xspice } from '../servers/index.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { compare, elementScreenshot, saveComparison, screenCanvas, showUnscaled, shownPixels } from './support/pixels.js';
-import { blockMeanDelta, connectConsole, crop, displayStats, showPhoto } from './support/scene.js';
+import { blockMeanDelta, connectConsole, crop, displayStats, showPhoto, waitForQuietDisplay } from './support/scene.js';
 
 const env = useConsoleBrowser();
 
@@ -52,6 +52,8 @@ describe('JPEG images from Xspice', () => {
         await connectConsole(page, xspice.url);
         await showPhoto(xspice, { x: PHOTO.left, y: PHOTO.top, width: PHOTO.width, height: PHOTO.height });
         await waitFor(async () => (await displayStats(page)).imageTypes.some((t: number) => JPEG_TYPES.includes(t)), 'a JPEG image', 20_000, 200);
+        // The first JPEG may be one piece of the photo: let all of it reach the page before ours is taken.
+        await waitForQuietDisplay(page);
         const types = (await displayStats(page)).imageTypes as number[];
         // What the page shows, and the worker's surface behind it: presenting adds no difference of its own.
         const ours = await shownPixels(screenCanvas(page));

@@ -53,6 +53,7 @@ async function kioskPage(query: string): Promise<{ page: Page; violations: () =>
 describe('kiosk mode', () => {
   it('should take full screen and Keyboard Lock from one click, hide the page chrome, and come back after a server restart', async () => {
     allowPageErrors(/WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/?' failed/, 'the server is down between attempts, on purpose');
+    await xspice?.stop(); // a failed first try's (afterAll stops only the last one)
     xspice = await startXspice({});
     xspice.run('xterm', ['-geometry', '80x24+10+10', '-e', 'top']);
     const port = xspice.port;

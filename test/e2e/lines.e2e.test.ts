@@ -9,11 +9,11 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, sleep, startXspice, waitFor } from '../servers/index.js';
+import { repoRoot, startXspice, waitFor } from '../servers/index.js';
 import { DisplayMsg } from '../../src/protocol/constants.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { compare, elementScreenshot, saveComparison, screenCanvas, showUnscaled, shownPixels } from './support/pixels.js';
-import { connectConsole, displayStats } from './support/scene.js';
+import { connectConsole, displayStats, waitForQuietDisplay } from './support/scene.js';
 
 const env = useConsoleBrowser();
 
@@ -26,11 +26,13 @@ describe('lines drawn by an X client', () => {
       const page = await openConsolePage(env.browser, env.origin);
       await showUnscaled(page);
       await connectConsole(page, xspice.url);
-      await sleep(1000);
+      // The first picture in before counting (not a fixed 1 s): its messages are not the program's.
+      await waitForQuietDisplay(page, 1000);
       const before = (await displayStats(page)).messages as Record<string, number>;
       xspice.run(program);
       await waitFor(async () => (await xspice.exec('xdotool', ['search', '--onlyvisible', '--name', '^x-lines$'])).code === 0, 'the x-lines window', 20_000);
-      await sleep(1500);
+      // Its drawing has reached the page (a fixed 1.5 s was a guess on a loaded machine).
+      await waitForQuietDisplay(page);
       const after = (await displayStats(page)).messages as Record<string, number>;
       const sent = (type: number) => (after[type] ?? 0) - (before[type] ?? 0);
       console.log(`while drawing: ${sent(DisplayMsg.DrawFill)} FILL, ${sent(DisplayMsg.DrawCopy)} COPY, ${sent(DisplayMsg.DrawStroke)} STROKE`);

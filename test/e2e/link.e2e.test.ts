@@ -35,6 +35,8 @@ describe('linking to Xspice', () => {
   afterAll(() => xspice?.stop());
 
   it('should connect with the right password and list main, display 0, inputs 0, cursor 0 and no usbredir', async () => {
+    // The sockets are counted below: a failed first try's session (its page closed after it) must be gone.
+    await waitFor(async () => establishedTo(xspice.port) === 0, 'no earlier session on the server', 10_000);
     const page = await openConsolePage(env.browser, env.origin);
     await page.evaluate((url) => (window as any).spiceTest.connect(url, 'secret'), xspice.url);
     const session = await eventDetail(page, 'spice-connected');

@@ -9,10 +9,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { sleep, startXspice, waitFor, type Xspice } from '../servers/index.js';
+import { startXspice, waitFor, type Xspice } from '../servers/index.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { compare, saveComparison } from './support/pixels.js';
 import { crop, monitorCanvasBox, monitorPagePixels } from './support/monitor-pixels.js';
+import { waitForQuietDisplay } from './support/scene.js';
 
 const env = useConsoleBrowser();
 
@@ -114,9 +115,13 @@ describe('monitors of one display channel with several heads (Xspice + agent)', 
     await guestHas(x, page, 640, 480);
 
     // Something on each head to compare.
+    const xterms = async () => (await x.exec('xdotool', ['search', '--onlyvisible', '--class', 'xterm'])).stdout.trim().split('\n').filter(Boolean).length;
+    const before = await xterms(); // a retry finds the first try's
     x.run('xterm', ['-geometry', '40x10+20+20', '-bg', 'white', '-fg', 'black']);
     x.run('xterm', ['-geometry', '30x8+700+60', '-bg', 'navy', '-fg', 'yellow']);
-    await sleep(1500);
+    // Both mapped and drawn on the page (a fixed 1.5 s was a guess on a loaded machine).
+    await waitFor(async () => (await xterms()) === before + 2 || null, 'both xterms mapped', 30_000, 200);
+    await waitForQuietDisplay(page);
 
     // A click on guest pixel (100, 50) of the second monitor lands at (640 + 100, 50) of the X screen.
     const second = (await monitorsOf(page)).find((m) => m.displayId === 1)!;
@@ -139,7 +144,8 @@ describe('monitors of one display channel with several heads (Xspice + agent)', 
     // Resizing the element changes the guest's mode.
     await page.evaluate(() => ((window as any).spiceTest.element().style.width = '1600px'));
     await guestHas(x, page, 800, 480);
-    await sleep(1500);
+    // The new mode's surfaces and the redraw have reached the page before ours is taken.
+    await waitForQuietDisplay(page);
 
     // Ours first (spicy-screenshot's connection ends ours), then spice-gtk's picture of the whole surface.
     const mons = await monitorsOf(page);
@@ -171,16 +177,30 @@ describe('monitors of one display channel with several heads (Xspice + agent)', 
     });
     await page.evaluate((u) => (window as any).spiceTest.connect(u), x.url);
     await page.waitForFunction(() => (window as any).spiceTest.element().monitors.length === 2, null, { timeout: 30_000 });
-    await sleep(500);
-    const r = await page.evaluate(() => {
-      const el = (window as any).spiceTest.element();
-      const box = el.getBoundingClientRect();
-      const canvases = [...el.shadowRoot.querySelectorAll('spice-monitor canvas')].map((c: any) => c.getBoundingClientRect());
-      const mons = el.monitors;
-      const w = Math.max(...mons.map((m: any) => m.x + m.width));
-      const h = Math.max(...mons.map((m: any) => m.y + m.height));
-      return { box: [box.left, box.top, box.width, box.height], canvases: canvases.map((c: DOMRect) => [c.left, c.top, c.width, c.height]), guest: [w, h] };
-    });
+    // The layout once it has settled (two canvases, the same boxes twice in a row 200 ms apart), not after a
+    // fixed 500 ms: a loaded machine may render the monitors' canvases later.
+    const measure = () =>
+      page.evaluate(() => {
+        const el = (window as any).spiceTest.element();
+        const box = el.getBoundingClientRect();
+        const canvases = [...el.shadowRoot.querySelectorAll('spice-monitor canvas')].map((c: any) => c.getBoundingClientRect());
+        const mons = el.monitors;
+        const w = Math.max(...mons.map((m: any) => m.x + m.width));
+        const h = Math.max(...mons.map((m: any) => m.y + m.height));
+        return { box: [box.left, box.top, box.width, box.height], canvases: canvases.map((c: DOMRect) => [c.left, c.top, c.width, c.height]), guest: [w, h] };
+      });
+    let previous = '';
+    const r = await waitFor(
+      async () => {
+        const now = await measure();
+        const same = JSON.stringify(now) === previous && now.canvases.length === 2;
+        previous = JSON.stringify(now);
+        return same ? now : null;
+      },
+      'the monitors laid out',
+      15_000,
+      200,
+    );
     const [left, top, width, height] = r.box;
     expect(width).toBe(900);
     expect(Math.abs(height - (900 * r.guest[1]) / r.guest[0])).toBeLessThanOrEqual(1);

@@ -14,6 +14,7 @@ import { startHostileServer } from '../servers/hostile-server.js';
 import { ChannelType, DisplayMsg } from '../../src/protocol/constants.js';
 import { Writer } from '../../src/protocol/writer.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
+import { waitForQuietDisplay } from './support/scene.js';
 import { expectResponsive, startTicker } from './support/health.js';
 
 const env = useConsoleBrowser();
@@ -116,6 +117,9 @@ describe('a stalled link', () => {
     const proxy = await startThrottleProxy(xspice.port);
     try {
       const p = await connectThrough(proxy.url);
+      // The first picture may still be arriving after its first frame; a late frame of it counted during the
+      // stall would fail the check below for a reason that has nothing to do with the stall.
+      await waitForQuietDisplay(p, 1000);
       proxy.stall();
       await paint('#993366');
       await p.evaluate(async () => {

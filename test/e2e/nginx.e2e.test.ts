@@ -5,7 +5,7 @@
  * valid token and sees the desktop's pixels; raw TLS clients see every refusal's status: unknown or
  * malformed token, foreign or missing Origin, no WebSocket upgrade, too many connections.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { connect, type TLSSocket } from 'node:tls';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -76,8 +76,17 @@ async function statusOf(nginx: Nginx, path: string, headers: Record<string, stri
   return r.status;
 }
 
+/** The harness pages the running test opened (this file's own Chromium: support/browser.ts does not see them). */
+const harnessPages: Page[] = [];
+// A test that failed before its page.close() leaves a session through nginx open: its sockets would be counted
+// by the retry (or the next test), which expects exactly its own.
+afterEach(async () => {
+  await Promise.all(harnessPages.splice(0).map((p) => p.close().catch(() => {})));
+});
+
 async function openHarnessPage(browser: Browser, pages: PageServer): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  harnessPages.push(page);
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
   await page.goto(`${pages.origin}/test/e2e/page/index.html`);
   await page.waitForFunction(() => (window as any).spiceTest?.ready === true, null, { timeout: 60_000 });
@@ -205,6 +214,8 @@ describe('nginx in front of Xspice (deploy/nginx/spice-console.conf)', () => {
   const openPage = () => openHarnessPage(browser, pages);
 
   it('should carry a whole session over wss:// with the token and show the desktop', async () => {
+    // The sockets are counted below: none of an earlier test's (or a failed try's) may be left.
+    await waitFor(() => establishedTo(xspice.port) === 0 && establishedTo(nginx.port) === 0, 'no connection left through nginx', 10_000);
     const page = await openPage();
     await page.evaluate((url) => (window as any).spiceTest.connect(url), nginx.url(TOKEN));
     const session = await (await page.waitForFunction(() => (window as any).spiceTest.named('spice-connected')[0], null, { timeout: 30_000 })).jsonValue();
@@ -303,6 +314,8 @@ describe('nginx → websockify → a SPICE TLS port (the README recipe)', () => 
   });
 
   it('should carry the session over TLS to the SPICE TLS port and show the desktop', async () => {
+    // The sockets are counted below: a failed try's session (its page closed after it) must be gone.
+    await waitFor(() => establishedTo(tlsPort) === 0, 'no session left on the TLS port', 10_000);
     const page = await openHarnessPage(browser, pages);
     await page.evaluate((url) => (window as any).spiceTest.connect(url), nginx.url(token));
     const session = await page

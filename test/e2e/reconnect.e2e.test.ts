@@ -4,7 +4,7 @@
  * back by itself, keeping what the user set. QEMU killed and restarted with a fake USB device redirected:
  * after the reconnect the device is redirected again and the new guest enumerates it.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { lastUsbListing, startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
 import { allowPageErrors, openConsolePage, useConsoleBrowser } from './support/browser.js';
@@ -33,9 +33,13 @@ async function mountReconnecting(page: Page): Promise<void> {
 describe('reconnect to Xspice after it is killed and restarted', () => {
   let xspice: Xspice | undefined;
   let page: Page | undefined;
-  afterAll(async () => {
+  // After each try, not once: a try that failed leaves a console that reconnects for ever (maxAttempts 0) and a
+  // server; the retry must not share the port's history with them.
+  afterEach(async () => {
     await page?.close();
     await xspice?.stop();
+    page = undefined;
+    xspice = undefined;
   });
 
   it('should come back by itself, with the same settings', async () => {
@@ -87,9 +91,11 @@ describe('reconnect to Xspice after it is killed and restarted', () => {
 describe('reconnect to QEMU with a redirected USB device', () => {
   let qemu: Qemu | undefined;
   let page: Page | undefined;
-  afterAll(async () => {
+  afterEach(async () => {
     await page?.close();
     await qemu?.stop();
+    page = undefined;
+    qemu = undefined;
   });
 
   it('should redirect the device again into the restarted guest', async () => {

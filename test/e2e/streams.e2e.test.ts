@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { sleep, startXspice, waitFor } from '../servers/index.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 import { compare, elementScreenshot, saveComparison, screenCanvas, showUnscaled, shownPixels } from './support/pixels.js';
-import { blockMeanDelta, connectConsole, crop, displayStats, playNoise } from './support/scene.js';
+import { blockMeanDelta, connectConsole, crop, displayStats, playNoise, waitForQuietDisplay } from './support/scene.js';
 
 const env = useConsoleBrowser();
 
@@ -82,7 +82,8 @@ describe('video streams from Xspice', () => {
         expect(dropped).toBeLessThanOrEqual(atLastFrame.framesReceived[codec.type] / 10);
 
         await waitFor(async () => (await streamStats(page)).active === 0, 'the server to end the stream', 10_000, 100);
-        await sleep(500);
+        // The lossless redraw that follows the stream's end has reached the page (not a fixed 500 ms).
+        await waitForQuietDisplay(page);
         const ours = await shownPixels(screenCanvas(page));
         const surface = (await elementScreenshot(page))!;
         const theirs = await xspice.screenshot();

@@ -7,9 +7,9 @@
  * never sees one. A fresh session redirects a device again afterwards. A reset by the network itself (the
  * throttling proxy cutting every connection with RST mid-transfer) is checked too.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { lastUsbListing, startQemu, waitFor, type Qemu } from '../servers/index.js';
+import { lastUsbListing, startQemu, usbListingAfter, waitFor, waitForGuestUsbIdle, waitForUsbListing, type Qemu } from '../servers/index.js';
 import { startThrottleProxy } from '../servers/throttle-proxy.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 
@@ -32,6 +32,25 @@ describe('USB faults during heavy traffic into QEMU', () => {
   afterAll(async () => {
     if (report.length) console.info(`USB faults:\n  ${report.join('\n  ')}`);
     await qemu?.stop();
+  });
+
+  /** The pages busyDevice opened in the running test. */
+  const opened: Page[] = [];
+  // A test that failed half way leaves its page open and its device redirected (a usb-redir slot taken, the
+  // guest's loopback running): close it and wait until the guest has let the device go and its loopback ended,
+  // so the retry and the next test find both slots free and a quiet guest.
+  afterEach(async () => {
+    const left = opened.splice(0).filter((p) => !p.isClosed());
+    for (const p of left) await p.close();
+    if (
+      !(await qemu.qmp('query-status').then(
+        () => true,
+        () => false,
+      ))
+    )
+      return; // QEMU died: nothing left to wait for
+    if (left.length) await waitForUsbListing(qemu, 'no Uno left in the guest', (l) => unos(l).length === 0, 30_000, (await qemu.serialLog()).length);
+    await waitForGuestUsbIdle(qemu);
   });
 
   /** Runs `fn`; when it fails, the error carries what QEMU and the page looked like then. */
@@ -65,6 +84,7 @@ describe('USB faults during heavy traffic into QEMU', () => {
   /** A new page, connected, with a high-speed fake redirected and the guest's loopback running on it. */
   async function busyDevice(name: string, url = qemu.url): Promise<{ page: Page; key: string; since: number }> {
     const page = await openConsolePage(env.browser, env.origin);
+    opened.push(page);
     return diagnosed(`busyDevice ${name}`, page, async () => {
       await spiceTest(page, 'connect', url);
       await page.waitForFunction(() => (window as any).spiceTest.named('spice-connected').length > 0, null, { timeout: 60_000 });
@@ -84,8 +104,8 @@ describe('USB faults during heavy traffic into QEMU', () => {
     await diagnosed(`guestLost ${name}`, null, () =>
       waitFor(
         async () => {
-          const log = (await qemu.serialLog()).slice(since);
-          return /USBTICK/.test(log) && !unos(lastUsbListing(log)).some((d) => d.product === name);
+          const listing = usbListingAfter(await qemu.serialLog(), since);
+          return listing !== null && !unos(listing).some((d) => d.product === name);
         },
         `the guest to lose ${name}`,
         30_000,

@@ -6,9 +6,9 @@
  * stays claimed or open on the fake, and that QEMU lives on and takes the next device. The session ending
  * mid-transfer (disconnect(), element removed, page closed, the network resetting) is usb-faults.e2e.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { acmPayload, GUEST, lastUsbListing, md5Hex, startQemu, waitFor, type Qemu } from '../servers/index.js';
+import { acmPayload, GUEST, md5Hex, startQemu, usbListingAfter, waitFor, waitForGuestUsbIdle, type Qemu, type UsbDeviceLine } from '../servers/index.js';
 import { fakeCdcTransform } from '../fakes/usb/cdc-acm-device.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 
@@ -49,14 +49,14 @@ async function waitForUsb(page: Page, what: string, cond: (s: any) => boolean, m
   }
 }
 
-const ours = (serial: string, product: string) => lastUsbListing(serial).filter((d) => d.vendorId === 0x2341 && d.product === product);
+const ours = (listing: UsbDeviceLine[], product: string) => listing.filter((d) => d.vendorId === 0x2341 && d.product === product);
 
-/** Waits until the guest's latest listing (after `since`) shows `product` (`present`) or not. */
+/** Waits until the guest's latest listing (printed wholly after `since`) shows `product` (`present`) or not. */
 async function waitForGuestDevice(qemu: Qemu, product: string, present: boolean, since: number, ms = 60_000): Promise<void> {
   await waitFor(
     async () => {
-      const log = (await qemu.serialLog()).slice(since);
-      return /USBTICK/.test(log) && ours(log, product).length > 0 === present ? true : null;
+      const listing = usbListingAfter(await qemu.serialLog(), since);
+      return listing && ours(listing, product).length > 0 === present ? true : null;
     },
     `${product} ${present ? 'in' : 'gone from'} the guest`,
     ms,
@@ -129,6 +129,13 @@ describe('USB faults against QEMU', () => {
   beforeAll(async () => {
     qemu = await startQemu({ usbredirSlots: SLOTS, waitForGuest: true, acmTest: ACM_BYTES });
     page = await connectedPage(qemu);
+  });
+  // A test that failed half way leaves its device redirected and the guest's loopback on it running; that
+  // loopback's ACM RESULT (which names no tty) would land after the next test's (or the retry's) cursor and be
+  // taken for its device's. Give every device back and wait for the guest's loopbacks to end.
+  afterEach(async () => {
+    await releaseAll(page);
+    await waitForGuestUsbIdle(qemu);
   });
   afterAll(async () => {
     if (report.length) console.info(`USB faults:\n  ${report.join('\n  ')}`);

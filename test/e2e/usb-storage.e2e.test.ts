@@ -11,7 +11,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { lastUsbListing, md5Hex, waitForUsbListing, startQemu, waitFor, type Qemu } from '../servers/index.js';
+import { lastUsbListing, md5Hex, waitForGuestUsbIdle, waitForUsbListing, startQemu, waitFor, type Qemu } from '../servers/index.js';
 import { FAKE_MSC_BLOCKS, FAKE_MSC_PRODUCT_ID, FAKE_MSC_VENDOR_ID, fakeMscBlock, type FakeMassStorageOptions } from '../fakes/usb/mass-storage-device.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 
@@ -66,7 +66,12 @@ describe('a USB flash drive redirected into QEMU', () => {
     await spiceTest(page, 'connect', qemu.url);
     await waitFor(async () => ((await spiceTest<any>(page, 'usbStatus'))?.available ? true : null), 'USB available', 60_000, 100);
   });
-  afterEach(() => releaseRedirected(page));
+  // ...and wait for the guest's test of that drive to end (its MSC READ/WROTE/DONE lines name no drive or
+  // the same sda) and the disk to go, so none of its lines lands after the next test's cursor.
+  afterEach(async () => {
+    await releaseRedirected(page);
+    await waitForGuestUsbIdle(qemu);
+  });
   afterAll(async () => {
     await page?.close();
     await qemu?.stop();
@@ -155,7 +160,12 @@ describe('USB flash drives that fail mid-read, in a guest with one usb-redir slo
     await spiceTest(page, 'connect', qemu.url);
     await waitFor(async () => ((await spiceTest<any>(page, 'usbStatus'))?.available ? true : null), 'USB available', 60_000, 100);
   });
-  afterEach(() => releaseRedirected(page));
+  // ...and wait for the guest's test of that drive to end (its MSC READ/WROTE/DONE lines name no drive or
+  // the same sda) and the disk to go, so none of its lines lands after the next test's cursor.
+  afterEach(async () => {
+    await releaseRedirected(page);
+    await waitForGuestUsbIdle(qemu);
+  });
   afterAll(async () => {
     await page?.close();
     await qemu?.stop();

@@ -9,7 +9,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { acmPayload, GUEST, lastUsbListing, md5Hex, waitForUsbListing, startQemu, startXspice, waitFor, type Qemu, type Xspice } from '../servers/index.js';
+import {
+  acmPayload,
+  GUEST,
+  lastUsbListing,
+  md5Hex,
+  waitForGuestUsbIdle,
+  waitForUsbListing,
+  startQemu,
+  startXspice,
+  waitFor,
+  type Qemu,
+  type Xspice,
+} from '../servers/index.js';
 import { fakeCdcTransform } from '../fakes/usb/cdc-acm-device.js';
 import { openConsolePage, useConsoleBrowser } from './support/browser.js';
 
@@ -162,6 +174,9 @@ describe('USB redirection into QEMU with four usb-redir slots', () => {
     await waitForUsb(page, 'every channel free', (s) => s.channels.free === 4, 15_000);
     expect((await spiceTest<any>(page, 'fakeUsbDevice', keys[0])).opened).toBe(false);
 
+    // The guest's loopback on the unplugged device ends with an ACM RESULT of its own (short, and naming no
+    // tty): wait for every loopback to end, so that line cannot land after the cursor and pass for the third's.
+    await waitForGuestUsbIdle(qemu);
     // Every channel has carried a device by now or is fresh: the lowest, re-linked one takes the next.
     const since = (await qemu.serialLog()).length;
     const third = await spiceTest<string>(page, 'addFakeUsbDevice', { highSpeed: true, productName: 'Third Uno', serialNumber: 'SC0003' });

@@ -84,8 +84,19 @@ export function lastUsbListing(serial: string): UsbDeviceLine[] {
 }
 
 /**
- * Waits until the guest's latest complete USB listing in `serialLog()` (from offset `since`) satisfies `cond`;
- * resolves with that listing.
+ * The last listing round of `serial` printed wholly after character offset `since`, or null before there is
+ * one. A cursor taken while a round was being printed cuts it: the part after the cursor, up to its USBTICK,
+ * lacks the devices listed before the cursor, and would pass for a listing without them.
+ */
+export function usbListingAfter(serial: string, since: number): UsbDeviceLine[] | null {
+  const log = serial.slice(since);
+  const ticks = log.match(/^USBTICK \d+\s*$/gm)?.length ?? 0;
+  return ticks >= (since > 0 ? 2 : 1) ? lastUsbListing(log) : null;
+}
+
+/**
+ * Waits until the guest's latest complete USB listing in `serialLog()` (printed wholly after offset `since`)
+ * satisfies `cond`; resolves with that listing.
  */
 export async function waitForUsbListing(
   qemu: { serialLog(): Promise<string> },
@@ -96,14 +107,64 @@ export async function waitForUsbListing(
 ): Promise<UsbDeviceLine[]> {
   return waitFor(
     async () => {
-      const log = (await qemu.serialLog()).slice(since);
-      const listing = lastUsbListing(log);
-      return /USBTICK/.test(log) && cond(listing) ? listing : null;
+      const listing = usbListingAfter(await qemu.serialLog(), since);
+      return listing && cond(listing) ? listing : null;
     },
     what,
     ms,
     200,
   );
+}
+
+/**
+ * The guest's USB device tests still under way in `serial` (scripts/build-guest.sh /init): each CDC-ACM tty's
+ * loopback runs in the background from its `ACM DEVICE` line to its `ACM DONE` line, each disk's test from
+ * `MSC DISK` to `MSC DONE`, and the watcher prints `MSC GONE` once a disk has left. A test of an earlier
+ * device may still be printing (its `ACM RESULT`, `MSC READ`, `MSC WROTE`, `MSC DONE sda`...) after a later
+ * step took its serial-log cursor; those lines name no device (or the same name, sda, ttyACM0), so they
+ * would be taken for the later device's.
+ */
+export function guestUsbTests(serial: string): { acmRunning: number; mscRunning: number; disksPresent: number } {
+  const count = (re: RegExp) => serial.match(re)?.length ?? 0;
+  const disks = count(/^MSC DISK /gm);
+  return {
+    acmRunning: count(/^ACM DEVICE /gm) - count(/^ACM DONE /gm),
+    mscRunning: disks - count(/^MSC DONE /gm),
+    disksPresent: disks - count(/^MSC GONE /gm),
+  };
+}
+
+/**
+ * Waits until the guest has no USB device test running and no disk left (see guestUsbTests), then for one
+ * more listing round (its tty and disk watchers forget a device that went away at the end of a round, and would
+ * not test a new device that took the same name within it). For a cleanup or the start of a step: afterwards
+ * nothing an earlier device's test prints can land after a new cursor.
+ */
+export async function waitForGuestUsbIdle(qemu: { serialLog(): Promise<string>; qmp?(execute: string): Promise<unknown> }, ms = 90_000): Promise<void> {
+  // A QEMU that is gone prints nothing more: nothing to wait for (and the failure that killed it speaks for itself).
+  if (
+    qemu.qmp &&
+    !(await qemu.qmp('query-status').then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
+  let last = guestUsbTests('');
+  await waitFor(
+    async () => {
+      last = guestUsbTests(await qemu.serialLog());
+      return last.acmRunning <= 0 && last.mscRunning <= 0 && last.disksPresent <= 0 ? true : null;
+    },
+    'the guest to finish its USB device tests',
+    ms,
+    200,
+  ).catch((e: Error) => {
+    e.message += ` (still ${JSON.stringify(last)})`;
+    throw e;
+  });
+  const since = (await qemu.serialLog()).length;
+  await waitFor(async () => /^USBTICK \d+\s*$/m.test((await qemu.serialLog()).slice(since)) || null, 'a listing round after the USB tests ended', 15_000, 200);
 }
 
 /** The payload the guest writes for `acmtest=n`: byte i is i mod 256. */

@@ -28,7 +28,21 @@ export {
   type StreamingVideo,
 } from './xspice.js';
 export { startQemu, buildQemuArgs, qmpCommand, type Qemu, type QemuOptions } from './qemu.js';
-export { ensureGuest, agentBytes, lastUsbListing, waitForUsbListing, acmPayload, md5Hex, GUEST, repoRoot, type GuestImage, type UsbDeviceLine } from './guest.js';
+export {
+  ensureGuest,
+  agentBytes,
+  lastUsbListing,
+  usbListingAfter,
+  waitForUsbListing,
+  guestUsbTests,
+  waitForGuestUsbIdle,
+  acmPayload,
+  md5Hex,
+  GUEST,
+  repoRoot,
+  type GuestImage,
+  type UsbDeviceLine,
+} from './guest.js';
 export { isAlive, sleep, waitFor, type ExecResult } from './procs.js';
 
 /** Starts a server, runs `fn` with it and always stops it. */

@@ -54,10 +54,18 @@ function record(problem: string): void {
 
 const watched = new WeakSet<Page>();
 
+/** Whether a test body (not a beforeAll) is running, and the pages opened during it. */
+let inTest = false;
+const openedInTest = new Set<Page>();
+
 /** Reports every problem of `page` (and its workers) to the running test. Idempotent. */
 export function watchPage(page: Page): void {
   if (watched.has(page)) return;
   watched.add(page);
+  if (inTest) {
+    openedInTest.add(page);
+    page.on('close', () => openedInTest.delete(page));
+  }
   page.on('pageerror', (e) => record(`uncaught exception: ${e.stack ?? e.message}`));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
@@ -105,11 +113,20 @@ export function failOnPageProblems(): void {
   beforeEach(() => {
     problems = [];
     allowedNow = [];
+    inTest = true;
   });
-  afterEach(() => {
+  afterEach(async () => {
     const found = problems;
     problems = [];
     allowedNow = [];
+    inTest = false;
+    // A page the test opened and left open (it failed before its page.close()) would stay connected: holding a
+    // server's only client slot or a USB channel, reconnecting, or reporting problems into the next test (or
+    // this test's retry). Closed here, after the describe's own afterEach hooks (which may still use it) and
+    // after the check above, so what closing it prints fails nothing.
+    const left = [...openedInTest];
+    openedInTest.clear();
+    await Promise.all(left.map((p) => p.close().catch(() => {})));
     if (found.length) throw new Error(`the page reported ${found.length} problem(s) during this test:\n  ${found.join('\n  ')}`);
   });
 }

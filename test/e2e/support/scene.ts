@@ -20,6 +20,39 @@ export async function displayStats(page: Page): Promise<any> {
   return stats;
 }
 
+/**
+ * Waits until the display channels have been quiet for `quietMs`: no display message (types 100 and up: draws,
+ * surfaces, streams; not the pings every channel gets) and no canvas update. For a picture compared with
+ * spicy-screenshot's: what the guest drew last has reached the page, which a fixed sleep only guesses on a
+ * loaded machine. Rejects after `timeoutMs` if the display never settles (something still animating).
+ */
+export async function waitForQuietDisplay(page: Page, quietMs = 1500, timeoutMs = 30_000): Promise<void> {
+  const activity = () =>
+    page.evaluate(async () => {
+      let n = 0;
+      for (const s of await (window as any).spiceTest.displayStats()) {
+        n += s.frames;
+        for (const [type, count] of Object.entries(s.messages as Record<string, number>)) if (Number(type) >= 100) n += count;
+      }
+      return n;
+    });
+  let last = await activity();
+  let since = Date.now();
+  await waitFor(
+    async () => {
+      const now = await activity();
+      if (now !== last) {
+        last = now;
+        since = Date.now();
+      }
+      return Date.now() - since >= quietMs || null;
+    },
+    `the display quiet for ${quietMs} ms`,
+    timeoutMs,
+    100,
+  );
+}
+
 async function magick(xspice: Xspice, args: string[]): Promise<void> {
   const r = await xspice.exec('convert', args, { timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`convert ${args.join(' ')} failed: ${r.stderr}`);
