@@ -20,7 +20,7 @@ export const defaultWorkerFactory: WorkerFactory = () => new Worker(new URL('../
  * the engine's own wait for usbredir sockets to close (USBREDIR_CLOSE_DRAIN_MS), which keeps QEMU's
  * spice-server alive; an engine that does not answer within it is dropped anyway.
  */
-const ENGINE_DISCONNECT_MS = 3000;
+const ENGINE_DISCONNECT_MS = 5500;
 
 export class EngineController implements ReactiveController {
   private worker: Worker | null = null;

@@ -39,16 +39,17 @@ export const SPICEVMC_MAX_CHUNK = 64 * 1024;
  * handshake ends is what aborts spice-server 0.15.1. Below the page's wait for the engine's disconnect()
  * (ENGINE_DISCONNECT_MS in src/controllers/engine-controller.ts).
  */
-export const USBREDIR_CLOSE_DRAIN_MS = 2000;
+export const USBREDIR_CLOSE_DRAIN_MS = 4000;
 
 /**
  * How long closing a link whose device was just released waits for QEMU's device_disconnect_ack before it
  * closes the socket. The ack means QEMU has read everything we sent: spice-server 0.15.1 aborts when a
  * client goes while one of its writes to the chardev is still in progress, which the close handshake alone
- * does not rule out when QEMU is slow to read (seen with the machine loaded). Within USBREDIR_CLOSE_DRAIN_MS,
- * which bounds the whole close.
+ * does not rule out when QEMU is slow to read (seen with the machine loaded; 1.5 s was still too short once,
+ * with two QEMUs under TCG and three browsers on two cores). Within USBREDIR_CLOSE_DRAIN_MS, which bounds
+ * the whole close.
  */
-export const USBREDIR_ACK_WAIT_MS = 1500;
+export const USBREDIR_ACK_WAIT_MS = 3000;
 
 /** Bytes kept from QEMU before a host is attached: its hello, and nothing else should come. */
 const MAX_EARLY_BYTES = 64 * 1024;
