@@ -268,7 +268,11 @@ export class UsbHost {
   }
 
   private send(packet: UsbredirPacket): void {
-    if (this.muted) return;
+    // While our device_disconnect awaits its ack, nothing more goes out: the guest drops what it had asked of
+    // the device when it reads the disconnect, so answers to requests that crossed it are not wanted, and
+    // bytes written after it may still be on their way into QEMU's chardev when the link closes on the ack
+    // (spice-server 0.15.1 aborts then: seen with QEMU starved under load).
+    if (this.muted || this.awaitingDisconnectAck) return;
     let bytes: Uint8Array;
     try {
       bytes = this.stream.encode(packet);
@@ -388,7 +392,12 @@ export class UsbHost {
       this.send({ type: UsbredirType.DeviceDisconnect, id: 0n });
       if (this.stream.negotiation.both(UsbredirCap.DeviceDisconnectAck)) {
         const owed = { promise: Promise.resolve(), resolve: () => {}, done: false };
-        owed.promise = new Promise<void>((r) => (owed.resolve = r)).then(() => void (owed.done = true));
+        owed.promise = new Promise<void>((r) => {
+          owed.resolve = () => {
+            owed.done = true; // at once: what follows the ack in the same read may be answered
+            r();
+          };
+        });
         this.ackOwed = owed;
       }
     }

@@ -414,7 +414,7 @@ describe('usbredir channels', () => {
     const refused = net.connections.at(-1)!;
     refused.open();
     refused.replyLink(LinkErr.ChannelNotAvailable);
-    await until('another attempt', () => net.connections.at(-1) !== refused, 2000);
+    await until('another attempt', () => net.connections.at(-1) !== refused, 5000);
     await linkAll();
     await until('the channel back', () => lastUsb().channels.free === 1);
     expect(lastUsb().available).toBe(true);
