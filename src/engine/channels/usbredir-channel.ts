@@ -51,6 +51,14 @@ export const USBREDIR_CLOSE_DRAIN_MS = 4000;
  */
 export const USBREDIR_ACK_WAIT_MS = 3000;
 
+/**
+ * How long the socket stays open after the ack. QEMU sends the ack from inside spice-server's write of our
+ * data into its chardev and may still be in that write when the ack reaches us; a close that spice-server
+ * sees (a failed send) before the write returns is the abort above. Seen under load with the close right on
+ * the ack (2 of 8 element-removal runs with two busy loops); within USBREDIR_ACK_WAIT_MS.
+ */
+export const USBREDIR_ACK_GRACE_MS = 400;
+
 /** Bytes kept from QEMU before a host is attached: its hello, and nothing else should come. */
 const MAX_EARLY_BYTES = 64 * 1024;
 
@@ -259,7 +267,8 @@ export class UsbredirChannel extends Channel {
     if (!host?.awaitingDisconnectAck || !this.linked) return super.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, USBREDIR_ACK_WAIT_MS)));
-    this.deferredClose = Promise.race([host.disconnectAcked, bound]).then(() => {
+    const acked = host.disconnectAcked.then(() => new Promise<void>((resolve) => setTimeout(resolve, USBREDIR_ACK_GRACE_MS)));
+    this.deferredClose = Promise.race([acked, bound]).then(() => {
       clearTimeout(timer);
       super.close();
     });

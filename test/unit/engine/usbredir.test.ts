@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../src/api/engine-api.js';
 import type { UsbEngineStatus } from '../../../src/api/usb.js';
 import { openUsbDevicePort, type UsbDevicePortHandle } from '../../../src/controllers/usb-device-port.js';
-import { decompressSpicevmcData, SPICEVMC_MAX_CHUNK, USBREDIR_ACK_WAIT_MS, USBREDIR_CLOSE_DRAIN_MS } from '../../../src/engine/channels/usbredir-channel.js';
+import { decompressSpicevmcData, SPICEVMC_MAX_CHUNK, USBREDIR_ACK_GRACE_MS, USBREDIR_ACK_WAIT_MS, USBREDIR_CLOSE_DRAIN_MS } from '../../../src/engine/channels/usbredir-channel.js';
 import { Session } from '../../../src/engine/session.js';
 import type { TransportFactory } from '../../../src/engine/transport.js';
 import { ProtocolError } from '../../../src/protocol/errors.js';
@@ -439,7 +439,7 @@ describe('usbredir channels', () => {
 
     // Next time the known filter decides before any channel is used.
     await linkAll();
-    await until('both channels free', () => lastUsb().channels.free === 2);
+    await until('both channels free', () => lastUsb().channels.free === 2, 8000);
     const again = await session.usb.redirect(dev.key, dev.port());
     expect(again).toMatchObject({ ok: false, code: 'usb-refused' });
     expect(qemu(1)!.types()).toEqual([]);
@@ -466,7 +466,7 @@ describe('usbredir channels', () => {
     expect(dev.device.opened).toBe(true);
     session.disconnect();
     await until('the device to be closed', () => !dev.device.opened);
-    expect(qemu(0)).toBeUndefined(); // its connection is closed
+    await until('its connection closed (USBREDIR_ACK_GRACE_MS after the ack)', () => qemu(0) === undefined);
     expect(session.openSockets).toBe(0);
     expect(await session.usb.redirect(dev.key)).toMatchObject({ ok: false, code: 'usb-unavailable' });
   });
@@ -488,7 +488,7 @@ describe('usbredir channels', () => {
     await settle(20);
     expect(q.conn.closed).toBe(false);
     q.send([{ type: T.DeviceDisconnectAck, id: 0n } as UsbredirPacket]);
-    await until('the socket to close after the ack', () => q.conn.closed, 500);
+    await until('the socket to close after the ack', () => q.conn.closed, USBREDIR_ACK_GRACE_MS + 1000);
     // What the client wrote on the channel before closing it parses as whole SPICE messages and packets.
     q.take();
     const after = q.received.slice(before);
