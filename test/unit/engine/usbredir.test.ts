@@ -8,7 +8,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../src/api/engine-api.js';
 import type { UsbEngineStatus } from '../../../src/api/usb.js';
 import { openUsbDevicePort, type UsbDevicePortHandle } from '../../../src/controllers/usb-device-port.js';
-import { decompressSpicevmcData, SPICEVMC_MAX_CHUNK, USBREDIR_ACK_GRACE_MS, USBREDIR_ACK_WAIT_MS, USBREDIR_CLOSE_DRAIN_MS } from '../../../src/engine/channels/usbredir-channel.js';
+import {
+  decompressSpicevmcData,
+  SPICEVMC_MAX_CHUNK,
+  USBREDIR_ACK_GRACE_MS,
+  USBREDIR_ACK_WAIT_MS,
+  USBREDIR_CLOSE_DRAIN_MS,
+} from '../../../src/engine/channels/usbredir-channel.js';
 import { Session } from '../../../src/engine/session.js';
 import type { TransportFactory } from '../../../src/engine/transport.js';
 import { ProtocolError } from '../../../src/protocol/errors.js';
