@@ -19,6 +19,8 @@ import { webSocketTransport, type TransportFactory } from './transport.js';
 
 export class Engine implements EngineApi {
   private session: Session | null = null;
+  /** The last session's end (see disconnect()). */
+  private ending: Promise<void> = Promise.resolve();
   private inputPort: MessagePort | null = null;
 
   constructor(private readonly transportFactory: TransportFactory = webSocketTransport) {}
@@ -36,13 +38,20 @@ export class Engine implements EngineApi {
     await session.start();
   }
 
-  /** Ends the session; resolves once it reported `disconnected` (usbredir sockets closed, see Session.fail). */
+  /**
+   * Ends the session; resolves once it reported `disconnected` (usbredir sockets closed, see Session.fail).
+   * A second call while it is ending waits for the same end: the page calls it twice when the element leaves
+   * the page, and terminates the worker once a call resolves (a second call that resolved at once cut the
+   * usbredir close short, which aborts spice-server 0.15.1).
+   */
   async disconnect(): Promise<void> {
     const session = this.session;
     this.session = null;
-    if (!session) return;
-    session.disconnect();
-    await session.closed;
+    if (session) {
+      session.disconnect();
+      this.ending = session.closed;
+    }
+    await this.ending;
   }
 
   async openSockets(): Promise<number> {
