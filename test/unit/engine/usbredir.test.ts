@@ -426,7 +426,9 @@ describe('usbredir channels', () => {
     expect(lastUsb().available).toBe(true);
   });
 
-  it('should report a device the VM filter refuses, never connect it, and refuse it up front next time', async () => {
+  // Up to USBREDIR_ACK_WAIT_MS more when the device was announced before the filter arrived (a race with the
+  // fake's filter packet under load): its device_disconnect then waits for an ack this fake does not send.
+  it('should report a device the VM filter refuses, never connect it, and refuse it up front next time', { timeout: 15_000 }, async () => {
     const { session, qemu, linkAll, lastUsb } = await connect(
       [
         [9, 0],
