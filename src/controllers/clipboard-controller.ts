@@ -70,8 +70,8 @@ function withTimeout<T>(call: Promise<AgentResult<T>>): Promise<AgentResult<T>> 
  * How long a paste shortcut's keys wait for the browser's `paste` event (it follows the keydown at once where
  * the browser fires one), and for the offer to reach the engine after it.
  */
-export const PASTE_EVENT_WAIT_MS = 200;
-export const PASTE_OFFER_WAIT_MS = 1000;
+const PASTE_EVENT_WAIT_MS = 200;
+const PASTE_OFFER_WAIT_MS = 1000;
 
 export class ClipboardController implements ReactiveController {
   /** The guest's last text (LF line ends), kept for a `copy` event when it could not be written at once. */
